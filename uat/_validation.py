@@ -1,0 +1,97 @@
+"""Checks at the public boundary: every message names the parameter, what is accepted and what was given."""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def _show(value, limit: int = 60) -> str:
+    """A short repr of a user value for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'tanh'?)`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_choice(name: str, value, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise a ValueError listing them."""
+    choices = list(choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {', '.join(choices)}; got {_show(value)}")
+    if value not in choices:
+        raise ValueError(
+            f"unknown {name} {value!r}{suggest(value, choices)}; accepted: {', '.join(choices)}"
+        )
+    return value
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer >= ``minimum`` (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+            return check_int(name, int(value), minimum)
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {_show(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_real(name: str, value, *, minimum: float | None = None, positive: bool = False,
+               allow_inf: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number in the accepted range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {_show(value)}")
+    value = float(value)
+    if np.isnan(value) or (np.isinf(value) and not allow_inf):
+        raise ValueError(f"{name} must be a finite real number; got {value}")
+    if positive and not value > 0:
+        raise ValueError(f"{name} must be > 0; got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return value
+
+
+def as_float_array(name: str, value, *, ndim: int | None = None, finite: bool = True) -> np.ndarray:
+    """``np.asarray(value, dtype=float)`` with a clear error for non-numeric, mis-shaped or non-finite input."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers; got {_show(value)}") from err
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array; got shape {array.shape}")
+    if finite and not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"{name} must be finite; got {array[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+    return array
+
+
+def as_points(name: str, X, dim: int) -> np.ndarray:
+    """Coerce ``X`` to an (N, dim) float array; a 1-D array is read as N points when dim == 1."""
+    X = as_float_array(name, X)
+    if X.ndim == 1 and dim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (N, {dim}); got shape {X.shape}")
+    return X
+
+
+def check_rng(rng) -> np.random.Generator:
+    """Accept a ``np.random.Generator`` or an integer seed; never the global state, never None."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    if isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        "rng must be a numpy.random.Generator, a SeedSequence or an integer seed >= 0 "
+        f"(randomness in uat is always explicit); got {_show(rng)}"
+    )

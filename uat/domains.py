@@ -1,0 +1,284 @@
+"""Compact domains K ⊂ ℝⁿ: boxes and balls, with membership, sampling and bounds for optimisers.
+
+Every sample a domain returns lies in K (checked with the same arithmetic as :meth:`contains`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import qmc
+
+from uat._validation import as_float_array, as_points, check_choice, check_int, check_rng, check_real
+
+__all__ = ["Box", "Ball", "Domain", "as_domain", "parse_domain", "SAMPLING_METHODS"]
+
+#: Sampling methods and what they do; ``grid`` and ``chebyshev`` are tensor grids (boxes only).
+SAMPLING_METHODS = {
+    "uniform": "independent uniform random points (uniform in volume)",
+    "sobol": "scrambled Sobol' points (scipy.stats.qmc), a low-discrepancy set",
+    "grid": "tensor grid of equispaced points, endpoints included (boxes only)",
+    "chebyshev": "tensor grid of Chebyshev extreme points cos(jπ/(m-1)), clustered at the faces (boxes only)",
+}
+
+
+def _unit_sobol(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """The first n scrambled Sobol' points in [0, 1)^d (drawn as a power of two, so scipy does not warn)."""
+    sampler = qmc.Sobol(d, scramble=True, rng=rng)
+    return sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
+
+
+def _per_axis(n: int, d: int) -> int:
+    return max(1, round(n ** (1.0 / d)))
+
+
+@dataclass(frozen=True)
+class Box:
+    """The box K = [lower₁, upper₁] × … × [lowerₙ, upperₙ].
+
+    Parameters
+    ----------
+    lower, upper : sequence of float, length n
+        Finite bounds with lower < upper in every coordinate. Scalars mean a 1-D box.
+
+    Examples
+    --------
+    >>> Box(-1, 1).dim, Box([0, 0], [1, 2]).volume
+    (1, 2.0)
+    """
+
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+
+    def __post_init__(self):
+        lower = np.atleast_1d(as_float_array("lower", self.lower, finite=False))
+        upper = np.atleast_1d(as_float_array("upper", self.upper, finite=False))
+        if lower.ndim != 1 or upper.ndim != 1:
+            raise ValueError(f"Box bounds must be 1-D sequences; got shapes {lower.shape} and {upper.shape}")
+        if lower.size == 0:
+            raise ValueError("Box needs at least one coordinate; got empty lower and upper")
+        if lower.shape != upper.shape:
+            raise ValueError(f"Box lower and upper must have the same length; got {lower.size} and {upper.size}")
+        if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+            raise ValueError(f"Box bounds must be finite (K is compact); got lower={lower.tolist()}, upper={upper.tolist()}")
+        bad = np.flatnonzero(~(lower < upper))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"Box needs lower < upper in every coordinate; coordinate {i + 1} has "
+                f"lower={lower[i]} >= upper={upper[i]}"
+            )
+        object.__setattr__(self, "lower", tuple(lower.tolist()))
+        object.__setattr__(self, "upper", tuple(upper.tolist()))
+
+    @property
+    def dim(self) -> int:
+        return len(self.lower)
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) arrays of the smallest box containing K (for optimisers)."""
+        return np.array(self.lower), np.array(self.upper)
+
+    @property
+    def diameter(self) -> float:
+        return float(np.linalg.norm(np.subtract(self.upper, self.lower)))
+
+    @property
+    def volume(self) -> float:
+        return float(np.prod(np.subtract(self.upper, self.lower)))
+
+    def contains(self, X) -> np.ndarray:
+        """Boolean (N,) array: which rows of the (N, n) array X lie in K."""
+        X = as_points("X", X, self.dim)
+        lower, upper = self.bounds
+        return np.all((X >= lower) & (X <= upper), axis=1)
+
+    def project(self, X) -> np.ndarray:
+        """The nearest points of K to the rows of X (clipping)."""
+        return np.clip(as_points("X", X, self.dim), *self.bounds)
+
+    @property
+    def n_unit(self) -> int:
+        """How many uniform [0, 1) coordinates :meth:`from_unit` maps to one point of K."""
+        return self.dim
+
+    def from_unit(self, U: np.ndarray) -> np.ndarray:
+        """Map rows of [0, 1)^n_unit to points of K, preserving uniformity (an affine map here)."""
+        lower, upper = self.bounds
+        return np.clip(lower + U * (upper - lower), lower, upper)
+
+    def sample(self, n: int, method: str = "uniform", *, rng) -> np.ndarray:
+        """An (N, n) array of points of K; N = n except for the tensor grids (see Notes).
+
+        Parameters
+        ----------
+        n : int
+            Number of points. For ``grid`` and ``chebyshev`` in dimension d the grid has
+            m = round(n**(1/d)) points per axis, m**d in all (exactly n in 1-D).
+        method : {'uniform', 'sobol', 'grid', 'chebyshev'}
+        rng : numpy.random.Generator or int
+            Explicit source of randomness (unused by the grids).
+        """
+        n = check_int("n", n)
+        check_choice("method", method, SAMPLING_METHODS)
+        rng = check_rng(rng)
+        if method in ("grid", "chebyshev"):
+            m = _per_axis(n, self.dim)
+            if m == 1:
+                t = np.array([0.5])
+            elif method == "grid":
+                t = np.linspace(0.0, 1.0, m)
+            else:
+                t = 0.5 - 0.5 * np.cos(np.pi * np.arange(m) / (m - 1))
+            U = np.stack(np.meshgrid(*[t] * self.dim, indexing="ij"), axis=-1).reshape(-1, self.dim)
+        elif method == "sobol":
+            U = _unit_sobol(n, self.dim, rng)
+        else:
+            U = rng.random((n, self.dim))
+        return self.from_unit(U)
+
+    def __str__(self) -> str:
+        return " x ".join(f"[{a:g},{b:g}]" for a, b in zip(self.lower, self.upper))
+
+
+@dataclass(frozen=True)
+class Ball:
+    """The closed Euclidean ball K = {x : ‖x − center‖ ≤ radius}.
+
+    Parameters
+    ----------
+    center : sequence of float, length n
+    radius : float > 0
+    """
+
+    center: tuple[float, ...]
+    radius: float
+
+    def __post_init__(self):
+        center = np.atleast_1d(as_float_array("center", self.center, finite=False))
+        if center.ndim != 1 or center.size == 0:
+            raise ValueError(f"Ball center must be a non-empty 1-D sequence; got shape {center.shape}")
+        if not np.all(np.isfinite(center)):
+            raise ValueError(f"Ball center must be finite; got {center.tolist()}")
+        radius = check_real("radius", self.radius, positive=True)
+        object.__setattr__(self, "center", tuple(center.tolist()))
+        object.__setattr__(self, "radius", radius)
+
+    @property
+    def dim(self) -> int:
+        return len(self.center)
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) arrays of the smallest box containing K (for optimisers)."""
+        c = np.array(self.center)
+        return c - self.radius, c + self.radius
+
+    @property
+    def diameter(self) -> float:
+        return 2.0 * self.radius
+
+    @property
+    def volume(self) -> float:
+        d = self.dim
+        return float(math.pi ** (d / 2) / math.gamma(d / 2 + 1) * self.radius**d)
+
+    def contains(self, X) -> np.ndarray:
+        """Boolean (N,) array: which rows of the (N, n) array X lie in K."""
+        X = as_points("X", X, self.dim)
+        return np.linalg.norm(X - np.array(self.center), axis=1) <= self.radius
+
+    def project(self, X) -> np.ndarray:
+        """The nearest points of K to the rows of X (radial projection), guaranteed inside K."""
+        X = as_points("X", X, self.dim).copy()
+        c = np.array(self.center)
+        for shrink in (1.0, 1 - 4e-16, 1 - 1e-15, 1 - 1e-14, 1 - 1e-12):
+            out = ~self.contains(X)
+            if not out.any():
+                break
+            D = X[out] - c
+            X[out] = c + D * (shrink * self.radius / np.linalg.norm(D, axis=1))[:, None]
+        return X
+
+    @property
+    def n_unit(self) -> int:
+        """How many uniform [0, 1) coordinates :meth:`from_unit` maps to one point of K."""
+        return self.dim + 1
+
+    def from_unit(self, U: np.ndarray) -> np.ndarray:
+        """Map rows of [0, 1)^(n+1) to points uniform in volume in K.
+
+        The first n coordinates give a Gaussian direction (inverse normal CDF), the last the
+        radius R·u^(1/n).
+        """
+        d = self.dim
+        U = np.clip(U, 1e-12, 1 - 1e-12)
+        G, u = ndtri(U[:, :d]), U[:, d]
+        norms = np.linalg.norm(G, axis=1)
+        G[norms == 0, 0], norms[norms == 0] = 1.0, 1.0
+        X = np.array(self.center) + G * (self.radius * u ** (1.0 / d) / norms)[:, None]
+        return self.project(X)
+
+    def sample(self, n: int, method: str = "uniform", *, rng) -> np.ndarray:
+        """An (n, dim) array of points uniform in volume in K.
+
+        Both methods map n+1 coordinates in [0, 1), random (``uniform``) or scrambled Sobol'
+        (``sobol``), through :meth:`from_unit`. The tensor grids are refused: they belong to boxes.
+        """
+        n = check_int("n", n)
+        check_choice("method", method, ("uniform", "sobol"))
+        rng = check_rng(rng)
+        U = _unit_sobol(n, self.n_unit, rng) if method == "sobol" else rng.random((n, self.n_unit))
+        return self.from_unit(U)
+
+    def __str__(self) -> str:
+        centre = ",".join(f"{c:g}" for c in self.center)
+        return f"ball(center=[{centre}], radius={self.radius:g})"
+
+
+Domain = Box | Ball
+
+_INTERVAL = re.compile(r"\[([^\[\],]+),([^\[\],]+)\]")  # bounds may be expressions without commas
+
+
+def parse_domain(text: str) -> Box:
+    """Parse a product of intervals such as ``"[-1,1]x[0,2]"``, ``"[0,2*pi]"`` or ``"[-1,1]^3"``.
+
+    Bounds may be constant expressions (``pi``, ``sqrt(2)``); see :mod:`uat.expressions`.
+    """
+    from uat.expressions import evaluate_constant
+
+    if not isinstance(text, str):
+        raise TypeError(f"domain must be a string like '[-1,1]x[0,2]'; got {text!r}")
+    spec = text.replace(" ", "")
+    power = 1
+    match = re.fullmatch(r"(.*\])\^(\d+)", spec)
+    if match:
+        spec, power = match.group(1), int(match.group(2))
+    pieces = re.split(r"(?<=\])[x×](?=\[)", spec) if spec else []
+    intervals = [_INTERVAL.fullmatch(p) for p in pieces]
+    if not pieces or not all(intervals) or power < 1:
+        raise ValueError(
+            f"domain must be a product of intervals like '[-1,1]', '[-1,1]x[0,2]' or '[-1,1]^2'; got {text!r}"
+        )
+    lower = [evaluate_constant(m.group(1)) for m in intervals] * power
+    upper = [evaluate_constant(m.group(2)) for m in intervals] * power
+    return Box(lower, upper)
+
+
+def as_domain(domain) -> Domain:
+    """Coerce a Box, a Ball, a string such as ``"[-1,1]x[0,2]"`` or a pair ``(a, b)`` (1-D) to a domain."""
+    if isinstance(domain, (Box, Ball)):
+        return domain
+    if isinstance(domain, str):
+        return parse_domain(domain)
+    if isinstance(domain, (tuple, list)) and len(domain) == 2 and all(np.isscalar(v) for v in domain):
+        return Box(domain[0], domain[1])
+    raise TypeError(
+        f"domain must be a Box, a Ball, a string like '[-1,1]x[0,2]' or a pair (a, b); got {domain!r}"
+    )
