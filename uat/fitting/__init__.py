@@ -1,0 +1,17 @@
+"""Fitting methods for g(x) = C σ(Ax + b): the :func:`fit` entry point and the method registry.
+
+Each method lives in its own module and registers itself on import:
+
+* ``lstsq``: random A, b; C by least squares (:mod:`uat.fitting.lstsq` holds the solvers);
+* ``minimax``: random A, b; C minimising the max error (:mod:`uat.fitting.minimax`).
+"""
+
+from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method
+from uat.fitting.draws import SCHEMES, draw_features
+from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
+from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
+from uat.fitting.random_features import fit_widths
+
+__all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method",
+           "draw_features", "SCHEMES", "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve",
+           "minimax_exchange", "MinimaxSolution"]

@@ -1,0 +1,201 @@
+"""The fit entry point, its result, and the registry of fitting methods.
+
+A method is a function ``fn(problem, **options) -> Fitted`` registered with the options it
+accepts and their defaults. :func:`fit` validates everything at the front door (target, domain,
+width, activation, method, option names), derives the random streams from the seed, times the
+method and measures the training error.
+
+Random streams: ``SeedSequence(seed).spawn(2)`` gives one stream for the hidden layer (A, b) and
+one for the sample points, so the same seed draws the same A, b whatever the sampling options,
+and every method (least squares, minimax, later backpropagation) starts from the same draw.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from uat._registry import Registry
+from uat._threads import single_numpy_blas
+from uat._validation import check_int, suggest
+from uat.activations import Activation, get_activation
+from uat.network import ShallowNetwork
+from uat.targets import Target, as_target
+
+__all__ = ["FitResult", "Method", "Problem", "Fitted", "fit", "get_method", "list_methods", "register_method"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What every method receives: the target on its domain, the width, σ and the two random streams."""
+
+    target: Target
+    width: int
+    activation: Activation
+    draw_rng: np.random.Generator
+    sample_rng: np.random.Generator
+
+
+@dataclass(frozen=True, eq=False)
+class Fitted:
+    """What a method returns: the network, its training points and values, and diagnostics."""
+
+    network: ShallowNetwork
+    X: np.ndarray
+    Y: np.ndarray
+    diagnostics: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered fitting method: ``fn(problem, **options) -> Fitted`` and its options with defaults."""
+
+    name: str
+    fn: Callable[..., Fitted]
+    description: str
+    options: dict[str, object]
+    option_docs: dict[str, str] = field(default_factory=dict)
+
+
+_METHODS: Registry[Method] = Registry("method")
+
+
+def register_method(method: Method, *, overwrite: bool = False) -> Method:
+    """Add a fitting method to the registry under ``method.name``."""
+    if not isinstance(method, Method):
+        raise TypeError(f"register_method takes a uat.fitting.Method; got {method!r}")
+    return _METHODS.add(method.name, method, overwrite=overwrite)
+
+
+def get_method(name: str) -> Method:
+    """The registered method of that name."""
+    return _METHODS.get(name)
+
+
+def list_methods() -> list[str]:
+    """Names of the registered fitting methods."""
+    return _METHODS.names()
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """The outcome of :func:`fit`.
+
+    Attributes
+    ----------
+    network : ShallowNetwork
+        The fitted g(x) = C σ(Ax + b).
+    target : Target
+        f, with the domain K it was fitted on (``target.domain``).
+    method, activation : str
+    width, seed : int
+    options : dict
+        Every option of the method, defaults filled in.
+    train_rms, train_max : float
+        sqrt(mean ‖f − g‖²) and max ‖f − g‖ over the training points.
+    n_samples : int
+        Number of training points.
+    fit_seconds : float
+        Wall-clock time of the method (not of the training-error measurement).
+    diagnostics : dict
+        Method-specific facts (rank, condition, solver, LP rounds, ...).
+    """
+
+    network: ShallowNetwork
+    target: Target
+    method: str
+    activation: str
+    width: int
+    seed: int
+    options: dict
+    train_rms: float
+    train_max: float
+    n_samples: int
+    fit_seconds: float
+    diagnostics: dict
+
+    @property
+    def domain(self):
+        return self.target.domain
+
+    def sup_error(self, **kwargs):
+        """:func:`uat.sup_error` of the fitted network on the target's domain."""
+        from uat.supnorm import sup_error
+
+        return sup_error(self.target, self.network, **kwargs)
+
+
+def resolve_options(method: Method, options: dict) -> dict:
+    """The method's options with defaults filled in; unknown names are refused with a suggestion."""
+    unknown = [name for name in options if name not in method.options]
+    if unknown:
+        name = unknown[0]
+        accepted = ", ".join(method.options) or "none"
+        raise TypeError(f"unknown option {name!r} for method {method.name!r}{suggest(name, method.options)}; "
+                        f"accepted: {accepted}")
+    return {**method.options, **options}
+
+
+def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """The (hidden layer, sample points) random streams of a seed."""
+    draw, sample = np.random.SeedSequence(check_int("seed", seed, minimum=0)).spawn(2)
+    return np.random.default_rng(draw), np.random.default_rng(sample)
+
+
+def training_errors(network: ShallowNetwork, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+    """(RMS, max) of ‖f − g‖₂ over the training points."""
+    norms = np.linalg.norm(network(X) - Y, axis=1)
+    return float(np.sqrt(np.mean(norms**2))), float(norms.max())
+
+
+def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh", method: str = "lstsq",
+        seed: int = 0, **options) -> FitResult:
+    """Fit g(x) = C σ(Ax + b) of the given width to a continuous target on a compact domain.
+
+    Parameters
+    ----------
+    target : str, Target or callable
+        A library name (``uat list targets``), an expression such as ``"sin(2*pi*x) + abs(x)"``,
+        a :class:`~uat.targets.Target`, or a callable mapping (N, n) arrays to (N,) or (N, m).
+    domain : Box, Ball or str, optional
+        K, e.g. ``"[-1,1]x[0,2]"``; required for expressions and callables.
+    width : int >= 1
+        k, the number of hidden units.
+    activation : str or Activation
+        σ (``uat list activations``).
+    method : str
+        A registered method (``uat list methods``): ``"lstsq"``, ``"minimax"``, ...
+    seed : int >= 0
+        Seeds every random draw (hidden layer and sample points, on separate streams).
+    **options
+        Options of the method (see ``uat.fitting.get_method(name).options``).
+
+    Returns
+    -------
+    FitResult
+
+    Examples
+    --------
+    >>> result = fit("runge", width=64)
+    >>> result.network.width, result.train_max < 1e-4
+    (64, True)
+    """
+    the_target = as_target(target, domain)
+    if the_target.domain is None:
+        raise ValueError(f"target {the_target.name!r} has no domain; pass domain=, e.g. domain='[-1,1]'")
+    width = check_int("width", width)
+    act = get_activation(activation)
+    the_method = get_method(method)
+    resolved = resolve_options(the_method, options)
+    draw_rng, sample_rng = streams(seed)
+    problem = Problem(the_target, width, act, draw_rng, sample_rng)
+    with single_numpy_blas():
+        start = time.perf_counter()
+        fitted = the_method.fn(problem, **resolved)
+        seconds = time.perf_counter() - start
+        rms, worst = training_errors(fitted.network, fitted.X, fitted.Y)
+    return FitResult(fitted.network, the_target, the_method.name, act.name, width, int(seed), resolved,
+                     rms, worst, fitted.X.shape[0], seconds, dict(fitted.diagnostics))

@@ -1,0 +1,201 @@
+"""Minimax on C: min_C max_i ‖y_i − C φ(x_i)‖∞ for a fixed hidden layer, as a linear program.
+
+For one output the problem min_{c,t} t subject to −t ≤ y_i − φ_iᵀc ≤ t is an LP with 2N
+constraints, solved by HiGHS (``scipy.optimize.linprog``). The LP is invariant under a change of
+basis c = T d, so it is posed in an orthonormal basis of the numerical column space of the
+(column-scaled) features: Φ_s = Q R, R = U S Vᵀ, T = D⁻¹ V_r S_r⁻¹ keeps the r singular values above
+rcond·s_max. That is well conditioned where Φ is not (random features routinely have condition
+numbers ~1e17) and has r + 1 variables instead of k + 1 (tanh at width 1024: r ≈ 100). Like the
+minimum-norm least-squares solution, it ignores directions that are numerically invisible on the
+sample points. Outputs are solved independently, so for m > 1 the result minimises the largest
+per-output sup error (the Euclidean sup error is then within √m of its minimum).
+
+The sup over K is approximated by an *exchange*: solve on an active set of points, evaluate
+the error on a finer check set, add the check points where the error peaks above the current
+level, and solve again, until the check set's maximum is within ``tol`` of the LP level (or the
+rounds run out). This is what the theorem measures; least squares only approximates it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+from scipy import sparse
+from scipy.optimize import linprog
+
+from uat.exceptions import ConvergenceWarning
+
+__all__ = ["MinimaxSolution", "minimax_solve", "minimax_exchange"]
+
+
+@dataclass(frozen=True, eq=False)
+class MinimaxSolution:
+    """The minimax C for fixed features.
+
+    Attributes
+    ----------
+    C : ndarray (m, k)
+    level : float
+        The LP optimum: max over the active points of the largest per-output error.
+    max_error : float
+        max ‖f − g‖₂ over every point examined (active and check set).
+    rank : int
+        r, the dimension of the basis the LP was posed in.
+    n_active : int
+        Points in the final LP.
+    rounds : int
+        LP solves performed.
+    converged : bool
+        Whether the check set's maximum came within tol of the level.
+    """
+
+    C: np.ndarray
+    level: float
+    max_error: float
+    rank: int
+    n_active: int
+    rounds: int
+    converged: bool
+
+
+def _lp_one_output(B: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """min_{d,t} t s.t. |y − B d| ≤ t, by HiGHS on max-abs-scaled columns; returns (d, t)."""
+    N, r = B.shape
+    scale = np.max(np.abs(B), axis=0)
+    scale[scale == 0] = 1.0
+    ones = np.ones((N, 1))
+    A_ub = sparse.csr_array(np.block([[B / scale, -ones], [-B / scale, -ones]]))
+    cost = np.zeros(r + 1)
+    cost[-1] = 1.0
+    for method in ("highs-ds", "highs-ipm"):  # dual simplex first; interior point where it fails
+        res = linprog(cost, A_ub=A_ub, b_ub=np.concatenate([y, -y]), bounds=[(None, None)] * r + [(0, None)],
+                      method=method)
+        if res.status == 0:
+            return res.x[:r] / scale, float(res.x[r])
+    raise RuntimeError(f"the minimax linear program with {r} basis functions and {N} points failed in HiGHS "
+                       f"(dual simplex and interior point; status {res.status}: {res.message}); "
+                       "fewer units or fewer sample points make it smaller")
+
+
+def orthonormal_basis(Phi: np.ndarray, rcond: float | None = None) -> np.ndarray:
+    """T (k, r) such that Φ T has orthonormal columns spanning Φ's numerical column space.
+
+    Columns are scaled to unit norm, Φ_s = Q R, R = U S Vᵀ, and T = D⁻¹ V_r S_r⁻¹ for the r singular
+    values above rcond·s_max (default rcond = max(N, k)·eps).
+    """
+    N, k = Phi.shape
+    rcond = np.finfo(float).eps * max(N, k) if rcond is None else rcond
+    norms = np.linalg.norm(Phi, axis=0)
+    norms[norms == 0] = 1.0
+    R = scipy.linalg.qr(Phi / norms, mode="r", check_finite=False)[0][:k]
+    _, sv, Vt = scipy.linalg.svd(R, check_finite=False, lapack_driver="gesdd")
+    r = max(1, int(np.count_nonzero(sv > rcond * sv[0])))
+    return (Vt[:r].T / sv[:r]) / norms[:, None]
+
+
+def minimax_solve(Phi, Y, *, rcond: float | None = None) -> tuple[np.ndarray, float]:
+    """Minimax output weights on the given points: min_C max_{i,j} |Y_ij − (Φ Cᵀ)_ij|.
+
+    Parameters
+    ----------
+    Phi : array (N, k)
+    Y : array (N,) or (N, m)
+    rcond : float, optional
+        Relative singular-value cut-off of the basis (see :func:`orthonormal_basis`).
+
+    Returns
+    -------
+    C : ndarray (m, k)
+    level : float
+        The optimal max error over the points (largest over outputs).
+    """
+    Phi = np.asarray(Phi, dtype=float)
+    Y = np.asarray(Y, dtype=float)
+    Y = Y[:, None] if Y.ndim == 1 else Y
+    if Phi.ndim != 2 or Y.shape[0] != Phi.shape[0]:
+        raise ValueError(f"Phi must be (N, k) and Y (N,) or (N, m) with the same N; got {Phi.shape} and {Y.shape}")
+    T = orthonormal_basis(Phi, rcond)
+    return _solve_in_basis(Phi @ T, Y, T)
+
+
+def _solve_in_basis(B: np.ndarray, Y: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, float]:
+    """Minimax in the basis B = Φ T, posed for the correction to the least-squares solution.
+
+    The LP is translation invariant (d = d₀ + s·δ), so solving for δ against the least-squares
+    residual scaled to max 1 gives the same optimum while HiGHS's absolute tolerances (~1e-7)
+    become relative to the residual: errors far below 1e-7 are resolved.
+    """
+    D0 = scipy.linalg.lstsq(B, Y, check_finite=False, lapack_driver="gelsy")[0]
+    R = Y - B @ D0
+    C = np.empty((Y.shape[1], T.shape[0]))
+    level = 0.0
+    for j in range(Y.shape[1]):
+        s = float(np.max(np.abs(R[:, j])))
+        delta, t = _lp_one_output(B, R[:, j] / s) if s > 0 else (np.zeros(B.shape[1]), 0.0)
+        C[j] = T @ (D0[:, j] + s * delta)
+        level = max(level, s * t)
+    return C, level
+
+
+def _peaks(err: np.ndarray, above: float, limit: int) -> np.ndarray:
+    """Indices of the largest errors above ``above`` (at most ``limit``)."""
+    idx = np.flatnonzero(err > above)
+    return idx[np.argsort(err[idx])[::-1][:limit]]
+
+
+def minimax_exchange(features, X, Y, X_check, Y_check, *, max_rounds: int = 8, tol: float = 1e-3,
+                     add_per_round: int | None = None, rcond: float | None = None,
+                     warn: bool = True) -> MinimaxSolution:
+    """Minimax C on an active set grown by exchange against a finer check set.
+
+    Parameters
+    ----------
+    features : callable
+        X ↦ Φ(X), (N, n) → (N, k).
+    X, Y : arrays (N, n), (N, m)
+        The initial active points and target values.
+    X_check, Y_check : arrays (M, n), (M, m)
+        The finer check set.
+    max_rounds : int
+        LP solves at most.
+    tol : float
+        Stop when the check set's maximum error ≤ level·(1 + tol).
+    add_per_round : int, optional
+        Check points added per round (default N // 4, at least 16).
+    rcond : float, optional
+        Cut-off of the basis, computed once on the initial points (see :func:`orthonormal_basis`).
+
+    Notes
+    -----
+    Convergence allows for rounding: the check-set maximum may exceed the level by 16 times the
+    float64 rounding error of evaluating g and f on the check set.
+
+    Returns
+    -------
+    MinimaxSolution
+    """
+    add = add_per_round or max(16, X.shape[0] // 4)
+    X_act, Y_act, Phi_act = X, Y, features(X)
+    T = orthonormal_basis(Phi_act, rcond)
+    Phi_check = features(X_check)
+    converged = False
+    for rounds in range(1, max_rounds + 1):
+        C, level = _solve_in_basis(Phi_act @ T, Y_act, T)
+        worst = np.abs(Y_check - Phi_check @ C.T).max(axis=1)
+        floor = 16 * np.finfo(float).eps * float(np.max(np.abs(Y_check).max(axis=1) + np.abs(Phi_check) @ np.abs(C).max(axis=0)))
+        if worst.max() <= level * (1 + tol) + floor:
+            converged = True
+            break
+        new = _peaks(worst, level, add)
+        X_act, Y_act = np.vstack([X_act, X_check[new]]), np.vstack([Y_act, Y_check[new]])
+        Phi_act = np.vstack([Phi_act, Phi_check[new]])
+    if warn and not converged:
+        warnings.warn(f"minimax exchange stopped after {max_rounds} rounds with the check-set error "
+                      f"{worst.max():.3e} above the LP level {level:.3e}; raise max_rounds or n_samples",
+                      ConvergenceWarning, stacklevel=2)
+    errors = np.concatenate([np.linalg.norm(Y_check - Phi_check @ C.T, axis=1),
+                             np.linalg.norm(Y_act - Phi_act @ C.T, axis=1)])
+    return MinimaxSolution(C, level, float(errors.max()), T.shape[1], X_act.shape[0], rounds, converged)

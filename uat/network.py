@@ -1,0 +1,193 @@
+"""The one-hidden-layer network g(x) = C σ(A x + b).
+
+Pure functions first (:func:`hidden_features`, :func:`forward`), a thin immutable class on top
+(:class:`ShallowNetwork`). Evaluation is chunked over the rows of X so that no more than
+``BLOCK`` entries of the (N, k) feature matrix exist at once, whatever N is.
+
+File format (``save``/``load``): a NumPy ``.npz`` archive, read with ``allow_pickle=False``,
+holding float64 arrays ``A`` (k, n), ``b`` (k,), ``C`` (m, k) and ``metadata``, a 0-d string
+array with a JSON object ``{"format": "uat.ShallowNetwork", "format_version": 1,
+"activation": name, "width": k, "dim": n, "n_outputs": m, "uat_version": ...}``. The activation
+is stored by name: a user activation must be registered again before loading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from uat._validation import as_float_array, as_points
+from uat.activations import Activation, get_activation
+
+__all__ = ["ShallowNetwork", "hidden_features", "forward", "BLOCK"]
+
+#: Largest number of feature-matrix entries held at once while evaluating a network (16 MiB).
+BLOCK = 1 << 21
+
+_FORMAT = "uat.ShallowNetwork"
+_FORMAT_VERSION = 1
+
+
+def hidden_features(A: np.ndarray, b: np.ndarray, activation: Activation, X: np.ndarray) -> np.ndarray:
+    """Φ = σ(X Aᵀ + b), the (N, k) matrix of hidden-unit outputs (not chunked: it is the result).
+
+    Φ is Fortran-ordered (columns contiguous), the layout LAPACK factorises without a copy.
+    """
+    Z = (A @ X.T).T
+    Z += b
+    return activation.fn(Z)
+
+
+def forward(A: np.ndarray, b: np.ndarray, C: np.ndarray, activation: Activation, X: np.ndarray) -> np.ndarray:
+    """g(X) = σ(X Aᵀ + b) Cᵀ, shape (N, m), computed in row chunks of at most ``BLOCK`` feature entries."""
+    N, k = X.shape[0], A.shape[0]
+    rows = max(1, BLOCK // max(k, 1))
+    if N <= rows:
+        return hidden_features(A, b, activation, X) @ C.T
+    out = np.empty((N, C.shape[0]))
+    for start in range(0, N, rows):
+        stop = min(start + rows, N)
+        out[start:stop] = hidden_features(A, b, activation, X[start:stop]) @ C.T
+    return out
+
+
+def _frozen(name: str, value, ndim: int) -> np.ndarray:
+    array = as_float_array(name, value).copy()
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array; got shape {array.shape}")
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class ShallowNetwork:
+    """g(x) = C σ(A x + b) with A (k, n), b (k,), C (m, k); callable on (N, n) arrays, returning (N, m).
+
+    Parameters
+    ----------
+    A : array (k, n)
+        Input weights, one row per hidden unit. A 1-D array of length k means n = 1.
+    b : array (k,)
+        Hidden biases.
+    C : array (m, k)
+        Output weights. A 1-D array of length k means m = 1.
+    activation : str or Activation
+        σ, by registered name or as an :class:`~uat.activations.Activation`.
+
+    Examples
+    --------
+    >>> g = ShallowNetwork([[1.0], [2.0]], [0.0, -1.0], [[0.5, 0.25]], "relu")
+    >>> g([[1.0]])
+    array([[0.75]])
+    """
+
+    A: np.ndarray
+    b: np.ndarray
+    C: np.ndarray
+    activation: Activation
+
+    def __post_init__(self):
+        A = np.asarray(self.A, dtype=float)
+        C = np.asarray(self.C, dtype=float)
+        A = _frozen("A", A[:, None] if A.ndim == 1 else A, 2)
+        b = _frozen("b", self.b, 1)
+        C = _frozen("C", C[None, :] if C.ndim == 1 else C, 2)
+        if b.shape[0] != A.shape[0] or C.shape[1] != A.shape[0]:
+            raise ValueError(
+                "A (k, n), b (k,) and C (m, k) must agree on the width k; "
+                f"got A {A.shape}, b {b.shape}, C {C.shape}"
+            )
+        if A.shape[0] < 1:
+            raise ValueError("a network needs width k >= 1; got k = 0")
+        for name, value in (("A", A), ("b", b), ("C", C)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "activation", get_activation(self.activation))
+
+    @property
+    def width(self) -> int:
+        """k, the number of hidden units."""
+        return self.A.shape[0]
+
+    @property
+    def dim(self) -> int:
+        """n, the input dimension."""
+        return self.A.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        """m, the output dimension."""
+        return self.C.shape[0]
+
+    @property
+    def n_params(self) -> int:
+        """k·n + k + m·k, the number of trainable parameters."""
+        return self.A.size + self.b.size + self.C.size
+
+    def __call__(self, X) -> np.ndarray:
+        return forward(self.A, self.b, self.C, self.activation, as_points("X", X, self.dim))
+
+    def hidden_features(self, X) -> np.ndarray:
+        """Φ = σ(X Aᵀ + b), shape (N, k)."""
+        return hidden_features(self.A, self.b, self.activation, as_points("X", X, self.dim))
+
+    def transition_points(self) -> np.ndarray:
+        """1-D only: the points −b_i/a_i where unit i crosses z = 0 (its kink or inflection); ±inf for a_i = 0."""
+        if self.dim != 1:
+            raise ValueError(f"transition_points is defined for 1-D networks; this one has dim {self.dim}")
+        a = self.A[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = -self.b / a
+        return np.where(a == 0, np.copysign(np.inf, -self.b), t)
+
+    def rounding_floor(self, X) -> float:
+        """≈ the float64 rounding error of evaluating g on the points X (errors below it may be noise).
+
+        max_x eps · max_j Σ_i |C_ji| (|σ(z_i)| + (n+1)|σ′(z_i)| (Σ_l |A_il x_l| + |b_i|)): each feature's
+        own rounding plus that of z = A x + b carried through σ (σ′ replaced by the Lipschitz
+        constant, or omitted, for σ without a derivative). A bound-style estimate, not a bound.
+        """
+        X = as_points("X", X, self.dim)
+        act, absC = self.activation, np.abs(self.C)
+        slope = act.deriv or (lambda Z: np.full_like(Z, act.lipschitz or 0.0))
+        worst, rows = 0.0, max(1, BLOCK // self.width)
+        for start in range(0, X.shape[0], rows):
+            chunk = X[start:start + rows]
+            Z = chunk @ self.A.T + self.b
+            terms = np.abs(act.fn(Z)) + (self.dim + 1) * np.abs(slope(Z)) * (np.abs(chunk) @ np.abs(self.A).T + np.abs(self.b))
+            worst = max(worst, float(np.max(terms @ absC.T)))
+        return float(np.finfo(float).eps * worst)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the network to ``path`` (.npz, no pickle; see the module docstring for the format)."""
+        from uat import __version__
+
+        metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "activation": self.activation.name,
+                    "width": self.width, "dim": self.dim, "n_outputs": self.n_outputs, "uat_version": __version__}
+        with open(path, "wb") as fh:
+            np.savez(fh, A=self.A, b=self.b, C=self.C, metadata=np.array(json.dumps(metadata)))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ShallowNetwork:
+        """Read a network written by :meth:`save`. Files that would need unpickling are refused."""
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
+        except ValueError as err:
+            raise ValueError(f"{os.fspath(path)!r} is not a uat network file (it needs unpickling, "
+                             "which uat never does, or it is not an .npz archive)") from err
+        missing = {"A", "b", "C", "metadata"} - set(arrays)
+        if missing:
+            raise ValueError(f"{os.fspath(path)!r} is not a uat network file: missing {sorted(missing)}")
+        try:
+            metadata = json.loads(str(arrays["metadata"]))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{os.fspath(path)!r}: metadata is not valid JSON") from err
+        if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT:
+            raise ValueError(f"{os.fspath(path)!r} is not a uat network file (format {metadata!r})")
+        if metadata.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(f"{os.fspath(path)!r} has format_version {metadata.get('format_version')!r}; "
+                             f"this uat reads version {_FORMAT_VERSION}")
+        return cls(arrays["A"], arrays["b"], arrays["C"], metadata["activation"])
