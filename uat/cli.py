@@ -1,0 +1,185 @@
+"""The ``uat`` command: a thin shell over the library (parse, call, print).
+
+Errors are printed as ``Error: ...`` without a traceback and exit with status 1; uat's warnings
+(ill-conditioning, convergence) are printed to stderr as ``warning: ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+
+import click
+import numpy as np
+
+import uat
+from uat.exceptions import UatWarning
+
+_USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)
+
+
+def _parse_value(text: str):
+    """An option value: JSON (numbers, true/false, null, lists, quoted strings) or else the plain string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _parse_options(pairs: tuple[str, ...]) -> dict:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"options are KEY=VALUE, e.g. -o n_samples=4096; got {pair!r}",
+                                     param_hint="'-o/--option'")
+        options[key.strip()] = _parse_value(value.strip())
+    return options
+
+
+def _jsonable(value):
+    """Plain JSON values: numpy scalars and arrays converted, non-finite floats as strings ('inf')."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in np.asarray(value, dtype=object).tolist()] if isinstance(value, np.ndarray) \
+            else [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else str(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+class _Warnings:
+    """Collect uat's warnings during a command and print them as one line each."""
+
+    def __enter__(self):
+        self._catch = warnings.catch_warnings(record=True)
+        self.records = self._catch.__enter__()
+        warnings.simplefilter("always", UatWarning)
+        return self
+
+    def __exit__(self, *exc):
+        self._catch.__exit__(*exc)
+        for record in self.records:
+            if issubclass(record.category, UatWarning):
+                click.echo(f"warning: {record.message}", err=True)
+            else:
+                warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+        return False
+
+
+@click.group()
+@click.version_option(uat.__version__, prog_name="uat")
+def main():
+    """uat: fit C·σ(Ax+b) to continuous targets, measure sup-norm errors and the width k*(ε)."""
+
+
+@main.command("fit")
+@click.argument("target")
+@click.option("--domain", "-d", default=None, help="product of intervals, e.g. '[-1,1]' or '[-1,1]x[0,2]'; "
+              "omit for library targets")
+@click.option("--activation", "-a", default="tanh", show_default=True, help="σ (see `uat list activations`)")
+@click.option("--width", "-k", default=64, show_default=True, type=int, help="number of hidden units")
+@click.option("--method", "-m", default="lstsq", show_default=True, help="fitting method (see `uat list methods`)")
+@click.option("--seed", "-s", default=0, show_default=True, type=int, help="seed of every random draw")
+@click.option("--option", "-o", "option_pairs", multiple=True, metavar="KEY=VALUE",
+              help="method option, repeatable, e.g. -o n_samples=4096 -o solver=svd")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of text")
+@click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
+              help="save a figure of f, g and |f-g| (1-D) or heat maps (2-D) to this file")
+@click.option("--save", "save_path", default=None, type=click.Path(dir_okay=False),
+              help="save the fitted network (.npz, no pickle)")
+def fit_command(target, domain, activation, width, method, seed, option_pairs, as_json, plot_path, save_path):
+    """Fit one network to TARGET (a library name or an expression such as 'sin(2*pi*x)')."""
+    options = _parse_options(option_pairs)
+    try:
+        with _Warnings():
+            result = uat.fit(target, domain, width=width, activation=activation, method=method, seed=seed,
+                             **options)
+            start = time.perf_counter()
+            estimate = result.sup_error()
+            sup_seconds = time.perf_counter() - start
+            rms = uat.rms_error(result.target, result.network)
+        if save_path:
+            result.network.save(save_path)
+        if plot_path:
+            _save_plot(result, estimate, plot_path)
+    except _USER_ERRORS as err:
+        raise click.ClickException(str(err)) from err
+    record = _record(result, estimate, rms, sup_seconds)
+    click.echo(json.dumps(_jsonable(record), indent=2) if as_json else _describe(record))
+
+
+def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_seconds: float) -> dict:
+    return {
+        "target": result.target.name, "domain": str(result.domain), "activation": result.activation,
+        "width": result.width, "method": result.method, "seed": result.seed,
+        "sup_error": estimate.value, "argmax": estimate.argmax.tolist(), "sup_lower": estimate.lower,
+        "sup_upper": estimate.upper, "sup_method": estimate.method, "sup_n_evals": estimate.n_evals,
+        "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "rms_error": rms,
+        "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
+        "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds, "diagnostics": result.diagnostics,
+        "uat_version": uat.__version__,
+    }
+
+
+def _describe(r: dict) -> str:
+    argmax = ", ".join(f"{v:.6g}" for v in r["argmax"])
+    diag = r["diagnostics"]
+    facts = ", ".join(f"{key} {diag[key]:.3g}" if isinstance(diag[key], float) else f"{key} {diag[key]}"
+                      for key in ("rank", "cond", "solver", "rounds", "converged") if key in diag)
+    upper = f", certified upper bound {r['sup_upper']:.3e}" if r["sup_upper"] is not None else ""
+    return "\n".join([
+        f"target      {r['target']} on {r['domain']}",
+        f"network     {r['activation']}, width {r['width']}, method {r['method']}, seed {r['seed']}"
+        + (f" ({facts})" if facts else ""),
+        f"sup error   {r['sup_error']:.3e} at x = ({argmax}){upper}",
+        f"            {r['sup_method']}; {r['sup_n_evals']} evaluations; raw maximum before refinement "
+        f"{r['sup_initial']:.3e}; rounding floor ≈ {r['rounding_floor']:.1e}",
+        f"rms error   {r['rms_error']:.3e}",
+        f"training    rms {r['train_rms']:.3e}, max {r['train_max']:.3e} on {r['n_samples']} points",
+        f"time        fit {r['fit_seconds']:.3f} s, sup estimate {r['sup_seconds']:.3f} s",
+    ])
+
+
+def _save_plot(result: uat.FitResult, estimate: uat.SupEstimate, path: str) -> None:
+    from uat.plots import fit_closeup
+
+    title = f"{result.target.name}: {result.activation}, width {result.width}, {result.method}"
+    fit_closeup(result.target, result.network, estimate, title=title).savefig(path, dpi=150)
+
+
+@main.command("list")
+@click.argument("what", type=click.Choice(["activations", "targets", "methods"]))
+def list_command(what):
+    """List the registered activations, targets or fitting methods."""
+    if what == "activations":
+        for name in uat.list_activations():
+            act = uat.get_activation(name)
+            flags = [f"polynomial, degree {act.degree}" if act.polynomial else "",
+                     "discontinuous" if not act.continuous else "",
+                     f"Lipschitz {act.lipschitz:.4g}" if act.lipschitz is not None else "Lipschitz: none on ℝ"]
+            click.echo(f"{name:<12} {act.description} [{'; '.join(f for f in flags if f)}]")
+    elif what == "targets":
+        for name in uat.list_targets():
+            t = uat.get_target(name)
+            lip = f"Lipschitz {t.lipschitz:.4g}" if t.lipschitz is not None else "not Lipschitz"
+            click.echo(f"{name:<13} ℝ^{t.dim}→ℝ^{t.n_outputs} on {t.domain}: {t.description} [{lip}]")
+    else:
+        from uat.fitting import get_method
+
+        for name in uat.list_methods():
+            method = get_method(name)
+            click.echo(f"{name:<8} {method.description}")
+            for option, default in method.options.items():
+                click.echo(f"           {option} = {default!r}: {method.option_docs.get(option, '')}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
