@@ -16,9 +16,10 @@ def _show(value, limit: int = 60) -> str:
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'tanh'?)`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """`` (did you mean 'tanh'?)`` for the closest choice (ignoring case), or an empty string."""
+    by_lower = {choice.lower(): choice for choice in choices}
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
 
 
 def check_choice(name: str, value, choices: Iterable[str]) -> str:

@@ -61,7 +61,7 @@ class LstsqSolution:
     cond : float
         Condition number estimate of the column-scaled Φ (inf when a column is zero).
     residual_rms : float
-        sqrt(‖Φ Cᵀ − Y‖²_F / (N m)) on the training points.
+        sqrt(‖Φ Cᵀ − Y‖²_F / N) on the training points: the RMS of the Euclidean error norm.
     solver : str
         The solver that produced C: 'qr' or 'svd'.
     """
@@ -77,8 +77,8 @@ def _prepare(Phi, Y, ridge):
     """Column-scaled, Fortran-ordered copy Φ_s (with the ridge rows), the column norms, the kept columns, Y."""
     norms = np.linalg.norm(Phi, axis=0)
     keep = np.flatnonzero(norms > 0)
-    Phis = np.asfortranarray(Phi[:, keep]) if keep.size < Phi.shape[1] else np.array(Phi, order="F")
-    Phis /= norms[keep]
+    Phis = np.empty((Phi.shape[0], keep.size), order="F")
+    np.divide(Phi[:, keep] if keep.size < Phi.shape[1] else Phi, norms[keep], out=Phis)  # one pass: copy + scale
     Ys = np.array(Y, order="F")
     if ridge > 0:
         Phis = np.asfortranarray(np.vstack([Phis, np.sqrt(ridge) * np.eye(keep.size)]))
@@ -98,30 +98,84 @@ def _qr(Phis, Ys):
 
 def _min_norm(R, QtYk, rcond):
     """Minimum-norm solution of R c ≈ QᵀY[:k] with singular values below rcond·σ_max dropped."""
-    U, sv, Vt = scipy.linalg.svd(np.triu(R), check_finite=False, lapack_driver="gesdd")
+    U, sv, Vt = scipy.linalg.svd(R, check_finite=False, lapack_driver="gesdd")
     rank = int(np.count_nonzero(sv > rcond * sv[0]))
     c = Vt[:rank].T @ ((U[:, :rank].T @ QtYk) / sv[:rank, None])
     return c, rank, (float(sv[0] / sv[-1]) if sv[-1] > 0 else np.inf)
 
 
-def _solve_leading(qr, QtY, k, rcond, solver):
-    """Solve for the leading k columns; return (c (k, m), rank, cond, solver used)."""
-    if k == 0:
-        return np.zeros((0, QtY.shape[1])), 0, np.inf, solver
-    R = qr[:k, :k]
+def _cond_all(R):
+    """Exact cond₁ of every leading block R[:k, :k], k = 1..K, from one triangular inverse.
+
+    The leading blocks of R⁻¹ are the inverses of the leading blocks of R, and an upper
+    triangular column has no entries below the block, so ‖R_k‖₁ and ‖R_k⁻¹‖₁ are running maxima
+    of the column sums of |R| and |R⁻¹|.
+    """
+    Rinv, info = lapack.dtrtri(R, lower=0)
+    if info:
+        return np.full(R.shape[0], np.inf)
+    return np.maximum.accumulate(np.abs(R).sum(axis=0)) * np.maximum.accumulate(np.abs(Rinv).sum(axis=0))
+
+
+def _solve_all(Phi, Y, widths, solver, ridge, rcond):
+    """LstsqSolution for each width (the leading columns of Φ), from one QR.
+
+    Basic solutions of every width come from one triangular solve with many right-hand sides:
+    column j holds QᵀY with its rows from k_j on set to zero, and back substitution keeps them
+    zero, so the column is R_k⁻¹ QᵀY[:k]. Minimum-norm (SVD) widths are solved one by one.
+    Training residuals are computed explicitly (one matrix product per block of widths).
+    """
+    N, m = Y.shape
+    Phis, norms, keep, Ys = _prepare(Phi, Y, ridge)
+    qr, QtY = _qr(Phis, Ys)
+    R = np.triu(qr[: keep.size, : keep.size])
     diag = np.abs(np.diag(R))
-    rank = int(np.count_nonzero(diag > rcond * diag.max()))
-    if solver == "svd" or (solver == "auto" and rank < k) or np.any(diag == 0):
-        return (*_min_norm(R, QtY[:k], rcond), "svd")
-    rc, _ = lapack.dtrcon(R, norm="1", uplo="U", diag="N")
-    c = scipy.linalg.solve_triangular(R, QtY[:k], check_finite=False)
-    return c, rank, (1.0 / rc if rc > 0 else np.inf), "qr"
+    zero_at = int(np.argmax(diag == 0)) if np.any(diag == 0) else keep.size
+    kept = np.searchsorted(keep, widths)  # kept columns among the first k
+    ranks = [int(np.count_nonzero(diag[:c] > rcond * diag[:c].max())) if c else 0 for c in kept]
+    svd = [solver == "svd" or (solver == "auto" and r < c) or c > zero_at for r, c in zip(ranks, kept)]
+    basic = [j for j, use in enumerate(svd) if not use]
+    coefficients, conds = [None] * len(widths), [np.inf] * len(widths)
+    if basic:
+        top = int(max(kept[j] for j in basic))
+        rhs = np.zeros((top, len(basic), m))
+        for col, j in enumerate(basic):
+            rhs[: kept[j], col] = QtY[: kept[j]]
+        sol = scipy.linalg.solve_triangular(R[:top, :top], rhs.reshape(top, -1), check_finite=False)
+        sol = sol.reshape(top, len(basic), m)
+        all_conds = _cond_all(R[:top, :top]) if len(basic) > 1 else None
+        for col, j in enumerate(basic):
+            c = kept[j]
+            coefficients[j] = sol[:c, col]
+            if all_conds is not None:
+                conds[j] = float(all_conds[c - 1]) if c else np.inf
+            elif c:
+                rc = lapack.dtrcon(R[:c, :c], norm="1", uplo="U", diag="N")[0]
+                conds[j] = 1.0 / rc if rc > 0 else np.inf
+    for j, use in enumerate(svd):
+        if use:
+            coefficients[j], ranks[j], conds[j] = _min_norm(R[: kept[j], : kept[j]], QtY[: kept[j]], rcond)
+    solutions = []
+    for j, k in enumerate(widths):
+        C = np.zeros((m, k))
+        C[:, keep[: kept[j]]] = (coefficients[j] / norms[keep[: kept[j]], None]).T
+        solutions.append((C, ranks[j], conds[j] if kept[j] == k else np.inf, "svd" if svd[j] else "qr"))
+    rms = _residuals(Phi, Y, [sol[0] for sol in solutions])
+    return [LstsqSolution(C, rank, cond, r, used) for (C, rank, cond, used), r in zip(solutions, rms)]
 
 
-def _unscale(c, norms, keep, k_total):
-    C = np.zeros((c.shape[1], k_total))
-    C[:, keep] = (c / norms[keep][:, None]).T
-    return C
+def _residuals(Phi, Y, Cs, block=256):
+    """sqrt(‖Φ Cᵀ − Y‖²_F / N) for each C (width k uses the first k columns), by blocks of widths."""
+    out = []
+    for start in range(0, len(Cs), block):
+        group = Cs[start:start + block]
+        K = max(C.shape[1] for C in group)
+        stacked = np.zeros((K, len(group) * Y.shape[1]))
+        for i, C in enumerate(group):
+            stacked[: C.shape[1], i * Y.shape[1]:(i + 1) * Y.shape[1]] = C.T
+        fitted = (Phi[:, :K] @ stacked).reshape(Phi.shape[0], len(group), Y.shape[1])
+        out.extend(np.sqrt(np.sum((fitted - Y[:, None, :]) ** 2, axis=(0, 2)) / Y.shape[0]).tolist())
+    return out
 
 
 def _check_inputs(Phi, Y, solver, ridge, rcond):
@@ -167,31 +221,14 @@ def lstsq_solve(Phi, Y, *, solver: str = "qr", ridge: float = 0.0, rcond: float 
     Returns
     -------
     LstsqSolution
+        The condition number is LAPACK's trcon estimate of cond₁ (QR) or exact (SVD).
     """
     Phi, Y, ridge, rcond = _check_inputs(Phi, Y, solver, ridge, rcond)
     k = Phi.shape[1]
-    Phis, norms, keep, Ys = _prepare(Phi, Y, ridge)
-    qr, QtY = _qr(Phis, Ys)
-    c, rank, cond, used = _solve_leading(qr, QtY, keep.size, rcond, solver)
-    cond = cond if keep.size == k else np.inf
-    if warn and rank < k:
-        warnings.warn(_rank_message(rank, k, cond, used), IllConditionedWarning, stacklevel=2)
-    C = _unscale(c, norms, keep, k)
-    return LstsqSolution(C, rank, cond, _rms_explicit(Phi, C, Y), used)
-
-
-def _rms_explicit(Phi, C, Y):
-    return float(np.sqrt(np.mean((Phi[:, : C.shape[1]] @ C.T - Y) ** 2)))
-
-
-def _rms_factored(qr, QtY, c, k, Y):
-    """Training RMS from the factorisation (no ridge): ‖Φ_s c − Y‖² = ‖R c − QᵀY[:k]‖² + ‖QᵀY[k:]‖².
-
-    Exact up to about eps·‖c‖·‖Φ_s‖, so only used where c is not huge (not for rank-deficient
-    basic QR solutions).
-    """
-    head = np.triu(qr[:k, :k]) @ c - QtY[:k]
-    return float(np.sqrt((np.sum(head**2) + np.sum(QtY[k:] ** 2)) / Y.size))
+    sol = _solve_all(Phi, Y, [k], solver, ridge, rcond)[0]
+    if warn and sol.rank < k:
+        warnings.warn(_rank_message(sol.rank, k, sol.cond, sol.solver), IllConditionedWarning, stacklevel=2)
+    return sol
 
 
 def lstsq_path(Phi, Y, widths=None, *, solver: str = "qr", ridge: float = 0.0, rcond: float | None = None,
@@ -211,26 +248,16 @@ def lstsq_path(Phi, Y, widths=None, *, solver: str = "qr", ridge: float = 0.0, r
     Returns
     -------
     dict
-        width -> :class:`LstsqSolution` with C of shape (m, k).
+        width -> :class:`LstsqSolution` with C of shape (m, k). With several widths the condition
+        numbers are the exact cond₁ of each leading block of R (from one triangular inverse).
     """
     Phi, Y, ridge, rcond = _check_inputs(Phi, Y, solver, ridge, rcond)
-    N, K = Phi.shape
+    K = Phi.shape[1]
     widths = list(range(1, K + 1)) if widths is None else sorted({int(k) for k in widths})
     if not widths or widths[0] < 1 or widths[-1] > K:
         raise ValueError(f"widths must lie in 1..{K} (the columns of Phi); got {widths}")
-    Phis, norms, keep, Ys = _prepare(Phi, Y, ridge)
-    qr, QtY = _qr(Phis, Ys)
-    out, deficient = {}, []
-    for k in widths:
-        kept = int(np.searchsorted(keep, k))  # the kept columns among the first k
-        c, rank, cond, used = _solve_leading(qr, QtY, kept, rcond, solver)
-        cond = cond if kept == k else np.inf
-        C = _unscale(c, norms[:k], keep[:kept], k)
-        exact = ridge > 0 or (used == "qr" and rank < k)
-        rms = _rms_explicit(Phi, C, Y) if exact else _rms_factored(qr, QtY, c, kept, Y)
-        out[k] = LstsqSolution(C, rank, cond, rms, used)
-        if rank < k:
-            deficient.append(k)
+    out = dict(zip(widths, _solve_all(Phi, Y, widths, solver, ridge, rcond)))
+    deficient = [k for k, sol in out.items() if sol.rank < k]
     if warn and deficient:
         k = deficient[0]
         warnings.warn(f"{len(deficient)} of {len(widths)} widths are rank deficient, from width {k} on: "
