@@ -28,7 +28,9 @@ def fit_closeup_data(target: Target, network: ShallowNetwork, n: int | None = No
     """
     domain = target.domain
     if domain.dim == 1:
-        X = np.linspace(domain.lower[0], domain.upper[0], n or 4001)[:, None]
+        lo, hi = domain.lower[0], domain.upper[0]
+        kinks = network.transition_points()  # so that narrow peaks at the units' kinks are drawn
+        X = np.union1d(np.linspace(lo, hi, n or 4001), kinks[(kinks > lo) & (kinks < hi)])[:, None]
         inside = np.ones(X.shape[0], dtype=bool)
         shape = (X.shape[0],)
     elif domain.dim == 2:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
-from uat._validation import check_int, check_rng
+from uat._validation import as_points, check_int, check_rng
 from uat.domains import Ball, Box, Domain, as_domain
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
@@ -132,14 +132,14 @@ def _local_maxima(values: np.ndarray) -> np.ndarray:
     return idx[np.argsort(values[idx])[::-1]]
 
 
-def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int):
+def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray):
     a, b = domain.lower[0], domain.upper[0]
     n = n_points or _grid_size_1d(g, domain)
     grid = np.linspace(a, b, n)
-    extra = np.empty(0)
+    extra = points[:, 0]
     if isinstance(g, ShallowNetwork):
         t = g.transition_points()
-        extra = t[(t > a) & (t < b)]
+        extra = np.concatenate([extra, t[(t > a) & (t < b)]])
     x = np.concatenate([grid, extra])
     order = np.argsort(x, kind="stable")
     x = x[order]
@@ -148,7 +148,8 @@ def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int
     best_i = int(np.argmax(e))
     best_x, best = x[best_i], float(e[best_i])
     tol = 1e-12 * (b - a)
-    for i in _local_maxima(e)[:n_starts]:
+    maxima = _local_maxima(e)
+    for i in maxima[:n_starts]:
         lo, hi = x[max(i - 1, 0)], x[min(i + 1, len(x) - 1)]
         if hi - lo <= tol:
             continue
@@ -156,8 +157,8 @@ def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int
                               options={"xatol": tol, "maxiter": 200})
         if -res.fun > best:
             best, best_x = float(-res.fun), float(res.x)
-    method = (f"1-D: uniform grid of {n} points + {extra.size} transition points, bounded Brent on the "
-              f"{min(n_starts, len(_local_maxima(e)))} largest local maxima")
+    method = (f"1-D: uniform grid of {n} points + {extra.size} transition/given points, bounded Brent on the "
+              f"{min(n_starts, maxima.size)} largest local maxima")
     return np.array([best_x]), best, float(e_grid.max()), (b - a) / (n - 1), method
 
 
@@ -200,11 +201,11 @@ def _polish(errors: _Errors, domain: Domain, x0: np.ndarray):
     return x, errors.at(x)
 
 
-def _sup_nd(errors: _Errors, g, domain: Domain, n_points: int | None, n_starts: int, rng):
+def _sup_nd(errors: _Errors, g, domain: Domain, n_points: int | None, n_starts: int, rng, points: np.ndarray):
     d = domain.dim
     width = g.width if isinstance(g, ShallowNetwork) else 0
     n = n_points or min(max(1 << 14, 32 * width), 1 << 18)
-    X = domain.sample(n, "sobol", rng=rng)
+    X = np.vstack([domain.sample(n, "sobol", rng=rng), points])
     if isinstance(domain, Box) and d <= 10:
         X = np.vstack([X, np.array(list(itertools.product(*zip(domain.lower, domain.upper))))])
     e = errors(X)
@@ -218,7 +219,7 @@ def _sup_nd(errors: _Errors, g, domain: Domain, n_points: int | None, n_starts: 
         x, val = _polish(errors, domain, P[i])
         if val > best:
             best_x, best = x, val
-    method = (f"{d}-D: {len(X)} Sobol' points{' and corners' if len(X) > n else ''}, shrinking-box search "
+    method = (f"{d}-D: {n} Sobol' points + {len(X) - n} corners/given points, shrinking-box search "
               f"from the {len(top)} best distinct points, L-BFGS-B from the best {max(1, n_starts // 4)}")
     return best_x, best, initial, method
 
@@ -230,7 +231,8 @@ def _lipschitz_upper(target: Target, g, grid_max: float, h: float) -> float | No
     return grid_max + (target.lipschitz + lip_g) * h / 2
 
 
-def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0) -> SupEstimate:
+def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
+              points=None) -> SupEstimate:
     """Estimate sup_{x∈K} ‖f(x) − g(x)‖₂ by a global point set refined by local maximisation.
 
     Parameters
@@ -249,6 +251,9 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         Number of candidates refined locally.
     rng : numpy.random.Generator or int
         Randomness of the n-D search (Sobol' scrambling, the shrinking-box trials).
+    points : array (p, n), optional
+        Extra points of K added to the initial set, e.g. where the training error peaks (then
+        the estimate is never below the training maximum).
 
     Returns
     -------
@@ -272,13 +277,16 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         raise ValueError(f"the network has input dimension {g.dim} but the domain {domain} has dimension {domain.dim}")
     if not callable(g):
         raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {g!r}")
+    points = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
+    if not np.all(domain.contains(points)):
+        raise ValueError(f"points must lie in the domain {domain}; got {points[~domain.contains(points)][0].tolist()}")
     errors = _Errors(target, g, domain)
     upper = None
     if domain.dim == 1 and isinstance(domain, Box):
-        argmax, value, initial, h, method = _sup_1d(errors, g, domain, n_points, n_starts)
+        argmax, value, initial, h, method = _sup_1d(errors, g, domain, n_points, n_starts, points)
         upper = _lipschitz_upper(target, g, initial, h)
     else:
-        argmax, value, initial, method = _sup_nd(errors, g, domain, n_points, n_starts, rng)
+        argmax, value, initial, method = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
     floor = _floor(target, g, domain.sample(4096, "sobol", rng=0))
     return SupEstimate(value, np.asarray(argmax, dtype=float), value, upper, errors.count, method, initial, floor)
 

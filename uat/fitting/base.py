@@ -96,6 +96,8 @@ class FitResult:
         Every option of the method, defaults filled in.
     train_rms, train_max : float
         sqrt(mean ‖f − g‖²) and max ‖f − g‖ over the training points.
+    train_argmax : ndarray (n,)
+        The training point where ``train_max`` is attained.
     n_samples : int
         Number of training points.
     fit_seconds : float
@@ -113,6 +115,7 @@ class FitResult:
     options: dict
     train_rms: float
     train_max: float
+    train_argmax: np.ndarray
     n_samples: int
     fit_seconds: float
     diagnostics: dict
@@ -122,9 +125,10 @@ class FitResult:
         return self.target.domain
 
     def sup_error(self, **kwargs):
-        """:func:`uat.sup_error` of the fitted network on the target's domain."""
+        """:func:`uat.sup_error` of the fitted network on the target's domain, seeded with ``train_argmax``."""
         from uat.supnorm import sup_error
 
+        kwargs.setdefault("points", self.train_argmax[None, :])
         return sup_error(self.target, self.network, **kwargs)
 
 
@@ -145,10 +149,11 @@ def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     return np.random.default_rng(draw), np.random.default_rng(sample)
 
 
-def training_errors(network: ShallowNetwork, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
-    """(RMS, max) of ‖f − g‖₂ over the training points."""
+def training_errors(network: ShallowNetwork, X: np.ndarray, Y: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(RMS, max, argmax) of ‖f − g‖₂ over the training points."""
     norms = np.linalg.norm(network(X) - Y, axis=1)
-    return float(np.sqrt(np.mean(norms**2))), float(norms.max())
+    i = int(np.argmax(norms))
+    return float(np.sqrt(np.mean(norms**2))), float(norms[i]), X[i].copy()
 
 
 def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh", method: str = "lstsq",
@@ -196,6 +201,6 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
         start = time.perf_counter()
         fitted = the_method.fn(problem, **resolved)
         seconds = time.perf_counter() - start
-        rms, worst = training_errors(fitted.network, fitted.X, fitted.Y)
+        rms, worst, where = training_errors(fitted.network, fitted.X, fitted.Y)
     return FitResult(fitted.network, the_target, the_method.name, act.name, width, int(seed), resolved,
-                     rms, worst, fitted.X.shape[0], seconds, dict(fitted.diagnostics))
+                     rms, worst, where, fitted.X.shape[0], seconds, dict(fitted.diagnostics))

@@ -177,10 +177,10 @@ def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0,
     for k in widths:
         sol = path[k]
         network = ShallowNetwork(A[:k], b[:k], sol.C, act)
-        rms, worst = training_errors(network, X, Y)
+        rms, worst, where = training_errors(network, X, Y)
         diagnostics = {**resolved, "rank": sol.rank, "cond": sol.cond, "solver": sol.solver, "ridge": ridge,
                        "sweep_seconds": shared}
         options_k = {**resolved, "solver": solver, "ridge": ridge, "rcond": rcond}
-        results[k] = FitResult(network, the_target, "lstsq", act.name, k, int(seed), options_k, rms, worst,
+        results[k] = FitResult(network, the_target, "lstsq", act.name, k, int(seed), options_k, rms, worst, where,
                                X.shape[0], shared / len(widths), diagnostics)
     return results
