@@ -1,0 +1,106 @@
+"""The uat command, through click's CliRunner."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import uat
+from uat.cli import main
+
+
+@pytest.fixture
+def run():
+    def invoke(*args):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return invoke
+
+
+def test_fit_prints_the_sup_error_rms_and_time(run):
+    result = run("fit", "runge", "--width", "32")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "target      runge on [-1,1]"
+    assert any(line.startswith("sup error   ") and "at x = (" in line for line in lines)
+    assert any(line.startswith("rms error   ") for line in lines)
+    assert any(line.startswith("time        fit ") for line in lines)
+
+
+def test_fit_json_has_the_documented_keys_and_true_values(run):
+    result = run("fit", "sin(2*pi*x)", "--domain", "[-1,1]", "-a", "relu", "-k", "48", "-s", "3", "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    for key in ("sup_error", "argmax", "rms_error", "width", "activation", "method", "seed", "fit_seconds"):
+        assert key in record
+    assert (record["width"], record["activation"], record["method"], record["seed"]) == (48, "relu", "lstsq", 3)
+    # The printed numbers are those of the library call with the same arguments.
+    again = uat.fit("sin(2*pi*x)", "[-1,1]", width=48, activation="relu", seed=3)
+    assert record["sup_error"] == pytest.approx(again.sup_error().value, rel=1e-12)
+    assert record["rms_error"] == pytest.approx(uat.rms_error(again.target, again.network), rel=1e-12)
+    assert record["sup_error"] >= record["train_max"]
+
+
+def test_options_are_passed_to_the_method(run):
+    record = json.loads(run("fit", "franke", "-k", "20", "-o", "n_samples=400", "-o", "sampling=sobol",
+                            "-o", "ridge=1e-8", "--json").output)
+    assert record["n_samples"] == 400
+    assert record["diagnostics"]["sampling"] == "sobol" and record["diagnostics"]["ridge"] == 1e-8
+
+
+def test_plot_and_save(run, tmp_path):
+    plot, saved = tmp_path / "fit.png", tmp_path / "net.npz"
+    result = run("fit", "abs", "-k", "16", "--plot", str(plot), "--save", str(saved))
+    assert result.exit_code == 0, result.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    network = uat.ShallowNetwork.load(saved)
+    np.testing.assert_array_equal(network.C, uat.fit("abs", width=16).network.C)
+
+
+def test_plot_in_two_dimensions(run, tmp_path):
+    plot = tmp_path / "franke.svg"
+    assert run("fit", "franke", "-k", "16", "--plot", str(plot)).exit_code == 0
+    assert plot.read_text().lstrip().startswith("<?xml")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fit", "runga"], "unknown target 'runga' (did you mean 'runge'?)"),
+    (["fit", "x.real", "-d", "[0,1]"], "cannot use attribute access in an expression (column 1)"),
+    (["fit", "runge", "-k", "0"], "width must be an integer >= 1; got 0"),
+    (["fit", "runge", "-a", "tahn"], "unknown activation 'tahn' (did you mean 'tanh'?)"),
+    (["fit", "runge", "-o", "n_sample=10"], "unknown option 'n_sample' for method 'lstsq' (did you mean 'n_samples'?)"),
+    (["fit", "sin(x)"], "needs a domain"),
+    (["fit", "sin(x)", "-d", "[1,-1]"], "lower=1.0 >= upper=-1.0"),
+    (["fit", "runge", "-o", "novalue"], "options are KEY=VALUE"),
+    (["fit", "runge", "--plot", "/nonexistent-dir/x.png"], "No such file or directory"),
+])
+def test_errors_are_readable_without_traceback(run, args, message):
+    result = run(*args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_warnings_are_printed_as_one_line(run):
+    result = CliRunner().invoke(main, ["fit", "runge", "-k", "128"], catch_exceptions=False)
+    assert result.exit_code == 0
+    warnings_lines = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings_lines) == 1 and "rank deficient" in warnings_lines[0]
+
+
+@pytest.mark.parametrize("what, names", [
+    ("activations", ["tanh", "relu", "heaviside", "square"]),
+    ("targets", ["runge", "franke", "circle", "takagi"]),
+    ("methods", ["lstsq", "minimax", "n_samples"]),
+])
+def test_list(run, what, names):
+    result = run("list", what)
+    assert result.exit_code == 0
+    for name in names:
+        assert name in result.output
+    assert len(result.output.splitlines()) >= 2
+
+
+def test_list_rejects_unknown_registries(run):
+    result = CliRunner().invoke(main, ["list", "widths"])
+    assert result.exit_code == 2 and "Invalid value" in result.output
