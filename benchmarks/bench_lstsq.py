@@ -1,0 +1,130 @@
+"""Least squares on C: the two speed goals of the core, as ratios measured in one run.
+
+Goal 1: one fit at width k = 1024, N = 4096 within 1.1x of a bare QR solve on the same matrix.
+Goal 2: all widths 1..1024 (N = 4096) from one factorisation in <= 3x the time of one QR at 1024
+        (separate fits measured ~225x slower).
+
+The feature matrix is real: tanh random features of the default draw on [-1, 1] for Runge's
+function. Peers, timed on the same matrix in the same process:
+  * "scipy qr solve": Q, R = scipy.linalg.qr(Φ, mode='economic'); solve_triangular(R, Qᵀy), the
+    textbook bare QR solve;
+  * "lapack qr solve": geqrf + ormqr + trtrs on Φ, nothing else (no scaling, no checks), the floor.
+uat's lstsq_solve adds column scaling, a rank estimate, a condition estimate (trcon) and the
+explicit training residual. Timings are medians over repeats (min-max in brackets), wall clock.
+
+Usage: python benchmarks/bench_lstsq.py [--quick] [--repeats R] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+import scipy
+import scipy.linalg
+from scipy.linalg import lapack
+from threadpoolctl import threadpool_info
+
+import uat
+from uat.activations import get_activation
+from uat.fitting import draw_features, lstsq_path, lstsq_solve
+from uat.network import hidden_features
+
+
+def timed(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times), max(times)
+
+
+def scipy_qr_solve(Phi, y):
+    Q, R = scipy.linalg.qr(Phi, mode="economic", check_finite=False)
+    return scipy.linalg.solve_triangular(R, Q.T @ y, check_finite=False)
+
+
+def lapack_qr_solve(Phi, y):
+    qr, tau, _, _ = lapack.dgeqrf(np.array(Phi, order="F"), overwrite_a=1)
+    _, work, _ = lapack.dormqr("L", "T", qr, tau, y, lwork=-1)
+    qty, _, _ = lapack.dormqr("L", "T", qr, tau, y, lwork=int(work[0].real), overwrite_c=1)
+    k = Phi.shape[1]
+    return lapack.dtrtrs(qr[:k, :k], qty[:k])[0]
+
+
+def features(N, k):
+    target = uat.get_target("runge")
+    act = get_activation("tanh")
+    A, b = draw_features(target.domain, k, rng=0, scale=act.draw_scale)
+    X = target.domain.sample(N, "chebyshev", rng=0)
+    return hidden_features(A, b, act, X), target(X)
+
+
+def fmt(t):
+    median, lo, hi = t
+    return f"{median * 1e3:.1f} ms [{lo * 1e3:.1f}-{hi * 1e3:.1f}]"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test), not a measurement")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--out", default=None, help="also write the Markdown report to this file")
+    args = parser.parse_args(argv)
+    N, K = (256, 64) if args.quick else (4096, 1024)
+    repeats = 2 if args.quick else args.repeats
+    warnings.simplefilter("ignore", uat.IllConditionedWarning)  # tanh features are rank deficient; timing only
+    Phi, Y = features(N, K)
+    y = np.asfortranarray(Y)
+
+    bare_scipy = timed(lambda: scipy_qr_solve(Phi, Y), repeats)
+    bare_lapack = timed(lambda: lapack_qr_solve(Phi, y.copy(order="F")), repeats)
+    ours = timed(lambda: lstsq_solve(Phi, Y, solver="qr"), repeats)
+    full_fit = timed(lambda: uat.fit("runge", width=K, n_samples=N), repeats)
+    path = timed(lambda: lstsq_path(Phi, Y), max(1, repeats // 2))
+    separate_start = time.perf_counter()
+    for k in range(1, K + 1):
+        lstsq_solve(Phi[:, :k], Y, solver="qr", warn=False)
+    separate = time.perf_counter() - separate_start
+
+    lines = [
+        "# Least squares on C: measured speed goals",
+        "",
+        f"Command: `python benchmarks/bench_lstsq.py{' --quick' if args.quick else ''}` "
+        f"(N = {N}, K = {K}, {repeats} repeats; median [min-max], wall clock)",
+        "",
+        "| what | time | ratio |",
+        "| --- | --- | --- |",
+        f"| lapack qr solve (geqrf+ormqr+trtrs, the floor) | {fmt(bare_lapack)} | 1.00 |",
+        f"| scipy qr solve (scipy.linalg.qr economic + triangular solve) | {fmt(bare_scipy)} | "
+        f"{bare_scipy[0] / bare_lapack[0]:.2f} |",
+        f"| **uat lstsq_solve** (scaling, rank, trcon, residual) | {fmt(ours)} | "
+        f"**{ours[0] / bare_lapack[0]:.2f}** vs lapack, **{ours[0] / bare_scipy[0]:.2f}** vs scipy |",
+        f"| uat.fit at width {K} (sampling, features, solve, training errors) | {fmt(full_fit)} | "
+        f"{full_fit[0] / bare_lapack[0]:.2f} |",
+        f"| **uat lstsq_path, all widths 1..{K}** | {fmt(path)} | **{path[0] / bare_lapack[0]:.2f}** vs one QR |",
+        f"| separate lstsq_solve for every width 1..{K} (once) | {separate * 1e3:.0f} ms | "
+        f"{separate / bare_lapack[0]:.0f} vs one QR, {separate / path[0]:.0f}x the path |",
+        "",
+        "Goals: one fit within 1.1x of a bare QR solve; all widths within 3x of one QR.",
+        "",
+        f"Machine: {platform.machine()}, {platform.processor() or 'unknown cpu'}, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, uat {uat.__version__}",
+        "BLAS: " + "; ".join(f"{p['internal_api']} {p['version']} ({p['filepath'].split('/')[-1]}, "
+                             f"{p['num_threads']} threads)" for p in threadpool_info() if p["user_api"] == "blas"),
+    ]
+    report = "\n".join(lines) + "\n"
+    sys.stdout.write(report)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(report)
+
+
+if __name__ == "__main__":
+    main()

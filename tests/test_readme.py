@@ -1,0 +1,38 @@
+"""The README's promises: its commands match CI, and its Python example prints what it says."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+NUMBER = re.compile(r"[-+]?\d+\.\d+e[-+]\d+|[-+]?\d+\.\d+")
+
+
+def _blocks(language):
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    install_and_run, install_and_test = _blocks("bash")[0].strip().splitlines()
+    assert "uat " in install_and_run and "pytest" in install_and_test
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert install_and_test.strip() in ci_lines
+
+
+def test_python_example_prints_what_the_readme_shows():
+    code = _blocks("python")[0]
+    after = README.split(code, 1)[1]
+    expected = re.search(r"\n```\n(.*?)```", after, flags=re.S).group(1).strip().splitlines()
+    run = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    printed = run.stdout.strip().splitlines()
+    assert len(printed) == len(expected)
+    for got, want in zip(printed, expected):
+        assert NUMBER.sub("#", got) == NUMBER.sub("#", want)  # the words are exact
+        for g, w in zip(NUMBER.findall(got), NUMBER.findall(want)):
+            assert float(g) == pytest.approx(float(w), rel=0.02, abs=1e-3 if "e" not in w else 0)
