@@ -61,9 +61,16 @@ def check_real(name: str, value, *, minimum: float | None = None, positive: bool
 
 
 def as_float_array(name: str, value, *, ndim: int | None = None, finite: bool = True) -> np.ndarray:
-    """``np.asarray(value, dtype=float)`` with a clear error for non-numeric, mis-shaped or non-finite input."""
+    """``np.asarray(value, dtype=float)`` with a clear error for non-numeric, mis-shaped or non-finite input.
+
+    Only real numbers are accepted: None, strings, booleans and complex numbers are a TypeError
+    (``np.asarray(None, dtype=float)`` would quietly give nan).
+    """
     try:
-        array = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "iuf":
+            raise TypeError(raw.dtype)
+        array = raw.astype(float, copy=False)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be an array of real numbers; got {_show(value)}") from err
     if ndim is not None and array.ndim != ndim:

@@ -160,11 +160,13 @@ def _power(p):
     return fn, deriv
 
 
-# Lipschitz constants sup|σ′| (checked against dense evaluation in the tests):
-# gelu: σ″ = φ(z)(2 − z²) vanishes at z = √2; silu: maximiser of σ′ found numerically (z ≈ 2.3994).
-_GELU_LIP = float(ndtr(math.sqrt(2)) + math.sqrt(2) * math.exp(-1.0) / _SQRT2PI)
-_SILU_LIP = 1.0998393194962202
-_GAUSS_LIP = math.sqrt(2) * math.exp(-0.5)
+# Lipschitz constants sup|σ′|, computed to 40 digits (mpmath) and rounded up to the next float, so
+# that they are upper bounds (the tests check them against dense evaluation and local maximisation):
+# gelu: σ″ = φ(z)(2 − z²) vanishes at z = √2; silu: σ″ vanishes where z·tanh(z/2) = 2 (z ≈ 2.39936);
+# gaussian: |σ′| = 2|z|exp(−z²) is largest at z = 1/√2, where it is √2·e^(−1/2).
+_GELU_LIP = 1.128904145185155
+_SILU_LIP = 1.099839320128867
+_GAUSS_LIP = 0.8577638849607069
 
 _square, _square_prime = _power(2)
 _cube, _cube_prime = _power(3)
@@ -183,7 +185,7 @@ _TABLE = [
     Activation("sin", np.sin, np.cos, "sine (random Fourier features)", lipschitz=1.0, bound=1.0),
     Activation("cos", np.cos, lambda z: -np.sin(z), "cosine (random Fourier features)", lipschitz=1.0, bound=1.0),
     Activation("gaussian", _gaussian, _gaussian_prime, "exp(-z²), a radial bump", lipschitz=_GAUSS_LIP, bound=1.0),
-    Activation("identity", lambda z: z.copy(), np.ones_like, "z; polynomial control of degree 1",
+    Activation("identity", lambda z: z.copy(order="K"), np.ones_like, "z; polynomial control of degree 1",
                polynomial=True, degree=1, lipschitz=1.0),
     Activation("square", _square, _square_prime, "z²; polynomial control of degree 2", polynomial=True, degree=2),
     Activation("cube", _cube, _cube_prime, "z³; polynomial control of degree 3", polynomial=True, degree=3),
@@ -213,26 +215,35 @@ def list_activations() -> list[str]:
     return _ACTIVATIONS.names()
 
 
+def _elementwise(act: Activation, which: str, func, z: np.ndarray) -> np.ndarray:
+    values = np.asarray(func(z.copy()), dtype=float)
+    if values.shape != z.shape or not np.all(np.isfinite(values)):
+        raise ValueError(f"activation {act.name!r}: {which} must map a float array elementwise to finite values "
+                         f"of the same shape; on shape {z.shape} it returned shape {values.shape}")
+    return values
+
+
 def _check_user_activation(act: Activation) -> None:
     """Evaluate a user's σ and σ′ on a few points; σ′ must match central differences of σ."""
     z = np.linspace(-3.0, 3.0, 13) + 0.1234567  # avoids the usual kink at 0
-    values = np.asarray(act.fn(z.copy()), dtype=float)
-    if values.shape != z.shape or not np.all(np.isfinite(values)):
-        raise ValueError(
-            f"activation {act.name!r}: fn must map a float array elementwise to finite values of the "
-            f"same shape; on shape {z.shape} it returned shape {values.shape}"
-        )
+    _elementwise(act, "fn", act.fn, z)
     if act.deriv is None:
         return
-    slopes = np.asarray(act.deriv(z.copy()), dtype=float)
+    slopes = _elementwise(act, "deriv", act.deriv, z)
     h = 1e-5
-    central = (np.asarray(act.fn(z + h), dtype=float) - np.asarray(act.fn(z - h), dtype=float)) / (2 * h)
-    if slopes.shape != z.shape or not np.allclose(slopes, central, rtol=1e-4, atol=1e-6):
-        i = int(np.argmax(np.abs(np.broadcast_to(slopes, z.shape) - central)))
-        raise ValueError(
-            f"activation {act.name!r}: deriv does not match the derivative of fn: at z={z[i]:.6g} "
-            f"deriv gives {np.broadcast_to(slopes, z.shape)[i]:.6g}, central differences give {central[i]:.6g}"
-        )
+    central = (_elementwise(act, "fn", act.fn, z + h) - _elementwise(act, "fn", act.fn, z - h)) / (2 * h)
+    if not np.allclose(slopes, central, rtol=1e-4, atol=1e-6):
+        i = int(np.argmax(np.abs(slopes - central)))
+        raise ValueError(f"activation {act.name!r}: deriv does not match the derivative of fn: at z={z[i]:.6g} "
+                         f"deriv gives {slopes[i]:.6g}, central differences give {central[i]:.6g}")
+
+
+def _check_facts(degree, lipschitz, bound, polynomial) -> None:
+    if polynomial and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 0):
+        raise ValueError(f"a polynomial activation needs its degree (an integer >= 0); got degree={degree!r}")
+    for name, value in (("lipschitz", lipschitz), ("bound", bound)):
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0 or None; got {value!r}")
 
 
 def register_activation(name: str, fn: Callable, deriv: Callable | None = None, *,
@@ -251,8 +262,7 @@ def register_activation(name: str, fn: Callable, deriv: Callable | None = None, 
         raise TypeError(f"fn must be callable (z -> σ(z)); got {fn!r}")
     if deriv is not None and not callable(deriv):
         raise TypeError(f"deriv must be callable (z -> σ'(z)) or None; got {deriv!r}")
-    if polynomial and (degree is None or degree < 0):
-        raise ValueError(f"a polynomial activation needs its degree (an integer >= 0); got degree={degree!r}")
+    _check_facts(degree, lipschitz, bound, polynomial)
     act = Activation(name, fn, deriv, description, polynomial, degree, continuous, lipschitz, bound, tuple(kinks))
     _check_user_activation(act)
     return _ACTIVATIONS.add(name, act, overwrite=overwrite)

@@ -32,6 +32,11 @@ def _unit_sobol(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     return sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
 
 
+def _num(value: float) -> str:
+    """Shortest decimal that reads back as the same float (``1``, ``-0.5``, ``6.283185307179586``)."""
+    return np.format_float_positional(value, trim="-") if 1e-4 <= abs(value) < 1e16 or value == 0 else repr(value)
+
+
 def _per_axis(n: int, d: int) -> int:
     return max(1, round(n ** (1.0 / d)))
 
@@ -72,6 +77,10 @@ class Box:
                 f"Box needs lower < upper in every coordinate; coordinate {i + 1} has "
                 f"lower={lower[i]} >= upper={upper[i]}"
             )
+        with np.errstate(over="ignore"):
+            if not np.all(np.isfinite(upper - lower)):
+                raise ValueError(f"Box widths upper - lower must be finite in float64; got lower={lower.tolist()}, "
+                                 f"upper={upper.tolist()}")
         object.__setattr__(self, "lower", tuple(lower.tolist()))
         object.__setattr__(self, "upper", tuple(upper.tolist()))
 
@@ -143,7 +152,8 @@ class Box:
         return self.from_unit(U)
 
     def __str__(self) -> str:
-        return " x ".join(f"[{a:g},{b:g}]" for a, b in zip(self.lower, self.upper))
+        """``[a,b] x [c,d]`` with every bound exact (shortest round-trip digits): parse_domain(str(box)) == box."""
+        return " x ".join(f"[{_num(a)},{_num(b)}]" for a, b in zip(self.lower, self.upper))
 
 
 @dataclass(frozen=True)
@@ -194,16 +204,28 @@ class Ball:
         return np.linalg.norm(X - np.array(self.center), axis=1) <= self.radius
 
     def project(self, X) -> np.ndarray:
-        """The nearest points of K to the rows of X (radial projection), guaranteed inside K."""
+        """The nearest points of K to the rows of X (radial projection), guaranteed inside K.
+
+        Rounding c + D·R/‖D‖ can land just outside (by about eps·|c|, which is large next to a small
+        R far from the origin); such points are pulled towards the centre by a margin that doubles
+        until they test inside (at worst they reach the centre itself).
+        """
         X = as_points("X", X, self.dim).copy()
         c = np.array(self.center)
-        for shrink in (1.0, 1 - 4e-16, 1 - 1e-15, 1 - 1e-14, 1 - 1e-12):
+        margin = np.finfo(float).eps * (1.0 + float(np.max(np.abs(c))) / self.radius)
+        shrink = 1.0
+        while True:
             out = ~self.contains(X)
             if not out.any():
-                break
+                return X
             D = X[out] - c
-            X[out] = c + D * (shrink * self.radius / np.linalg.norm(D, axis=1))[:, None]
-        return X
+            norms = np.linalg.norm(D, axis=1)
+            norms[norms == 0] = 1.0
+            X[out] = c + D * (max(shrink, 0.0) * self.radius / norms)[:, None]
+            if shrink <= 0.0:
+                X[out] = c
+            shrink = 1.0 - margin
+            margin *= 2.0
 
     @property
     def n_unit(self) -> int:
@@ -231,14 +253,16 @@ class Ball:
         (``sobol``), through :meth:`from_unit`. The tensor grids are refused: they belong to boxes.
         """
         n = check_int("n", n)
+        if method in ("grid", "chebyshev"):
+            raise ValueError(f"method {method!r} is a tensor grid, for boxes; a Ball samples with 'uniform' or 'sobol'")
         check_choice("method", method, ("uniform", "sobol"))
         rng = check_rng(rng)
         U = _unit_sobol(n, self.n_unit, rng) if method == "sobol" else rng.random((n, self.n_unit))
         return self.from_unit(U)
 
     def __str__(self) -> str:
-        centre = ",".join(f"{c:g}" for c in self.center)
-        return f"ball(center=[{centre}], radius={self.radius:g})"
+        centre = ",".join(_num(c) for c in self.center)
+        return f"ball(center=[{centre}], radius={_num(self.radius)})"
 
 
 Domain = Box | Ball

@@ -134,7 +134,7 @@ _LIBRARY = [
     Target(lambda X: np.abs(_col(X)), _I, "abs", "|x|: one kink at 0 (Lipschitz, not C¹)", 1.0, 1),
     Target(lambda X: np.sqrt(np.abs(_col(X))), _I, "sqrt_abs", "√|x|: Hölder-1/2 cusp at 0, not Lipschitz", None, 1),
     Target(lambda X: np.abs(np.mod(4 * _col(X) + 1, 2) - 1), _I, "sawtooth",
-           "triangle-wave sawtooth, 4 teeth on [-1,1], values in [0,1]: 16 kinks", 4.0, 1),
+           "triangle-wave sawtooth, 4 teeth on [-1,1], values in [0,1]: 7 interior kinks", 4.0, 1),
     Target(_x_sin_inv, _I, "x_sin_inv", "x·sin(1/x): continuous, infinitely many oscillations at 0", None, 1),
     Target(_weierstrass, _I, "weierstrass",
            "Weierstrass Σ_{n<24} 2⁻ⁿcos(3ⁿπx): nowhere differentiable (truncated; tail < 1.2e-7)", None, 1),
@@ -216,6 +216,8 @@ def as_target(target, domain=None) -> Target:
         result = replace(result, domain=domain, lipschitz=None if result.domain is not None else result.lipschitz)
     needed = getattr(result.fn, "n_inputs", 0)
     if needed > result.dim:
-        raise ValueError(f"target {result.name!r} uses x{needed}, but the domain {result.domain} has dimension "
+        written = [v for v in getattr(result.fn, "variables", ()) if v in (f"x{needed}", "xyz"[needed - 1:needed])]
+        name = f"x{needed}" + (f" (written {written[-1]})" if written and written[-1] != f"x{needed}" else "")
+        raise ValueError(f"target {result.name!r} uses {name}, but the domain {result.domain} has dimension "
                          f"{result.dim}; give a domain of dimension >= {needed}")
     return result
