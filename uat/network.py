@@ -34,23 +34,33 @@ _FORMAT_VERSION = 1
 def hidden_features(A: np.ndarray, b: np.ndarray, activation: Activation, X: np.ndarray) -> np.ndarray:
     """Φ = σ(X Aᵀ + b), the (N, k) matrix of hidden-unit outputs (not chunked: it is the result).
 
-    Φ is Fortran-ordered (columns contiguous), the layout LAPACK factorises without a copy.
+    Z = X Aᵀ is summed by einsum over C-contiguous rows, not by BLAS, whose rounding depends on
+    the number of rows: each row of Φ is bitwise independent of the others.
     """
-    Z = (A @ X.T).T
+    Z = np.einsum("nd,kd->nk", np.ascontiguousarray(X), A)
     Z += b
     return activation.fn(Z)
 
 
+def _output(Phi: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Φ Cᵀ with a summation order fixed per row (einsum on C-contiguous rows, not BLAS), so that
+    g(x) does not depend on which other points are evaluated with x."""
+    return np.einsum("nk,mk->nm", np.ascontiguousarray(Phi), C)
+
+
 def forward(A: np.ndarray, b: np.ndarray, C: np.ndarray, activation: Activation, X: np.ndarray) -> np.ndarray:
-    """g(X) = σ(X Aᵀ + b) Cᵀ, shape (N, m), computed in row chunks of at most ``BLOCK`` feature entries."""
+    """g(X) = σ(X Aᵀ + b) Cᵀ, shape (N, m), computed in row chunks of at most ``BLOCK`` feature entries.
+
+    Each row's value is bitwise independent of the other rows and of the chunking.
+    """
     N, k = X.shape[0], A.shape[0]
     rows = max(1, BLOCK // max(k, 1))
     if N <= rows:
-        return hidden_features(A, b, activation, X) @ C.T
+        return _output(hidden_features(A, b, activation, X), C)
     out = np.empty((N, C.shape[0]))
     for start in range(0, N, rows):
         stop = min(start + rows, N)
-        out[start:stop] = hidden_features(A, b, activation, X[start:stop]) @ C.T
+        out[start:stop] = _output(hidden_features(A, b, activation, X[start:stop]), C)
     return out
 
 
@@ -134,20 +144,23 @@ class ShallowNetwork:
         return hidden_features(self.A, self.b, self.activation, as_points("X", X, self.dim))
 
     def transition_points(self) -> np.ndarray:
-        """1-D only: the points −b_i/a_i where unit i crosses z = 0 (its kink or inflection); ±inf for a_i = 0."""
+        """1-D only: the points −b_i/a_i where unit i crosses z = 0 (its kink or inflection); +inf for a_i = 0
+        (a constant unit has no transition)."""
         if self.dim != 1:
             raise ValueError(f"transition_points is defined for 1-D networks; this one has dim {self.dim}")
         a = self.A[:, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             t = -self.b / a
-        return np.where(a == 0, np.copysign(np.inf, -self.b), t)
+        return np.where(a == 0, np.inf, t)
 
     def rounding_floor(self, X) -> float:
         """≈ the float64 rounding error of evaluating g on the points X (errors below it may be noise).
 
-        max_x eps · max_j Σ_i |C_ji| (|σ(z_i)| + (n+1)|σ′(z_i)| (Σ_l |A_il x_l| + |b_i|)): each feature's
-        own rounding plus that of z = A x + b carried through σ (σ′ replaced by the Lipschitz
-        constant, or omitted, for σ without a derivative). A bound-style estimate, not a bound.
+        max_x eps · max_j Σ_i |C_ji| ((1 + √k)|σ(z_i)| + (n+1)|σ′(z_i)| (Σ_l |A_il x_l| + |b_i|)): the
+        rounding of each feature and of the k-term output sum (√k: the probabilistic estimate of
+        the sum's error, Higham & Mary 2019), plus that of z = A x + b carried through σ (σ′
+        replaced by the Lipschitz constant, or omitted, for σ without a derivative). An estimate
+        of the size of rounding noise, not a bound.
         """
         X = as_points("X", X, self.dim)
         act, absC = self.activation, np.abs(self.C)
@@ -156,13 +169,27 @@ class ShallowNetwork:
         for start in range(0, X.shape[0], rows):
             chunk = X[start:start + rows]
             Z = chunk @ self.A.T + self.b
-            terms = np.abs(act.fn(Z)) + (self.dim + 1) * np.abs(slope(Z)) * (np.abs(chunk) @ np.abs(self.A).T + np.abs(self.b))
+            terms = ((1 + np.sqrt(self.width)) * np.abs(act.fn(Z))
+                     + (self.dim + 1) * np.abs(slope(Z)) * (np.abs(chunk) @ np.abs(self.A).T + np.abs(self.b)))
             worst = max(worst, float(np.max(terms @ absC.T)))
         return float(np.finfo(float).eps * worst)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the network to ``path`` (.npz, no pickle; see the module docstring for the format)."""
+        """Write the network to ``path`` (.npz, no pickle; see the module docstring for the format).
+
+        The activation is stored by name, so it must be the registered activation of that name
+        (an unregistered or look-alike Activation would load back as something else).
+        """
         from uat import __version__
+
+        name = self.activation.name
+        try:
+            registered = get_activation(name)
+        except ValueError:
+            registered = None
+        if registered is not self.activation:
+            raise ValueError(f"cannot save: activation {name!r} is not the registered activation of that name, so it "
+                             "could not be loaded back; register it with uat.register_activation first")
 
         metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "activation": self.activation.name,
                     "width": self.width, "dim": self.dim, "n_outputs": self.n_outputs, "uat_version": __version__}
@@ -172,22 +199,44 @@ class ShallowNetwork:
     @classmethod
     def load(cls, path: str | os.PathLike) -> ShallowNetwork:
         """Read a network written by :meth:`save`. Files that would need unpickling are refused."""
+        where = repr(os.fspath(path))
         try:
-            with np.load(path, allow_pickle=False) as archive:
+            archive = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise
+        except (ValueError, OSError, EOFError) as err:
+            raise ValueError(f"{where} is not a uat network file (not an .npz archive, or it needs unpickling, "
+                             "which uat never does)") from err
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{where} is not a uat network file: a single .npy array, not an .npz archive")
+        try:
+            with archive:
                 arrays = {key: archive[key] for key in archive.files}
         except ValueError as err:
-            raise ValueError(f"{os.fspath(path)!r} is not a uat network file (it needs unpickling, "
-                             "which uat never does, or it is not an .npz archive)") from err
+            raise ValueError(f"{where} is not a uat network file: an entry needs unpickling, which uat never does") from err
         missing = {"A", "b", "C", "metadata"} - set(arrays)
         if missing:
-            raise ValueError(f"{os.fspath(path)!r} is not a uat network file: missing {sorted(missing)}")
-        try:
-            metadata = json.loads(str(arrays["metadata"]))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{os.fspath(path)!r}: metadata is not valid JSON") from err
-        if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT:
-            raise ValueError(f"{os.fspath(path)!r} is not a uat network file (format {metadata!r})")
-        if metadata.get("format_version") != _FORMAT_VERSION:
-            raise ValueError(f"{os.fspath(path)!r} has format_version {metadata.get('format_version')!r}; "
-                             f"this uat reads version {_FORMAT_VERSION}")
-        return cls(arrays["A"], arrays["b"], arrays["C"], metadata["activation"])
+            raise ValueError(f"{where} is not a uat network file: missing {sorted(missing)}")
+        metadata = _read_metadata(where, arrays["metadata"])
+        network = cls(arrays["A"], arrays["b"], arrays["C"], metadata["activation"])
+        shapes = {"width": network.width, "dim": network.dim, "n_outputs": network.n_outputs}
+        wrong = {key: (metadata[key], value) for key, value in shapes.items() if metadata.get(key) != value}
+        if wrong:
+            raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
+        return network
+
+
+def _read_metadata(where: str, raw: np.ndarray) -> dict:
+    """The JSON metadata of a network file, checked for format, version and activation."""
+    try:
+        metadata = json.loads(str(raw))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{where}: metadata is not valid JSON") from err
+    if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT:
+        raise ValueError(f"{where} is not a uat network file (format {metadata!r})")
+    version = metadata.get("format_version")
+    if type(version) is not int or version != _FORMAT_VERSION:
+        raise ValueError(f"{where} has format_version {version!r}; this uat reads version {_FORMAT_VERSION}")
+    if not isinstance(metadata.get("activation"), str):
+        raise ValueError(f"{where}: metadata has no activation name")
+    return metadata
