@@ -88,16 +88,16 @@ class _Errors:
         out = np.empty(X.shape[0])
         for start in range(0, X.shape[0], _CHUNK):
             chunk = X[start:start + _CHUNK]
-            F, G = self.target(chunk), self._g(chunk)
-            out[start:start + _CHUNK] = np.linalg.norm(F - G, axis=1)
+            F = self.target(chunk)
+            out[start:start + _CHUNK] = np.linalg.norm(F - self._g(chunk, F.shape), axis=1)
         return out
 
-    def _g(self, X):
+    def _g(self, X, shape):
         G = np.asarray(self.g(X), dtype=float)
         G = G[:, None] if G.ndim == 1 else G
-        if G.shape != (X.shape[0], self.target.n_outputs or G.shape[1]):
-            raise ValueError(f"g must map (N, {X.shape[1]}) arrays to (N,) or (N, m) with m the target's "
-                             f"output dimension; got shape {G.shape} for N = {X.shape[0]}")
+        if G.shape != shape:
+            raise ValueError(f"g must map (N, {X.shape[1]}) arrays to (N,) or (N, m) with m = {shape[1]}, the "
+                             f"target's output dimension; for N = {X.shape[0]} it returned shape {np.shape(self.g(X))}")
         if not np.all(np.isfinite(G)):
             i = int(np.argmax(~np.all(np.isfinite(G), axis=1)))
             raise ValueError(f"g returned a non-finite value {G[i].tolist()} at x = {X[i].tolist()}")
@@ -115,9 +115,10 @@ def _floor(target: Target, g, X: np.ndarray) -> float:
     return eps * (f_mag + float(np.max(np.linalg.norm(np.asarray(g(X), dtype=float).reshape(len(X), -1), axis=1))))
 
 
-def _grid_size_1d(g, domain: Box) -> int:
-    """Points of the initial 1-D grid: ≥ 8193, ≥ 64 per unit, ≥ 16 per transition width of the steepest unit."""
-    n = 8193
+def _grid_size_1d(target: Target, g, domain: Box) -> int:
+    """Points of the initial 1-D grid: ≥ 2^16 + 1 (2^18 + 1 when f's smoothness is unknown: it may be
+    as rough as Takagi's function), ≥ 64 per unit, ≥ 16 per transition width of the steepest unit."""
+    n = (1 << 16) + 1 if target.lipschitz is not None else _MAX_GRID
     if isinstance(g, ShallowNetwork):
         steepest = float(np.max(np.abs(g.A))) * domain.diameter
         n = max(n, 64 * g.width + 1, int(min(16 * steepest, _MAX_GRID)) + 1)
@@ -134,7 +135,7 @@ def _local_maxima(values: np.ndarray) -> np.ndarray:
 
 def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray):
     a, b = domain.lower[0], domain.upper[0]
-    n = n_points or _grid_size_1d(g, domain)
+    n = n_points or _grid_size_1d(errors.target, g, domain)
     grid = np.linspace(a, b, n)
     extra = points[:, 0]
     if isinstance(g, ShallowNetwork):
@@ -153,13 +154,43 @@ def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int
         lo, hi = x[max(i - 1, 0)], x[min(i + 1, len(x) - 1)]
         if hi - lo <= tol:
             continue
-        res = minimize_scalar(lambda s: -errors.at([s]), bounds=(lo, hi), method="bounded",
+        # Brent in coordinates centred on the bracket: scipy's tolerance adds √eps·|coordinate|,
+        # which at |x| ~ 1 would stop a kink maximum ~1e-8 short instead of ~1e-12.
+        mid = 0.5 * (lo + hi)
+        res = minimize_scalar(lambda s: -errors.at([mid + s]), bounds=(lo - mid, hi - mid), method="bounded",
                               options={"xatol": tol, "maxiter": 200})
-        if -res.fun > best:
-            best, best_x = float(-res.fun), float(res.x)
+        x_found = min(max(mid + float(res.x), lo), hi)
+        slack = 8 * (np.sqrt(np.finfo(float).eps) * abs(float(res.x)) + tol)
+        x_found, value = _golden(errors, max(lo, x_found - slack), min(hi, x_found + slack), x_found)
+        if value > best * (1 + 4 * np.finfo(float).eps):  # a real improvement, not a rounding tie
+            best, best_x = value, x_found
     method = (f"1-D: uniform grid of {n} points + {extra.size} transition/given points, bounded Brent on the "
               f"{min(n_starts, maxima.size)} largest local maxima")
     return np.array([best_x]), best, float(e_grid.max()), (b - a) / (n - 1), method
+
+
+def _golden(errors: _Errors, lo: float, hi: float, x0: float) -> tuple[float, float]:
+    """Golden-section maximisation on [lo, hi] down to a few ulps, after Brent (whose tolerance of
+    √eps·|x| leaves a kink maximum short); returns the best (x, value) seen, x0 included."""
+    best_x, best = x0, errors.at([x0])
+    ratio = (np.sqrt(5.0) - 1) / 2
+    c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fc, fd = errors.at([c]), errors.at([d])
+    for _ in range(100):
+        if hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(lo), abs(hi)):
+            break
+        if fc >= fd:
+            hi, d, fd = d, c, fc
+            c = hi - ratio * (hi - lo)
+            fc = errors.at([c])
+        else:
+            lo, c, fc = c, d, fd
+            d = lo + ratio * (hi - lo)
+            fd = errors.at([d])
+        for x, value in ((c, fc), (d, fd)):
+            if value > best:
+                best_x, best = x, value
+    return best_x, best
 
 
 def _distinct_top(X: np.ndarray, e: np.ndarray, k: int, radius: float) -> np.ndarray:
@@ -231,6 +262,17 @@ def _lipschitz_upper(target: Target, g, grid_max: float, h: float) -> float | No
     return grid_max + (target.lipschitz + lip_g) * h / 2
 
 
+def _check_pair(f, g, domain) -> Target:
+    """The target on its domain, after checking that g is callable and fits the domain's dimension."""
+    target = as_target(f, domain)
+    if not callable(g):
+        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {g!r}")
+    if isinstance(g, ShallowNetwork) and g.dim != target.dim:
+        raise ValueError(f"the network has input dimension {g.dim} but the domain {target.domain} has dimension "
+                         f"{target.dim}")
+    return target
+
+
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
               points=None) -> SupEstimate:
     """Estimate sup_{x∈K} ‖f(x) − g(x)‖₂ by a global point set refined by local maximisation.
@@ -267,16 +309,12 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     >>> round(est.value, 12), est.argmax
     (0.25, array([-0.5]))
     """
-    target = as_target(f, domain)
+    target = _check_pair(f, g, domain)
     domain = target.domain
     n_starts = check_int("n_starts", n_starts)
     if n_points is not None:
         n_points = check_int("n_points", n_points, minimum=2)
     rng = check_rng(rng)
-    if isinstance(g, ShallowNetwork) and g.dim != domain.dim:
-        raise ValueError(f"the network has input dimension {g.dim} but the domain {domain} has dimension {domain.dim}")
-    if not callable(g):
-        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {g!r}")
     points = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
     if not np.all(domain.contains(points)):
         raise ValueError(f"points must lie in the domain {domain}; got {points[~domain.contains(points)][0].tolist()}")
@@ -303,7 +341,7 @@ def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:
     rng : numpy.random.Generator or int
         Scrambling of the Sobol' points (n-D).
     """
-    target = as_target(f, domain)
+    target = _check_pair(f, g, domain)
     domain = target.domain
     n_points = check_int("n_points", n_points)
     errors = _Errors(target, g, domain)
