@@ -135,13 +135,15 @@ def _describe(r: dict) -> str:
     facts = ", ".join(f"{key} {diag[key]:.3g}" if isinstance(diag[key], float) else f"{key} {diag[key]}"
                       for key in ("rank", "cond", "solver", "rounds", "converged") if key in diag)
     upper = f", certified upper bound {r['sup_upper']:.3e}" if r["sup_upper"] is not None else ""
+    noise = ("\n            (within 10x the rounding floor: this error is rounding noise, not approximation)"
+             if r["sup_error"] <= 10 * r["rounding_floor"] else "")
     return "\n".join([
         f"target      {r['target']} on {r['domain']}",
         f"network     {r['activation']}, width {r['width']}, method {r['method']}, seed {r['seed']}"
         + (f" ({facts})" if facts else ""),
         f"sup error   {r['sup_error']:.3e} at x = ({argmax}){upper}",
         f"            {r['sup_method']}; {r['sup_n_evals']} evaluations; raw maximum before refinement "
-        f"{r['sup_initial']:.3e}; rounding floor ≈ {r['rounding_floor']:.1e}",
+        f"{r['sup_initial']:.3e}; rounding floor ≈ {r['rounding_floor']:.1e}{noise}",
         f"rms error   {r['rms_error']:.3e}",
         f"training    rms {r['train_rms']:.3e}, max {r['train_max']:.3e} on {r['n_samples']} points",
         f"time        fit {r['fit_seconds']:.3f} s, sup estimate {r['sup_seconds']:.3f} s",
