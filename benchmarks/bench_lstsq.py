@@ -8,9 +8,13 @@ The feature matrix is real: tanh random features of the default draw on [-1, 1] 
 function. Peers, timed on the same matrix in the same process:
   * "scipy qr solve": Q, R = scipy.linalg.qr(Φ, mode='economic'); solve_triangular(R, Qᵀy), the
     textbook bare QR solve;
-  * "lapack qr solve": geqrf + ormqr + trtrs on Φ, nothing else (no scaling, no checks), the floor.
+  * "lapack qr solve": geqrf + ormqr + trtrs on Φ with LAPACK's optimal workspace, nothing else
+    (no scaling, no checks), the floor.
 uat's lstsq_solve adds column scaling, a rank estimate, a condition estimate (trcon) and the
-explicit training residual. Timings are medians over repeats (min-max in brackets), wall clock.
+explicit training residual. Timings are medians over repeats (min-max in brackets), wall clock;
+the contenders of each comparison run alternately, repeat by repeat, all under the thread setting
+uat fits with (numpy's BLAS pool single-threaded, scipy's LAPACK on every core; see
+uat/_threads.py), so that no pool's spinning threads favour one contender.
 
 Usage: python benchmarks/bench_lstsq.py [--quick] [--repeats R] [--out FILE]
 """
@@ -31,18 +35,21 @@ from scipy.linalg import lapack
 from threadpoolctl import threadpool_info
 
 import uat
+from uat._threads import single_numpy_blas
 from uat.activations import get_activation
 from uat.fitting import draw_features, lstsq_path, lstsq_solve
 from uat.network import hidden_features
 
 
-def timed(fn, repeats):
-    times = []
+def timed(fns, repeats):
+    """(median, min, max) seconds of each function, run alternately ``repeats`` times."""
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
+        for fn, record in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            record.append(time.perf_counter() - start)
+    return [(statistics.median(t), min(t), max(t)) for t in times]
 
 
 def scipy_qr_solve(Phi, y):
@@ -51,7 +58,9 @@ def scipy_qr_solve(Phi, y):
 
 
 def lapack_qr_solve(Phi, y):
-    qr, tau, _, _ = lapack.dgeqrf(np.array(Phi, order="F"), overwrite_a=1)
+    a = np.array(Phi, order="F")
+    lwork = int(lapack.dgeqrf(a, lwork=-1)[2][0])  # optimal workspace: blocked QR
+    qr, tau, _, _ = lapack.dgeqrf(a, lwork=lwork, overwrite_a=1)
     _, work, _ = lapack.dormqr("L", "T", qr, tau, y, lwork=-1)
     qty, _, _ = lapack.dormqr("L", "T", qr, tau, y, lwork=int(work[0].real), overwrite_c=1)
     k = Phi.shape[1]
@@ -63,7 +72,7 @@ def features(N, k):
     act = get_activation("tanh")
     A, b = draw_features(target.domain, k, rng=0, scale=act.draw_scale)
     X = target.domain.sample(N, "chebyshev", rng=0)
-    return hidden_features(A, b, act, X), target(X)
+    return hidden_features(A, b, act, X, order="F"), target(X)  # laid out as uat.fit lays it out
 
 
 def fmt(t):
@@ -83,15 +92,18 @@ def main(argv=None):
     Phi, Y = features(N, K)
     y = np.asfortranarray(Y)
 
-    bare_scipy = timed(lambda: scipy_qr_solve(Phi, Y), repeats)
-    bare_lapack = timed(lambda: lapack_qr_solve(Phi, y.copy(order="F")), repeats)
-    ours = timed(lambda: lstsq_solve(Phi, Y, solver="qr"), repeats)
-    full_fit = timed(lambda: uat.fit("runge", width=K, n_samples=N), repeats)
-    path = timed(lambda: lstsq_path(Phi, Y), max(1, repeats // 2))
-    separate_start = time.perf_counter()
-    for k in range(1, K + 1):
-        lstsq_solve(Phi[:, :k], Y, solver="qr", warn=False)
-    separate = time.perf_counter() - separate_start
+    with single_numpy_blas():
+        bare_lapack, bare_scipy, ours, full_fit, path = timed([
+            lambda: lapack_qr_solve(Phi, y.copy(order="F")),
+            lambda: scipy_qr_solve(Phi, Y),
+            lambda: lstsq_solve(Phi, Y, solver="qr"),
+            lambda: uat.fit("runge", width=K, n_samples=N),
+            lambda: lstsq_path(Phi, Y),
+        ], repeats)
+        separate_start = time.perf_counter()
+        for k in range(1, K + 1):
+            lstsq_solve(Phi[:, :k], Y, solver="qr", warn=False)
+        separate = time.perf_counter() - separate_start
 
     lines = [
         "# Least squares on C: measured speed goals",

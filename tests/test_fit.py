@@ -113,10 +113,16 @@ def test_fit_widths_agrees_with_separate_fits():
 
 
 def test_fit_widths_training_error_never_increases():
+    # Nested least squares: the minimum over a larger space is never larger. The computed residual
+    # of a computed solution carries rounding that grows with the condition number: to 1e-9 while
+    # cond < 1e10, and at about 1e-4 relative by cond ~ 1e13 (measured), hence two tolerances.
     sweep = fit_widths("exp_cos", widths=range(1, 41), seed=0)
     rms = [sweep[k].train_rms for k in range(1, 41)]
-    assert all(b <= a * (1 + 1e-9) for a, b in zip(rms, rms[1:]))
-    assert rms[-1] < 1e-3 * rms[0]
+    conds = [sweep[k].diagnostics["cond"] for k in range(1, 41)]
+    for k in range(39):
+        slack = 1e-9 if conds[k + 1] < 1e10 else 1e-3
+        assert rms[k + 1] <= rms[k] * (1 + slack), (k + 2, rms[k], rms[k + 1], conds[k + 1])
+    assert rms[-1] < 1e-6 * rms[0]
 
 
 def test_fit_widths_refuses_empty_widths():

@@ -153,6 +153,20 @@ def test_bad_arrays():
     Phi, Y = _problem()
     with pytest.raises(ValueError, match=r"same N"):
         lstsq_solve(Phi, Y[:-1])
-    Phi[3, 4] = np.nan
-    with pytest.raises(ValueError, match=r"must be finite"):
+    for bad in (np.nan, np.inf):
+        broken = Phi.copy()
+        broken[3, 4] = bad
+        with pytest.raises(ValueError, match=rf"Phi must be finite; got {bad} at row 3, column 4"):
+            lstsq_solve(broken, Y)
+    Y[7, 1] = np.nan
+    with pytest.raises(ValueError, match=r"Y must be finite; got nan at row 7, column 1"):
         lstsq_solve(Phi, Y)
+
+
+def test_huge_finite_columns_are_scaled_without_overflow():
+    Phi, Y = _problem(seed=9)
+    big = Phi.copy()
+    big[:, 2] *= 1e200  # the column norm overflows when squared, the column is fine
+    a, b = lstsq_solve(Phi, Y), lstsq_solve(big, Y)
+    np.testing.assert_allclose(b.C[:, 2] * 1e200, a.C[:, 2], rtol=1e-9)
+    assert b.residual_rms == pytest.approx(a.residual_rms, rel=1e-12)

@@ -31,13 +31,15 @@ _FORMAT = "uat.ShallowNetwork"
 _FORMAT_VERSION = 1
 
 
-def hidden_features(A: np.ndarray, b: np.ndarray, activation: Activation, X: np.ndarray) -> np.ndarray:
+def hidden_features(A: np.ndarray, b: np.ndarray, activation: Activation, X: np.ndarray,
+                    order: str = "C") -> np.ndarray:
     """Φ = σ(X Aᵀ + b), the (N, k) matrix of hidden-unit outputs (not chunked: it is the result).
 
-    Z = X Aᵀ is summed by einsum over C-contiguous rows, not by BLAS, whose rounding depends on
-    the number of rows: each row of Φ is bitwise independent of the others.
+    Z = X Aᵀ is summed by einsum, not by BLAS, whose rounding depends on the number of rows:
+    each row of Φ is bitwise independent of the others. ``order="F"`` lays Φ out column by
+    column, as LAPACK factorises it (the fitting routines ask for that; the values are the same).
     """
-    Z = np.einsum("nd,kd->nk", np.ascontiguousarray(X), A)
+    Z = np.einsum("nd,kd->nk", np.ascontiguousarray(X), A, order=order)
     Z += b
     return activation.fn(Z)
 

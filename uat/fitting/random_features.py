@@ -87,7 +87,7 @@ def _default_solver(activation, solver):
 def _fit_lstsq(problem: Problem, *, solver=None, ridge=0.0, rcond=None, **draw) -> Fitted:
     X, Y, A, b, resolved = _draw(problem, problem.width, **draw)
     solver = _default_solver(problem.activation, solver)
-    sol = lstsq_solve(hidden_features(A, b, problem.activation, X), Y, solver=solver, ridge=ridge, rcond=rcond)
+    sol = lstsq_solve(hidden_features(A, b, problem.activation, X, order="F"), Y, solver=solver, ridge=ridge, rcond=rcond)
     network = ShallowNetwork(A, b, sol.C, problem.activation)
     diagnostics = {**resolved, "rank": sol.rank, "cond": sol.cond, "solver": sol.solver, "ridge": ridge}
     return Fitted(network, X, Y, diagnostics)
@@ -171,7 +171,7 @@ def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0,
     with single_numpy_blas():
         start = time.perf_counter()
         X, Y, A, b, resolved = _draw(problem, widths[-1], **opts)
-        path = lstsq_path(hidden_features(A, b, act, X), Y, widths, solver=solver, ridge=ridge, rcond=rcond)
+        path = lstsq_path(hidden_features(A, b, act, X, order="F"), Y, widths, solver=solver, ridge=ridge, rcond=rcond)
         shared = time.perf_counter() - start
     results = {}
     for k in widths:

@@ -1,0 +1,21 @@
+"""Benchmarks are not tests (nothing is timed here); this only keeps the scripts from rotting."""
+
+import importlib.util
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_lstsq_runs_on_tiny_sizes(tmp_path, capsys):
+    out = tmp_path / "report.md"
+    _load("bench_lstsq").main(["--quick", "--out", str(out)])
+    report = out.read_text()
+    assert report == capsys.readouterr().out
+    assert "uat lstsq_solve" in report and "all widths 1..64" in report and "Machine:" in report
