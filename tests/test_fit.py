@@ -208,3 +208,23 @@ def test_rank_deficiency_is_reported():
     with pytest.warns(IllConditionedWarning, match=r"rank \d+ < width 128"):  # records despite the ignore
         result = uat.fit("runge", width=128)
     assert result.diagnostics["rank"] < 128
+
+
+def test_fit_widths_with_a_fixed_max_width_gives_the_same_networks_as_the_whole_sweep():
+    # What a resumed study relies on: fitting some widths later gives the networks of the full sweep.
+    whole = fit_widths("abs", widths=[4, 8, 16, 32], seed=7, activation="relu")
+    part = fit_widths("abs", widths=[8, 32], seed=7, activation="relu", max_width=32)
+    for k in (8, 32):
+        np.testing.assert_array_equal(part[k].network.A, whole[k].network.A)
+        np.testing.assert_allclose(part[k].network.C, whole[k].network.C, rtol=1e-9, atol=1e-12)
+        assert part[k].n_samples == whole[k].n_samples
+    with pytest.raises(ValueError, match=r"max_width must be >= the largest width 32; got 16"):
+        fit_widths("abs", widths=[8, 32], max_width=16)
+
+
+def test_option_values_are_checked_before_any_work():
+    method = get_method("lstsq")
+    with pytest.raises(TypeError, match=r"transitions must be true or false; got 'yes'"):
+        method.validate({**method.options, "transitions": "yes"})
+    with pytest.raises(ValueError, match=r"max_rounds must be an integer >= 1; got 0"):
+        uat.fit("abs", width=4, method="minimax", max_rounds=0)

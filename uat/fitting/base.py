@@ -51,13 +51,18 @@ class Fitted:
 
 @dataclass(frozen=True)
 class Method:
-    """A registered fitting method: ``fn(problem, **options) -> Fitted`` and its options with defaults."""
+    """A registered fitting method: ``fn(problem, **options) -> Fitted`` and its options with defaults.
+
+    ``validate(options)``, if given, checks option values without doing any work (raising
+    ValueError/TypeError), so that a bad value is refused before a fit or a study starts.
+    """
 
     name: str
     fn: Callable[..., Fitted]
     description: str
     options: dict[str, object]
     option_docs: dict[str, str] = field(default_factory=dict)
+    validate: Callable[[dict], None] | None = None
 
 
 _METHODS: Registry[Method] = Registry("method")
@@ -133,14 +138,18 @@ class FitResult:
 
 
 def resolve_options(method: Method, options: dict) -> dict:
-    """The method's options with defaults filled in; unknown names are refused with a suggestion."""
+    """The method's options with defaults filled in and values checked; unknown names are refused
+    with a suggestion."""
     unknown = [name for name in options if name not in method.options]
     if unknown:
         name = unknown[0]
         accepted = ", ".join(method.options) or "none"
         raise TypeError(f"unknown option {name!r} for method {method.name!r}{suggest(name, method.options)}; "
                         f"accepted: {accepted}")
-    return {**method.options, **options}
+    resolved = {**method.options, **options}
+    if method.validate is not None:
+        method.validate(resolved)
+    return resolved
 
 
 def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:

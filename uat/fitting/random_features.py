@@ -29,7 +29,7 @@ from uat._validation import check_choice, check_int, check_real
 from uat.domains import SAMPLING_METHODS, Box
 from uat.fitting.base import (FitResult, Fitted, Method, Problem, get_method, register_method, resolve_options,
                               streams, training_errors)
-from uat.fitting.draws import draw_features
+from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import SOLVERS, lstsq_path, lstsq_solve
 from uat.fitting.minimax import minimax_exchange
 from uat.network import ShallowNetwork, hidden_features
@@ -59,13 +59,49 @@ def _transition_points(domain, A: np.ndarray, b: np.ndarray) -> np.ndarray:
     return t[np.isfinite(t) & (t > lo) & (t < hi)][:, None]
 
 
+def _check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be true or false; got {value!r}")
+
+
+def _check_draw_options(options: dict) -> None:
+    """Check the draw and sampling options (shared by lstsq and minimax) without drawing anything."""
+    if options["n_samples"] is not None:
+        check_int("n_samples", options["n_samples"])
+    if options["sampling"] is not None:
+        check_choice("sampling", options["sampling"], SAMPLING_METHODS)
+    check_choice("scheme", options["scheme"], SCHEMES)
+    if options["scale"] is not None:
+        check_real("scale", options["scale"], positive=True)
+    check_real("spread", options["spread"], minimum=0.0)
+    _check_bool("transitions", options["transitions"])
+
+
+def _check_lstsq_options(options: dict) -> None:
+    _check_draw_options(options)
+    if options["solver"] is not None:
+        check_choice("solver", options["solver"], SOLVERS)
+    check_real("ridge", options["ridge"], minimum=0.0)
+    if options["rcond"] is not None:
+        check_real("rcond", options["rcond"], minimum=0.0)
+
+
+def _check_minimax_options(options: dict) -> None:
+    _check_draw_options(options)
+    if options["n_check"] is not None:
+        check_int("n_check", options["n_check"])
+    check_int("max_rounds", options["max_rounds"])
+    check_real("tol", options["tol"], minimum=0.0)
+    if options["rcond"] is not None:
+        check_real("rcond", options["rcond"], minimum=0.0)
+
+
 def _draw(problem: Problem, width: int, n_samples, sampling, scheme, scale, spread, transitions):
     """Training points X, values Y, and a hidden layer A, b of the given width; plus the resolved options."""
     domain = problem.target.domain
-    n_samples = max(2048, 4 * width) if n_samples is None else check_int("n_samples", n_samples)
+    n_samples = max(2048, 4 * width) if n_samples is None else n_samples
     if sampling is None:
         sampling = "chebyshev" if isinstance(domain, Box) and domain.dim <= 3 else "sobol"
-    check_choice("sampling", sampling, SAMPLING_METHODS)
     scale = problem.activation.draw_scale if scale is None else scale
     A, b = draw_features(domain, width, rng=problem.draw_rng, scheme=scheme, scale=scale, spread=spread)
     X = domain.sample(n_samples, sampling, rng=problem.sample_rng)
@@ -81,7 +117,7 @@ def _draw(problem: Problem, width: int, n_samples, sampling, scheme, scale, spre
 def _default_solver(activation, solver):
     if solver is None:
         return "auto" if (activation.kinks or not activation.continuous) else "qr"
-    return check_choice("solver", solver, SOLVERS)
+    return solver
 
 
 def _fit_lstsq(problem: Problem, *, solver=None, ridge=0.0, rcond=None, **draw) -> Fitted:
@@ -104,9 +140,7 @@ def _check_set(problem: Problem, n_check: int, A: np.ndarray, b: np.ndarray) -> 
 
 def _fit_minimax(problem: Problem, *, n_check=None, max_rounds=8, tol=1e-3, rcond=None, **draw) -> Fitted:
     X, Y, A, b, resolved = _draw(problem, problem.width, **draw)
-    n_check = 8 * X.shape[0] if n_check is None else check_int("n_check", n_check)
-    max_rounds = check_int("max_rounds", max_rounds)
-    tol = check_real("tol", tol, minimum=0.0)
+    n_check = 8 * X.shape[0] if n_check is None else n_check
     act = problem.activation
     if rcond is None:  # as in least squares: truncate for σ with kinks, keep every direction for smooth σ
         rcond = np.finfo(float).eps * max(X.shape[0], problem.width) if act.kinks else 4 * np.finfo(float).eps
@@ -126,6 +160,7 @@ register_method(Method(
     {**_DRAW_DOCS, "solver": "qr, svd or auto (default qr for smooth σ, auto for σ with kinks)",
      "ridge": "Tikhonov λ on the column-scaled coefficients (default 0: none)",
      "rcond": "relative rank threshold (default max(N, k)·eps)"},
+    _check_lstsq_options,
 ))
 
 register_method(Method(
@@ -135,21 +170,28 @@ register_method(Method(
     {**_DRAW_DOCS, "n_check": "points of the finer check set (default 8·n_samples)",
      "max_rounds": "LP solves at most", "tol": "stop when the check-set max is within tol of the LP level",
      "rcond": "cut-off of the LP's orthonormal basis (default max(N,k)·eps for σ with kinks, 4·eps otherwise)"},
+    _check_minimax_options,
 ))
 
 
-def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0, **options) -> dict[int, FitResult]:
+def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0, max_width: int | None = None,
+               **options) -> dict[int, FitResult]:
     """Least-squares fits for every width in ``widths`` from one draw and one QR factorisation.
 
-    The networks are nested: width k uses the first k units of one draw of width K = max(widths),
-    which are the units ``fit(..., width=k, seed=seed)`` draws. With the same ``n_samples`` the two
-    agree to rounding. ``n_samples`` defaults to max(2048, 4·K).
+    The networks are nested: width k uses the first k units of one draw of width K, which are the
+    units ``fit(..., width=k, seed=seed)`` draws. The training points are common to all widths:
+    ``n_samples`` defaults to max(2048, 4·K) and, in 1-D, the transition points of all K units are
+    included, so the fits agree with separate ``fit`` calls only when those agree.
 
     Parameters
     ----------
     target, domain, activation, seed
         As in :func:`uat.fit`.
     widths : iterable of int >= 1
+    max_width : int, optional
+        K, the width of the draw and of the training set's sizing; default max(widths). A study
+        passes the largest width of its grid, so that fitting some widths later (on resume) gives
+        the same networks as fitting all at once.
     **options
         Options of the ``lstsq`` method.
 
@@ -164,14 +206,19 @@ def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0,
     widths = sorted({check_int("widths", k) for k in np.atleast_1d(np.asarray(widths, dtype=object)).tolist()})
     if not widths:
         raise ValueError("widths must contain at least one integer >= 1; got an empty sequence")
+    K = widths[-1] if max_width is None else check_int("max_width", max_width)
+    if K < widths[-1]:
+        raise ValueError(f"max_width must be >= the largest width {widths[-1]}; got {K}")
     opts = resolve_options(get_method("lstsq"), options)
     solver, ridge, rcond = _default_solver(act, opts.pop("solver")), opts.pop("ridge"), opts.pop("rcond")
     draw_rng, sample_rng = streams(seed)
-    problem = Problem(the_target, widths[-1], act, draw_rng, sample_rng)
+    problem = Problem(the_target, K, act, draw_rng, sample_rng)
     with single_numpy_blas():
         start = time.perf_counter()
-        X, Y, A, b, resolved = _draw(problem, widths[-1], **opts)
-        path = lstsq_path(hidden_features(A, b, act, X, order="F"), Y, widths, solver=solver, ridge=ridge, rcond=rcond)
+        X, Y, A, b, resolved = _draw(problem, K, **opts)
+        top = widths[-1]  # features of the units used; the draw and training set are those of width K
+        path = lstsq_path(hidden_features(A[:top], b[:top], act, X, order="F"), Y, widths, solver=solver,
+                          ridge=ridge, rcond=rcond)
         shared = time.perf_counter() - start
     results = {}
     for k in widths:
