@@ -3,20 +3,27 @@
 The columns of Φ are scaled to unit norm (Φ = Φ_s D), Φ_s is factorised once by Householder QR
 without forming Q (LAPACK geqrf, QᵀY by ormqr), and then, for each width:
 
-* ``solver="qr"``: the basic solution R⁻¹QᵀY by a triangular solve. Rank is estimated from R's
-  diagonal (unit j counts when |R_jj| > rcond·max|R_ii|; |R_jj| is the distance of scaled column j
-  from the span of the columns before it); the condition number is LAPACK's trcon estimate of
-  cond₁(R).
+* ``solver="qr"``: the basic solution on the numerically independent columns. |R_jj| is the
+  distance of scaled column j from the span of the columns before it; column j counts when
+  |R_jj| > rcond·max_{i<=j}|R_ii|. The others add nothing measurable: they get C = 0 and the
+  independent columns are factorised again (a second QR, only when some were dropped). The rank
+  is the number of independent columns.
 * ``solver="svd"``: the minimum-norm solution truncated at singular values below rcond·σ_max,
-  from the SVD of R (Φ_s = QR has the singular values of R); rank and condition are exact.
-* ``solver="auto"``: ``qr``, but ``svd`` wherever the QR estimate shows rank < width.
+  from the SVD of R (Φ_s = QR has the singular values of R); the rank is exact.
+* ``solver="auto"``: ``qr``, but ``svd`` wherever a column was dropped.
 
-Which to use when the features are rank deficient (measured, see ``benchmarks/``): for smooth σ
-the near-null directions of Φ are smooth and small everywhere on K, and the QR solution is the most
-accurate (sin 2πx, tanh, width 1024: sup error 3e-14 against 2e-10 for SVD); for σ with kinks
-(ReLU) they are combinations of units whose kinks share a sample interval, large between the
-samples, and the QR solution blows up (sup error 3e5 against 3e-4 for SVD). ``uat.fit`` therefore
-uses ``qr`` for smooth σ and ``auto`` for σ with kinks, and records the solver used.
+The condition number reported is cond₁ of the column-scaled features (all non-zero columns), from
+the first QR's R: exact when several widths are solved, LAPACK's trcon estimate for one.
+
+Which to use when the features are rank deficient (measured): for smooth σ, QR on the independent
+columns is the most accurate (sin 2πx, tanh, width 1024: sup error 2e-14 against 2e-11 for SVD),
+and dropping the dependent columns matters: keeping them (the plain basic solution) put
+coefficients of ~1/eps on rounding noise, which is harmless where the residual is tiny but made
+polynomial σ fits worse with width (|x| by σ = z at width 256: sup error 5.5 kept against 0.62
+dropped, the best line being 0.5). For σ with kinks (ReLU), dependent columns come from kinks sharing
+a sample interval, which leaves g undetermined between the samples, and the minimum-norm solution
+is the safer choice (once 4.7x better than QR on the independent columns, never worse). ``uat.fit``
+therefore uses ``qr`` for smooth σ and ``auto`` for σ with kinks, and records the solver used.
 
 All-zero columns (units inactive on every sample point) are left out and get C = 0; they count
 as lost rank. A rank below the width raises :class:`~uat.exceptions.IllConditionedWarning`. The
@@ -44,9 +51,9 @@ from uat.exceptions import IllConditionedWarning
 __all__ = ["LstsqSolution", "lstsq_solve", "lstsq_path", "SOLVERS"]
 
 SOLVERS = {
-    "qr": "Householder QR of the column-scaled features, Q never formed, basic solution R⁻¹QᵀY",
+    "qr": "Householder QR of the column-scaled features, Q never formed; basic solution on the independent columns",
     "svd": "minimum-norm solution truncated at rcond (SVD of the QR's R)",
-    "auto": "qr, but svd wherever the QR shows rank < width (uat.fit's default for σ with kinks)",
+    "auto": "qr, but svd wherever a column is numerically dependent (uat.fit's default for σ with kinks)",
 }
 
 
@@ -133,49 +140,68 @@ def _cond_all(R):
     return np.maximum.accumulate(np.abs(R).sum(axis=0)) * np.maximum.accumulate(np.abs(np.triu(Rinv)).sum(axis=0))
 
 
-def _solve_all(Phi, Y, widths, solver, ridge, rcond):
-    """LstsqSolution for each width (the leading columns of Φ), from one QR.
-
-    Basic solutions of every width come from one triangular solve with many right-hand sides:
-    column j holds QᵀY with its rows from k_j on set to zero, and back substitution keeps them
-    zero, so the column is R_k⁻¹ QᵀY[:k]. Minimum-norm (SVD) widths are solved one by one.
-    Training residuals are computed explicitly (one matrix product per block of widths).
-    """
-    N, m = Y.shape
-    Phis, norms, keep, Ys = _prepare(Phi, Y, ridge)
+def _factor(Phi, Y, ridge):
+    """(R as a Fortran-ordered copy, QᵀY, column norms, indices of the non-zero columns)."""
+    Phis, norms, nonzero, Ys = _prepare(Phi, Y, ridge)
     qr, QtY = _qr(Phis, Ys)
-    R = np.array(qr[: keep.size, : keep.size], order="F")  # below the diagonal: Householder vectors, unread
+    return np.array(qr[: nonzero.size, : nonzero.size], order="F"), QtY, norms, nonzero  # lower part: unread
+
+
+def _basic(R, QtY, counts):
+    """R_c⁻¹ QᵀY[:c] for every c in counts, by one triangular solve with many right-hand sides:
+    QᵀY with its rows from c on set to zero stays zero under back substitution."""
+    top, m = max(counts), QtY.shape[1]
+    if top == 0:
+        return [np.zeros((0, m)) for _ in counts]
+    rhs = np.zeros((top, len(counts), m))
+    for j, c in enumerate(counts):
+        rhs[:c, j] = QtY[:c]
+    sol = scipy.linalg.solve_triangular(R[:top, :top], rhs.reshape(top, -1), check_finite=False)
+    return [block[:c] for block, c in zip(sol.reshape(top, len(counts), m).transpose(1, 0, 2), counts)]
+
+
+def _conds(R, counts):
+    """cond₁ of each leading block R[:c, :c]: exact for several widths, LAPACK's estimate for one."""
+    if len(counts) > 1:
+        all_conds = _cond_all(R)
+        return [float(all_conds[c - 1]) if c else np.inf for c in counts]
+    c = counts[0]
+    rc = lapack.dtrcon(R[:c, :c], norm="1", uplo="U", diag="N")[0] if c else 0.0
+    return [1.0 / rc if rc > 0 else np.inf]
+
+
+def _solve_all(Phi, Y, widths, solver, ridge, rcond):
+    """LstsqSolution for each width (the leading columns of Φ), from one QR (two if columns are dropped).
+
+    Column j is numerically independent when |R_jj| > rcond·max_{i<=j} |R_ii| (a test on the columns
+    before it only, so it does not depend on the width). ``qr`` solves on the independent columns,
+    re-factorising them when some were dropped; ``svd`` (and ``auto`` where a column was dropped)
+    gives the minimum-norm solution over all non-zero columns. Residuals are computed explicitly.
+    """
+    m = Y.shape[1]
+    R, QtY, norms, nonzero = _factor(Phi, Y, ridge)
     diag = np.abs(np.diag(R))
-    zero_at = int(np.argmax(diag == 0)) if np.any(diag == 0) else keep.size
-    kept = np.searchsorted(keep, widths)  # kept columns among the first k
-    ranks = [int(np.count_nonzero(diag[:c] > rcond * diag[:c].max())) if c else 0 for c in kept]
-    svd = [solver == "svd" or (solver == "auto" and r < c) or c > zero_at for r, c in zip(ranks, kept)]
-    basic = [j for j, use in enumerate(svd) if not use]
-    coefficients, conds = [None] * len(widths), [np.inf] * len(widths)
+    independent = diag > rcond * np.maximum.accumulate(diag) if diag.size else diag.astype(bool)
+    n_nonzero = np.searchsorted(nonzero, widths)  # non-zero columns among the first k
+    ranks = [int(np.count_nonzero(independent[:c])) for c in n_nonzero]
+    use_svd = [solver == "svd" or (solver == "auto" and r < k) for r, k in zip(ranks, widths)]
+    conds = [cond if c == k else np.inf for cond, c, k in zip(_conds(R, list(n_nonzero)), n_nonzero, widths)]
+    coefficients, columns = [None] * len(widths), [None] * len(widths)
+    basic = [j for j, svd in enumerate(use_svd) if not svd]
     if basic:
-        top = int(max(kept[j] for j in basic))
-        rhs = np.zeros((top, len(basic), m))
-        for col, j in enumerate(basic):
-            rhs[: kept[j], col] = QtY[: kept[j]]
-        sol = scipy.linalg.solve_triangular(R[:top, :top], rhs.reshape(top, -1), check_finite=False)
-        sol = sol.reshape(top, len(basic), m)
-        all_conds = _cond_all(R[:top, :top]) if len(basic) > 1 else None
-        for col, j in enumerate(basic):
-            c = kept[j]
-            coefficients[j] = sol[:c, col]
-            if all_conds is not None:
-                conds[j] = float(all_conds[c - 1]) if c else np.inf
-            elif c:
-                rc = lapack.dtrcon(R[:c, :c], norm="1", uplo="U", diag="N")[0]
-                conds[j] = 1.0 / rc if rc > 0 else np.inf
-    for j, use in enumerate(svd):
-        if use:
-            coefficients[j], ranks[j], conds[j] = _min_norm(R[: kept[j], : kept[j]], QtY[: kept[j]], rcond)
+        cols = nonzero[independent]
+        R2, QtY2 = (R, QtY) if independent.all() else _factor(Phi[:, cols], Y, ridge)[:2]
+        for j, c in zip(basic, _basic(R2, QtY2, [ranks[j] for j in basic])):
+            coefficients[j], columns[j] = c, cols[: ranks[j]]
+    for j in (j for j, svd in enumerate(use_svd) if svd):
+        c = n_nonzero[j]
+        coefficients[j], ranks[j], _ = _min_norm(R[:c, :c], QtY[:c], rcond)
+        columns[j] = nonzero[:c]
     solutions = []
     for j, k in enumerate(widths):
         C = np.zeros((m, k))
-        C[:, keep[: kept[j]]] = (coefficients[j] / norms[keep[: kept[j]], None]).T
-        solutions.append((C, ranks[j], conds[j] if kept[j] == k else np.inf, "svd" if svd[j] else "qr"))
+        C[:, columns[j]] = (coefficients[j] / norms[columns[j], None]).T
+        solutions.append((C, ranks[j], conds[j], "svd" if use_svd[j] else "qr"))
     rms = _residuals(Phi, Y, [sol[0] for sol in solutions])
     return [LstsqSolution(C, rank, cond, r, used) for (C, rank, cond, used), r in zip(solutions, rms)]
 
