@@ -19,3 +19,10 @@ def test_bench_lstsq_runs_on_tiny_sizes(tmp_path, capsys):
     report = out.read_text()
     assert report == capsys.readouterr().out
     assert "uat lstsq_solve" in report and "all widths 1..64" in report and "Machine:" in report
+
+
+def test_bench_study_runs_on_a_tiny_study(tmp_path, capsys):
+    out = tmp_path / "report.md"
+    _load("bench_study").main(["--quick", "--out", str(out)])
+    report = out.read_text()
+    assert "speed-up of --jobs 2 over --jobs 1" in report and "quickstart" in report

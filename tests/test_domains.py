@@ -579,3 +579,14 @@ def test_as_domain():
 def test_as_domain_refuses_other_types(value):
     with pytest.raises(TypeError, match=r"domain must be a Box, a Ball, a string like .* or a pair \(a, b\); got"):
         as_domain(value)
+
+
+@pytest.mark.parametrize("ball", [Ball([0, 0], 1), Ball([0.5, -1e-7, 3], 2.5), Ball([math.pi], 1e-3)])
+def test_ball_strings_round_trip_through_parse_domain(ball):
+    assert parse_domain(str(ball)) == ball
+
+
+def test_parse_domain_reads_balls_with_constant_expressions():
+    assert parse_domain("ball(center = [1, 2], radius = sqrt(2))") == Ball([1, 2], math.sqrt(2))
+    with pytest.raises(ValueError, match=r"radius must be > 0; got 0.0"):
+        parse_domain("ball(center=[0], radius=0)")

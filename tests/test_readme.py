@@ -1,5 +1,6 @@
 """The README's promises: its commands match CI, and its Python example prints what it says."""
 
+import os
 import re
 import subprocess
 import sys
@@ -36,3 +37,19 @@ def test_python_example_prints_what_the_readme_shows():
         assert NUMBER.sub("#", got) == NUMBER.sub("#", want)  # the words are exact
         for g, w in zip(NUMBER.findall(got), NUMBER.findall(want)):
             assert float(g) == pytest.approx(float(w), rel=0.02, abs=1e-3 if "e" not in w else 0)
+
+
+def test_main_job_runs_and_writes_its_table_and_figures(tmp_path):
+    """The README's first line after the install, run as written in a scratch folder."""
+    install_and_run = _blocks("bash")[0].strip().splitlines()[0]
+    commands = install_and_run.split("pip install -e . && ", 1)[1]
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "quickstart.toml").write_text((ROOT / "studies" / "quickstart.toml").read_text())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run = subprocess.run(["bash", "-c", commands], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "189 cells in out/quickstart: 189 ok, 0 failed" in run.stdout
+    assert "k*(ε)" in run.stdout and "sin(2*pi*x)" in run.stdout
+    for name in ("error-vs-width.png", "k-star.png"):
+        assert (tmp_path / "out" / "quickstart" / "figures" / name).stat().st_size > 10_000

@@ -16,6 +16,7 @@ from uat.domains import Ball, Box, parse_domain
 from uat.exceptions import ConvergenceWarning, ExpressionError, IllConditionedWarning, TargetError, UatWarning
 from uat.fitting import FitResult, fit, fit_widths, list_methods
 from uat.network import ShallowNetwork
+from uat.study import load_results, run_study
 from uat.supnorm import SupEstimate, rms_error, sup_error
 from uat.targets import Target, get_target, list_targets, register_target
 
@@ -26,6 +27,7 @@ __all__ = [
     "Target", "get_target", "list_targets", "register_target",
     "fit", "fit_widths", "FitResult", "list_methods",
     "sup_error", "rms_error", "SupEstimate",
+    "run_study", "load_results",
     "IllConditionedWarning", "ConvergenceWarning", "ExpressionError", "TargetError", "UatWarning",
     "__version__",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 import warnings
 
@@ -181,6 +182,142 @@ def list_command(what):
             click.echo(f"{name:<8} {method.description}")
             for option, default in method.options.items():
                 click.echo(f"           {option} = {default!r}: {method.option_docs.get(option, '')}")
+
+
+# --- uat study ----------------------------------------------------------------------------------------
+
+class _Progress:
+    """done/total, failures and ETA on stderr: redrawn in place on a terminal, a line per ~10% otherwise."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int, failed: int, elapsed: float) -> None:
+        fraction = done / total if total else 1.0
+        step = int(fraction * 10)
+        if not self.tty and step == self.shown and done < total:
+            return
+        self.shown = step
+        eta = elapsed / fraction * (1 - fraction) if 0 < fraction < 1 and elapsed > 0 else 0.0
+        bar = "#" * int(fraction * 30) + "-" * (30 - int(fraction * 30))
+        line = (f"[{bar}] {done}/{total} cells, {failed} failed, "
+                f"elapsed {elapsed:.0f} s" + (f", ETA {eta:.0f} s" if done < total else ""))
+        click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
+        if self.tty and done >= total:
+            click.echo("", err=True)
+
+
+@main.group("study")
+def study():
+    """Run studies (TOML files) and look at their results."""
+
+
+@study.command("run")
+@click.argument("study_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_dir", default=None, help="study folder (default: out/<name>)")
+@click.option("--jobs", "-j", default=None, type=int, help="worker processes (default: all cores)")
+@click.option("--force", is_flag=True, help="recompute every cell, discarding stored results")
+@click.option("--retry-failed", is_flag=True, help="run the failed cells again")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="a running dask.distributed scheduler to use")
+def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
+    """Run STUDY_FILE; rerunning resumes where it stopped."""
+    from uat.study import load_config, run_study
+
+    try:
+        config = load_config(study_file)
+        out = out_dir or f"out/{config.name}"
+        frame = run_study(study_file, out, jobs=jobs, force=force, retry_failed=retry_failed,
+                          scheduler=scheduler, progress=_Progress())
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: every finished cell is stored in {out}; rerun the same command to resume",
+                   err=True)
+        raise SystemExit(130) from None
+    except _USER_ERRORS as err:
+        raise click.ClickException(str(err)) from err
+    failed = int((frame["status"] != "ok").sum())
+    click.echo(f"{len(frame)} cells in {out}: {len(frame) - failed} ok, {failed} failed"
+               + (f" (see `uat study status {out}`)" if failed else ""))
+    click.echo(_table_text(frame, config.tolerances))
+
+
+def _table_text(frame, tolerances) -> str:
+    from uat.study import k_star_table, summarize
+
+    table = k_star_table(summarize(frame), tolerances)
+    repeats = int(frame["repeat"].max()) + 1 if len(frame) else 0
+    widths = sorted(frame["width"].unique())
+    head = (f"k*(ε): the smallest width whose median sup error over {repeats} repeat(s) is <= ε "
+            f"(widths {widths[0]}..{widths[-1]}; >K: not reached). rate: slope of log error "
+            "against log width [95% interval]." if widths else "no results yet")
+    return head + "\n\n" + table.to_string(index=False)
+
+
+def _open(folder):
+    from uat.study import load_results
+    from uat.study.store import StudyStore
+
+    try:
+        meta = StudyStore(folder).meta()
+        return load_results(folder), json.loads(meta["config"])
+    except _USER_ERRORS as err:
+        raise click.ClickException(str(err)) from err
+
+
+@study.command("table")
+@click.argument("folder", type=click.Path(file_okay=False))
+def study_table(folder):
+    """Print the k*(ε) table of a study folder."""
+    frame, config = _open(folder)
+    click.echo(_table_text(frame, config["tolerances"]))
+
+
+@study.command("status")
+@click.argument("folder", type=click.Path(file_okay=False))
+def study_status(folder):
+    """Print progress and failures of a study folder."""
+    frame, config = _open(folder)
+    total = (len(config["targets"]) * len(config["activations"]) * len(config["methods"]) * len(config["widths"])
+             * config["repeats"])
+    failed = frame[frame["status"] != "ok"]
+    click.echo(f"study {config['name']!r}: {len(frame)} of {total} cells finished, "
+               f"{len(frame) - len(failed)} ok, {len(failed)} failed, {total - len(frame)} to run")
+    for _, row in failed.head(20).iterrows():
+        click.echo(f"  failed: {row['target']} {row['activation']} {row['method']} width {row['width']} "
+                   f"repeat {row['repeat']}: {row['error']}")
+    if len(failed) > 20:
+        click.echo(f"  ... and {len(failed) - 20} more (uat study export {folder})")
+
+
+@study.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--output", "-o", default=None, help="file to write (default: FOLDER/results.csv|parquet)")
+def study_export(folder, fmt, output):
+    """Export the results of a study folder as one tidy table."""
+    frame, _ = _open(folder)
+    output = output or f"{folder}/results.{fmt}"
+    if fmt == "csv":
+        frame.assign(sup_argmax=frame["sup_argmax"].map(json.dumps)).to_csv(output, index=False)
+    else:
+        try:
+            frame.to_parquet(output, index=False)
+        except ImportError as err:
+            raise click.ClickException("parquet export needs pyarrow: pip install 'uat[parquet]'") from err
+    click.echo(f"wrote {len(frame)} rows to {output}")
+
+
+@study.command("plot")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--format", "formats", default="png", show_default=True, help="comma-separated: png,pdf,svg")
+def study_plot(folder, formats):
+    """Write the study's figures (error against width, k*(ε)) into FOLDER/figures/."""
+    from uat.plots import study_figures
+
+    frame, config = _open(folder)
+    written = study_figures(frame, config["tolerances"], f"{folder}/figures", formats.split(","))
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -270,16 +270,24 @@ Domain = Box | Ball
 _INTERVAL = re.compile(r"\[([^\[\],]+),([^\[\],]+)\]")  # bounds may be expressions without commas
 
 
-def parse_domain(text: str) -> Box:
-    """Parse a product of intervals such as ``"[-1,1]x[0,2]"``, ``"[0,2*pi]"`` or ``"[-1,1]^3"``.
+_BALL = re.compile(r"ball\(center=\[([^\[\]]+)\],radius=([^()]+|[^()]*\([^()]*\)[^()]*)\)")
 
-    Bounds may be constant expressions (``pi``, ``sqrt(2)``); see :mod:`uat.expressions`.
+
+def parse_domain(text: str) -> Domain:
+    """Parse a domain: a product of intervals such as ``"[-1,1]x[0,2]"``, ``"[0,2*pi]"`` or
+    ``"[-1,1]^3"``, or a ball ``"ball(center=[0,0], radius=1)"`` (what ``str`` of a Ball prints).
+
+    Bounds, coordinates and radii may be constant expressions (``pi``, ``sqrt(2)``); see
+    :mod:`uat.expressions`. Interval bounds cannot contain commas.
     """
     from uat.expressions import evaluate_constant
 
     if not isinstance(text, str):
         raise TypeError(f"domain must be a string like '[-1,1]x[0,2]'; got {text!r}")
     spec = text.replace(" ", "")
+    ball = _BALL.fullmatch(spec)
+    if ball:
+        return Ball([evaluate_constant(c) for c in ball.group(1).split(",")], evaluate_constant(ball.group(2)))
     power = 1
     match = re.fullmatch(r"(.*\])\^(\d+)", spec)
     if match:
@@ -288,7 +296,8 @@ def parse_domain(text: str) -> Box:
     intervals = [_INTERVAL.fullmatch(p) for p in pieces]
     if not pieces or not all(intervals) or power < 1:
         raise ValueError(
-            f"domain must be a product of intervals like '[-1,1]', '[-1,1]x[0,2]' or '[-1,1]^2'; got {text!r}"
+            f"domain must be a product of intervals like '[-1,1]', '[-1,1]x[0,2]' or '[-1,1]^2', or a ball like "
+            f"'ball(center=[0,0], radius=1)'; got {text!r}"
         )
     lower = [evaluate_constant(m.group(1)) for m in intervals] * power
     upper = [evaluate_constant(m.group(2)) for m in intervals] * power

@@ -1,0 +1,323 @@
+"""The study runner: validation before work, reproducible cells, a store that survives kill -9."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import uat
+from uat.study import StoreError, StudyConfigError, k_star, load_config, load_results, rates, run_study, summarize
+
+TINY = """
+name = "tiny"
+description = "two targets, two activations, three widths, two repeats"
+seed = 3
+domain = "[-1,1]"
+
+[grid]
+target = ["sin(2*pi*x)", "abs"]
+activation = ["tanh", "relu"]
+width = [4, 8, 16]
+method = ["lstsq"]
+repeats = 2
+
+[evaluation]
+tolerances = [1e-1, 1e-2]
+"""
+
+VALUES = ["target", "activation", "method", "width", "repeat", "seed", "status", "sup_error", "rms_error",
+          "train_rms", "train_max", "n_samples", "rounding_floor"]
+
+
+def write(tmp_path, text, name="study.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def table(frame):
+    return frame[VALUES].sort_values(["target", "activation", "method", "width", "repeat"]).reset_index(drop=True)
+
+
+# --- the study file ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, key, message", [
+    (("nmae", 'nmae = "x"\n'), "nmae", "unknown key (did you mean 'name'?)"),
+    (("[grid]\n", "[grid]\nwidht = [1]\n"), "grid.widht", "unknown key (did you mean 'width'?)"),
+    (("width = [4, 8, 16]", 'width = ["8"]'), r"grid.width[0]", "must be an integer >= 1; got '8'"),
+    (("width = [4, 8, 16]", "width = [4, 4]"), "grid.width", "lists a value twice"),
+    (('activation = ["tanh", "relu"]', "activation = []"), "grid.activation", "is empty"),
+    (('activation = ["tanh", "relu"]', 'activation = ["tanh", "tahn"]'), "grid.activation[1]",
+     "unknown activation 'tahn' (did you mean 'tanh'?)"),
+    (('target = ["sin(2*pi*x)", "abs"]', 'target = ["runga"]'), "grid.target[0]",
+     "unknown target 'runga' (did you mean 'runge'?)"),
+    (('target = ["sin(2*pi*x)", "abs"]', 'target = ["sin(x).real"]'), "grid.target[0]",
+     "cannot use attribute access"),
+    (('domain = "[-1,1]"', ""), "grid.target[0]", "needs a domain"),
+    (('method = ["lstsq"]', 'method = ["lstqs"]'), "grid.method[0]", "unknown method 'lstqs' (did you mean 'lstsq'?)"),
+    (("repeats = 2", "repeats = 0"), "grid.repeats", "must be an integer >= 1; got 0"),
+    (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, -1]"), "evaluation.tolerances[1]", "must be a number > 0"),
+    (("[evaluation]", "[methods.lstsq]\nn_sample = 10\n[evaluation]"), "methods.lstsq",
+     "unknown option 'n_sample' for method 'lstsq' (did you mean 'n_samples'?)"),
+    (("[evaluation]", "[methods.lstsq]\nsampling = 'sobel'\n[evaluation]"), "methods.lstsq",
+     "unknown sampling 'sobel' (did you mean 'sobol'?)"),
+    (("[evaluation]", "[methods.backprop]\noptimizer = 'lm'\n[evaluation]"), "methods.backprop", "unknown method"),
+    (("[evaluation]", "[run]\ntimeout = -1\n[evaluation]"), "run.timeout", "must be a number > 0"),
+    (('name = "tiny"', 'name = "../escape"'), "name", "must match"),
+    (('name = "tiny"', ""), "name", "is required"),
+])
+def test_config_errors_name_the_file_and_key(tmp_path, change, key, message):
+    old, new = change
+    text = TINY.replace(old, new) if old in TINY else new + TINY
+    path = write(tmp_path, text)
+    with pytest.raises(StudyConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: {key}: "), str(info.value)
+    assert message in str(info.value)
+
+
+def test_invalid_toml_and_missing_files(tmp_path):
+    with pytest.raises(StudyConfigError, match=r"not valid TOML"):
+        load_config(write(tmp_path, "name = \n"))
+    with pytest.raises(StudyConfigError, match=r"cannot read the study file"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_single_values_stand_for_one_element_lists(tmp_path):
+    config = load_config(write(tmp_path, TINY.replace('method = ["lstsq"]', 'method = "lstsq"')))
+    assert config.methods == ("lstsq",)
+
+
+def test_same_file_same_cells_and_seeds_independent_of_order(tmp_path):
+    a = load_config(write(tmp_path, TINY, "a.toml"))
+    reordered = TINY.replace('["sin(2*pi*x)", "abs"]', '["abs", "sin(2*pi*x)"]').replace(
+        '["tanh", "relu"]', '["relu", "tanh"]').replace("[4, 8, 16]", "[16, 4, 8, 2]")
+    b = load_config(write(tmp_path, reordered, "b.toml"))
+    seeds_a = {(c.target, c.activation, c.repeat, c.width): c.seed for c in a.cells()}
+    seeds_b = {(c.target, c.activation, c.repeat, c.width): c.seed for c in b.cells()}
+    assert all(seeds_b[key] == seed for key, seed in seeds_a.items())
+    assert len(a.cells()) == 2 * 2 * 3 * 2
+    # one seed per (target, activation, repeat): shared by widths and methods, distinct otherwise
+    by_group = {}
+    for cell in a.cells():
+        by_group.setdefault((cell.target, cell.activation, cell.repeat), set()).add(cell.seed)
+    assert all(len(s) == 1 for s in by_group.values())
+    assert len({s.pop() for s in by_group.values()}) == len(by_group)
+    other = load_config(write(tmp_path, TINY.replace("seed = 3", "seed = 4"), "c.toml"))
+    assert {c.seed for c in other.cells()}.isdisjoint({c.seed for c in a.cells()})
+
+
+# --- running ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    path = write(folder, TINY)
+    one = run_study(path, folder / "one", jobs=1)
+    two = run_study(path, folder / "two", jobs=2)
+    return path, folder, one, two
+
+
+def test_jobs_1_and_2_give_identical_tables(tiny_runs):
+    _, _, one, two = tiny_runs
+    assert len(one) == 24 and (one["status"] == "ok").all()
+    pd.testing.assert_frame_equal(table(one), table(two))
+
+
+def test_rows_carry_everything_promised(tiny_runs):
+    _, _, one, _ = tiny_runs
+    row = one.iloc[0]
+    for column in ("seed", "sup_error", "sup_argmax", "rms_error", "train_max", "fit_seconds", "status", "error",
+                   "diag_rank", "diag_cond", "uat_version", "numpy_version", "domain"):
+        assert column in one.columns, column
+    assert row["uat_version"] == uat.__version__ and row["numpy_version"] == np.__version__
+    assert isinstance(row["sup_argmax"], tuple) and len(row["sup_argmax"]) == 1
+    # the stored numbers are those of the library: refit one cell by hand and compare
+    cell = one[(one["target"] == "abs") & (one["activation"] == "tanh") & (one["width"] == 8)].iloc[0]
+    again = uat.fit_widths("abs", widths=[8], seed=int(cell["seed"]), activation="tanh", max_width=16)[8]
+    assert cell["sup_error"] == pytest.approx(again.sup_error().value, rel=1e-12)
+    assert list(one["width"][:3]) == [4, 8, 16] and one["target"].iloc[0] == "sin(2*pi*x)"  # grid order
+
+
+def test_rerun_resumes_without_recomputing_and_force_recomputes(tiny_runs):
+    path, folder, one, _ = tiny_runs
+    again = run_study(path, folder / "one", jobs=2)
+    pd.testing.assert_series_equal(again["finished_at"], one["finished_at"])
+    forced = run_study(path, folder / "one", jobs=2, force=True)
+    assert (forced["finished_at"] > one["finished_at"]).all()
+    pd.testing.assert_frame_equal(table(forced), table(one))
+
+
+def test_a_different_study_in_the_same_folder_is_refused(tiny_runs, tmp_path):
+    _, folder, _, _ = tiny_runs
+    other = write(tmp_path, TINY.replace("width = [4, 8, 16]", "width = [4, 8]"))
+    with pytest.raises(StoreError, match=r"holds a different study \('tiny'; settings that differ: widths\)"):
+        run_study(other, folder / "one", jobs=1)
+
+
+def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
+    path = write(tmp_path, TINY.replace('target = ["sin(2*pi*x)", "abs"]', 'target = ["abs", "log(x)"]')
+                 .replace("repeats = 2", "repeats = 1"))
+    frame = run_study(path, tmp_path / "out", jobs=2)
+    failed = frame[frame["status"] == "failed"]
+    assert set(failed["target"]) == {"log(x)"} and len(failed) == 6
+    assert failed["error"].str.contains(r"TargetError: target 'log\(x\)' returned a non-finite value").all()
+    assert (frame[frame["target"] == "abs"]["status"] == "ok").all()
+    # failed cells are kept on resume, and run again on request
+    assert len(run_study(path, tmp_path / "out", jobs=1)) == 12
+    retried = run_study(path, tmp_path / "out", jobs=1, retry_failed=True)
+    assert (retried[retried["target"] == "log(x)"]["finished_at"].to_numpy()
+            > failed["finished_at"].to_numpy()).all()
+
+
+def test_a_task_past_its_timeout_is_recorded_as_failed(tmp_path):
+    path = write(tmp_path, TINY.replace('method = ["lstsq"]', 'method = ["minimax"]')
+                 .replace("width = [4, 8, 16]", "width = [64]").replace("repeats = 2", "repeats = 1")
+                 .replace("[evaluation]", "[run]\ntimeout = 0.01\n[evaluation]"))
+    frame = run_study(path, tmp_path / "out", jobs=1)
+    assert (frame["status"] == "failed").all()
+    assert frame["error"].str.contains(r"TimeoutError: timed out after 0.01 s \(run.timeout\)").all()
+
+
+def _run_cli(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "uat.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _rows(database):
+    if not database.exists():
+        return 0
+    try:
+        with sqlite3.connect(database) as db:
+            return db.execute("SELECT count(*) FROM results").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -9), (signal.SIGINT, 130)])
+def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code):
+    study = TINY.replace("width = [4, 8, 16]", "width = [4, 8, 16, 32, 64]").replace("repeats = 2", "repeats = 4")
+    path = write(tmp_path, study)
+    process = _run_cli("study", "run", str(path), "--out", str(tmp_path / "killed"), "--jobs", "1")
+    database = tmp_path / "killed" / "results.sqlite"
+    deadline = time.monotonic() + 120
+    while _rows(database) < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == code, err
+    if sig == signal.SIGINT:
+        assert "interrupted: every finished cell is stored" in err
+    stored = _rows(database)
+    assert 10 <= stored < 80  # stopped part-way, finished cells kept
+    resumed = run_study(path, tmp_path / "killed", jobs=2)
+    uninterrupted = run_study(path, tmp_path / "whole", jobs=2)
+    assert len(resumed) == 80 and resumed["cell_id"].is_unique
+    pd.testing.assert_frame_equal(table(resumed), table(uninterrupted))
+
+
+def test_dask_scheduler_gives_the_same_table(tiny_runs):
+    distributed = pytest.importorskip("distributed")
+    path, folder, one, _ = tiny_runs
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) \
+            as cluster:
+        frame = run_study(path, folder / "dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(table(frame), table(one))
+
+
+# --- the analysis -----------------------------------------------------------------------------------
+
+def _summary(errors, activation="tanh", floor=1e-16):
+    widths = [2 ** i for i in range(1, len(errors) + 1)]
+    return pd.DataFrame({"target": "f", "activation": activation, "method": "lstsq", "width": widths,
+                         "sup_median": errors, "floor_median": floor})
+
+
+def test_k_star_is_the_smallest_width_reaching_each_tolerance():
+    summary = _summary([0.5, 0.08, 0.2, 0.009, 0.002])  # not monotone: the first width that reaches counts
+    stars = k_star(summary, [1e-1, 1e-2, 1e-3])
+    assert stars["k_star"].tolist() == [4, 16, pd.NA]
+    assert stars["reached"].tolist() == [True, True, False]
+    assert stars["max_width"].tolist() == [32, 32, 32]
+
+
+def test_rates_recover_a_power_law_and_flag_plateaus():
+    widths = 2.0 ** np.arange(1, 8)
+    exact = rates(_summary(list(3 * widths ** -2.0)))
+    assert exact["rate"].iloc[0] == pytest.approx(-2.0, abs=1e-12) and exact["plateau"].iloc[0] == ""
+    noisy = rates(_summary(list(3 * widths ** -1.0 * np.exp(np.random.default_rng(0).normal(0, 0.2, 7)))))
+    assert noisy["rate_low"].iloc[0] < -1.0 < noisy["rate_high"].iloc[0]
+    floored = rates(_summary([1e-2, 1e-4, 1e-8, 1e-12, 2e-14, 3e-14, 2e-14], floor=1e-14))
+    assert floored["plateau"].iloc[0] == "rounding floor" and floored["n_points"].iloc[0] == 4
+    assert rates(_summary([0.5, 0.2, 0.125, 0.125, 0.125], "square"))["plateau"].iloc[0] == "polynomial"
+    assert rates(_summary([0.5, 0.2, 0.1, 0.09, 0.085]))["plateau"].iloc[0] == "stalled"
+
+
+def test_summary_counts_failures_and_uses_only_successful_repeats():
+    frame = pd.DataFrame({"target": "f", "activation": "tanh", "method": "lstsq", "width": [4, 4, 4],
+                          "repeat": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
+                          "rms_error": 0.1, "rounding_floor": 0.0, "fit_seconds": 0.0, "n_params": 12})
+    row = summarize(frame).iloc[0]
+    assert (row["n_cells"], row["n_ok"], row["n_failed"], row["sup_median"]) == (3, 2, 1, 2.0)
+    assert (row["sup_q25"], row["sup_q75"]) == (1.5, 2.5)
+
+
+# --- the commands -----------------------------------------------------------------------------------
+
+def test_study_commands(tiny_runs, tmp_path):
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    _, folder, one, _ = tiny_runs
+    runner = CliRunner()
+    shown = runner.invoke(main, ["study", "table", str(folder / "one")])
+    assert shown.exit_code == 0 and "k*(ε)" in shown.output and "ε=0.1" in shown.output
+    status = runner.invoke(main, ["study", "status", str(folder / "one")])
+    assert "24 of 24 cells finished, 24 ok, 0 failed, 0 to run" in status.output
+    out = tmp_path / "r.csv"
+    exported = runner.invoke(main, ["study", "export", str(folder / "one"), "-o", str(out)])
+    assert exported.exit_code == 0
+    csv = pd.read_csv(out)
+    assert len(csv) == 24 and json.loads(csv["sup_argmax"][0]) == list(one["sup_argmax"][0])
+    plotted = runner.invoke(main, ["study", "plot", str(folder / "one"), "--format", "png,svg"])
+    assert plotted.exit_code == 0
+    assert (folder / "one" / "figures" / "k-star.svg").exists()
+    missing = runner.invoke(main, ["study", "table", str(tmp_path / "nothing")])
+    assert missing.exit_code == 1 and "is not a study folder" in missing.output
+
+
+def test_study_run_command_prints_the_table(tmp_path):
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    path = write(tmp_path, TINY.replace("repeats = 2", "repeats = 1").replace('["tanh", "relu"]', '["tanh"]'))
+    result = CliRunner().invoke(main, ["study", "run", str(path), "--out", str(tmp_path / "o"), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "6 cells in" in result.output and "6 ok, 0 failed" in result.output
+    assert "[##############################] 6/6 cells, 0 failed" in result.output
+    bad = CliRunner().invoke(main, ["study", "run", str(write(tmp_path, TINY.replace("repeats = 2", "repeats = 0"),
+                                                              "bad.toml"))])
+    assert bad.exit_code == 1 and "grid.repeats: must be an integer >= 1" in bad.output
+
+
+def test_per_target_domains(tmp_path):
+    text = TINY.replace('target = ["sin(2*pi*x)", "abs"]', 'target = ["sin(2*pi*x)", "exp(-(x1**2 + x2**2))"]')
+    with pytest.raises(StudyConfigError, match=r"grid.target\[1\]: target .* uses x2, but the domain \[-1,1\]"):
+        load_config(write(tmp_path, text))
+    config = load_config(write(tmp_path, text + '\n[domains]\n"exp(-(x1**2 + x2**2))" = "[-1,1]^2"\n'))
+    assert config.domain_for("exp(-(x1**2 + x2**2))") == "[-1,1]^2" and config.domain_for("sin(2*pi*x)") == "[-1,1]"
+    with pytest.raises(StudyConfigError, match=r'domains."exp\(-x\)": is not a target of the grid'):
+        load_config(write(tmp_path, text + '\n[domains]\n"exp(-x)" = "[0,1]"\n'))
+    with pytest.raises(StudyConfigError, match=r'domains."abs": is a library target'):
+        load_config(write(tmp_path, TINY + '\n[domains]\n"abs" = "[0,1]"\n'))

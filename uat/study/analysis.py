@@ -1,0 +1,141 @@
+"""The ε-analysis of a study: medians over repeats, k*(ε), convergence rates and plateaus.
+
+* :func:`summarize`: per (target, activation, method, width) the median and quartiles of the
+  sup-norm error over the repeats that succeeded, with counts of successes and failures.
+* :func:`k_star`: per (target, activation, method) and tolerance ε, the smallest swept width whose
+  median sup error is ≤ ε, or <NA> when no swept width reaches it.
+* :func:`rates`: the slope of log(median sup error) against log(width) over the decreasing part
+  (from the smallest width to the smallest error not within 10× of the rounding floor), with a
+  95% interval from the regression's standard error, and a plateau flag: ``polynomial`` (σ is a
+  polynomial: the error cannot fall below the best polynomial approximation), ``rounding floor``
+  (the widest fits are within 10× of their float64 floor) or ``stalled`` (over the last third of the
+  widths the error fell by less than a factor 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from uat.activations import get_activation
+
+__all__ = ["summarize", "k_star", "rates", "k_star_table", "KEYS"]
+
+#: The columns that identify a curve (one line of an error-against-width chart).
+KEYS = ["target", "activation", "method"]
+
+
+def _quantile(q):
+    def f(values):
+        return float(np.quantile(values, q)) if len(values) else np.nan
+    f.__name__ = f"q{int(q * 100)}"
+    return f
+
+
+def summarize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Median and quartiles of the sup error (and medians of the rest) over repeats, per curve and width."""
+    ok = frame[frame["status"] == "ok"]
+    groups = ok.groupby(KEYS + ["width"], sort=False)
+    summary = groups.agg(
+        sup_median=("sup_error", "median"), sup_q25=("sup_error", _quantile(0.25)),
+        sup_q75=("sup_error", _quantile(0.75)), rms_median=("rms_error", "median"),
+        floor_median=("rounding_floor", "median"), fit_seconds=("fit_seconds", "median"),
+        n_params=("n_params", "first"), n_ok=("sup_error", "size"))
+    counts = frame.groupby(KEYS + ["width"], sort=False)["status"].agg(
+        n_cells="size", n_failed=lambda s: int((s != "ok").sum()))
+    return counts.join(summary, how="left").reset_index().assign(
+        n_ok=lambda d: d["n_ok"].fillna(0).astype(int))
+
+
+def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
+    """k*(ε) per curve: the smallest swept width whose median sup error is <= ε (<NA> if none).
+
+    Returns one row per (target, activation, method, epsilon) with ``k_star`` (nullable integer),
+    ``reached``, ``sup_at_k_star`` and ``max_width`` (the largest width with a result).
+    """
+    rows = []
+    for key, curve in summary.groupby(KEYS, sort=False):
+        curve = curve.dropna(subset=["sup_median"]).sort_values("width")
+        for eps in sorted(tolerances, reverse=True):
+            hit = curve[curve["sup_median"] <= eps]
+            first = hit.iloc[0] if len(hit) else None
+            rows.append({**dict(zip(KEYS, key)), "epsilon": float(eps),
+                         "k_star": int(first["width"]) if first is not None else pd.NA,
+                         "reached": first is not None,
+                         "sup_at_k_star": float(first["sup_median"]) if first is not None else np.nan,
+                         "max_width": int(curve["width"].max()) if len(curve) else pd.NA})
+    out = pd.DataFrame(rows, columns=KEYS + ["epsilon", "k_star", "reached", "sup_at_k_star", "max_width"])
+    return out.astype({"k_star": "Int64", "max_width": "Int64"})
+
+
+def _plateau(activation: str, widths: np.ndarray, errors: np.ndarray, floors: np.ndarray) -> str:
+    if get_activation(activation).polynomial:
+        return "polynomial"
+    if errors[-1] <= 10 * floors[-1]:
+        return "rounding floor"
+    tail = max(2, len(widths) // 3)
+    if len(widths) >= 3 and errors[-tail] < 2 * errors[-1]:
+        return "stalled"
+    return ""
+
+
+def _fit_rate(widths: np.ndarray, errors: np.ndarray, floors: np.ndarray):
+    usable = errors > 10 * floors
+    if not usable.any():
+        return np.nan, np.nan, np.nan, 0
+    end = int(np.argmin(np.where(usable, errors, np.inf))) + 1
+    x, y = np.log(widths[:end]), np.log(errors[:end])
+    if len(x) < 2:
+        return np.nan, np.nan, np.nan, len(x)
+    fit = stats.linregress(x, y)
+    if len(x) < 3:
+        return fit.slope, np.nan, np.nan, len(x)
+    half = stats.t.ppf(0.975, len(x) - 2) * fit.stderr
+    return fit.slope, fit.slope - half, fit.slope + half, len(x)
+
+
+def rates(summary: pd.DataFrame) -> pd.DataFrame:
+    """Convergence rate per curve: slope of log error against log width, its 95% interval, plateau flag."""
+    rows = []
+    for key, curve in summary.groupby(KEYS, sort=False):
+        curve = curve.dropna(subset=["sup_median"]).sort_values("width")
+        widths = curve["width"].to_numpy(float)
+        errors = curve["sup_median"].to_numpy(float)
+        floors = curve["floor_median"].fillna(0).to_numpy(float)
+        record = dict(zip(KEYS, key))
+        if len(curve) == 0:
+            rows.append({**record, "rate": np.nan, "rate_low": np.nan, "rate_high": np.nan, "n_points": 0,
+                         "plateau": ""})
+            continue
+        slope, low, high, n = _fit_rate(widths, errors, floors)
+        rows.append({**record, "rate": slope, "rate_low": low, "rate_high": high, "n_points": n,
+                     "plateau": _plateau(key[1], widths, errors, floors)})
+    return pd.DataFrame(rows, columns=KEYS + ["rate", "rate_low", "rate_high", "n_points", "plateau"])
+
+
+def _epsilon_label(eps: float) -> str:
+    """Distinct labels for distinct tolerances (0.125 and 0.1 must not both print as 1e-1)."""
+    return f"ε={eps:.3g}"
+
+
+def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
+    """The k*(ε) table, wide: one row per curve, one column per ε (``>K`` where not reached), the rate.
+
+    Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K
+    reaches ε, and the rate as ``slope [low, high]`` with the plateau flag beside it.
+    """
+    stars = k_star(summary, tolerances)
+    rate = rates(summary).set_index(KEYS)
+    rows = []
+    for key, group in stars.groupby(KEYS, sort=False):
+        row = dict(zip(KEYS, key))
+        for _, entry in group.iterrows():
+            row[_epsilon_label(entry["epsilon"])] = (str(entry["k_star"]) if entry["reached"]
+                                                     else f">{entry['max_width']}")
+        r = rate.loc[key]
+        interval = f" [{r['rate_low']:.2f}, {r['rate_high']:.2f}]" if np.isfinite(r["rate_low"]) else ""
+        row["rate"] = f"{r['rate']:.2f}{interval}" if np.isfinite(r["rate"]) else "n/a"
+        row["plateau"] = r["plateau"]
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,291 @@
+"""Study files (TOML): parsing, validation before any work, and the cells they define.
+
+The format (documented in the README, kept stable)::
+
+    name = "widths"                      # the study's name; the default output folder is out/<name>
+    description = "..."                  # one paragraph: what the study shows
+    seed = 0                             # base seed; every cell's seed derives from it
+    domain = "[-1,1]"                    # for expression targets (library targets carry their own)
+
+    [domains]                            # optional: a domain per expression target
+    "exp(-(x1**2 + x2**2))" = "[-1,1]^2"
+
+    [grid]                               # every combination is one cell (one fit)
+    target = ["sin(2*pi*x)", "runge"]    # library names or expressions
+    activation = ["tanh", "relu"]
+    width = [2, 4, 8, 16]
+    method = ["lstsq"]
+    repeats = 3                          # seeds per cell
+
+    [methods.lstsq]                      # options per method, passed to uat.fit
+    n_samples = 2048
+
+    [evaluation]
+    tolerances = [1e-1, 1e-2, 1e-3]      # the ε of k*(ε)
+    n_points = 65537                     # optional: initial points of the sup-norm estimate
+
+    [run]
+    timeout = 600                        # optional: seconds per task before it is recorded as failed
+    sweep = true                         # lstsq cells differing only in width share one QR
+
+A single value is accepted where a list is expected (``method = "lstsq"``).
+
+Seeds: a cell's seed is drawn from ``SeedSequence(seed, spawn_key=hash(target, domain,
+activation, repeat))``: it does not depend on the run order, and it is shared by all widths
+(the draws are nested, so one QR serves every width) and by all methods (methods are compared on
+the same random hidden layers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import numbers
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from uat._validation import suggest
+from uat.activations import get_activation
+from uat.fitting import get_method, list_methods
+from uat.fitting.base import resolve_options
+from uat.targets import as_target
+
+__all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_config"]
+
+_TOP = {"name", "description", "seed", "domain", "domains", "grid", "methods", "evaluation", "run"}
+_GRID = {"target", "activation", "width", "method", "repeats"}
+_EVALUATION = {"tolerances", "n_points"}
+_RUN = {"timeout", "sweep"}
+_DEFAULT_TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
+
+
+class StudyConfigError(ValueError):
+    """A study file that cannot be run; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One fit of a study: the axis values, the repeat index and the derived seed."""
+
+    target: str
+    activation: str
+    method: str
+    width: int
+    repeat: int
+    seed: int
+
+    @property
+    def cell_id(self) -> str:
+        return json.dumps([self.target, self.activation, self.method, self.width, self.repeat])
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """A validated study. ``resolved()`` is the canonical form whose hash identifies the study."""
+
+    name: str
+    description: str
+    seed: int
+    targets: tuple[str, ...]
+    activations: tuple[str, ...]
+    widths: tuple[int, ...]
+    methods: tuple[str, ...]
+    repeats: int
+    domain: str | None
+    domains: dict = field(default_factory=dict)
+    method_options: dict = field(default_factory=dict)
+    tolerances: tuple[float, ...] = _DEFAULT_TOLERANCES
+    n_points: int | None = None
+    timeout: float | None = None
+    sweep: bool = True
+
+    def resolved(self) -> dict:
+        """Every setting, defaults filled in, as plain JSON data."""
+        return json.loads(json.dumps(asdict(self), sort_keys=True))
+
+    @property
+    def config_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True).encode()).hexdigest()
+
+    def seed_for(self, target: str, activation: str, repeat: int) -> int:
+        """The seed shared by every width and method of (target, activation, repeat)."""
+        identity = json.dumps([target, self.domain_for(target), activation, repeat])
+        words = np.frombuffer(hashlib.sha256(identity.encode()).digest()[:16], dtype="<u4")
+        sequence = np.random.SeedSequence(self.seed, spawn_key=tuple(int(w) for w in words))
+        return int(sequence.generate_state(1, dtype=np.uint32)[0])
+
+    def cells(self) -> list[Cell]:
+        """Every cell, in a fixed order (target, activation, method, repeat, width)."""
+        out = []
+        for target in self.targets:
+            for activation in self.activations:
+                for repeat in range(self.repeats):
+                    seed = self.seed_for(target, activation, repeat)
+                    for method in self.methods:
+                        out.extend(Cell(target, activation, method, w, repeat, seed) for w in self.widths)
+        return out
+
+    def domain_for(self, target: str) -> str | None:
+        """The domain passed to uat.fit: [domains] entry, else the study's domain, for expressions; None
+        for library targets (they carry their own)."""
+        return self.domains.get(target, self.domain) if _is_expression(target) else None
+
+
+def _is_expression(target: str) -> bool:
+    from uat.targets import list_targets
+
+    return target not in list_targets()
+
+
+class _Checker:
+    """Validation with messages that name the file and the key."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, message: str):
+        raise StudyConfigError(f"{self.source}: {key}: {message}")
+
+    def keys(self, table: dict, allowed: set, prefix: str):
+        for key in table:
+            if key not in allowed:
+                self.fail(f"{prefix}{key}", f"unknown key{suggest(key, allowed)}; accepted: {', '.join(sorted(allowed))}")
+
+    def string(self, value, key: str, pattern: str | None = None) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"must be a non-empty string; got {value!r}")
+        if pattern and not re.fullmatch(pattern, value):
+            self.fail(key, f"must match {pattern} (it names the output folder); got {value!r}")
+        return value
+
+    def integer(self, value, key: str, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+            self.fail(key, f"must be an integer >= {minimum}; got {value!r}")
+        return int(value)
+
+    def positive(self, value, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value > 0):
+            self.fail(key, f"must be a number > 0; got {value!r}")
+        return float(value)
+
+    def axis(self, value, key: str, kind) -> list:
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            self.fail(key, "is empty; give at least one value")
+        items = [kind(v, f"{key}[{i}]") for i, v in enumerate(values)]
+        if len(set(items)) != len(items):
+            self.fail(key, f"lists a value twice: {values}")
+        return items
+
+
+def _check_names(check: _Checker, grid: dict, domain: str | None, domains: dict):
+    for i, name in enumerate(grid["activation"]):
+        try:
+            get_activation(name)
+        except ValueError as err:
+            check.fail(f"grid.activation[{i}]", str(err))
+    for i, name in enumerate(grid["method"]):
+        if name not in list_methods():
+            check.fail(f"grid.method[{i}]", f"unknown method {name!r}{suggest(name, list_methods())}; "
+                                            f"registered: {', '.join(list_methods())}")
+    for name in domains:
+        if name not in grid["target"]:
+            check.fail(f'domains."{name}"', f"is not a target of the grid{suggest(name, grid['target'])}")
+        elif not _is_expression(name):
+            check.fail(f'domains."{name}"', "is a library target, which carries its own domain")
+    for i, name in enumerate(grid["target"]):
+        try:
+            as_target(name, domains.get(name, domain) if _is_expression(name) else None)
+        except ValueError as err:
+            check.fail(f"grid.target[{i}]", str(err))
+
+
+def _method_options(check: _Checker, table, methods: list[str]) -> dict:
+    if not isinstance(table, dict):
+        check.fail("methods", f"must be a table of [methods.NAME] sections; got {table!r}")
+    resolved = {}
+    for name, options in table.items():
+        if name not in list_methods():
+            check.fail(f"methods.{name}", f"unknown method{suggest(name, list_methods())}; "
+                                          f"registered: {', '.join(list_methods())}")
+        if not isinstance(options, dict):
+            check.fail(f"methods.{name}", f"must be a table of options; got {options!r}")
+    for name in methods:
+        try:
+            resolved[name] = resolve_options(get_method(name), dict(table.get(name, {})))
+        except (TypeError, ValueError) as err:
+            check.fail(f"methods.{name}", str(err))
+    return resolved
+
+
+def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
+    """Validate a parsed study (a dict as read from TOML) and return the StudyConfig."""
+    check = _Checker(source)
+    check.keys(data, _TOP, "")
+    for required in ("name", "grid"):
+        if required not in data:
+            check.fail(required, "is required")
+    name = check.string(data["name"], "name", r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        check.fail("description", f"must be a string; got {description!r}")
+    seed = check.integer(data.get("seed", 0), "seed", 0)
+    domain = data.get("domain")
+    if domain is not None:
+        check.string(domain, "domain")
+    domains = data.get("domains", {})
+    if not isinstance(domains, dict):
+        check.fail("domains", f"must be a table of \"target\" = \"domain\" entries; got {domains!r}")
+    for key, value in domains.items():
+        check.string(value, f'domains."{key}"')
+    grid = data["grid"]
+    if not isinstance(grid, dict):
+        check.fail("grid", f"must be a table; got {grid!r}")
+    check.keys(grid, _GRID, "grid.")
+    for required in ("target", "activation", "width"):
+        if required not in grid:
+            check.fail(f"grid.{required}", "is required")
+    axes = {
+        "target": check.axis(grid["target"], "grid.target", check.string),
+        "activation": check.axis(grid["activation"], "grid.activation", check.string),
+        "width": sorted(check.axis(grid["width"], "grid.width", lambda v, k: check.integer(v, k, 1))),
+        "method": check.axis(grid.get("method", ["lstsq"]), "grid.method", check.string),
+    }
+    repeats = check.integer(grid.get("repeats", 1), "grid.repeats", 1)
+    _check_names(check, axes, domain, domains)
+    options = _method_options(check, data.get("methods", {}), axes["method"])
+    evaluation = data.get("evaluation", {})
+    check.keys(evaluation, _EVALUATION, "evaluation.")
+    tolerances = check.axis(evaluation.get("tolerances", list(_DEFAULT_TOLERANCES)), "evaluation.tolerances",
+                            check.positive)
+    n_points = evaluation.get("n_points")
+    if n_points is not None:
+        n_points = check.integer(n_points, "evaluation.n_points", 2)
+    run = data.get("run", {})
+    check.keys(run, _RUN, "run.")
+    timeout = None if run.get("timeout") is None else check.positive(run["timeout"], "run.timeout")
+    sweep = run.get("sweep", True)
+    if not isinstance(sweep, bool):
+        check.fail("run.sweep", f"must be true or false; got {sweep!r}")
+    return StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
+                       tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
+                       tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep)
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study file; every problem is reported before any work starts."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise StudyConfigError(f"{path}: cannot read the study file: {err.strerror}") from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise StudyConfigError(f"{path}: not valid TOML: {err}") from err
+    return parse_config(data, str(path))

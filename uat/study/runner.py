@@ -1,0 +1,316 @@
+"""Running a study: tasks, workers, the coordinator loop.
+
+A *task* is the unit sent to a worker: one cell, or, for least squares with ``sweep = true``, all
+the cells of one (target, activation, repeat) that differ only in width, fitted from one QR
+(:func:`uat.fit_widths`, always drawn at the grid's largest width so that a resumed sweep gives
+the same networks as an uninterrupted one). Workers are spawned processes with single-threaded
+BLAS (so that ``--jobs 1`` and ``--jobs N`` give identical tables: BLAS rounding may depend on its
+thread count), or a dask.distributed cluster; both through the ``concurrent.futures`` interface.
+
+Only the coordinator writes to the store, one transaction per finished task. A failing task is
+recorded with its error and the study goes on; a worker process that dies takes its in-flight
+tasks with it: they are retried once in a fresh pool, then recorded as failed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from uat.study.config import Cell, StudyConfig, load_config
+from uat.study.store import StudyStore, load_results
+
+__all__ = ["Task", "run_task", "run_study", "plan_tasks"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """Picklable description of work for one worker: the cells of one fit or one width sweep."""
+
+    target: str
+    domain: str | None
+    activation: str
+    method: str
+    repeat: int
+    seed: int
+    widths: tuple[int, ...]
+    max_width: int
+    options: dict
+    sweep: bool
+    n_points: int | None
+    timeout: float | None
+
+    @property
+    def cost(self) -> float:
+        """A rough relative cost, to start the big tasks first (QR ~ K², sup estimates ~ Σ widths)."""
+        return self.max_width**2 / 64 + sum(self.widths)
+
+
+def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
+    """Group the cells to run into tasks, biggest first."""
+    groups: dict[tuple, list[Cell]] = {}
+    for cell in cells:
+        sweep = config.sweep and cell.method == "lstsq"
+        key = (cell.target, cell.activation, cell.method, cell.repeat, None if sweep else cell.width)
+        groups.setdefault(key, []).append(cell)
+    tasks = []
+    for (target, activation, method, repeat, _), members in groups.items():
+        sweep = config.sweep and method == "lstsq"
+        widths = tuple(sorted(c.width for c in members))
+        tasks.append(Task(target, config.domain_for(target), activation, method, repeat, members[0].seed, widths,
+                          max(config.widths) if sweep else widths[0], dict(config.method_options[method]), sweep,
+                          config.n_points, config.timeout))
+    return sorted(tasks, key=lambda t: -t.cost)
+
+
+# --- in the worker ----------------------------------------------------------------------------------
+
+def _init_worker() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # every cell single-threaded: identical results for any number of jobs
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Workers outlive a coordinator killed with SIGKILL (nothing tells them): poll and follow it."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+class _Deadline:
+    """Raise TimeoutError in the worker's main thread after ``seconds`` (no-op elsewhere)."""
+
+    def __init__(self, seconds: float | None):
+        self.active = seconds is not None and threading.current_thread() is threading.main_thread() \
+            and hasattr(signal, "setitimer")
+        self.seconds = seconds
+
+    def _expire(self, *_):
+        raise TimeoutError(f"timed out after {self.seconds:g} s (run.timeout)")
+
+    def __enter__(self):
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, self._expire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+def _row(task: Task, width: int, **fields) -> dict:
+    import uat
+
+    cell = Cell(task.target, task.activation, task.method, width, task.repeat, task.seed)
+    return {"cell_id": cell.cell_id, "target": task.target, "activation": task.activation, "method": task.method,
+            "width": width, "repeat": task.repeat, "seed": task.seed, "uat_version": uat.__version__,
+            "numpy_version": np.__version__, "finished_at": datetime.now(timezone.utc).isoformat(), **fields}
+
+
+def _measure(task: Task, result) -> dict:
+    """Sup-norm and RMS errors of one fitted network, as row fields."""
+    import uat
+
+    start = time.perf_counter()
+    estimate = result.sup_error(n_points=task.n_points)
+    sup_seconds = time.perf_counter() - start
+    return {"status": "ok", "error": None, "domain": str(result.domain), "sup_error": estimate.value,
+            "sup_argmax": estimate.argmax.tolist(), "sup_lower": estimate.lower, "sup_upper": estimate.upper,
+            "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "sup_method": estimate.method,
+            "sup_n_evals": estimate.n_evals, "rms_error": uat.rms_error(result.target, result.network),
+            "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
+            "n_params": result.network.n_params, "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds,
+            "diagnostics": _plain(result.diagnostics)}
+
+
+def _plain(value):
+    """Diagnostics as JSON-ready data (numpy scalars unwrapped, non-finite floats as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    return value
+
+
+def run_task(task: Task) -> list[dict]:
+    """Fit and measure every cell of a task; an exception or timeout gives 'failed' rows with its message."""
+    import warnings
+
+    import uat
+
+    try:
+        with _Deadline(task.timeout), warnings.catch_warnings():
+            warnings.simplefilter("ignore", uat.UatWarning)  # rank and convergence facts are in the diagnostics
+            if task.sweep:
+                results = uat.fit_widths(task.target, task.domain, widths=task.widths, activation=task.activation,
+                                         seed=task.seed, max_width=task.max_width, **task.options)
+                return [_row(task, k, **_measure(task, results[k])) for k in task.widths]
+            rows = []
+            for width in task.widths:
+                result = uat.fit(task.target, task.domain, width=width, activation=task.activation,
+                                 method=task.method, seed=task.seed, **task.options)
+                rows.append(_row(task, width, **_measure(task, result)))
+            return rows
+    except Exception as err:  # noqa: BLE001 - any failure of a cell is recorded, never lost
+        return _failed(task, f"{type(err).__name__}: {err}", traceback.format_exc(limit=4))
+
+
+def _failed(task: Task, message: str, detail: str = "") -> list[dict]:
+    diagnostics = {"traceback": detail} if detail else {}
+    return [_row(task, w, status="failed", error=message, diagnostics=diagnostics) for w in task.widths]
+
+
+def _run_limited(task: Task) -> list[dict]:
+    """run_task with single-threaded BLAS, for executors whose workers we do not initialise (dask)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return run_task(task)
+
+
+# --- the coordinator --------------------------------------------------------------------------------
+
+def _executor(jobs: int, scheduler: str | None):
+    if scheduler is None:
+        context = multiprocessing.get_context("spawn")
+        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker), run_task
+    try:
+        from dask.distributed import Client
+    except ImportError as err:
+        raise RuntimeError("--scheduler needs dask.distributed: pip install 'uat[dask]'") from err
+    client = Client(scheduler)
+    return _DaskExecutor(client), _run_limited
+
+
+class _DaskExecutor:
+    """The dask client's concurrent.futures executor, closing the client with it."""
+
+    def __init__(self, client):
+        self.client, self.executor = client, client.get_executor(pure=False)
+
+    def submit(self, fn, *args):
+        return self.executor.submit(fn, *args)
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        self.executor.shutdown(wait=wait)
+        self.client.close()
+
+
+def _stop(executor) -> None:
+    """Terminate a process pool's workers (their unfinished tasks are simply not recorded)."""
+    for process in list(getattr(executor, "_processes", {}).values()):
+        process.terminate()
+
+
+def _run_tasks(tasks: list[Task], store: StudyStore, jobs: int, scheduler: str | None,
+               report: Callable[[int, int], None]) -> None:
+    """Run tasks, writing each one's rows as it finishes; retry tasks lost with a dead worker once."""
+    attempts: dict[int, int] = {}  # id(task) -> times lost with a dead worker
+    pending = list(tasks)
+    while pending:
+        executor, function = _executor(jobs, scheduler)
+        lost = []
+        try:
+            futures = {executor.submit(function, task): task for task in pending}
+            for future in cf.as_completed(futures):
+                task = futures[future]
+                try:
+                    rows = future.result()
+                except cf.process.BrokenProcessPool:
+                    lost.append(task)
+                    continue
+                except Exception as err:  # noqa: BLE001 - e.g. a dask worker error
+                    rows = _failed(task, f"{type(err).__name__}: {err}")
+                store.write(rows)
+                report(len(rows), sum(r["status"] != "ok" for r in rows))
+        except BaseException:  # Ctrl-C or an error of the coordinator: stop the workers now
+            _stop(executor)
+            raise
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+        pending = []
+        for task in lost:
+            attempts[id(task)] = attempts.get(id(task), 0) + 1
+            if attempts[id(task)] >= 2:
+                rows = _failed(task, "the worker process died twice while running this task (killed, out of "
+                                     "memory or crashed)")
+                store.write(rows)
+                report(len(rows), len(rows))
+            else:
+                pending.append(task)
+
+
+def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | None = None, force: bool = False,
+              retry_failed: bool = False, scheduler: str | None = None,
+              progress: Callable[[int, int, int, float], None] | None = None):
+    """Run a study (resuming a previous run in the same folder) and return its results.
+
+    Parameters
+    ----------
+    config_or_path : StudyConfig or path to a study file
+    out_dir : path, optional
+        The study folder; default ``out/<name>``.
+    jobs : int, optional
+        Worker processes; default all cores.
+    force : bool
+        Recompute every cell, discarding stored results.
+    retry_failed : bool
+        Run failed cells again (finished ones are skipped).
+    scheduler : str, optional
+        Address of a dask.distributed scheduler to run the tasks on instead of local processes.
+    progress : callable, optional
+        Called as ``progress(done, total, failed, elapsed_seconds)`` after each finished task.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`load_results` of the folder.
+    """
+    if isinstance(config_or_path, StudyConfig):
+        config, study_file = config_or_path, ""
+    else:
+        config, study_file = load_config(config_or_path), Path(config_or_path).read_text()
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1; got {jobs!r}")
+    store = StudyStore(out_dir if out_dir is not None else Path("out") / config.name)
+    store.open(config.resolved(), config.config_hash, config.name, study_file)
+    cells = config.cells()
+    if force:
+        store.delete([c.cell_id for c in cells])
+    done = store.finished(include_failed=not retry_failed)
+    todo = [c for c in cells if c.cell_id not in done]
+    counts = {"done": len(cells) - len(todo), "failed": 0}
+    start = time.perf_counter()
+
+    def report(n_rows: int, n_failed: int) -> None:
+        counts["done"] += n_rows
+        counts["failed"] += n_failed
+        if progress is not None:
+            progress(counts["done"], len(cells), counts["failed"], time.perf_counter() - start)
+
+    if progress is not None:
+        progress(counts["done"], len(cells), 0, 0.0)
+    if todo:
+        _run_tasks(plan_tasks(config, todo), store, jobs, scheduler, report)
+    return load_results(store.folder)
