@@ -45,7 +45,14 @@ def write(tmp_path, text, name="study.toml"):
 
 
 def table(frame):
-    return frame[VALUES].sort_values(["target", "activation", "method", "width", "repeat"]).reset_index(drop=True)
+    """The result values of a study (not its timings), in a fixed order, for exact comparison."""
+    diagnostics = [c for c in frame.columns if c.startswith("diag_") and not c.endswith("seconds")]
+    return (frame[VALUES + ["sup_argmax"] + diagnostics]
+            .sort_values(["target", "activation", "method", "width", "repeat"]).reset_index(drop=True))
+
+
+def same(a, b):
+    pd.testing.assert_frame_equal(table(a), table(b), check_exact=True)
 
 
 # --- the study file ----------------------------------------------------------------------------------
@@ -74,6 +81,11 @@ def table(frame):
     (("[evaluation]", "[run]\ntimeout = -1\n[evaluation]"), "run.timeout", "must be a number > 0"),
     (('name = "tiny"', 'name = "../escape"'), "name", "must match"),
     (('name = "tiny"', ""), "name", "is required"),
+    (("[evaluation]", '[run]\nsweep = "yes"\n[evaluation]'), "run.sweep", "must be true or false"),
+    (('domain = "[-1,1]"', 'run = "xy"\ndomain = "[-1,1]"'), "run", "must be a table; got 'xy'"),
+    (("[evaluation]", "[methods.minimax]\nn_sampels = 3\n[evaluation]"), "methods.minimax",
+     "unknown option 'n_sampels' for method 'minimax' (did you mean 'n_samples'?)"),
+    (('domain = "[-1,1]"', 'domain = "[-1,"'), "domain", "must be a product of intervals"),
 ])
 def test_config_errors_name_the_file_and_key(tmp_path, change, key, message):
     old, new = change
@@ -83,6 +95,13 @@ def test_config_errors_name_the_file_and_key(tmp_path, change, key, message):
         load_config(path)
     assert str(info.value).startswith(f"{path}: {key}: "), str(info.value)
     assert message in str(info.value)
+
+
+def test_a_table_given_as_a_value_is_refused(tmp_path):
+    text = TINY.replace("[evaluation]\ntolerances = [1e-1, 1e-2]\n", "").replace("seed = 3", "seed = 3\nevaluation = 3")
+    path = write(tmp_path, text)
+    with pytest.raises(StudyConfigError, match=rf"^{path}: evaluation: must be a table; got 3$"):
+        load_config(path)
 
 
 def test_invalid_toml_and_missing_files(tmp_path):
@@ -130,7 +149,7 @@ def tiny_runs(tmp_path_factory):
 def test_jobs_1_and_2_give_identical_tables(tiny_runs):
     _, _, one, two = tiny_runs
     assert len(one) == 24 and (one["status"] == "ok").all()
-    pd.testing.assert_frame_equal(table(one), table(two))
+    same(one, two)
 
 
 def test_rows_carry_everything_promised(tiny_runs):
@@ -154,7 +173,7 @@ def test_rerun_resumes_without_recomputing_and_force_recomputes(tiny_runs):
     pd.testing.assert_series_equal(again["finished_at"], one["finished_at"])
     forced = run_study(path, folder / "one", jobs=2, force=True)
     assert (forced["finished_at"] > one["finished_at"]).all()
-    pd.testing.assert_frame_equal(table(forced), table(one))
+    same(forced, one)
 
 
 def test_a_different_study_in_the_same_folder_is_refused(tiny_runs, tmp_path):
@@ -172,8 +191,9 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
     assert set(failed["target"]) == {"log(x)"} and len(failed) == 6
     assert failed["error"].str.contains(r"TargetError: target 'log\(x\)' returned a non-finite value").all()
     assert (frame[frame["target"] == "abs"]["status"] == "ok").all()
-    # failed cells are kept on resume, and run again on request
-    assert len(run_study(path, tmp_path / "out", jobs=1)) == 12
+    # failed cells are kept on resume (not run again), and run again on request
+    resumed = run_study(path, tmp_path / "out", jobs=1)
+    pd.testing.assert_series_equal(resumed["finished_at"], frame["finished_at"])
     retried = run_study(path, tmp_path / "out", jobs=1, retry_failed=True)
     assert (retried[retried["target"] == "log(x)"]["finished_at"].to_numpy()
             > failed["finished_at"].to_numpy()).all()
@@ -185,7 +205,9 @@ def test_a_task_past_its_timeout_is_recorded_as_failed(tmp_path):
                  .replace("[evaluation]", "[run]\ntimeout = 0.01\n[evaluation]"))
     frame = run_study(path, tmp_path / "out", jobs=1)
     assert (frame["status"] == "failed").all()
-    assert frame["error"].str.contains(r"TimeoutError: timed out after 0.01 s \(run.timeout\)").all()
+    assert frame["error"].str.contains(r"TimeoutError: timed out after 0.01 CPU seconds \(run.timeout per cell\)").all()
+    with pytest.raises(ValueError, match=r"run.timeout is enforced by uat's own worker processes"):
+        run_study(path, tmp_path / "other", scheduler="tcp://127.0.0.1:1")
 
 
 def _run_cli(*args, **kwargs):
@@ -222,16 +244,16 @@ def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code):
     resumed = run_study(path, tmp_path / "killed", jobs=2)
     uninterrupted = run_study(path, tmp_path / "whole", jobs=2)
     assert len(resumed) == 80 and resumed["cell_id"].is_unique
-    pd.testing.assert_frame_equal(table(resumed), table(uninterrupted))
+    same(resumed, uninterrupted)
 
 
 def test_dask_scheduler_gives_the_same_table(tiny_runs):
     distributed = pytest.importorskip("distributed")
     path, folder, one, _ = tiny_runs
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) \
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) \
             as cluster:
         frame = run_study(path, folder / "dask", scheduler=cluster.scheduler_address)
-    pd.testing.assert_frame_equal(table(frame), table(one))
+    same(frame, one)
 
 
 # --- the analysis -----------------------------------------------------------------------------------
@@ -321,3 +343,69 @@ def test_per_target_domains(tmp_path):
         load_config(write(tmp_path, text + '\n[domains]\n"exp(-x)" = "[0,1]"\n'))
     with pytest.raises(StudyConfigError, match=r'domains."abs": is a library target'):
         load_config(write(tmp_path, TINY + '\n[domains]\n"abs" = "[0,1]"\n'))
+
+
+
+def test_a_task_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
+    import concurrent.futures as cf
+    import multiprocessing
+
+    import _study_poison
+
+    from uat.study import runner
+
+    def executor(jobs, scheduler):
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=runner._init_worker)
+        return pool, _study_poison.run_or_die
+
+    monkeypatch.setattr(runner, "_executor", executor)
+    frame = run_study(write(tmp_path, TINY), tmp_path / "out", jobs=2)
+    died = frame[frame["status"] == "failed"]
+    assert set(zip(died["target"], died["repeat"])) == {("abs", 0)} and len(died) == 6  # 2 activations x 3 widths
+    assert died["error"].str.contains("the worker process died while running this task alone").all()
+    assert (frame[(frame["target"] != "abs") | (frame["repeat"] != 0)]["status"] == "ok").all()
+
+
+def test_a_second_coordinator_is_refused(tmp_path):
+    from uat.study.store import StudyStore
+
+    path = write(tmp_path, TINY)
+    with StudyStore(tmp_path / "out").lock():
+        with pytest.raises(StoreError, match=r"another `uat study run` is writing to"):
+            run_study(path, tmp_path / "out", jobs=1)
+
+
+def test_results_of_other_versions_are_not_mixed(tmp_path):
+    path = write(tmp_path, TINY.replace("repeats = 2", "repeats = 1").replace('["tanh", "relu"]', '["tanh"]'))
+    first = run_study(path, tmp_path / "out", jobs=1)
+    with sqlite3.connect(tmp_path / "out" / "results.sqlite") as db:
+        db.execute("UPDATE meta SET value = '0.0.1' WHERE key = 'uat_version'")
+    with pytest.raises(StoreError, match=r"computed with other versions \(uat_version 0.0.1 -> "):
+        run_study(path, tmp_path / "out", jobs=1)
+    forced = run_study(path, tmp_path / "out", jobs=1, force=True)
+    same(forced, first)
+
+
+def test_editing_description_and_tolerances_keeps_the_results(tmp_path):
+    path = write(tmp_path, TINY.replace("repeats = 2", "repeats = 1").replace('["tanh", "relu"]', '["tanh"]'))
+    first = run_study(path, tmp_path / "out", jobs=1)
+    edited = write(tmp_path, path.read_text().replace("two targets", "2 targets").replace(
+        "tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]"), "edited.toml")
+    again = run_study(edited, tmp_path / "out", jobs=1)
+    pd.testing.assert_series_equal(again["finished_at"], first["finished_at"])  # nothing recomputed
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    assert "ε=0.001" in CliRunner().invoke(main, ["study", "table", str(tmp_path / "out")]).output
+
+
+def test_k_star_says_when_failures_could_hide_a_smaller_width():
+    summary = _summary([0.5, 0.2, 0.05]).assign(n_failed=[0, 2, 0])
+    stars = k_star(summary, [1e-1])
+    assert stars["k_star"].tolist() == [8] and stars["failed_below"].tolist() == [2]
+    from uat.study import k_star_table
+
+    table_ = k_star_table(summary.assign(sup_q25=np.nan, sup_q75=np.nan), [1e-1, 0.0125, 0.01])
+    assert table_[["ε=0.1", "ε=0.0125", "ε=0.01"]].iloc[0].tolist() == ["8?", ">8?", ">8?"]

@@ -15,6 +15,12 @@ def _show(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def shortest(value: float) -> str:
+    """The shortest decimal that reads back as the same float (``1``, ``-0.5``, ``0.125``, ``1e-06``)."""
+    value = float(value)
+    return np.format_float_positional(value, trim="-") if 1e-4 <= abs(value) < 1e16 or value == 0 else repr(value)
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'tanh'?)`` for the closest choice (ignoring case), or an empty string."""
     by_lower = {choice.lower(): choice for choice in choices}

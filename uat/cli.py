@@ -223,10 +223,14 @@ def study():
 def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
     """Run STUDY_FILE; rerunning resumes where it stopped."""
     from uat.study import load_config, run_study
+    from uat.study.runner import default_folder
 
     try:
         config = load_config(study_file)
-        out = out_dir or f"out/{config.name}"
+    except _USER_ERRORS as err:
+        raise click.ClickException(str(err)) from err
+    out = out_dir or str(default_folder(config))
+    try:
         frame = run_study(study_file, out, jobs=jobs, force=force, retry_failed=retry_failed,
                           scheduler=scheduler, progress=_Progress())
     except KeyboardInterrupt:
@@ -248,8 +252,8 @@ def _table_text(frame, tolerances) -> str:
     repeats = int(frame["repeat"].max()) + 1 if len(frame) else 0
     widths = sorted(frame["width"].unique())
     head = (f"k*(ε): the smallest width whose median sup error over {repeats} repeat(s) is <= ε "
-            f"(widths {widths[0]}..{widths[-1]}; >K: not reached). rate: slope of log error "
-            "against log width [95% interval]." if widths else "no results yet")
+            f"(widths {widths[0]}..{widths[-1]}; >K: not reached; ?: cells failed at the widths it rests on). "
+            "rate: slope of log error against log width [95% interval]." if widths else "no results yet")
     return head + "\n\n" + table.to_string(index=False)
 
 

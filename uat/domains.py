@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import qmc
 
-from uat._validation import as_float_array, as_points, check_choice, check_int, check_rng, check_real
+from uat._validation import as_float_array, as_points, check_choice, check_int, check_real, check_rng, shortest
 
 __all__ = ["Box", "Ball", "Domain", "as_domain", "parse_domain", "SAMPLING_METHODS"]
 
@@ -30,11 +30,6 @@ def _unit_sobol(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     """The first n scrambled Sobol' points in [0, 1)^d (drawn as a power of two, so scipy does not warn)."""
     sampler = qmc.Sobol(d, scramble=True, rng=rng)
     return sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
-
-
-def _num(value: float) -> str:
-    """Shortest decimal that reads back as the same float (``1``, ``-0.5``, ``6.283185307179586``)."""
-    return np.format_float_positional(value, trim="-") if 1e-4 <= abs(value) < 1e16 or value == 0 else repr(value)
 
 
 def _per_axis(n: int, d: int) -> int:
@@ -153,7 +148,7 @@ class Box:
 
     def __str__(self) -> str:
         """``[a,b] x [c,d]`` with every bound exact (shortest round-trip digits): parse_domain(str(box)) == box."""
-        return " x ".join(f"[{_num(a)},{_num(b)}]" for a, b in zip(self.lower, self.upper))
+        return " x ".join(f"[{shortest(a)},{shortest(b)}]" for a, b in zip(self.lower, self.upper))
 
 
 @dataclass(frozen=True)
@@ -261,8 +256,8 @@ class Ball:
         return self.from_unit(U)
 
     def __str__(self) -> str:
-        centre = ",".join(_num(c) for c in self.center)
-        return f"ball(center=[{centre}], radius={_num(self.radius)})"
+        centre = ",".join(shortest(c) for c in self.center)
+        return f"ball(center=[{centre}], radius={shortest(self.radius)})"
 
 
 Domain = Box | Ball

@@ -6,7 +6,9 @@
   median sup error is ≤ ε, or <NA> when no swept width reaches it.
 * :func:`rates`: the slope of log(median sup error) against log(width) over the decreasing part
   (from the smallest width to the smallest error not within 10× of the rounding floor), with a
-  95% interval from the regression's standard error, and a plateau flag: ``polynomial`` (σ is a
+  95% interval from the regression's standard error (which treats the widths' errors as
+  independent; the widths of one seed share nested draws, so it is optimistic), and a plateau
+  flag: ``polynomial`` (σ is a
   polynomial: the error cannot fall below the best polynomial approximation), ``rounding floor``
   (the widest fits are within 10× of their float64 floor) or ``stalled`` (over the last third of the
   widths the error fell by less than a factor 2).
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from uat._validation import shortest
 from uat.activations import get_activation
 
 __all__ = ["summarize", "k_star", "rates", "k_star_table", "KEYS"]
@@ -52,20 +55,27 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """k*(ε) per curve: the smallest swept width whose median sup error is <= ε (<NA> if none).
 
     Returns one row per (target, activation, method, epsilon) with ``k_star`` (nullable integer),
-    ``reached``, ``sup_at_k_star`` and ``max_width`` (the largest width with a result).
+    ``reached``, ``sup_at_k_star``, ``max_width`` (the largest width with a result) and
+    ``failed_below``: failed cells at widths up to k* (up to ``max_width`` when not reached). Where it
+    is not zero, k* may be smaller than reported: a width whose repeats failed could have reached ε.
     """
     rows = []
-    for key, curve in summary.groupby(KEYS, sort=False):
-        curve = curve.dropna(subset=["sup_median"]).sort_values("width")
+    for key, whole in summary.groupby(KEYS, sort=False):
+        whole = whole.sort_values("width")
+        curve = whole.dropna(subset=["sup_median"])
         for eps in sorted(tolerances, reverse=True):
             hit = curve[curve["sup_median"] <= eps]
             first = hit.iloc[0] if len(hit) else None
+            limit = first["width"] if first is not None else whole["width"].max()
+            failed = whole.loc[whole["width"] <= limit, "n_failed"] if "n_failed" in whole else pd.Series(dtype=int)
             rows.append({**dict(zip(KEYS, key)), "epsilon": float(eps),
                          "k_star": int(first["width"]) if first is not None else pd.NA,
                          "reached": first is not None,
                          "sup_at_k_star": float(first["sup_median"]) if first is not None else np.nan,
-                         "max_width": int(curve["width"].max()) if len(curve) else pd.NA})
-    out = pd.DataFrame(rows, columns=KEYS + ["epsilon", "k_star", "reached", "sup_at_k_star", "max_width"])
+                         "max_width": int(curve["width"].max()) if len(curve) else pd.NA,
+                         "failed_below": int(failed.sum())})
+    columns = KEYS + ["epsilon", "k_star", "reached", "sup_at_k_star", "max_width", "failed_below"]
+    out = pd.DataFrame(rows, columns=columns)
     return out.astype({"k_star": "Int64", "max_width": "Int64"})
 
 
@@ -115,15 +125,16 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def _epsilon_label(eps: float) -> str:
-    """Distinct labels for distinct tolerances (0.125 and 0.1 must not both print as 1e-1)."""
-    return f"ε={eps:.3g}"
+    """Distinct labels for distinct tolerances: the shortest digits that read back as the same float."""
+    return f"ε={shortest(eps)}"
 
 
 def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """The k*(ε) table, wide: one row per curve, one column per ε (``>K`` where not reached), the rate.
 
     Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K
-    reaches ε, and the rate as ``slope [low, high]`` with the plateau flag beside it.
+    reaches ε, either marked ``?`` when cells failed at the widths it rests on, and the rate as
+    ``slope [low, high]`` with the plateau flag beside it.
     """
     stars = k_star(summary, tolerances)
     rate = rates(summary).set_index(KEYS)
@@ -131,8 +142,8 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     for key, group in stars.groupby(KEYS, sort=False):
         row = dict(zip(KEYS, key))
         for _, entry in group.iterrows():
-            row[_epsilon_label(entry["epsilon"])] = (str(entry["k_star"]) if entry["reached"]
-                                                     else f">{entry['max_width']}")
+            text = str(entry["k_star"]) if entry["reached"] else f">{entry['max_width']}"
+            row[_epsilon_label(entry["epsilon"])] = text + ("?" if entry["failed_below"] else "")
         r = rate.loc[key]
         interval = f" [{r['rate_low']:.2f}, {r['rate_high']:.2f}]" if np.isfinite(r["rate_low"]) else ""
         row["rate"] = f"{r['rate']:.2f}{interval}" if np.isfinite(r["rate"]) else "n/a"

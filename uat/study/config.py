@@ -108,9 +108,20 @@ class StudyConfig:
         """Every setting, defaults filled in, as plain JSON data."""
         return json.loads(json.dumps(asdict(self), sort_keys=True))
 
+    def identity(self) -> dict:
+        """The settings that decide the results: what the study hash covers. The description, the
+        tolerances (analysis only), the timeout and the order of the axes are left out, so editing
+        them does not orphan a folder's results."""
+        resolved = self.resolved()
+        for key in ("name", "description", "tolerances", "timeout"):
+            resolved.pop(key)
+        for key in ("targets", "activations", "widths", "methods"):
+            resolved[key] = sorted(resolved[key], key=str)
+        return resolved
+
     @property
     def config_hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
 
     def seed_for(self, target: str, activation: str, repeat: int) -> int:
         """The seed shared by every width and method of (target, activation, repeat)."""
@@ -151,7 +162,9 @@ class _Checker:
     def fail(self, key: str, message: str):
         raise StudyConfigError(f"{self.source}: {key}: {message}")
 
-    def keys(self, table: dict, allowed: set, prefix: str):
+    def keys(self, table, allowed: set, prefix: str):
+        if not isinstance(table, dict):
+            self.fail(prefix.rstrip(".") or "file", f"must be a table; got {table!r}")
         for key in table:
             if key not in allowed:
                 self.fail(f"{prefix}{key}", f"unknown key{suggest(key, allowed)}; accepted: {', '.join(sorted(allowed))}")
@@ -161,6 +174,16 @@ class _Checker:
             self.fail(key, f"must be a non-empty string; got {value!r}")
         if pattern and not re.fullmatch(pattern, value):
             self.fail(key, f"must match {pattern} (it names the output folder); got {value!r}")
+        return value
+
+    def domain(self, value, key: str) -> str:
+        from uat.domains import parse_domain
+
+        self.string(value, key)
+        try:
+            parse_domain(value)
+        except (TypeError, ValueError) as err:
+            self.fail(key, str(err))
         return value
 
     def integer(self, value, key: str, minimum: int) -> int:
@@ -206,6 +229,8 @@ def _check_names(check: _Checker, grid: dict, domain: str | None, domains: dict)
 
 
 def _method_options(check: _Checker, table, methods: list[str]) -> dict:
+    """Options of every method in the grid, defaults filled in; every [methods.NAME] table is checked,
+    also for methods not in the grid (a typo there is refused, not ignored)."""
     if not isinstance(table, dict):
         check.fail("methods", f"must be a table of [methods.NAME] sections; got {table!r}")
     resolved = {}
@@ -215,12 +240,12 @@ def _method_options(check: _Checker, table, methods: list[str]) -> dict:
                                           f"registered: {', '.join(list_methods())}")
         if not isinstance(options, dict):
             check.fail(f"methods.{name}", f"must be a table of options; got {options!r}")
-    for name in methods:
+    for name in dict.fromkeys([*methods, *table]):
         try:
             resolved[name] = resolve_options(get_method(name), dict(table.get(name, {})))
         except (TypeError, ValueError) as err:
             check.fail(f"methods.{name}", str(err))
-    return resolved
+    return {name: resolved[name] for name in methods}
 
 
 def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
@@ -237,12 +262,12 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     seed = check.integer(data.get("seed", 0), "seed", 0)
     domain = data.get("domain")
     if domain is not None:
-        check.string(domain, "domain")
+        check.domain(domain, "domain")
     domains = data.get("domains", {})
     if not isinstance(domains, dict):
         check.fail("domains", f"must be a table of \"target\" = \"domain\" entries; got {domains!r}")
     for key, value in domains.items():
-        check.string(value, f'domains."{key}"')
+        check.domain(value, f'domains."{key}"')
     grid = data["grid"]
     if not isinstance(grid, dict):
         check.fail("grid", f"must be a table; got {grid!r}")
@@ -277,8 +302,8 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
                        tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep)
 
 
-def load_config(path: str | Path) -> StudyConfig:
-    """Read and validate a study file; every problem is reported before any work starts."""
+def read_study_file(path: str | Path) -> tuple[StudyConfig, str]:
+    """The validated study of a file and the file's text (read once)."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -288,4 +313,9 @@ def load_config(path: str | Path) -> StudyConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise StudyConfigError(f"{path}: not valid TOML: {err}") from err
-    return parse_config(data, str(path))
+    return parse_config(data, str(path)), text
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study file; every problem is reported before any work starts."""
+    return read_study_file(path)[0]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from uat.study.config import Cell, StudyConfig, load_config
+from uat.study.config import Cell, StudyConfig, read_study_file
 from uat.study.store import StudyStore, load_results
 
 __all__ = ["Task", "run_task", "run_study", "plan_tasks"]
@@ -93,7 +93,12 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class _Deadline:
-    """Raise TimeoutError in the worker's main thread after ``seconds`` (no-op elsewhere)."""
+    """Raise TimeoutError in the worker's main thread after ``seconds`` of its CPU time.
+
+    CPU time (ITIMER_PROF), not wall time, so that a cell times out the same way whatever else
+    runs on the machine (``--jobs 1`` or ``--jobs 2``). The signal is handled between Python
+    operations: a single long call into compiled code (one LP solve, one QR) finishes first.
+    """
 
     def __init__(self, seconds: float | None):
         self.active = seconds is not None and threading.current_thread() is threading.main_thread() \
@@ -101,18 +106,18 @@ class _Deadline:
         self.seconds = seconds
 
     def _expire(self, *_):
-        raise TimeoutError(f"timed out after {self.seconds:g} s (run.timeout)")
+        raise TimeoutError(f"timed out after {self.seconds:g} CPU seconds (run.timeout per cell)")
 
     def __enter__(self):
         if self.active:
-            self.previous = signal.signal(signal.SIGALRM, self._expire)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.previous = signal.signal(signal.SIGPROF, self._expire)
+            signal.setitimer(signal.ITIMER_PROF, self.seconds)
         return self
 
     def __exit__(self, *exc):
         if self.active:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous)
         return False
 
 
@@ -158,34 +163,36 @@ def run_task(task: Task) -> list[dict]:
 
     import uat
 
+    budget = None if task.timeout is None else task.timeout * len(task.widths)  # per cell, summed over the task
     try:
-        with _Deadline(task.timeout), warnings.catch_warnings():
+        with _Deadline(budget), warnings.catch_warnings():
             warnings.simplefilter("ignore", uat.UatWarning)  # rank and convergence facts are in the diagnostics
             if task.sweep:
                 results = uat.fit_widths(task.target, task.domain, widths=task.widths, activation=task.activation,
                                          seed=task.seed, max_width=task.max_width, **task.options)
-                return [_row(task, k, **_measure(task, results[k])) for k in task.widths]
-            rows = []
-            for width in task.widths:
-                result = uat.fit(task.target, task.domain, width=width, activation=task.activation,
-                                 method=task.method, seed=task.seed, **task.options)
-                rows.append(_row(task, width, **_measure(task, result)))
-            return rows
+                return [_measured_row(task, k, results[k]) for k in task.widths]
+            return [_measured_row(task, width, uat.fit(task.target, task.domain, width=width,
+                                                       activation=task.activation, method=task.method,
+                                                       seed=task.seed, **task.options))
+                    for width in task.widths]
     except Exception as err:  # noqa: BLE001 - any failure of a cell is recorded, never lost
         return _failed(task, f"{type(err).__name__}: {err}", traceback.format_exc(limit=4))
+
+
+def _measured_row(task: Task, width: int, result) -> dict:
+    """The row of one fitted cell; a failure of its measurement fails this cell only (not the sweep)."""
+    try:
+        return _row(task, width, **_measure(task, result))
+    except TimeoutError:
+        raise
+    except Exception as err:  # noqa: BLE001
+        return _row(task, width, status="failed", error=f"{type(err).__name__}: {err}",
+                    diagnostics={"traceback": traceback.format_exc(limit=4)})
 
 
 def _failed(task: Task, message: str, detail: str = "") -> list[dict]:
     diagnostics = {"traceback": detail} if detail else {}
     return [_row(task, w, status="failed", error=message, diagnostics=diagnostics) for w in task.widths]
-
-
-def _run_limited(task: Task) -> list[dict]:
-    """run_task with single-threaded BLAS, for executors whose workers we do not initialise (dask)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        return run_task(task)
 
 
 # --- the coordinator --------------------------------------------------------------------------------
@@ -195,25 +202,10 @@ def _executor(jobs: int, scheduler: str | None):
         context = multiprocessing.get_context("spawn")
         return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker), run_task
     try:
-        from dask.distributed import Client
+        from uat.study._dask import DaskExecutor
     except ImportError as err:
         raise RuntimeError("--scheduler needs dask.distributed: pip install 'uat[dask]'") from err
-    client = Client(scheduler)
-    return _DaskExecutor(client), _run_limited
-
-
-class _DaskExecutor:
-    """The dask client's concurrent.futures executor, closing the client with it."""
-
-    def __init__(self, client):
-        self.client, self.executor = client, client.get_executor(pure=False)
-
-    def submit(self, fn, *args):
-        return self.executor.submit(fn, *args)
-
-    def shutdown(self, wait=True, cancel_futures=False):
-        self.executor.shutdown(wait=wait)
-        self.client.close()
+    return DaskExecutor(scheduler), run_task
 
 
 def _stop(executor) -> None:
@@ -222,42 +214,54 @@ def _stop(executor) -> None:
         process.terminate()
 
 
+def _run_round(tasks: list[Task], executor, function, store: StudyStore, report) -> list[Task]:
+    """Submit tasks to one executor, write each finished task's rows; return the tasks lost with its pool."""
+    lost = []
+    try:
+        futures = {executor.submit(function, task): task for task in tasks}
+        for future in cf.as_completed(futures):
+            task = futures[future]
+            try:
+                rows = future.result()
+            except cf.process.BrokenProcessPool:
+                lost.append(task)
+                continue
+            except Exception as err:  # noqa: BLE001 - e.g. a dask worker error
+                rows = _failed(task, f"{type(err).__name__}: {err}")
+            store.write(rows)
+            report(len(rows), sum(r["status"] != "ok" for r in rows))
+    except BaseException:  # Ctrl-C or an error of the coordinator: stop the workers now
+        _stop(executor)
+        raise
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+    return lost
+
+
 def _run_tasks(tasks: list[Task], store: StudyStore, jobs: int, scheduler: str | None,
                report: Callable[[int, int], None]) -> None:
-    """Run tasks, writing each one's rows as it finishes; retry tasks lost with a dead worker once."""
-    attempts: dict[int, int] = {}  # id(task) -> times lost with a dead worker
-    pending = list(tasks)
+    """Run tasks, writing each one's rows as it finishes.
+
+    A worker process that dies breaks the whole pool, and every unfinished task is lost with it,
+    the culprit among them. Lost tasks run again in a fresh pool; if that breaks too, each remaining
+    task runs alone in a pool of its own, so that only a task that kills its own worker is recorded
+    as failed.
+    """
+    pending, breaks = list(tasks), 0
     while pending:
-        executor, function = _executor(jobs, scheduler)
-        lost = []
-        try:
-            futures = {executor.submit(function, task): task for task in pending}
-            for future in cf.as_completed(futures):
-                task = futures[future]
-                try:
-                    rows = future.result()
-                except cf.process.BrokenProcessPool:
-                    lost.append(task)
-                    continue
-                except Exception as err:  # noqa: BLE001 - e.g. a dask worker error
-                    rows = _failed(task, f"{type(err).__name__}: {err}")
-                store.write(rows)
-                report(len(rows), sum(r["status"] != "ok" for r in rows))
-        except BaseException:  # Ctrl-C or an error of the coordinator: stop the workers now
-            _stop(executor)
-            raise
-        finally:
-            executor.shutdown(wait=False, cancel_futures=True)
-        pending = []
-        for task in lost:
-            attempts[id(task)] = attempts.get(id(task), 0) + 1
-            if attempts[id(task)] >= 2:
-                rows = _failed(task, "the worker process died twice while running this task (killed, out of "
+        if breaks < 2:
+            executor, function = _executor(jobs, scheduler)
+            pending = _run_round(pending, executor, function, store, report)
+            breaks += bool(pending)
+            continue
+        for task in pending:
+            executor, function = _executor(1, scheduler)
+            if _run_round([task], executor, function, store, report):
+                rows = _failed(task, "the worker process died while running this task alone (killed, out of "
                                      "memory or crashed)")
                 store.write(rows)
                 report(len(rows), len(rows))
-            else:
-                pending.append(task)
+        pending = []
 
 
 def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | None = None, force: bool = False,
@@ -289,12 +293,25 @@ def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | 
     if isinstance(config_or_path, StudyConfig):
         config, study_file = config_or_path, ""
     else:
-        config, study_file = load_config(config_or_path), Path(config_or_path).read_text()
+        config, study_file = read_study_file(config_or_path)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1; got {jobs!r}")
-    store = StudyStore(out_dir if out_dir is not None else Path("out") / config.name)
-    store.open(config.resolved(), config.config_hash, config.name, study_file)
+    if scheduler is not None and config.timeout is not None:
+        raise ValueError("run.timeout is enforced by uat's own worker processes; dask workers run tasks in "
+                         "threads, where it cannot be: remove run.timeout to use --scheduler")
+    store = StudyStore(out_dir if out_dir is not None else default_folder(config))
+    with store.lock():
+        return _run(config, store, study_file, jobs, force, retry_failed, scheduler, progress)
+
+
+def default_folder(config: StudyConfig) -> Path:
+    """Where a study's results go unless told otherwise: out/<name>."""
+    return Path("out") / config.name
+
+
+def _run(config, store, study_file, jobs, force, retry_failed, scheduler, progress):
+    store.open(config.resolved(), config.config_hash, study_file, force=force)
     cells = config.cells()
     if force:
         store.delete([c.cell_id for c in cells])

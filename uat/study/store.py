@@ -5,22 +5,29 @@ Only the coordinating process writes, one committed transaction per finished tas
 resolved configuration and its hash are stored beside the results; a different study aimed at
 the same folder is refused.
 
-Tables: ``meta(key, value)`` holds ``config`` (resolved JSON), ``config_hash``, ``name`` and
-``study_file`` (the file's text); ``results`` holds one row per finished cell (see ``COLUMNS``).
+Tables: ``meta(key, value)`` holds ``schema_version``, ``config`` (resolved JSON, refreshed on each
+run: description and tolerances may change), ``identity`` and ``config_hash`` (the settings that
+decide results), ``name``, ``study_file`` (the file's text) and the ``uat_version`` and
+``numpy_version`` the results were computed with (a run with other versions is refused unless
+``--force``); ``results`` holds one row per finished cell (see ``COLUMNS``). A lock file keeps a
+second coordinator out of a folder that one is writing to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results"]
 
 DATABASE = "results.sqlite"
+SCHEMA_VERSION = "1"
 
 #: Columns of the results table, in order: (name, SQL type).
 COLUMNS = [
@@ -53,26 +60,57 @@ class StudyStore:
         connection.execute("PRAGMA synchronous=FULL")
         return connection
 
-    def open(self, config: dict, config_hash: str, name: str, study_file: str) -> None:
-        """Create the folder and tables, or check that the folder holds this same study."""
+    @contextlib.contextmanager
+    def lock(self):
+        """Hold the folder's lock file while a coordinator runs; a second one is refused (POSIX)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            yield
+            return
+        with open(self.folder / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"another `uat study run` is writing to {self.folder}; wait for it or choose "
+                                 "another output folder") from None
+            yield
+
+    def open(self, config: dict, config_hash: str, study_file: str, force: bool = False) -> None:
+        """Create the folder and tables, or check that the folder holds this same study (and versions)."""
+        import uat
+        from uat.study.config import StudyConfig
+
+        identity = StudyConfig(**_tuples(config)).identity()
+        versions = {"uat_version": uat.__version__, "numpy_version": np.__version__}
         self.folder.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute(f"CREATE TABLE IF NOT EXISTS results ({', '.join(f'{n} {t}' for n, t in COLUMNS)})")
             stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
-            if not stored:
-                db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                    ("config", json.dumps(config, sort_keys=True)), ("config_hash", config_hash),
-                    ("name", name), ("study_file", study_file)])
-            elif stored.get("config_hash") != config_hash:
-                raise StoreError(self._mismatch(stored, config))
+            if stored:
+                self._check(stored, identity, config_hash, versions, force)
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+                ("schema_version", SCHEMA_VERSION), ("config", json.dumps(config, sort_keys=True)),
+                ("identity", json.dumps(identity, sort_keys=True)), ("config_hash", config_hash),
+                ("name", config["name"]), ("study_file", study_file), *versions.items()])
 
-    def _mismatch(self, stored: dict, config: dict) -> str:
-        old = json.loads(stored.get("config", "{}"))
-        differ = sorted(k for k in set(old) | set(config) if old.get(k) != config.get(k))
-        return (f"{self.folder} holds a different study ({stored.get('name')!r}; settings that differ: "
-                f"{', '.join(differ)}); results of different studies are never mixed: choose another output "
-                "folder (--out) or delete this one")
+    def _check(self, stored: dict, identity: dict, config_hash: str, versions: dict, force: bool) -> None:
+        if stored.get("schema_version") != SCHEMA_VERSION:
+            raise StoreError(f"{self.folder} was written by an incompatible uat (store schema "
+                             f"{stored.get('schema_version')!r}, this uat writes {SCHEMA_VERSION!r})")
+        if stored.get("config_hash") != config_hash:
+            old = json.loads(stored.get("identity", "{}"))
+            differ = sorted(k for k in set(old) | set(identity) if old.get(k) != identity.get(k))
+            raise StoreError(f"{self.folder} holds a different study ({stored.get('name')!r}; settings that differ: "
+                             f"{', '.join(differ)}); results of different studies are never mixed: choose another "
+                             "output folder (--out) or delete this one")
+        changed = {k: (stored.get(k), v) for k, v in versions.items() if stored.get(k) != v}
+        if changed and not force:
+            raise StoreError(f"{self.folder} holds results computed with other versions ("
+                             + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items())
+                             + "); resuming would mix them: use --force to recompute, or another output folder")
 
     def finished(self, include_failed: bool = True) -> set[str]:
         """cell_ids already recorded (ok, and failed unless include_failed is False)."""
@@ -104,6 +142,11 @@ class StudyStore:
         with closing(self._connect()) as db:
             frame = pd.read_sql_query(f"SELECT {', '.join(_NAMES)} FROM results", db)
         return frame
+
+
+def _tuples(config: dict) -> dict:
+    """A resolved configuration with its lists back as tuples (the StudyConfig field types)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
 
 
 def _sql_value(value):
