@@ -57,16 +57,21 @@ class Task:
         return self.max_width**2 / 64 + sum(self.widths)
 
 
+def _sweeps(config: StudyConfig, method: str) -> bool:
+    """Whether a method's cells that differ only in width are fitted together (one QR)."""
+    return config.sweep and method == "lstsq"
+
+
 def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
     """Group the cells to run into tasks, biggest first."""
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
-        sweep = config.sweep and cell.method == "lstsq"
-        key = (cell.target, cell.activation, cell.method, cell.repeat, None if sweep else cell.width)
+        key = (cell.target, cell.activation, cell.method, cell.repeat,
+               None if _sweeps(config, cell.method) else cell.width)
         groups.setdefault(key, []).append(cell)
     tasks = []
     for (target, activation, method, repeat, _), members in groups.items():
-        sweep = config.sweep and method == "lstsq"
+        sweep = _sweeps(config, method)
         widths = tuple(sorted(c.width for c in members))
         tasks.append(Task(target, config.domain_for(target), activation, method, repeat, members[0].seed, widths,
                           max(config.widths) if sweep else widths[0], dict(config.method_options[method]), sweep,
