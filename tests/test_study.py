@@ -409,3 +409,11 @@ def test_k_star_says_when_failures_could_hide_a_smaller_width():
 
     table_ = k_star_table(summary.assign(sup_q25=np.nan, sup_q75=np.nan), [1e-1, 0.0125, 0.01])
     assert table_[["ε=0.1", "ε=0.0125", "ε=0.01"]].iloc[0].tolist() == ["8?", ">8?", ">8?"]
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "studies").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_shipped_studies_are_valid_and_described(path):
+    config = load_config(path)
+    assert config.name == path.stem
+    assert len(config.description.split()) >= 40, "each shipped study says what it shows in a paragraph"
