@@ -135,21 +135,30 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = ""):
     return ax
 
 
+_MARKERS = ["o", "s", "D", "v", "P", "X", "<", ">"]
+
+
 def draw_k_star(ax, stars, colours: dict, title: str = ""):
     """k*(ε) against ε (log-log, ε decreasing to the right), one line per activation; tolerances no
-    swept width reaches are drawn as open triangles above the largest width, marked "not reached"."""
+    swept width reaches are drawn as open triangles above the largest width, marked "not reached".
+
+    k* takes few values, so activations often coincide: each gets its own marker and a small
+    horizontal offset (a few percent of a decade), so that no line hides another.
+    """
     top = float(stars["max_width"].dropna().max()) if stars["max_width"].notna().any() else 1.0
-    for activation, rows in stars.groupby("activation", sort=False):
-        colour = colours[activation]
+    activations = list(dict.fromkeys(stars["activation"]))
+    for i, activation in enumerate(activations):
+        rows = stars[stars["activation"] == activation]
+        colour, dodge = colours[activation], 10 ** (0.05 * (i - (len(activations) - 1) / 2))
         reached = rows[rows["reached"]]
-        ax.plot(reached["epsilon"], reached["k_star"].astype(float), "o-", color=colour, ms=4, lw=1.4,
-                label=activation)
+        ax.plot(reached["epsilon"] * dodge, reached["k_star"].astype(float), "-", marker=_MARKERS[i % len(_MARKERS)],
+                color=colour, ms=4.5, lw=1.3, label=activation)
         missed = rows[~rows["reached"]]
         if len(missed):
-            ax.plot(missed["epsilon"], [top * 1.6] * len(missed), "^", mfc="none", mec=colour, ms=7, mew=1.4)
+            ax.plot(missed["epsilon"] * dodge, [top * 1.6] * len(missed), "^", mfc="none", mec=colour, ms=7, mew=1.4)
     if (~stars["reached"]).any():
         ax.axhline(top * 1.25, color="0.6", lw=0.8, ls="--")
-        ax.text(0.02, top * 1.6, "not reached ▵", transform=ax.get_yaxis_transform(), va="center",
+        ax.text(0.02, top * 1.2, "▵ above the line: not reached", transform=ax.get_yaxis_transform(), va="top",
                 fontsize="small", color="0.35")
     ax.set_xscale("log")
     ax.set_yscale("log", base=2)
