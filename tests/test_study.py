@@ -1,7 +1,6 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 
 import uat
-from uat.study import StoreError, StudyConfigError, k_star, load_config, load_results, rates, run_study, summarize
+from uat.study import StoreError, StudyConfigError, k_star, load_config, rates, run_study, summarize
 
 TINY = """
 name = "tiny"

@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
 from uat._validation import as_points, check_int, check_rng
-from uat.domains import Ball, Box, Domain, as_domain
+from uat.domains import Ball, Box, Domain
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
