@@ -40,7 +40,7 @@ import uat
 from uat._threads import single_numpy_blas
 from uat.activations import get_activation
 from uat.fitting import draw_features, lstsq_path, lstsq_solve
-from uat.network import hidden_features
+from uat.network import hidden_features, interior_transitions
 
 
 def timed(fns, repeats):
@@ -74,8 +74,7 @@ def features(N, k, activation):
     act = get_activation(activation)
     A, b = draw_features(target.domain, k, rng=0, scale=act.draw_scale)
     X = target.domain.sample(N - k, "chebyshev", rng=0)
-    kinks = -b / A[:, 0]
-    X = np.vstack([X, kinks[(kinks > -1) & (kinks < 1)][:, None]])[:N]  # as uat.fit samples in 1-D
+    X = np.vstack([X, interior_transitions(A, b, -1, 1)[:, None]])[:N]  # as uat.fit samples in 1-D
     return hidden_features(A, b, act, X, order="F"), target(X)  # laid out as uat.fit lays it out
 
 

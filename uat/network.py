@@ -22,7 +22,7 @@ import numpy as np
 from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
 
-__all__ = ["ShallowNetwork", "hidden_features", "forward", "BLOCK"]
+__all__ = ["ShallowNetwork", "hidden_features", "forward", "interior_transitions", "BLOCK"]
 
 #: Largest number of feature-matrix entries held at once while evaluating a network (16 MiB).
 BLOCK = 1 << 21
@@ -64,6 +64,20 @@ def forward(A: np.ndarray, b: np.ndarray, C: np.ndarray, activation: Activation,
         stop = min(start + rows, N)
         out[start:stop] = _output(hidden_features(A, b, activation, X[start:stop]), C)
     return out
+
+
+def _transitions(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1-D: −b_i/a_i for every unit, +inf where a_i = 0 (a constant unit has no transition)."""
+    a = A[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = -b / a
+    return np.where(a == 0, np.inf, t)
+
+
+def interior_transitions(A: np.ndarray, b: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """1-D: the transition points −b_i/a_i of the units that lie strictly inside (lower, upper)."""
+    t = _transitions(A, b)
+    return t[(t > lower) & (t < upper)]
 
 
 def _frozen(name: str, value, ndim: int) -> np.ndarray:
@@ -150,10 +164,7 @@ class ShallowNetwork:
         (a constant unit has no transition)."""
         if self.dim != 1:
             raise ValueError(f"transition_points is defined for 1-D networks; this one has dim {self.dim}")
-        a = self.A[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = -self.b / a
-        return np.where(a == 0, np.inf, t)
+        return _transitions(self.A, self.b)
 
     def rounding_floor(self, X) -> float:
         """≈ the float64 rounding noise in g on the points X: errors near it are noise, not approximation.

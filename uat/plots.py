@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from uat.network import ShallowNetwork
+from uat.network import ShallowNetwork, interior_transitions
 from uat.supnorm import SupEstimate
 from uat.targets import Target
 
@@ -30,8 +30,8 @@ def fit_closeup_data(target: Target, network: ShallowNetwork, n: int | None = No
     domain = target.domain
     if domain.dim == 1:
         lo, hi = domain.lower[0], domain.upper[0]
-        kinks = network.transition_points()  # so that narrow peaks at the units' kinks are drawn
-        X = np.union1d(np.linspace(lo, hi, n or 4001), kinks[(kinks > lo) & (kinks < hi)])[:, None]
+        kinks = interior_transitions(network.A, network.b, lo, hi)  # so that narrow peaks at kinks are drawn
+        X = np.union1d(np.linspace(lo, hi, n or 4001), kinks)[:, None]
         inside = np.ones(X.shape[0], dtype=bool)
         shape = (X.shape[0],)
     elif domain.dim == 2:

@@ -31,7 +31,7 @@ from scipy.optimize import minimize, minimize_scalar
 
 from uat._validation import as_points, check_int, check_rng
 from uat.domains import Ball, Box, Domain
-from uat.network import ShallowNetwork
+from uat.network import ShallowNetwork, interior_transitions
 from uat.targets import Target, as_target
 
 __all__ = ["SupEstimate", "sup_error", "rms_error"]
@@ -140,8 +140,7 @@ def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int
     grid = np.linspace(a, b, n)
     extra = points[:, 0]
     if isinstance(g, ShallowNetwork):
-        t = g.transition_points()
-        extra = np.concatenate([extra, t[(t > a) & (t < b)]])
+        extra = np.concatenate([extra, interior_transitions(g.A, g.b, a, b)])
     x = np.concatenate([grid, extra])
     order = np.argsort(x, kind="stable")
     x = x[order]

@@ -32,7 +32,7 @@ from uat.fitting.base import (FitResult, Fitted, Method, Problem, get_method, re
 from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import SOLVERS, lstsq_path, lstsq_solve
 from uat.fitting.minimax import minimax_exchange
-from uat.network import ShallowNetwork, hidden_features
+from uat.network import ShallowNetwork, hidden_features, interior_transitions
 from uat.activations import get_activation
 from uat.targets import as_target
 
@@ -52,11 +52,8 @@ _DRAW_DOCS = {
 
 
 def _transition_points(domain, A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """1-D: the points −b_i/a_i that lie inside the interval, as an (r, 1) array."""
-    lo, hi = domain.lower[0], domain.upper[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = -b / A[:, 0]
-    return t[np.isfinite(t) & (t > lo) & (t < hi)][:, None]
+    """1-D: the units' transition points inside the interval, as an (r, 1) array."""
+    return interior_transitions(A, b, domain.lower[0], domain.upper[0])[:, None]
 
 
 def _check_bool(name, value):
