@@ -15,6 +15,21 @@ def _show(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def jsonable(value):
+    """Plain JSON data: numpy scalars and arrays unwrapped, non-finite floats as strings ('inf', 'nan')."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    return value
+
+
 def shortest(value: float) -> str:
     """The shortest decimal that reads back as the same float (``1``, ``-0.5``, ``0.125``, ``1e-06``)."""
     value = float(value)

@@ -7,15 +7,14 @@ Errors are printed as ``Error: ...`` without a traceback and exit with status 1;
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 import warnings
 
 import click
-import numpy as np
 
 import uat
+from uat._validation import jsonable
 from uat.exceptions import UatWarning
 
 _USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)
@@ -38,22 +37,6 @@ def _parse_options(pairs: tuple[str, ...]) -> dict:
                                      param_hint="'-o/--option'")
         options[key.strip()] = _parse_value(value.strip())
     return options
-
-
-def _jsonable(value):
-    """Plain JSON values: numpy scalars and arrays converted, non-finite floats as strings ('inf')."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in np.asarray(value, dtype=object).tolist()] if isinstance(value, np.ndarray) \
-            else [_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else str(float(value))
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
 
 
 class _Warnings:
@@ -114,7 +97,7 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
     except _USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
     record = _record(result, estimate, rms, sup_seconds)
-    click.echo(json.dumps(_jsonable(record), indent=2) if as_json else _describe(record))
+    click.echo(json.dumps(jsonable(record), indent=2) if as_json else _describe(record))
 
 
 def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_seconds: float) -> dict:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from uat._validation import jsonable
 from uat.study.config import Cell, StudyConfig, read_study_file
 from uat.study.store import StudyStore, load_results
 
@@ -148,18 +149,7 @@ def _measure(task: Task, result) -> dict:
             "sup_n_evals": estimate.n_evals, "rms_error": uat.rms_error(result.target, result.network),
             "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
             "n_params": result.network.n_params, "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds,
-            "diagnostics": _plain(result.diagnostics)}
-
-
-def _plain(value):
-    """Diagnostics as JSON-ready data (numpy scalars unwrapped, non-finite floats as strings)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    return value
+            "diagnostics": jsonable(result.diagnostics)}
 
 
 def run_task(task: Task) -> list[dict]:
