@@ -138,7 +138,7 @@ class StudyStore:
             return dict(db.execute("SELECT key, value FROM meta").fetchall())
 
     def frame(self) -> pd.DataFrame:
-        self.meta()
+        """The results table as stored (call :meth:`meta` first: it says when the folder is no study)."""
         with closing(self._connect()) as db:
             frame = pd.read_sql_query(f"SELECT {', '.join(_NAMES)} FROM results", db)
         return frame
@@ -166,14 +166,15 @@ def load_results(folder: str | Path) -> pd.DataFrame:
     train_rms, train_max, n_samples, n_params, fit_seconds, sup_seconds, the method's diagnostics
     expanded into ``diag_<key>`` columns, uat_version, numpy_version and finished_at.
     """
-    frame = StudyStore(folder).frame()
+    store = StudyStore(folder)
+    config = json.loads(store.meta()["config"])
+    frame = store.frame()
     frame["sup_argmax"] = [tuple(json.loads(v)) if isinstance(v, str) else None for v in frame["sup_argmax"]]
     diagnostics = pd.DataFrame([json.loads(v) if isinstance(v, str) else {} for v in frame.pop("diagnostics")],
                                index=frame.index).add_prefix("diag_")
     frame = pd.concat([frame, diagnostics], axis=1)
-    config = json.loads(StudyStore(folder).meta()["config"])
-    rank = {axis: {v: i for i, v in enumerate(config[axis])} for axis in ("targets", "activations", "methods")}
-    order = sorted(range(len(frame)), key=lambda i: (
-        rank["targets"].get(frame.at[i, "target"], -1), rank["activations"].get(frame.at[i, "activation"], -1),
-        rank["methods"].get(frame.at[i, "method"], -1), frame.at[i, "repeat"], frame.at[i, "width"]))
-    return frame.iloc[order].reset_index(drop=True)
+    ranks = {column: frame[column].map({v: i for i, v in enumerate(config[axis])}).fillna(-1)
+             for column, axis in (("target", "targets"), ("activation", "activations"), ("method", "methods"))}
+    keys = pd.DataFrame({**ranks, "repeat": frame["repeat"], "width": frame["width"]})
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
