@@ -106,6 +106,10 @@ def test_exchange_warns_when_it_runs_out_of_rounds():
     assert not sol.converged
 
 
-def test_bad_shapes():
+def test_bad_shapes_and_values():
     with pytest.raises(ValueError, match=r"same N"):
         minimax_solve(np.ones((5, 2)), np.ones(4))
+    Phi = np.ones((5, 2))
+    Phi[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"Phi must be finite; got nan at row 2, column 1"):
+        minimax_solve(Phi, np.ones(5))

@@ -220,18 +220,25 @@ def _residuals(Phi, Y, Cs, block=256):
     return out
 
 
-def _check_inputs(Phi, Y, solver, ridge, rcond):
-    check_choice("solver", solver, SOLVERS)
-    ridge = check_real("ridge", ridge, minimum=0.0)
+def check_features(Phi, Y, check_phi: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Φ as an (N, k) and Y as an (N, m) float array, with clear errors for shapes and non-finite values
+    (``check_phi=False`` leaves Φ's to the caller: least squares reads them off its column norms)."""
     Phi = np.asarray(Phi, dtype=float)
     Y = np.asarray(Y, dtype=float)
     if Phi.ndim != 2 or Y.ndim not in (1, 2) or Y.shape[0] != Phi.shape[0] or Phi.shape[1] < 1:
         raise ValueError(f"Phi must be (N, k) with k >= 1 and Y (N,) or (N, m) with the same N; "
                          f"got shapes {Phi.shape} and {Y.shape}")
-    if not np.all(np.isfinite(Y)):
+    if not np.all(np.isfinite(Y)) or (check_phi and not np.all(np.isfinite(Phi))):
         _check_finite(Phi, Y)
+    return Phi, (Y[:, None] if Y.ndim == 1 else Y)
+
+
+def _check_inputs(Phi, Y, solver, ridge, rcond):
+    check_choice("solver", solver, SOLVERS)
+    ridge = check_real("ridge", ridge, minimum=0.0)
+    Phi, Y = check_features(Phi, Y, check_phi=False)
     rcond = np.finfo(float).eps * max(Phi.shape) if rcond is None else check_real("rcond", rcond, minimum=0.0)
-    return Phi, (Y[:, None] if Y.ndim == 1 else Y), ridge, rcond
+    return Phi, Y, ridge, rcond
 
 
 def _check_finite(Phi, Y):

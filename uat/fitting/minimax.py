@@ -27,6 +27,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from uat.exceptions import ConvergenceWarning
+from uat.fitting.lstsq import check_features
 
 __all__ = ["MinimaxSolution", "minimax_solve", "minimax_exchange"]
 
@@ -112,11 +113,7 @@ def minimax_solve(Phi, Y, *, rcond: float | None = None) -> tuple[np.ndarray, fl
     level : float
         The optimal max error over the points (largest over outputs).
     """
-    Phi = np.asarray(Phi, dtype=float)
-    Y = np.asarray(Y, dtype=float)
-    Y = Y[:, None] if Y.ndim == 1 else Y
-    if Phi.ndim != 2 or Y.shape[0] != Phi.shape[0]:
-        raise ValueError(f"Phi must be (N, k) and Y (N,) or (N, m) with the same N; got {Phi.shape} and {Y.shape}")
+    Phi, Y = check_features(Phi, Y)
     T = orthonormal_basis(Phi, rcond)
     return _solve_in_basis(Phi @ T, Y, T)
 
