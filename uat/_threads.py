@@ -12,6 +12,7 @@ Where numpy and scipy share one BLAS (e.g. MKL or a system OpenBLAS) nothing is 
 from __future__ import annotations
 
 import contextlib
+import os
 
 from threadpoolctl import ThreadpoolController
 
@@ -40,3 +41,20 @@ def single_numpy_blas():
     finally:
         for c, n in zip(pools, before):
             c.set_num_threads(n)
+
+
+def available_threads() -> int:
+    """Threads uat may run side by side: the largest BLAS pool's current limit, capped by the usable cores.
+
+    Inside a study worker every pool is limited to one thread, so this is 1 there; in a plain session
+    it is the number of cores.
+    """
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    pools = [c.num_threads for c in _controller.lib_controllers if c.user_api == "blas"]
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, max(pools, default=cores)))

@@ -3,7 +3,9 @@
 Each method lives in its own module and registers itself on import:
 
 * ``lstsq``: random A, b; C by least squares (:mod:`uat.fitting.lstsq` holds the solvers);
-* ``minimax``: random A, b; C minimising the max error (:mod:`uat.fitting.minimax`).
+* ``minimax``: random A, b; C minimising the max error (:mod:`uat.fitting.minimax`);
+* ``backprop``: all of A, b, C trained (:mod:`uat.fitting.backprop`; gradients by hand in
+  :mod:`uat.fitting.gradients`).
 """
 
 from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method
@@ -11,7 +13,9 @@ from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
 from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
 from uat.fitting.random_features import fit_widths
+from uat.fitting import backprop as _backprop  # noqa: F401  (registers the method)
+from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
 __all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method",
            "draw_features", "SCHEMES", "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve",
-           "minimax_exchange", "MinimaxSolution"]
+           "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian"]

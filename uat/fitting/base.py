@@ -47,6 +47,7 @@ class Fitted:
     X: np.ndarray
     Y: np.ndarray
     diagnostics: dict = field(default_factory=dict)
+    history: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,12 @@ class FitResult:
     fit_seconds : float
         Wall-clock time of the method (not of the training-error measurement).
     diagnostics : dict
-        Method-specific facts (rank, condition, solver, LP rounds, ...).
+        Method-specific facts (rank, condition, solver, LP rounds, optimizer status, ...).
+    history : dict of ndarray, or None
+        Iterative methods: the training curve, ``iteration``, ``loss`` and ``seconds`` (training
+        time, checkpoints excluded) per update, and with ``checkpoint_every`` also
+        ``checkpoint_iteration``, ``checkpoint_sup_error`` and ``checkpoint_seconds``. None for
+        direct methods.
     """
 
     network: ShallowNetwork
@@ -124,6 +130,7 @@ class FitResult:
     n_samples: int
     fit_seconds: float
     diagnostics: dict
+    history: dict | None = None
 
     @property
     def domain(self):
@@ -212,4 +219,4 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
         seconds = time.perf_counter() - start
         rms, worst, where = training_errors(fitted.network, fitted.X, fitted.Y)
     return FitResult(fitted.network, the_target, the_method.name, act.name, width, int(seed), resolved,
-                     rms, worst, where, fitted.X.shape[0], seconds, dict(fitted.diagnostics))
+                     rms, worst, where, fitted.X.shape[0], seconds, dict(fitted.diagnostics), fitted.history)

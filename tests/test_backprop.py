@@ -1,0 +1,186 @@
+"""The backprop method: optimizers, stopping, divergence, initialisation, variable projection."""
+
+import numpy as np
+import pytest
+
+import uat
+from uat.activations import get_activation
+from uat.exceptions import ConvergenceWarning
+from uat.fitting.backprop import OPTIMIZERS, _Projection
+from uat.fitting.gradients import Objective
+
+SMALL = dict(n_samples=128, seed=3)
+
+
+def _fit(optimizer, **options):
+    return uat.fit("sin2pi", width=6, method="backprop", optimizer=optimizer, **{**SMALL, **options})
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimizer_lowers_the_loss_and_is_reproducible(optimizer):
+    iterations = 30 if optimizer in ("lm", "varpro", "lbfgs") else 300
+    first = _fit(optimizer, init="glorot", max_iter=iterations)
+    loss = first.history["loss"]
+    assert loss[-1] < 0.8 * loss[0], (optimizer, loss[0], loss[-1])
+    assert first.diagnostics["loss"] == pytest.approx(np.min(loss)) and first.train_rms**2 == pytest.approx(
+        first.diagnostics["loss"], rel=1e-9)
+    again = _fit(optimizer, init="glorot", max_iter=iterations)
+    for name in "AbC":
+        np.testing.assert_array_equal(getattr(first.network, name), getattr(again.network, name))
+    np.testing.assert_array_equal(first.history["loss"], again.history["loss"])
+
+
+def test_history_has_one_entry_per_update_and_gauss_newton_never_goes_up():
+    result = _fit("lm", max_iter=25)
+    h = result.history
+    assert len(h["loss"]) == len(h["iteration"]) == len(h["seconds"]) == result.diagnostics["iterations"] + 1
+    np.testing.assert_array_equal(h["iteration"], np.arange(len(h["loss"])))
+    assert np.all(np.diff(h["loss"]) <= 0) and np.all(np.diff(h["seconds"]) >= 0)
+
+
+def test_the_draw_init_starts_where_least_squares_does():
+    """Same seed, same A, b; with no update at all the network is the least-squares fit (ridge 0)."""
+    lstsq = uat.fit("runge", width=12, seed=5, n_samples=256, sampling="grid", transitions=False)
+    start = uat.fit("runge", width=12, seed=5, n_samples=256, method="backprop", optimizer="lm", max_iter=0,
+                    ridge=0.0)
+    np.testing.assert_array_equal(start.network.A, lstsq.network.A)
+    np.testing.assert_array_equal(start.network.b, lstsq.network.b)
+    x = np.linspace(-1, 1, 1001)[:, None]
+    np.testing.assert_allclose(start.network(x), lstsq.network(x), atol=1e-9)  # C itself is ill-determined
+    assert start.diagnostics["status"] == "max_iter" and start.diagnostics["iterations"] == 0
+
+
+def test_warm_start_from_a_network_continues_from_its_loss():
+    lstsq = uat.fit("sin2pi", width=8, n_samples=128, sampling="grid", transitions=False, seed=1)
+    warm = uat.fit("sin2pi", width=8, n_samples=128, seed=1, method="backprop", optimizer="lm", init=lstsq.network,
+                   max_iter=10, ridge=0.0)
+    assert warm.history["loss"][0] == pytest.approx(lstsq.train_rms**2, rel=1e-9)
+    assert warm.train_rms < lstsq.train_rms
+    assert warm.diagnostics["init"] == "network"
+    with pytest.raises(ValueError, match="width 9"):
+        uat.fit("sin2pi", width=9, method="backprop", init=lstsq.network)
+    with pytest.raises(ValueError, match="activation"):
+        uat.fit("sin2pi", width=8, method="backprop", activation="sigmoid", init=lstsq.network)
+
+
+def test_divergence_stops_with_the_best_finite_parameters_and_a_warning():
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        result = _fit("gd", lr=1e6, init="glorot", max_iter=500)
+    d = result.diagnostics
+    assert d["status"] == "diverged" and d["iterations"] < 500
+    assert not np.isfinite(d["final_loss"]) and np.isfinite(d["loss"])
+    assert all(np.all(np.isfinite(getattr(result.network, p))) for p in "AbC")
+    assert d["loss"] <= result.history["loss"][0]
+    assert result.train_rms**2 == pytest.approx(d["loss"], rel=1e-9)
+
+
+def test_stopping_rules():
+    reached = _fit("lm", target_rms=3e-3, max_iter=500)
+    assert reached.diagnostics["status"] == "target reached" and reached.train_rms <= 3e-3
+    budget = _fit("adam", max_iter=10**7, max_seconds=0.2)
+    assert budget.diagnostics["status"] == "max_seconds" and budget.diagnostics["iterations"] < 10**7
+    flat = _fit("gd", init="glorot", gtol=1e3)  # every gradient entry is below 1e3 at the start
+    assert flat.diagnostics["status"] == "converged: gtol" and flat.diagnostics["iterations"] == 0
+
+
+def test_checkpoints_record_the_sup_error_every_n_steps():
+    result = _fit("lm", max_iter=12, checkpoint_every=4)
+    h = result.history
+    assert list(h["checkpoint_iteration"]) == [0, 4, 8, 12][: len(h["checkpoint_iteration"])]
+    assert len(h["checkpoint_iteration"]) >= 3
+    sup = h["checkpoint_sup_error"]
+    assert np.all(np.isfinite(sup)) and np.all(sup > 0)
+    # the sup norm over K is at least the RMS over the training points at the same iteration
+    assert np.all(sup >= np.sqrt(h["loss"][h["checkpoint_iteration"]]) * 0.999)
+
+
+def test_variable_projection_reaches_small_errors_and_says_which_path():
+    result = uat.fit("sin2pi", width=10, n_samples=1024, seed=0, method="backprop")
+    d = result.diagnostics
+    assert d["optimizer"] == "varpro" and d["path"].startswith("varpro")
+    assert [p["phase"] for p in d["phases"]] == d["path"].split("+")
+    assert sum(p["iterations"] for p in d["phases"]) == d["iterations"]
+    assert result.sup_error().value < 2e-6  # measured 6.7e-7 (benchmarks/backprop.md)
+    lstsq = uat.fit("sin2pi", width=10, n_samples=1024, seed=0)
+    assert result.sup_error().value < 1e-2 * lstsq.sup_error().value
+    alone = uat.fit("sin2pi", width=6, n_samples=128, method="backprop", fallback=False, max_iter=5)
+    assert alone.diagnostics["path"] == "varpro"
+
+
+@pytest.mark.parametrize("ridge", [0.0, 1e-6])
+def test_variable_projection_jacobian_gives_the_exact_gradient(ridge):
+    """Kaufman's Jacobian drops a term, but 2 Jᵀr is still the gradient of the projected objective."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.uniform(-1, 1, (60, 2)), rng.normal(size=(60, 2))
+    projection = _Projection(Objective(X, Y, get_activation("tanh"), 4, threads=1), ridge, 1e-14)
+    ab = rng.normal(size=12)
+    r, J = projection.jacobian(ab)
+
+    def f(x):
+        res = projection.evaluate(x)
+        return res @ res
+
+    h = 1e-6
+    fd = np.array([(f(ab + h * e) - f(ab - h * e)) / (2 * h) for e in np.eye(12)])
+    np.testing.assert_allclose(2 * J.T @ r, fd, rtol=1e-6, atol=1e-9)
+    assert projection.data_loss(ab) <= f(ab) + 1e-15  # the ridge term is added, never subtracted
+
+
+def test_vector_targets_in_two_dimensions():
+    result = uat.fit("vortex", width=8, method="backprop", optimizer="lm", n_samples=256, max_iter=20)
+    assert result.network.n_outputs == 2 and result.network.dim == 2
+    assert result.history["loss"][-1] < 0.5 * result.history["loss"][0]
+
+
+def test_weights_equal_to_one_change_nothing_and_zero_weights_ignore_points():
+    plain = _fit("lm", max_iter=5)
+    ones = _fit("lm", max_iter=5, weights=lambda X: np.ones(len(X)))
+    np.testing.assert_array_equal(plain.network.C, ones.network.C)
+    right = _fit("lm", max_iter=5, weights=lambda X: (X[:, 0] > 0).astype(float))
+    assert right.history["loss"][-1] < right.history["loss"][0]
+    with pytest.raises(ValueError, match="weights"):
+        _fit("lm", max_iter=5, weights=lambda X: -np.ones(len(X)))
+
+
+def test_minimax_refinement_lowers_the_sup_error():
+    options = dict(width=12, n_samples=256, method="backprop", max_iter=100, seed=2)
+    plain = uat.fit("sin(2*pi*x) + 0.5*abs(x)", "[-1,1]", **options)
+    refined = uat.fit("sin(2*pi*x) + 0.5*abs(x)", "[-1,1]", refine="minimax", **options)
+    assert refined.diagnostics["refine"]["method"] == "minimax"
+    np.testing.assert_array_equal(refined.network.A, plain.network.A)
+    assert refined.sup_error().value < plain.sup_error().value
+
+
+def test_activations_without_a_derivative_are_refused():
+    with pytest.raises(ValueError, match="heaviside.*lstsq"):
+        uat.fit("sin2pi", width=4, method="backprop", activation="heaviside")
+
+
+@pytest.mark.parametrize("options, match", [
+    (dict(optimizer="sgd"), "optimizer"),
+    (dict(lr=-1.0), "lr"),
+    (dict(beta1=1.0), "beta1"),
+    (dict(init="xavier"), "init"),
+    (dict(init=3), "init"),
+    (dict(max_iter=-1), "max_iter"),
+    (dict(refine="lp"), "refine"),
+    (dict(weights=[1.0, 2.0]), "weights"),
+    (dict(fallback="yes"), "fallback"),
+    (dict(learning_rate=0.1), "learning_rate"),
+])
+def test_bad_options_are_refused_before_any_work(options, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        uat.fit("sin2pi", width=4, method="backprop", **options)
+
+
+def test_a_study_can_sweep_backprop(tmp_path):
+    config = tmp_path / "s.toml"
+    config.write_text('name = "bp"\n[grid]\ntarget = ["sin2pi"]\nactivation = ["tanh"]\nwidth = [2, 4]\n'
+                      'method = ["lstsq", "backprop"]\n[methods.backprop]\nmax_iter = 20\nn_samples = 128\n'
+                      '[methods.lstsq]\nn_samples = 128\n[evaluation]\ntolerances = [0.1]\n')
+    uat.run_study(config, tmp_path / "out", jobs=1)
+    table = uat.load_results(tmp_path / "out")
+    assert set(table["method"]) == {"lstsq", "backprop"} and (table["status"] == "ok").all()
+    bp = table[table["method"] == "backprop"].sort_values("width")
+    ls = table[table["method"] == "lstsq"].sort_values("width")
+    assert (bp["train_rms"].to_numpy() <= ls["train_rms"].to_numpy() * 1.5).all()
