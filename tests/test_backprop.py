@@ -22,8 +22,11 @@ def test_every_optimizer_lowers_the_loss_and_is_reproducible(optimizer):
     first = _fit(optimizer, init="glorot", max_iter=iterations)
     loss = first.history["loss"]
     assert loss[-1] < 0.8 * loss[0], (optimizer, loss[0], loss[-1])
-    assert first.diagnostics["loss"] == pytest.approx(np.min(loss)) and first.train_rms**2 == pytest.approx(
-        first.diagnostics["loss"], rel=1e-9)
+    assert first.train_rms**2 == pytest.approx(first.diagnostics["loss"], rel=1e-9)
+    if optimizer == "varpro":  # C is re-solved by plain least squares at the end, after the history
+        assert first.diagnostics["loss"] <= np.min(loss)
+    else:
+        assert first.diagnostics["loss"] == np.min(loss)
     again = _fit(optimizer, init="glorot", max_iter=iterations)
     for name in "AbC":
         np.testing.assert_array_equal(getattr(first.network, name), getattr(again.network, name))
@@ -98,7 +101,7 @@ def test_variable_projection_reaches_small_errors_and_says_which_path():
     result = uat.fit("sin2pi", width=10, n_samples=1024, seed=0, method="backprop")
     d = result.diagnostics
     assert d["optimizer"] == "varpro" and d["path"].startswith("varpro")
-    assert [p["phase"] for p in d["phases"]] == d["path"].split("+")
+    assert [p["phase"] for p in d["phases"]] == d["path"].split("+") + ["lstsq C"]
     assert sum(p["iterations"] for p in d["phases"]) == d["iterations"]
     assert result.sup_error().value < 2e-6  # measured 6.7e-7 (benchmarks/backprop.md)
     lstsq = uat.fit("sin2pi", width=10, n_samples=1024, seed=0)

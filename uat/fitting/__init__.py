@@ -13,9 +13,9 @@ from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
 from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
 from uat.fitting.random_features import fit_widths
-from uat.fitting import backprop as _backprop  # noqa: F401  (registers the method)
+from uat.fitting.backprop import INITS, OPTIMIZERS  # importing registers the method
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
 __all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method",
            "draw_features", "SCHEMES", "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve",
-           "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian"]
+           "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS"]

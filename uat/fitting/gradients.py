@@ -103,6 +103,7 @@ class Objective:
             self.w = np.full(self.N, 1.0 / self.N)
         else:
             w = np.asarray(weights, dtype=float)
+            w = w / w.max()  # first, so that the sum cannot overflow
             self.w = w / w.sum()
         self.sw = np.sqrt(self.w)
         self.n_params = self.k * self.n + self.k + self.m * self.k
@@ -215,6 +216,8 @@ def _objective(network: ShallowNetwork, X, Y, weights) -> tuple[Objective, np.nd
     if not isinstance(network, ShallowNetwork):
         raise TypeError(f"network must be a uat.ShallowNetwork; got {type(network).__name__}")
     X = as_points("X", X, network.dim)
+    if X.shape[0] == 0:
+        raise ValueError("X must hold at least one point; got 0 rows")
     Y = as_float_array("Y", Y)
     Y = Y[:, None] if Y.ndim == 1 else Y
     if Y.ndim != 2 or Y.shape != (X.shape[0], network.n_outputs):
