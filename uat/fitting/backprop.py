@@ -416,7 +416,6 @@ def _initial(problem: Problem, init, X, Y, weights, A, b, ridge) -> np.ndarray:
 
 def _check_options(options: dict) -> None:
     _check_draw_options(options)
-    _check_draw_options(options)
     check_choice("optimizer", options["optimizer"], OPTIMIZERS)
     init = options["init"]
     if not isinstance(init, ShallowNetwork):
@@ -449,7 +448,7 @@ def _check_options(options: dict) -> None:
                         f"got {options['weights']!r}")
 
 
-def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, draw_resolved):
+def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y):
     """C by the minimax exchange for the trained A, b (:mod:`uat.fitting.minimax`)."""
     from uat.fitting.minimax import minimax_exchange
 
@@ -495,29 +494,22 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
     monitor = Monitor(max_iter=max_iter, max_seconds=max_seconds, target_loss=target_loss,
                       checkpoint=checkpoint if checkpoint_every else None, checkpoint_every=checkpoint_every)
     phases = []
+    lr_used = _LR.get(optimizer) if lr is None else lr
     try:
         with np.errstate(over="ignore", under="ignore"):
             if optimizer in ("gd", "momentum", "adam"):
-                lr_used = _LR[optimizer] if lr is None else lr
-                try:
-                    _first_order(objective, theta0, monitor, optimizer=optimizer, lr=lr_used, beta1=beta1,
-                                 beta2=beta2, eps=eps, gtol=gtol)
-                except _Stop:
-                    pass
+                _first_order(objective, theta0, monitor, optimizer=optimizer, lr=lr_used, beta1=beta1, beta2=beta2,
+                             eps=eps, gtol=gtol)
             elif optimizer == "lbfgs":
-                try:
-                    _lbfgs(objective, theta0, monitor, gtol=gtol, ftol=ftol, memory=memory)
-                except _Stop:
-                    pass
+                _lbfgs(objective, theta0, monitor, gtol=gtol, ftol=ftol, memory=memory)
             elif optimizer == "lm":
-                try:
-                    monitor.status = _levenberg_marquardt(objective.residuals, objective.jacobian, theta0, monitor,
-                                                          gtol=gtol, xtol=xtol, ftol=ftol)
-                except _Stop:
-                    pass
+                monitor.status = _levenberg_marquardt(objective.residuals, objective.jacobian, theta0, monitor,
+                                                      gtol=gtol, xtol=xtol, ftol=ftol)
             else:
                 phases = _varpro(objective, theta0, monitor, ridge=ridge, rcond=rcond, fallback=fallback, gtol=gtol,
                                  xtol=xtol, ftol=ftol)
+    except _Stop:
+        pass  # the monitor holds the status and the best parameters
     finally:
         objective.close()
 
@@ -538,7 +530,7 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
                       f"returning the best parameters seen (loss {monitor.best_loss:.3g}); lower lr",
                       ConvergenceWarning, stacklevel=3)
     if refine == "minimax":
-        network, facts = _refine_minimax(problem, network, X, Y, resolved)
+        network, facts = _refine_minimax(problem, network, X, Y)
         diagnostics["refine"] = {"method": "minimax", **facts}
     history = {key: np.asarray(value) for key, value in monitor.history.items()}
     if checkpoint_every:
