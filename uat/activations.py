@@ -47,6 +47,9 @@ class Activation:
         sup |σ| on ℝ, None where unbounded.
     kinks : tuple of float
         Points where σ is not differentiable (or not continuous).
+    deriv_from_value : callable or None
+        σ′ as a function of a = σ(z), where that is cheaper than from z (tanh: 1 − a², sigmoid:
+        a(1 − a)); backpropagation has a at hand and saves a transcendental per entry.
     draw_scale : float
         Slope scale of random-feature draws for this σ (see :func:`uat.fitting.draws.draw_features`):
         chosen by measurement so that σ's transition spans a useful part of K.
@@ -63,6 +66,7 @@ class Activation:
     bound: float | None = None
     kinks: tuple[float, ...] = ()
     draw_scale: float = 1.0
+    deriv_from_value: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __call__(self, z) -> np.ndarray:
         return self.fn(np.asarray(z, dtype=float))
@@ -173,8 +177,9 @@ _cube, _cube_prime = _power(3)
 
 _TABLE = [
     Activation("sigmoid", expit, _sigmoid_prime, "logistic 1/(1+exp(-z))",
-               lipschitz=0.25, bound=1.0, draw_scale=2.0),
-    Activation("tanh", np.tanh, _tanh_prime, "hyperbolic tangent", lipschitz=1.0, bound=1.0),
+               lipschitz=0.25, bound=1.0, draw_scale=2.0, deriv_from_value=lambda a: a * (1.0 - a)),
+    Activation("tanh", np.tanh, _tanh_prime, "hyperbolic tangent", lipschitz=1.0, bound=1.0,
+               deriv_from_value=lambda a: 1.0 - a * a),
     Activation("relu", _relu, _relu_prime, "rectified linear max(z, 0)", lipschitz=1.0, kinks=(0.0,)),
     Activation("leaky_relu", _leaky, _leaky_prime, "max(z, 0.01 z)", lipschitz=1.0, kinks=(0.0,)),
     Activation("softplus", _softplus, expit, "log(1 + exp(z)), a smooth relu", lipschitz=1.0, draw_scale=2.0),

@@ -20,10 +20,10 @@ Backwards, by the chain rule, with δᵢ = ∂L/∂gᵢ = 2 wᵢ rᵢ / Σw:
     ∂L/∂A = Σᵢ ∂L/∂zᵢ xᵢᵀ            (k, n)
 
 In code the samples are the rows of X (N, n): Z = X Aᵀ + b, H = σ(Z), G = H Cᵀ, and the sums over
-i are matrix products. Rows are processed in blocks of at most :data:`uat.network.BLOCK` feature
-entries (memory is bounded whatever N is), the blocks on a pool of threads (numpy releases the GIL
-in its kernels), and the block sums added in a fixed order: the result does not depend on the
-number of threads.
+i are matrix products. Rows are processed in blocks of at most 2¹⁷ feature entries (memory is
+bounded whatever N is, and a block's arrays stay in cache), the blocks on a pool of threads (numpy
+releases the GIL in its kernels), and the block sums added in a fixed order: the result does not
+depend on the number of threads.
 
 Gauss–Newton methods need the residuals r = (√ŵᵢ rᵢⱼ) (ŵ = w/Σw, so that L = ‖r‖²), ordered
 sample by sample, and their Jacobian with respect to θ = (A row by row, b, C row by row):
@@ -47,6 +47,10 @@ from uat.activations import Activation, get_activation
 from uat.network import BLOCK, ShallowNetwork
 
 __all__ = ["Gradient", "loss_and_grad", "residual_jacobian", "Objective", "pack", "unpack"]
+
+#: Feature entries per row block of the gradient (1 MiB): blocks stay in cache and spread over threads;
+#: the block size does not depend on the number of threads, so neither do the results.
+_CACHE_BLOCK = 1 << 17
 
 
 class Gradient(NamedTuple):
@@ -107,7 +111,7 @@ class Objective:
             self.w = w / w.sum()
         self.sw = np.sqrt(self.w)
         self.n_params = self.k * self.n + self.k + self.m * self.k
-        self.rows = max(1, BLOCK // max(self.k, 1))
+        self.rows = max(1, min(BLOCK, _CACHE_BLOCK) // max(self.k, 1))
         self.threads = available_threads() if threads is None else int(threads)
         self._pool = None
 
@@ -132,9 +136,16 @@ class Objective:
         return unpack(theta, self.k, self.n, self.m)
 
     def _pre(self, A, b, rows):
-        Z = self.X[rows] @ A.T
+        """Z = X Aᵀ + b for the block (for n = 1 an outer product by broadcasting, faster than BLAS)."""
+        X = self.X[rows]
+        Z = X * A[:, 0] if self.n == 1 else X @ A.T
         Z += b
         return Z
+
+    def _deriv(self, Z, H):
+        """σ′(Z), from H = σ(Z) where the activation allows it."""
+        act = self.activation
+        return act.deriv_from_value(H) if act.deriv_from_value is not None else act.deriv(Z)
 
     # -- the loss and its gradient ---------------------------------------------------------------------
     def loss(self, theta: np.ndarray) -> float:
@@ -159,7 +170,8 @@ class Objective:
             loss = float(np.einsum("ij,ij->", wR, R))   # Σ wᵢ ‖rᵢ‖²
             D = 2.0 * wR                                # δ = ∂L/∂g
             dC = D.T @ H                                # ∂L/∂C = Σ δ aᵀ
-            dZ = (D @ C) * self.activation.deriv(Z)     # ∂L/∂z = (Cᵀ δ) ⊙ σ′(z)
+            dH = D * C if self.m == 1 else D @ C        # ∂L/∂a = Cᵀ δ
+            dZ = dH * self._deriv(Z, H)                 # ∂L/∂z = ∂L/∂a ⊙ σ′(z)
             return loss, dZ.T @ X, dZ.sum(axis=0), dC   # ∂L/∂A = Σ ∂L/∂z xᵀ, ∂L/∂b = Σ ∂L/∂z
 
         parts = self._map(block, self._blocks())
@@ -195,7 +207,7 @@ class Objective:
             Z = self._pre(A, b, rows)
             H = self.activation.fn(Z)
             r[rows] = s * (H @ C.T - self.Y[rows])
-            S = s * self.activation.deriv(Z)                           # √ŵᵢ σ′(z_iu)
+            S = s * self._deriv(Z, H)                                  # √ŵᵢ σ′(z_iu)
             Jb = J[rows]
             for j in range(m):                                        # outputs, not samples
                 SC = S * C[j]                                         # √ŵᵢ C_ju σ′(z_iu)
