@@ -1,0 +1,444 @@
+"""Trained networks (method 'backprop'): sup error against peers, Adam step time against PyTorch.
+
+Part 1, the sup error of the issue's goals. N = 1024 training points equispaced on [-1, 1], tanh:
+  (a) sin(2πx) at width 10, goal: uat's default backprop reaches sup error <= 1e-6 within 10 s;
+  (b) sin(2πx) + 0.5|x| at width 50, goal: sup error <= 3e-4 within 10 s.
+Seeds 0, 1, 2; per (problem, method) the median sup error over the seeds [min-max] and the median
+wall time of the fit (the call to uat.fit or the peer's training, sup-norm estimation excluded).
+Rows: uat backprop (default optimizer, varpro), the same with a minimax refinement of C, uat's
+L-BFGS and Adam with their defaults, uat lstsq (random features, for reference), and the peers
+scikit-learn's MLPRegressor (L-BFGS) and a PyTorch network trained by Adam (lr 1e-2, 5000 full-batch
+steps) and by torch.optim.LBFGS (strong Wolfe, up to 5000 iterations), all float64 on the same
+points. Every sup error is uat's estimator (uat.sup_error): on the FitResult for uat, on the peer's
+prediction function for the peers (a callable, so the output bias is included), with the same
+initial grid size rule as for a uat network and the training argmax as an extra point.
+
+Part 2, one full-batch Adam step (float64, CPU, n = m = 1, tanh, target sin 2πx) at (k, N) =
+(200, 1024) and (1000, 10000). Goals: uat/torch time ratio <= 1.0 at the first size, <= 0.5 at the
+second. uat's step time is the median difference of its history's seconds (recorded after each
+update); torch's the median of timed steps (zero_grad, forward, MSE, backward, step) after warm-up.
+The two alternate, repeat by repeat.
+
+Part 3 (short): Levenberg–Marquardt ('lm') and variable projection ('varpro', the default) cost per
+iteration at widths 10, 50, 200 (N = 1024), from history seconds, with uat's default threads (row
+blocks on a thread pool, numpy's BLAS single-threaded inside, see uat/_threads.py) and threads=1.
+
+torch and scikit-learn are optional: their rows say "not installed" when they are missing.
+torch.set_num_threads(os.cpu_count()) is set explicitly before any torch timing.
+
+Usage: python benchmarks/bench_backprop.py [--quick] [--repeats R] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+import uat
+
+DOMAIN = "[-1,1]"
+PROBLEMS = [  # (label, target expression, width, goal on the sup error)
+    ("(a) sin(2πx), k = 10", "sin(2*pi*x)", 10, 1e-6),
+    ("(b) sin(2πx) + 0.5\\|x\\|, k = 50", "sin(2*pi*x) + 0.5*abs(x)", 50, 3e-4),
+]
+TIME_GOAL = 10.0  # seconds, for the default backprop fit
+UAT_VARIANTS = [  # (row name, options of uat.fit)
+    ("uat backprop (default)", {"method": "backprop"}),
+    ("uat backprop + minimax refine", {"method": "backprop", "refine": "minimax"}),
+    ("uat backprop lbfgs", {"method": "backprop", "optimizer": "lbfgs"}),
+    ("uat backprop adam", {"method": "backprop", "optimizer": "adam"}),
+    ("uat lstsq", {"method": "lstsq"}),
+]
+PEERS = ["sklearn MLPRegressor lbfgs", "torch Adam", "torch LBFGS"]
+
+
+class NotInstalled(Exception):
+    pass
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:
+        raise NotInstalled("torch") from exc
+    torch.set_num_threads(os.cpu_count() or 1)
+    return torch
+
+
+def _warning_text(caught) -> str:
+    """'Category: message (xN)' for each distinct warning caught, shortened."""
+    counts = {}
+    for w in caught:
+        text = f"{w.category.__name__}: {' '.join(str(w.message).split())[:110]}"
+        counts[text] = counts.get(text, 0) + 1
+    return "; ".join(f"{text} (x{n})" if n > 1 else text for text, n in counts.items())
+
+
+def peer_sup_error(expr, g, X, steepest: float, width: int) -> float:
+    """uat's sup-norm estimate for a peer's prediction function g, with the grid rule uat uses for its own
+    networks (>= 2^16 + 1 points, >= 64 per unit, >= 16 per transition width) and the training argmax added."""
+    n_points = min(max((1 << 16) + 1, 64 * width + 1, int(16 * steepest * 2) + 1), (1 << 18) + 1)
+    errors = np.abs(np.asarray(g(X), dtype=float).reshape(-1) - _target_values(expr, X))
+    return uat.sup_error(expr, g, DOMAIN, n_points=n_points, points=X[[int(np.argmax(errors))]]).value
+
+
+def _target_values(expr, X):
+    from uat.targets import as_target
+
+    return np.asarray(as_target(expr, DOMAIN)(X), dtype=float).reshape(-1)
+
+
+# --- part 1: the fits ----------------------------------------------------------------------------------------
+
+def run_uat(options, expr, k, N, seed, max_iter):
+    opts = dict(options)
+    if max_iter is not None and opts["method"] == "backprop":
+        opts["max_iter"] = max_iter
+    start = time.perf_counter()
+    result = uat.fit(expr, DOMAIN, width=k, n_samples=N, seed=seed, **opts)
+    seconds = time.perf_counter() - start
+    d = result.diagnostics
+    if opts["method"] == "backprop":
+        info = f"{d['iterations']} it, {d['status']}, best at it {int(np.argmin(result.history['loss']))}"
+        if "path" in d:
+            info += f", path {d['path']}"
+        if "refine" in d:
+            info += f", refine {d['refine']['rounds']} rounds, max on its check set {d['refine']['check_max']:.3g}"
+    else:
+        info = f"rank {d['rank']}, {result.n_samples} points ({d['sampling']})"
+    return result.sup_error().value, seconds, info
+
+
+def run_sklearn(expr, k, N, seed, max_iter):
+    try:
+        from sklearn.neural_network import MLPRegressor
+    except ImportError as exc:
+        raise NotInstalled("scikit-learn") from exc
+    X = np.linspace(-1, 1, N)[:, None]
+    y = _target_values(expr, X)
+    model = MLPRegressor(hidden_layer_sizes=(k,), activation="tanh", solver="lbfgs", max_iter=max_iter or 5000,
+                         tol=1e-12, random_state=seed)
+    start = time.perf_counter()
+    model.fit(X, y)
+    seconds = time.perf_counter() - start
+
+    def g(Z):
+        return model.predict(np.asarray(Z, dtype=float))
+
+    steepest = float(np.max(np.abs(model.coefs_[0])))
+    return peer_sup_error(expr, g, X, steepest, k), seconds, f"{model.n_iter_} it"
+
+
+def _torch_net(torch, k, seed):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(1, k), torch.nn.Tanh(), torch.nn.Linear(k, 1)).double()
+
+
+def _torch_predictor(torch, net):
+    def g(Z):
+        with torch.no_grad():
+            return net(torch.from_numpy(np.ascontiguousarray(Z, dtype=np.float64))).numpy().reshape(-1)
+    return g
+
+
+def run_torch_adam(expr, k, N, seed, max_iter):
+    torch = _torch()
+    X = np.linspace(-1, 1, N)[:, None]
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(_target_values(expr, X)[:, None])
+    steps = max_iter or 5000
+    start = time.perf_counter()
+    net = _torch_net(torch, k, seed)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    loss_fn = torch.nn.MSELoss()
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(net(Xt), Yt)
+        loss.backward()
+        opt.step()
+    seconds = time.perf_counter() - start
+    steepest = float(net[0].weight.detach().abs().max())
+    return peer_sup_error(expr, _torch_predictor(torch, net), X, steepest, k), seconds, f"{steps} steps"
+
+
+def run_torch_lbfgs(expr, k, N, seed, max_iter):
+    torch = _torch()
+    X = np.linspace(-1, 1, N)[:, None]
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(_target_values(expr, X)[:, None])
+    start = time.perf_counter()
+    net = _torch_net(torch, k, seed)
+    opt = torch.optim.LBFGS(net.parameters(), lr=1, max_iter=max_iter or 5000, tolerance_grad=1e-12,
+                            tolerance_change=1e-14, history_size=50, line_search_fn="strong_wolfe")
+    loss_fn = torch.nn.MSELoss()
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_fn(net(Xt), Yt)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    seconds = time.perf_counter() - start
+    state = opt.state[next(iter(net.parameters()))]
+    steepest = float(net[0].weight.detach().abs().max())
+    return (peer_sup_error(expr, _torch_predictor(torch, net), X, steepest, k), seconds,
+            f"{state.get('n_iter', '?')} it, {state.get('func_evals', '?')} evals")
+
+
+PEER_RUNNERS = {"sklearn MLPRegressor lbfgs": run_sklearn, "torch Adam": run_torch_adam,
+                "torch LBFGS": run_torch_lbfgs}
+
+
+def part1(N, seeds, max_iter, problems):
+    """Rows of the sup-error table, the goal lines and the notes."""
+    rows, goals, notes = [], [], []
+    runners = [(name, lambda e, k, n, s, m, o=opts: run_uat(o, e, k, n, s, m)) for name, opts in UAT_VARIANTS]
+    runners += [(name, PEER_RUNNERS[name]) for name in PEERS]
+    with warnings.catch_warnings():  # warm-up, untimed: first-call costs (imports, torch's start-up) are not fits
+        warnings.simplefilter("ignore")
+        for _, runner in runners:
+            try:
+                runner(problems[0][1], 4, 64, 0, 5)
+            except NotInstalled:
+                pass
+    for label, expr, k, goal in problems:
+        for name, runner in runners:
+            sups, times, infos, missing = [], [], [], None
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for seed in seeds:
+                    try:
+                        sup, seconds, info = runner(expr, k, N, seed, max_iter)
+                    except NotInstalled as exc:
+                        missing = str(exc)
+                        break
+                    sups.append(sup)
+                    times.append(seconds)
+                    infos.append(info)
+            if missing:
+                rows.append(f"| {label} | {name} | not installed ({missing}) | | | |")
+                continue
+            med = statistics.median(sups)
+            rows.append(f"| {label} | {name} | {med:.3g} | {min(sups):.3g}-{max(sups):.3g} | "
+                        f"{statistics.median(times):.2f} s | {infos[0]} |")
+            if caught:
+                notes.append(f"{label}, {name}: warnings: {_warning_text(caught)}")
+            if name == "uat backprop (default)":
+                ok_med = med <= goal and statistics.median(times) <= TIME_GOAL
+                ok_all = max(sups) <= goal and max(times) <= TIME_GOAL
+                goals.append(f"- {label}: goal sup error <= {goal:g} within {TIME_GOAL:g} s: median "
+                             f"{med:.3g} in {statistics.median(times):.2f} s: **{'pass' if ok_med else 'FAIL'}** "
+                             f"(every seed: {'pass' if ok_all else 'fail'}; worst {max(sups):.3g}, "
+                             f"slowest {max(times):.2f} s; per seed: "
+                             + ", ".join(f"seed {s}: {v:.3g} in {t:.2f} s" for s, v, t in zip(seeds, sups, times))
+                             + ")")
+                notes.append(f"{label}, uat backprop (default), seed {seeds[0]}: {infos[0]}")
+    return rows, goals, notes
+
+
+# --- part 2: one Adam step -----------------------------------------------------------------------------------
+
+def uat_adam_step(k, N, M):
+    r = uat.fit("sin2pi", width=k, method="backprop", optimizer="adam", init="glorot", n_samples=N, max_iter=M,
+                seed=0)
+    return float(np.median(np.diff(r.history["seconds"])))
+
+
+def torch_adam_step(k, N, M, warmup=5):
+    torch = _torch()
+    X = np.linspace(-1, 1, N)[:, None]
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(np.sin(2 * np.pi * X))
+    net = _torch_net(torch, k, 0)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.MSELoss()
+    times = []
+    for step in range(warmup + M):
+        start = time.perf_counter()
+        opt.zero_grad()
+        loss = loss_fn(net(Xt), Yt)
+        loss.backward()
+        opt.step()
+        if step >= warmup:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _ms(values):
+    return f"{statistics.median(values) * 1e3:.3g} ms [{min(values) * 1e3:.3g}-{max(values) * 1e3:.3g}]"
+
+
+def part2(sizes, repeats):
+    rows = []
+    for k, N, M, goal in sizes:
+        ours, theirs, missing = [], [], None
+        for _ in range(repeats):
+            ours.append(uat_adam_step(k, N, M))
+            if missing is None:
+                try:
+                    theirs.append(torch_adam_step(k, N, M))
+                except NotInstalled as exc:
+                    missing = str(exc)
+        if missing:
+            rows.append(f"| k = {k}, N = {N} ({M} steps) | {_ms(ours)} | not installed ({missing}) | | <= {goal:g} | |")
+            continue
+        ratio = statistics.median(ours) / statistics.median(theirs)
+        rows.append(f"| k = {k}, N = {N} ({M} steps) | {_ms(ours)} | {_ms(theirs)} | **{ratio:.2f}** | <= {goal:g} | "
+                    f"**{'pass' if ratio <= goal else 'FAIL'}** |")
+    return rows
+
+
+# --- part 3: LM and varpro per iteration ---------------------------------------------------------------------
+
+def part3(widths, N, max_iter, repeats):
+    rows = []
+    for k in widths:
+        for optimizer in ("lm", "varpro"):
+            cells, info = [], None
+            for threads in (None, 1):
+                per_iter = []
+                for _ in range(repeats):
+                    r = uat.fit("sin2pi", width=k, method="backprop", optimizer=optimizer, n_samples=N,
+                                max_iter=max_iter, threads=threads)
+                    per_iter.append(float(np.median(np.diff(r.history["seconds"]))))
+                    if info is None:
+                        d = r.diagnostics
+                        info = (f"{d['iterations']} it, {d['status']}" + (f", path {d['path']}" if "path" in d else "")
+                                + f", default threads = {d['threads']}")
+                cells.append(_ms(per_iter))
+            rows.append(f"| {k} | {optimizer} | {cells[0]} | {cells[1]} | {info} |")
+    return rows
+
+
+# --- the report ----------------------------------------------------------------------------------------------
+
+def _source_state() -> str:
+    """The uat sources measured: git commit, whether uat/ has uncommitted changes, and a hash of uat/**/*.py
+    (the library may change between runs; this says which code the figures belong to)."""
+    import hashlib
+    import subprocess
+
+    root = Path(uat.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    state = f"uat/**/*.py sha256 {digest.hexdigest()[:12]}"
+    try:
+        run = dict(cwd=root.parent, capture_output=True, text=True, timeout=10, check=True)
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "uat"], **run).stdout.strip()
+        state = f"git {commit}{' + uncommitted changes in uat/' if dirty else ''}, {state}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return state
+
+
+def _version(module):
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return "not installed"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test), not a measurement")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of the timings of parts 2 and 3")
+    parser.add_argument("--out", default=None, help="also write the Markdown report to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        N, seeds, max_iter, repeats = 128, [0], 20, 1
+        problems = [(label, expr, 4, goal) for label, expr, _, goal in PROBLEMS]
+        problems = [(label.split(",")[0] + ", k = 4", expr, k, goal) for label, expr, k, goal in problems]
+        sizes = [(4, 128, 10, 1.0)]
+        widths, lm_iter = (4,), 10
+    else:
+        N, seeds, max_iter, repeats = 1024, [0, 1, 2], None, args.repeats
+        problems = PROBLEMS
+        sizes = [(200, 1024, 200, 1.0), (1000, 10_000, 50, 0.5)]
+        widths, lm_iter = (10, 50, 200), 100
+    source = _source_state()
+    load_before = os.getloadavg()
+    start = time.perf_counter()
+    rows1, goals, notes = part1(N, seeds, max_iter, problems)
+    rows2 = part2(sizes, repeats)
+    rows3 = part3(widths, N, lm_iter, repeats)
+    total = time.perf_counter() - start
+    load_after = os.getloadavg()
+    try:
+        torch_threads = f"torch.set_num_threads({os.cpu_count()}) (explicit; get_num_threads() = {_torch().get_num_threads()})"
+    except NotInstalled:
+        torch_threads = "torch not installed"
+    lines = [
+        "# Trained networks (backprop): sup error against peers, Adam step against PyTorch",
+        "",
+        f"Command: `python benchmarks/bench_backprop.py{' --quick' if args.quick else ''}"
+        f"{f' --repeats {args.repeats}' if args.repeats != 5 and not args.quick else ''}` "
+        f"({'quick: tiny sizes, NOT a measurement; ' if args.quick else ''}total {total:.0f} s). "
+        "Every figure below was measured in this run, wall clock, float64, CPU.",
+        "",
+        f"## 1. Sup error, N = {N} equispaced points on [-1, 1], tanh, seeds {', '.join(map(str, seeds))}",
+        "",
+        "Sup error: uat.sup_error (the FitResult's for uat; on the peer's prediction function for the peers). "
+        "Time: the fit alone, median over the seeds. Last column: seed " f"{seeds[0]}'s run (uat backprop: "
+        "iterations, status, the iteration of the best training loss, which is the one returned).",
+        "",
+        "| problem | method | sup error (median) | min-max | fit time (median) | seed " f"{seeds[0]} |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows1,
+        "",
+        "Goals (uat backprop, default options):",
+        "",
+        *goals,
+        "",
+        "Notes:",
+        "",
+        *(f"- {note}" for note in notes),
+        "- uat lstsq uses its own default sampling (Chebyshev points plus the 1-D transition points, hence more than "
+        "N points); every backprop row trains on the N equispaced points (the method's default grid).",
+        "- sklearn MLPRegressor keeps its default L2 penalty alpha = 1e-4 (as specified); torch Adam returns the "
+        "last iterate, uat the best iterate seen.",
+        "",
+        "## 2. One full-batch Adam step (n = m = 1, tanh, sin 2πx), uat vs PyTorch",
+        "",
+        f"uat: median of np.diff(history['seconds']) of uat.fit(..., optimizer='adam', init='glorot', max_iter=M); "
+        f"torch: median of M timed steps after 5 warm-up steps. Median [min-max] over {repeats} repeats, "
+        "alternating uat, torch.",
+        "",
+        "| size | uat per step | torch per step | uat/torch | goal | result |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows2,
+        "",
+        f"## 3. Levenberg–Marquardt and varpro, ms per iteration (N = {N}, sin 2πx, max_iter = {lm_iter})",
+        "",
+        f"Median of np.diff(history['seconds']) per fit; median [min-max] over {repeats} fits.",
+        "",
+        "| width | optimizer | default threads | threads=1 | run |",
+        "| --- | --- | --- | --- | --- |",
+        *rows3,
+        "",
+        f"Machine: {platform.machine()}, {platform.processor() or 'unknown cpu'}, {os.cpu_count()} cores, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; load average (1, 5, 15 min) "
+        f"{', '.join(f'{x:.2f}' for x in load_before)} before, {', '.join(f'{x:.2f}' for x in load_after)} after",
+        f"Versions: numpy {np.__version__}, scipy {scipy.__version__}, uat {uat.__version__}, "
+        f"torch {_version('torch')}, scikit-learn {_version('sklearn')}; uat source: {source}",
+        f"Threads: {torch_threads}; uat.fit runs its methods with numpy's BLAS single-threaded and its own row-block "
+        "thread pool; sklearn runs on numpy's default BLAS threads.",
+    ]
+    report = "\n".join(lines) + "\n"
+    sys.stdout.write(report)
+    if args.out:
+        Path(args.out).write_text(report)
+
+
+if __name__ == "__main__":
+    main()
