@@ -187,3 +187,52 @@ def test_a_study_can_sweep_backprop(tmp_path):
     bp = table[table["method"] == "backprop"].sort_values("width")
     ls = table[table["method"] == "lstsq"].sort_values("width")
     assert (bp["train_rms"].to_numpy() <= ls["train_rms"].to_numpy() * 1.5).all()
+
+
+def test_a_stop_at_the_start_still_ends_with_the_least_squares_c():
+    """max_iter=0 (or a target met at once) must not skip variable projection's final least squares."""
+    result = uat.fit("sin2pi", width=32, method="backprop", n_samples=512, seed=0, max_iter=0)
+    lstsq = uat.fit("sin2pi", width=32, n_samples=512, seed=0, sampling="grid", transitions=False)
+    assert result.diagnostics["path"] == "varpro" and result.diagnostics["phases"][-1]["phase"] == "lstsq C"
+    assert result.train_rms <= np.sqrt(2) * lstsq.train_rms
+
+
+@pytest.mark.parametrize("optimizer", ["lm", "lbfgs", "adam"])
+def test_every_optimizer_ends_at_or_below_the_least_squares_start(optimizer):
+    lstsq = uat.fit("sin2pi", width=24, n_samples=256, seed=0, sampling="grid", transitions=False)
+    result = uat.fit("sin2pi", width=24, n_samples=256, seed=0, method="backprop", optimizer=optimizer, max_iter=20)
+    assert result.history["loss"][0] == pytest.approx(lstsq.train_rms**2, rel=1e-6)
+    assert result.train_rms <= lstsq.train_rms * (1 + 1e-9)
+
+
+def test_fewer_points_than_units_works():
+    result = uat.fit("sin2pi", width=40, method="backprop", n_samples=30, max_iter=5)
+    assert result.train_rms < 1e-6  # 30 points, 40 units: interpolation
+
+
+def test_checkpoints_survive_a_divergence():
+    with pytest.warns(ConvergenceWarning, match="diverged.*lower lr"):
+        result = uat.fit("sin2pi", width=4, method="backprop", optimizer="adam", lr=1e200, activation="relu",
+                         n_samples=64, max_iter=20, checkpoint_every=1)
+    assert result.diagnostics["status"] == "diverged"
+    assert np.isinf(result.history["checkpoint_sup_error"][-1])
+
+
+def test_integral_floats_are_accepted_as_integers():
+    result = _fit("lbfgs", memory=5.0, max_iter=3.0)
+    assert result.options["memory"] == 5 and isinstance(result.options["memory"], int)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (lambda X: np.ones((len(X), 2)), r"shape \(128,\)"),
+    (lambda X: np.ones((1, len(X))), r"shape \(128,\)"),
+    (lambda X: "abc", "weights"),
+])
+def test_weights_of_the_wrong_shape_are_refused(weights, match):
+    with pytest.raises(ValueError, match=match):
+        _fit("lm", max_iter=2, weights=weights)
+
+
+def test_rcond_of_one_or_more_is_refused():
+    with pytest.raises(ValueError, match="rcond must be < 1"):
+        _fit("varpro", rcond=1.0)

@@ -170,3 +170,13 @@ def test_huge_finite_columns_are_scaled_without_overflow():
     a, b = lstsq_solve(Phi, Y), lstsq_solve(big, Y)
     np.testing.assert_allclose(b.C[:, 2] * 1e200, a.C[:, 2], rtol=1e-9)
     assert b.residual_rms == pytest.approx(a.residual_rms, rel=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["qr", "svd", "auto"])
+def test_fewer_points_than_columns_interpolate(solver):
+    """N < k used to fail inside LAPACK; zero rows make R square and change nothing."""
+    rng = np.random.default_rng(8)
+    Phi, y = rng.normal(size=(5, 9)), rng.normal(size=5)
+    sol = lstsq_solve(Phi, y, solver=solver, warn=False)
+    assert sol.rank == 5 and sol.residual_rms < 1e-12
+    np.testing.assert_allclose(Phi @ sol.C[0], y, atol=1e-12)

@@ -128,9 +128,16 @@ class Objective:
         return list(self._pool.map(fn, blocks))
 
     def close(self):
+        """Shut the thread pool down (also on leaving a ``with Objective(...) as objective:`` block)."""
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def unpack(self, theta):
         return unpack(theta, self.k, self.n, self.m)

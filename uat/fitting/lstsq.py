@@ -100,6 +100,10 @@ def _prepare(Phi, Y, ridge):
     if ridge > 0:
         Phis = np.asfortranarray(np.vstack([Phis, np.sqrt(ridge) * np.eye(keep.size)]))
         Ys = np.asfortranarray(np.vstack([Ys, np.zeros((keep.size, Ys.shape[1]))]))
+    if Phis.shape[0] < Phis.shape[1]:  # fewer points than units: zero rows change nothing but make R square
+        pad = Phis.shape[1] - Phis.shape[0]
+        Phis = np.asfortranarray(np.vstack([Phis, np.zeros((pad, Phis.shape[1]))]))
+        Ys = np.asfortranarray(np.vstack([Ys, np.zeros((pad, Ys.shape[1]))]))
     return Phis, norms, keep, Ys
 
 

@@ -64,7 +64,7 @@ def _check_bool(name, value):
 def _check_draw_options(options: dict) -> None:
     """Check the draw and sampling options (shared by lstsq and minimax) without drawing anything."""
     if options["n_samples"] is not None:
-        check_int("n_samples", options["n_samples"])
+        options["n_samples"] = check_int("n_samples", options["n_samples"])
     if options["sampling"] is not None:
         check_choice("sampling", options["sampling"], SAMPLING_METHODS)
     check_choice("scheme", options["scheme"], SCHEMES)
