@@ -276,7 +276,8 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
         monitor.record(theta, loss)
         if decrease <= ftol * loss:
             return "converged: ftol"
-        if lam < 1 and np.linalg.norm(step) <= xtol * (np.linalg.norm(theta) + xtol):
+        scale = np.sqrt(Dn)  # Marquardt's scaling, as in MINPACK: a plain ‖θ‖ is dominated by large C
+        if lam < 1 and np.linalg.norm(scale * step) <= xtol * (np.linalg.norm(scale * theta) + xtol):
             return "converged: xtol"  # a nearly undamped (Gauss–Newton) step that no longer moves θ
         r, J = jacobian(theta)
 
@@ -580,7 +581,8 @@ _OPTION_DOCS = {
     "max_seconds": "wall-clock budget in seconds (default none: results then depend on the machine)",
     "target_rms": "stop when the training RMS error (weighted, with weights) reaches this",
     "gtol": "stop when the gradient's largest entry is at most this (default 0)",
-    "xtol": "lm/varpro: stop when a nearly undamped step (λ < 1) is below xtol·(‖θ‖ + xtol)",
+    "xtol": "lm/varpro: stop when a nearly undamped step (λ < 1) is below xtol·(‖θ‖ + xtol), both scaled "
+            "by √diag(JᵀJ)",
     "ftol": "lm/varpro/lbfgs: stop when an accepted step lowers the loss by less than ftol·loss",
     "lr": "learning rate (default gd 0.1, momentum 0.01, adam 0.001)",
     "beta1": "momentum coefficient (momentum), first-moment decay (adam)",
