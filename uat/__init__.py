@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 from uat.activations import Activation, get_activation, list_activations, register_activation
 from uat.domains import Ball, Box, parse_domain
 from uat.exceptions import ConvergenceWarning, ExpressionError, IllConditionedWarning, TargetError, UatWarning
-from uat.fitting import FitResult, fit, fit_widths, list_methods
+from uat.fitting import FitResult, fit, fit_widths, list_methods, loss_and_grad, residual_jacobian
 from uat.network import ShallowNetwork
 from uat.study import load_results, run_study
 from uat.supnorm import SupEstimate, rms_error, sup_error
@@ -25,7 +25,7 @@ __all__ = [
     "ShallowNetwork",
     "Activation", "get_activation", "list_activations", "register_activation",
     "Target", "get_target", "list_targets", "register_target",
-    "fit", "fit_widths", "FitResult", "list_methods",
+    "fit", "fit_widths", "FitResult", "list_methods", "loss_and_grad", "residual_jacobian",
     "sup_error", "rms_error", "SupEstimate",
     "run_study", "load_results",
     "IllConditionedWarning", "ConvergenceWarning", "ExpressionError", "TargetError", "UatWarning",
