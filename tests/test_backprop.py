@@ -149,9 +149,13 @@ def test_minimax_refinement_lowers_the_sup_error():
     options = dict(width=12, n_samples=256, method="backprop", max_iter=100, seed=2)
     plain = uat.fit("sin(2*pi*x) + 0.5*abs(x)", "[-1,1]", **options)
     refined = uat.fit("sin(2*pi*x) + 0.5*abs(x)", "[-1,1]", refine="minimax", **options)
-    assert refined.diagnostics["refine"]["method"] == "minimax"
+    facts = refined.diagnostics["refine"]
+    assert facts["method"] == "minimax" and facts["kept"]
     np.testing.assert_array_equal(refined.network.A, plain.network.A)
     assert refined.sup_error().value < plain.sup_error().value
+    assert facts["sup_before"] == pytest.approx(plain.sup_error().value, rel=1e-6)
+    assert facts["sup_after"] == pytest.approx(refined.sup_error().value, rel=1e-6)
+    assert facts["sup_after"] <= 1.001 * facts["check_max"] or facts["sup_rounds"] == 4
 
 
 def test_activations_without_a_derivative_are_refused():

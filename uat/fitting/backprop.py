@@ -33,9 +33,13 @@ centre, and trained steep units use such gaps (sup error 4.5e-4 with Chebyshev p
 equispaced ones).
 
 ``refine='minimax'`` re-solves C after training to minimise the maximum error on the training
-points and a finer check set (:mod:`uat.fitting.minimax`), A and b kept. Measured: sin 2πx + ½|x|
-at width 50, median sup error 2.8e-4 → 1.4e-4; sin 2πx at width 10 unchanged (the least-squares
-error there is already nearly equioscillating).
+points and a finer check set (:mod:`uat.fitting.minimax`), A and b kept, with the sup-norm estimate
+in the loop: where :func:`uat.sup_error` finds a larger error than the check set saw (a kink of f
+between check points), its argmax joins the check set and the LP is solved again (up to 4 times);
+the network with the smallest estimated sup error is kept, the unrefined one included. Measured
+(median of seeds 0, 1, 2): sin 2πx + ½|x| at width 50, sup error 2.8e-4 → 1.1e-4 (1.4e-4 without
+the estimate in the loop: the kink at 0 lay between check points); sin 2πx at width 10,
+7.9e-7 → 6.2e-7.
 
 Every optimizer keeps the best parameters seen (lowest training loss). A non-finite loss ends the fit
 with status ``diverged``, a :class:`~uat.exceptions.ConvergenceWarning` and those parameters; NaNs are
@@ -484,18 +488,37 @@ def _check_options(options: dict) -> None:
                         f"got {options['weights']!r}")
 
 
-def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y):
-    """C by the minimax exchange for the trained A, b (:mod:`uat.fitting.minimax`)."""
+def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, rounds: int = 4):
+    """C by the minimax exchange for the trained A, b (:mod:`uat.fitting.minimax`), with the sup-norm
+    estimate in the loop: where :func:`uat.sup_error` finds a larger error than the check set saw (a
+    kink of f between check points), its argmax joins the check set and the LP is solved again. The
+    network with the smallest estimated sup error is returned, the unrefined one included, so the
+    refinement never raises the estimate."""
     from uat.fitting.minimax import minimax_exchange
+    from uat.supnorm import sup_error
 
     act = problem.activation
     A, b = network.A, network.b
     X_check = _check_set(problem, 8 * X.shape[0], A, b)
+    Y_check = problem.target(X_check)
     rcond = np.finfo(float).eps * max(X.shape[0], problem.width) if act.kinks else 4 * np.finfo(float).eps
-    sol = minimax_exchange(lambda Z: hidden_features(A, b, act, Z), X, Y, X_check, problem.target(X_check),
-                           rcond=rcond)
-    return ShallowNetwork(A, b, sol.C, act), {"level": sol.level, "check_max": sol.max_error, "rounds": sol.rounds,
-                                               "converged": sol.converged}
+    best, best_sup = network, sup_error(problem.target, network).value
+    facts = {"sup_before": best_sup}
+    for round_ in range(1, rounds + 1):
+        sol = minimax_exchange(lambda Z: hidden_features(A, b, act, Z), X, Y, X_check, Y_check, rcond=rcond)
+        candidate = ShallowNetwork(A, b, sol.C, act)
+        estimate = sup_error(problem.target, candidate)
+        facts.update(level=sol.level, check_max=sol.max_error, lp_rounds=sol.rounds, converged=sol.converged,
+                     sup_rounds=round_)
+        if estimate.value < best_sup:
+            best, best_sup = candidate, estimate.value
+        if estimate.value <= sol.max_error * (1 + 1e-3):
+            break  # the check set saw the sup
+        X_check = np.vstack([X_check, estimate.argmax[None, :]])
+        Y_check = np.vstack([Y_check, problem.target(estimate.argmax[None, :])])
+    facts["sup_after"] = best_sup
+    facts["kept"] = best is not network
+    return best, facts
 
 
 def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter=None, max_seconds=None,
