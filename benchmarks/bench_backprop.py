@@ -114,7 +114,8 @@ def run_uat(options, expr, k, N, seed, max_iter):
         if "path" in d:
             info += f", path {d['path']}"
         if "refine" in d:
-            info += f", refine {d['refine']['rounds']} rounds, max on its check set {d['refine']['check_max']:.3g}"
+            info += (f", refine {d['refine']['lp_rounds']} LP rounds x {d['refine']['sup_rounds']} sup estimates, "
+                     f"max on its check set {d['refine']['check_max']:.3g}")
     else:
         info = f"rank {d['rank']}, {result.n_samples} points ({d['sampling']})"
     return result.sup_error().value, seconds, info
