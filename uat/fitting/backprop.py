@@ -66,6 +66,7 @@ its start). ``init='glorot'`` shows classical training from scratch.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import scipy.linalg
@@ -535,12 +536,12 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
     N, k = X.shape[0], problem.width
     w = np.ones(N) if weights is None else _weights(weights, X)
     objective = Objective(X, Y, act, k, w, threads)
-    theta0 = _initial(problem, init, X, Y, objective.sw, A0, b0)
-    max_iter = _MAX_ITER[optimizer] if max_iter is None else max_iter
-    rcond = np.finfo(float).eps * max(N, k) if rcond is None else rcond
     if optimizer in ("lm", "varpro") and N * Y.shape[1] * objective.n_params > _JACOBIAN_LIMIT:
         raise ValueError(f"optimizer={optimizer!r} forms the {N * Y.shape[1]} x {objective.n_params} Jacobian, more than "
                          f"{_JACOBIAN_LIMIT} entries; use optimizer='lbfgs' or 'adam', or fewer n_samples")
+    theta0 = _initial(problem, init, X, Y, objective.sw, A0, b0)
+    max_iter = _MAX_ITER[optimizer] if max_iter is None else max_iter
+    rcond = np.finfo(float).eps * max(N, k) if rcond is None else rcond
 
     def checkpoint(theta):
         from uat.supnorm import sup_error
@@ -581,8 +582,6 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
         diagnostics["path"] = "+".join(p["phase"] for p in phases if p["phase"] != "lstsq C")
         diagnostics["phases"] = phases
     if monitor.status == "diverged":
-        import warnings
-
         hint = "; lower lr" if optimizer in _LR else ""
         warnings.warn(f"training diverged (non-finite loss) after {monitor.iteration} iterations of {optimizer}; "
                       f"returning the best parameters seen (loss {monitor.best_loss:.3g}){hint}",
