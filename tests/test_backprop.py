@@ -240,3 +240,8 @@ def test_weights_of_the_wrong_shape_are_refused(weights, match):
 def test_rcond_of_one_or_more_is_refused():
     with pytest.raises(ValueError, match="rcond must be < 1"):
         _fit("varpro", rcond=1.0)
+
+
+def test_a_jacobian_too_large_for_memory_is_refused_before_any_work():
+    with pytest.raises(ValueError, match="Jacobian.*lbfgs"):
+        uat.fit("sin2pi", width=3000, method="backprop", optimizer="lm")
