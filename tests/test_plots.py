@@ -2,10 +2,12 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 import uat
-from uat.plots import draw_error_vs_width, draw_k_star, fit_closeup, fit_closeup_data
+from uat.plots import (draw_error_vs_width, draw_k_star, draw_training_curves, fit_closeup, fit_closeup_data,
+                       training_curves)
 
 
 def _summary():
@@ -51,3 +53,35 @@ def test_fit_closeup_draws_the_kinks_and_marks_the_sup():
     marked = [line for line in fig.axes[1].get_lines() if line.get_marker() == "o"]
     assert marked[0].get_xdata()[0] == estimate.argmax[0] and marked[0].get_ydata()[0] == estimate.value
     assert data["E"].max() <= estimate.value  # the estimate is never below what the figure draws
+
+
+def test_training_curves_draw_the_history_the_checkpoints_and_the_returned_network():
+    results = {
+        "lm": uat.fit("sin2pi", width=6, method="backprop", optimizer="lm", init="glorot", n_samples=128,
+                      max_iter=12, checkpoint_every=4),
+        "adam": uat.fit("sin2pi", width=6, method="backprop", optimizer="adam", init="glorot", n_samples=128,
+                        max_iter=30),
+    }
+    ax = Figure().subplots()
+    draw_training_curves(ax, results, "iteration")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    for label, result in results.items():
+        curve = lines[f"{label}: training RMS"]
+        np.testing.assert_array_equal(curve.get_xdata(), result.history["iteration"])
+        np.testing.assert_allclose(curve.get_ydata(), np.sqrt(result.history["loss"]))
+        star = lines[f"{label}: returned network"]
+        assert star.get_xdata()[0] == result.history["iteration"][-1] and star.get_ydata()[0] == result.train_rms
+    sup = lines["lm: sup error"]
+    np.testing.assert_array_equal(sup.get_xdata(), results["lm"].history["checkpoint_iteration"])
+    np.testing.assert_array_equal(sup.get_ydata(), results["lm"].history["checkpoint_sup_error"])
+    assert "adam: sup error" not in lines  # no checkpoints recorded, none drawn
+    assert ax.get_yscale() == "log" and ax.get_xscale() == "linear"
+    fig = training_curves(results)
+    assert [a.get_xscale() for a in fig.axes] == ["linear", "log"]
+
+
+def test_training_curves_refuse_a_result_without_history():
+    with pytest.raises(ValueError, match=r"results\['ls'\] has no training history.*backprop"):
+        draw_training_curves(Figure().subplots(), {"ls": uat.fit("sin2pi", width=4)})
+    with pytest.raises(ValueError, match="x must be"):
+        draw_training_curves(Figure().subplots(), {}, x="time")

@@ -15,7 +15,7 @@ from uat.supnorm import SupEstimate
 from uat.targets import Target
 
 __all__ = ["OKABE_ITO", "fit_closeup_data", "draw_fit_1d", "draw_fit_2d", "fit_closeup", "draw_error_vs_width",
-           "draw_k_star", "study_figures"]
+           "draw_k_star", "draw_training_curves", "training_curves", "study_figures"]
 
 #: Okabe–Ito colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -136,6 +136,59 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = ""):
 
 
 _MARKERS = ["o", "s", "D", "v", "P", "X", "<", ">"]
+
+
+def _history(label, result) -> dict:
+    history = getattr(result, "history", None)
+    if not history:
+        method = getattr(result, "method", type(result).__name__)
+        raise ValueError(f"results[{label!r}] has no training history (method {method!r}); training curves need "
+                         "an iterative method, e.g. method='backprop'")
+    return history
+
+
+def draw_training_curves(ax, results: dict, x: str = "iteration", title: str = "", legend: bool = True):
+    """Training curves: the training RMS error √L against ``x`` ('iteration' or 'seconds'), one line
+    per entry of ``results`` (label → FitResult with a history, e.g. one per optimizer), the
+    sup-norm checkpoints (``checkpoint_every``) as open markers in the same colour, and a star at the
+    end for the training RMS of the network returned (which can lie below the curve: variable
+    projection ends with a plain least-squares C). Log error scale; seconds on a log scale too (they
+    span decades)."""
+    if x not in ("iteration", "seconds"):
+        raise ValueError(f"x must be 'iteration' or 'seconds'; got {x!r}")
+    colours = _colours(list(results))
+    for i, (label, result) in enumerate(results.items()):
+        h = _history(label, result)
+        ax.plot(h[x], np.sqrt(h["loss"]), "-", color=colours[label], lw=1.3, label=f"{label}: training RMS")
+        final = getattr(result, "train_rms", None)
+        if final is not None:  # the returned network (best iterate; varpro's final least squares; refinement)
+            ax.plot([h[x][-1]], [final], linestyle="none", marker="*", ms=9, color=colours[label],
+                    label=f"{label}: returned network")
+        if "checkpoint_sup_error" in h:
+            ax.plot(h[f"checkpoint_{x}"], h["checkpoint_sup_error"], linestyle="none", marker=_MARKERS[i % len(_MARKERS)],
+                    ms=4, color=colours[label], mfc="none", label=f"{label}: sup error")
+    if x == "seconds":
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration (update)" if x == "iteration" else "training time (s, checkpoints excluded)")
+    ax.set_ylabel("error")
+    ax.set_title(title, fontsize="medium")
+    ax.grid(True, which="major", alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def training_curves(results: dict, title: str = "Training curves") -> Figure:
+    """Two panels, against iteration and against time, of :func:`draw_training_curves`."""
+    fig = Figure(figsize=(12.5, 4.4), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    draw_training_curves(left, results, "iteration", legend=False)
+    draw_training_curves(right, results, "seconds", legend=False)
+    right.set_ylabel("")
+    fig.legend(*left.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
+    fig.suptitle(title)
+    return fig
 
 
 def draw_k_star(ax, stars, colours: dict, title: str = ""):
