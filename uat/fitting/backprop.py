@@ -77,7 +77,8 @@ from uat.exceptions import ConvergenceWarning
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.gradients import Objective, _require_derivative, pack
 from uat.fitting.lstsq import lstsq_solve
-from uat.fitting.random_features import _DRAW_DOCS, _DRAW_OPTIONS, _check_draw_options, _check_set, _draw
+from uat.fitting.random_features import (_DRAW_DOCS, _DRAW_OPTIONS, _check_draw_options, _check_set,
+                                         _default_solver, _draw, _minimax_rcond)
 from uat.domains import Box
 from uat.network import ShallowNetwork, hidden_features
 
@@ -391,20 +392,23 @@ def _varpro(objective: Objective, theta, monitor: Monitor, *, ridge, rcond, fall
     return phases
 
 
+def _least_squares_c(objective: Objective, A, b) -> np.ndarray:
+    """C by plain least squares on the weighted features of A, b, with the solver method 'lstsq' uses."""
+    Phi = np.asfortranarray(objective.features(A, b))
+    solver = _default_solver(objective.activation, None)
+    return lstsq_solve(Phi, objective.sw[:, None] * objective.Y, solver=solver, warn=False).C
+
+
 def _plain_least_squares(objective: Objective, monitor: Monitor, candidates) -> dict:
     """Re-solve C by plain least squares (no ridge; as method 'lstsq' does) for the A, b of each candidate θ,
     and keep the result where it at least halves the best training loss (a smaller gain is not worth the
     large coefficients plain least squares can bring: a 0.1% gain once took max|C| from 4 to 5e6). With
     the initial θ among the candidates, the fit never ends more than 2x above the least-squares fit of
     its starting hidden layer on the same points (in loss; √2 in RMS)."""
-    act = objective.activation
-    solver = "auto" if (act.kinks or not act.continuous) else "qr"
     before = monitor.best_loss
     for theta in candidates:
         A, b, _ = objective.unpack(theta)
-        Phi = np.asfortranarray(objective.features(A, b))
-        C = lstsq_solve(Phi, objective.sw[:, None] * objective.Y, solver=solver, warn=False).C
-        trial = pack(A, b, C)
+        trial = pack(A, b, _least_squares_c(objective, A, b))
         loss = objective.loss(trial)
         if np.isfinite(loss) and loss <= 0.5 * monitor.best_loss:
             monitor.best_loss, monitor.best_theta = loss, trial
@@ -414,11 +418,10 @@ def _plain_least_squares(objective: Objective, monitor: Monitor, candidates) -> 
 
 # --- the method -----------------------------------------------------------------------------------------------
 
-def _initial(problem: Problem, init, X, Y, weights, A, b) -> np.ndarray:
-    """θ₀ from ``init``; A, b are the random-feature draw of the seed (used by init='draw'), ``weights`` the
-    square roots of the normalised sample weights."""
+def _initial(problem: Problem, init, objective: Objective, A, b) -> np.ndarray:
+    """θ₀ from ``init``; A, b are the random-feature draw of the seed (used by init='draw')."""
     k, act = problem.width, problem.activation
-    n, m = X.shape[1], Y.shape[1]
+    n, m = objective.n, objective.m
     if isinstance(init, ShallowNetwork):
         if (init.width, init.dim, init.n_outputs) != (k, n, m):
             raise ValueError(f"init network must have width {k}, {n} inputs and {m} outputs to match the fit; got "
@@ -427,10 +430,7 @@ def _initial(problem: Problem, init, X, Y, weights, A, b) -> np.ndarray:
             raise ValueError(f"init network has activation {init.activation.name!r}; the fit uses {act.name!r}")
         return pack(init.A, init.b, init.C)
     if init == "draw":
-        sw = weights[:, None]
-        solver = "auto" if (act.kinks or not act.continuous) else "qr"
-        C = lstsq_solve(sw * hidden_features(A, b, act, X, order="F"), sw * Y, solver=solver, warn=False).C
-        return pack(A, b, C)
+        return pack(A, b, _least_squares_c(objective, A, b))
     rng = problem.draw_rng  # after the draw of A, b: still a fixed function of the seed
     fan_a = 2.0 / (n + k) if init == "glorot" else 2.0 / n
     fan_c = 2.0 / (k + m) if init == "glorot" else 2.0 / k
@@ -502,7 +502,7 @@ def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, rounds: int
     A, b = network.A, network.b
     X_check = _check_set(problem, 8 * X.shape[0], A, b)
     Y_check = problem.target(X_check)
-    rcond = np.finfo(float).eps * max(X.shape[0], problem.width) if act.kinks else 4 * np.finfo(float).eps
+    rcond = _minimax_rcond(act, X.shape[0], problem.width)
     best, best_sup = network, sup_error(problem.target, network).value
     facts = {"sup_before": best_sup}
     for round_ in range(1, rounds + 1):
@@ -539,7 +539,7 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
     if optimizer in ("lm", "varpro") and N * Y.shape[1] * objective.n_params > _JACOBIAN_LIMIT:
         raise ValueError(f"optimizer={optimizer!r} forms the {N * Y.shape[1]} x {objective.n_params} Jacobian, more than "
                          f"{_JACOBIAN_LIMIT} entries; use optimizer='lbfgs' or 'adam', or fewer n_samples")
-    theta0 = _initial(problem, init, X, Y, objective.sw, A0, b0)
+    theta0 = _initial(problem, init, objective, A0, b0)
     max_iter = _MAX_ITER[optimizer] if max_iter is None else max_iter
     rcond = np.finfo(float).eps * max(N, k) if rcond is None else rcond
 

@@ -135,12 +135,16 @@ def _check_set(problem: Problem, n_check: int, A: np.ndarray, b: np.ndarray) -> 
     return domain.sample(n_check, "sobol", rng=problem.sample_rng)
 
 
+def _minimax_rcond(activation, n_samples: int, width: int) -> float:
+    """The LP basis cut-off: as in least squares, truncate for σ with kinks, keep every direction for smooth σ."""
+    return np.finfo(float).eps * max(n_samples, width) if activation.kinks else 4 * np.finfo(float).eps
+
+
 def _fit_minimax(problem: Problem, *, n_check=None, max_rounds=8, tol=1e-3, rcond=None, **draw) -> Fitted:
     X, Y, A, b, resolved = _draw(problem, problem.width, **draw)
     n_check = 8 * X.shape[0] if n_check is None else n_check
     act = problem.activation
-    if rcond is None:  # as in least squares: truncate for σ with kinks, keep every direction for smooth σ
-        rcond = np.finfo(float).eps * max(X.shape[0], problem.width) if act.kinks else 4 * np.finfo(float).eps
+    rcond = _minimax_rcond(act, X.shape[0], problem.width) if rcond is None else rcond
     X_check = _check_set(problem, n_check, A, b)
     sol = minimax_exchange(lambda Z: hidden_features(A, b, act, Z), X, Y, X_check, problem.target(X_check),
                            max_rounds=max_rounds, tol=tol, rcond=rcond)
