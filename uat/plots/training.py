@@ -1,0 +1,63 @@
+"""Training curves of iterative methods: loss and sup-error checkpoints against iteration and time."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from uat.plots._style import _MARKERS, _colours
+
+__all__ = ["draw_training_curves", "training_curves"]
+
+
+def _history(label, result) -> dict:
+    history = getattr(result, "history", None)
+    if not history:
+        method = getattr(result, "method", type(result).__name__)
+        raise ValueError(f"results[{label!r}] has no training history (method {method!r}); training curves need "
+                         "an iterative method, e.g. method='backprop'")
+    return history
+
+
+def draw_training_curves(ax, results: dict, x: str = "iteration", title: str = "", legend: bool = True):
+    """Training curves: the training RMS error √L against ``x`` ('iteration' or 'seconds'), one line
+    per entry of ``results`` (label → FitResult with a history, e.g. one per optimizer), the
+    sup-norm checkpoints (``checkpoint_every``) as open markers in the same colour, and a star at the
+    end for the training RMS of the network returned (which can lie below the curve: variable
+    projection ends with a plain least-squares C). Log error scale; seconds on a log scale too (they
+    span decades)."""
+    if x not in ("iteration", "seconds"):
+        raise ValueError(f"x must be 'iteration' or 'seconds'; got {x!r}")
+    colours = _colours(list(results))
+    for i, (label, result) in enumerate(results.items()):
+        h = _history(label, result)
+        ax.plot(h[x], np.sqrt(h["loss"]), "-", color=colours[label], lw=1.3, label=f"{label}: training RMS")
+        final = getattr(result, "train_rms", None)
+        if final is not None:  # the returned network (best iterate; varpro's final least squares; refinement)
+            ax.plot([h[x][-1]], [final], linestyle="none", marker="*", ms=9, color=colours[label],
+                    label=f"{label}: returned network")
+        if "checkpoint_sup_error" in h:
+            ax.plot(h[f"checkpoint_{x}"], h["checkpoint_sup_error"], linestyle="none", marker=_MARKERS[i % len(_MARKERS)],
+                    ms=4, color=colours[label], mfc="none", label=f"{label}: sup error")
+    if x == "seconds":
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration (update)" if x == "iteration" else "training time (s, checkpoints excluded)")
+    ax.set_ylabel("error")
+    ax.set_title(title, fontsize="medium")
+    ax.grid(True, which="major", alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def training_curves(results: dict, title: str = "Training curves") -> Figure:
+    """Two panels, against iteration and against time, of :func:`draw_training_curves`."""
+    fig = Figure(figsize=(12.5, 4.4), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    draw_training_curves(left, results, "iteration", legend=False)
+    draw_training_curves(right, results, "seconds", legend=False)
+    right.set_ylabel("")
+    fig.legend(*left.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
+    fig.suptitle(title)
+    return fig
