@@ -85,3 +85,42 @@ def test_training_curves_refuse_a_result_without_history():
         draw_training_curves(Figure().subplots(), {"ls": uat.fit("sin2pi", width=4)})
     with pytest.raises(ValueError, match="x must be"):
         draw_training_curves(Figure().subplots(), {}, x="time")
+
+
+def test_fit_closeup_of_a_curve_has_a_panel_per_output_and_the_curve_itself():
+    result = uat.fit("circle", width=12)
+    estimate = result.sup_error()
+    fig = fit_closeup(result.target, result.network, estimate)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(fig.axes) == 4 and "the curve itself" in titles
+    data = fit_closeup_data(result.target, result.network)
+    for j in range(2):  # the output panels draw f_j and g_j
+        panel = next(ax for ax in fig.axes if f"f$_{j + 1}$" in [line.get_label() for line in ax.get_lines()])
+        lines = {line.get_label(): line for line in panel.get_lines()}
+        np.testing.assert_array_equal(lines[f"f$_{j + 1}$"].get_ydata(), data["F"][:, j])
+        np.testing.assert_array_equal(lines[f"g$_{j + 1}$"].get_ydata(), data["G"][:, j])
+    curve = next(ax for ax in fig.axes if ax.get_title() == "the curve itself")
+    f_curve = next(line for line in curve.get_lines() if line.get_label() == "f(K)")
+    np.testing.assert_array_equal(f_curve.get_xdata(), data["F"][:, 0])
+    np.testing.assert_array_equal(f_curve.get_ydata(), data["F"][:, 1])
+
+
+def test_fit_closeup_of_a_2d_field_maps_each_output_and_rings_the_sup():
+    result = uat.fit("vortex", width=16)
+    estimate = result.sup_error()
+    fig = fit_closeup(result.target, result.network, estimate)
+    images = [ax for ax in fig.axes if ax.get_images()]
+    assert [ax.get_title() for ax in images] == ["f$_1$", "g$_1$", "f$_2$", "g$_2$", f"‖f − g‖, sup ≈ {estimate.value:.3g} (ringed)"]
+    # f and g of one output share one colour scale
+    assert images[0].get_images()[0].get_clim() == images[1].get_images()[0].get_clim()
+    ring = images[-1].get_lines()[0]
+    assert (ring.get_xdata()[0], ring.get_ydata()[0]) == tuple(estimate.argmax)
+
+
+def test_the_error_axis_stops_where_f_and_g_cross_instead_of_at_1e_308():
+    result = uat.fit("abs", width=8, activation="relu")  # exact zeros where g crosses |x|
+    fig = fit_closeup(result.target, result.network, result.sup_error())
+    bottom = fig.axes[1].get_ylim()[0]
+    data = fit_closeup_data(result.target, result.network)
+    positive = data["E"][data["E"] > 0]
+    assert bottom > 1e-20 and bottom <= np.quantile(positive, 0.01)

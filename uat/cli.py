@@ -298,13 +298,36 @@ def study_export(folder, fmt, output):
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--format", "formats", default="png", show_default=True, help="comma-separated: png,pdf,svg")
 def study_plot(folder, formats):
-    """Write the study's figures (error against width, k*(ε)) into FOLDER/figures/."""
+    """Write every figure that applies to the study into FOLDER/figures/ (error against width, k*(ε),
+    and where they apply the polynomial counterexample, fits up close, unit positions, training
+    curves, the activations)."""
     from uat.plots import study_figures
 
-    frame, config = _open(folder)
-    written = study_figures(frame, config["tolerances"], f"{folder}/figures", formats.split(","))
-    for path in written:
-        click.echo(f"wrote {path}")
+    _open(folder)
+    try:
+        figures = study_figures(folder, formats)
+    except _USER_ERRORS as err:
+        raise click.ClickException(str(err)) from err
+    for figure in figures:
+        for path in figure.paths:
+            click.echo(f"wrote {path}")
+
+
+@study.command("report")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--output", "-o", default=None, type=click.Path(dir_okay=False),
+              help="HTML file to write (default: FOLDER/report.html)")
+def study_report(folder, output):
+    """Write one self-contained FOLDER/report.html: description, k*(ε) table, rates, every figure
+    (embedded), the failed cells and the study file; it opens without network access."""
+    from uat.study.report import write_report
+
+    _open(folder)
+    try:
+        path = write_report(folder, output)
+    except _USER_ERRORS as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

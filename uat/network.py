@@ -201,8 +201,9 @@ class ShallowNetwork:
             worst = max(worst, float(np.max(terms @ absC.T)))
         return float(np.finfo(float).eps * worst)
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the network to ``path`` (.npz, no pickle; see the module docstring for the format).
+    def save(self, path) -> None:
+        """Write the network to ``path`` (a file name or a binary file object; .npz, no pickle; see
+        the module docstring for the format).
 
         The activation is stored by name, so it must be the registered activation of that name
         (an unregistered or look-alike Activation would load back as something else).
@@ -220,13 +221,18 @@ class ShallowNetwork:
 
         metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "activation": self.activation.name,
                     "width": self.width, "dim": self.dim, "n_outputs": self.n_outputs, "uat_version": __version__}
+        arrays = {"A": self.A, "b": self.b, "C": self.C, "metadata": np.array(json.dumps(metadata))}
+        if hasattr(path, "write"):
+            np.savez(path, **arrays)
+            return
         with open(path, "wb") as fh:
-            np.savez(fh, A=self.A, b=self.b, C=self.C, metadata=np.array(json.dumps(metadata)))
+            np.savez(fh, **arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> ShallowNetwork:
-        """Read a network written by :meth:`save`. Files that would need unpickling are refused."""
-        where = repr(os.fspath(path))
+    def load(cls, path) -> ShallowNetwork:
+        """Read a network written by :meth:`save` (a file name or a binary file object). Files that
+        would need unpickling are refused."""
+        where = "the network data" if hasattr(path, "read") else repr(os.fspath(path))
         try:
             archive = np.load(path, allow_pickle=False)
         except FileNotFoundError:

@@ -56,6 +56,8 @@ class Method:
 
     ``validate(options)``, if given, checks option values without doing any work (raising
     ValueError/TypeError), so that a bad value is refused before a fit or a study starts.
+    ``draws_hidden`` is True for random-feature methods, whose A and b are drawn without looking
+    at the target (the figures then show one draw for all targets).
     """
 
     name: str
@@ -64,6 +66,7 @@ class Method:
     options: dict[str, object]
     option_docs: dict[str, str] = field(default_factory=dict)
     validate: Callable[[dict], None] | None = None
+    draws_hidden: bool = False
 
 
 _METHODS: Registry[Method] = Registry("method")

@@ -161,7 +161,7 @@ register_method(Method(
     {**_DRAW_DOCS, "solver": "qr, svd or auto (default qr for smooth σ, auto for σ with kinks)",
      "ridge": "Tikhonov λ on the column-scaled coefficients (default 0: none)",
      "rcond": "relative rank threshold (default max(N, k)·eps)"},
-    _check_lstsq_options,
+    _check_lstsq_options, draws_hidden=True,
 ))
 
 register_method(Method(
@@ -171,7 +171,7 @@ register_method(Method(
     {**_DRAW_DOCS, "n_check": "points of the finer check set (default 8·n_samples)",
      "max_rounds": "LP solves at most", "tol": "stop when the check-set max is within tol of the LP level",
      "rcond": "cut-off of the LP's orthonormal basis (default max(N,k)·eps for σ with kinks, 4·eps otherwise)"},
-    _check_minimax_options,
+    _check_minimax_options, draws_hidden=True,
 ))
 
 

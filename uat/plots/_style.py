@@ -50,9 +50,16 @@ def parse_formats(formats) -> tuple[str, ...]:
 
 
 def save(fig, stem, formats=("png",)) -> list[str]:
-    """Write ``fig`` to ``stem.<format>`` for each format; return the paths written."""
+    """Write ``fig`` to ``stem.<format>`` for each format; return the paths written.
+
+    The layout is computed once and then frozen (the figure's layout engine is switched off):
+    constrained layout refines itself a little at every draw, so without this the second file
+    written would differ from the first, and the same study would not give the same files.
+    """
     written = []
     with style():
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
         for fmt in parse_formats(formats):
             path = f"{stem}.{fmt}"
             fig.savefig(path, format=fmt, metadata=_NO_DATES[fmt])

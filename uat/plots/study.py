@@ -2,27 +2,101 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 from matplotlib.figure import Figure
 
 from uat.plots._style import _MARKERS, _colours
 
-__all__ = ["draw_error_vs_width", "draw_k_star", "study_figures"]
+__all__ = ["SLOPES", "draw_reference_slopes", "draw_error_vs_width", "draw_k_star", "StudyFigure", "study_figures"]
 
 
-def draw_error_vs_width(ax, summary, colours: dict, title: str = ""):
-    """Median sup error against width (log-log), one line per activation with its interquartile band;
-    the median rounding floor of each activation dotted in the same colour."""
-    for activation, curve in summary.groupby("activation", sort=False):
-        curve = curve.dropna(subset=["sup_median"]).sort_values("width")
-        if curve.empty:
-            continue
-        colour = colours[activation]
-        ax.plot(curve["width"], curve["sup_median"], "o-", color=colour, ms=3.5, lw=1.4, label=activation)
-        ax.fill_between(curve["width"], curve["sup_q25"], curve["sup_q75"], color=colour, alpha=0.18, lw=0)
-        ax.plot(curve["width"], curve["floor_median"], ":", color=colour, lw=0.9)
+#: Reference slopes drawn by default on error-against-width charts: k^-1/2 (Monte Carlo / Barron),
+#: k^-1 and k^-2 (piecewise-linear interpolation of a C² function).
+SLOPES = (0.5, 1.0, 2.0)
+
+
+def _slope_label(s: float) -> str:
+    text = {0.5: "1/2", 1.5: "3/2"}.get(s, f"{s:g}")
+    return f"k$^{{-{text}}}$"
+
+
+def draw_reference_slopes(ax, widths, anchor: float, slopes=SLOPES):
+    """Grey dashed lines anchor·(k/k₀)^-s over ``widths`` (k₀ the smallest), labelled at their right end;
+    the y-limits the data set are kept (a steep reference line leaves the panel rather than squash it)."""
+    widths = np.asarray(sorted(set(widths)), float)
+    if len(widths) < 2 or not np.isfinite(anchor) or anchor <= 0 or not slopes:
+        return ax
+    ylim = ax.get_ylim()
+    k = np.geomspace(widths[0], widths[-1], 50)
+    for s in slopes:
+        y = anchor * (k / k[0]) ** -float(s)
+        ax.plot(k, y, "--", color="0.55", lw=0.8, zorder=1.5, label="_reference")
+        visible = np.nonzero((y >= ylim[0]) & (y <= ylim[1]))[0]
+        if len(visible):
+            i = visible[-1]
+            ax.annotate(_slope_label(s), (k[i], y[i]), xytext=(2, 0), textcoords="offset points",
+                        fontsize="x-small", color="0.4", va="center", annotation_clip=True)
+    ax.set_ylim(ylim)
+    return ax
+
+
+def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str = "activation",
+                        slopes=SLOPES, floor: bool = True, floors: dict | None = None):
+    """Median sup error against width (log-log), one line per value of ``by`` (default: activation)
+    with its interquartile band; the median float64 rounding floor of each line dotted in its colour.
+
+    ``slopes``: reference slopes k^-s in grey, anchored at the highest median of the smallest width
+    (``()`` for none). ``floors``: label → value of horizontal lines to draw in the line's colour (the
+    best-polynomial error E_p of the polynomial counterexample, for instance). Failed cells are
+    marked × on the bottom edge at their width; a panel with one width or no results says so.
+    """
+    widths, starts, failed_total = [], [], 0
+    for i, (label, whole) in enumerate(summary.groupby(by, sort=False)):
+        colour, marker = colours[label], _MARKERS[i % len(_MARKERS)]
+        curve = whole.dropna(subset=["sup_median"]).sort_values("width")
+        if len(curve):
+            ax.plot(curve["width"], curve["sup_median"], "-", marker=marker, color=colour, ms=3.5, lw=1.4,
+                    label=label)
+            ax.fill_between(curve["width"], curve["sup_q25"], curve["sup_q75"], color=colour, alpha=0.18, lw=0)
+            if floor:
+                ax.plot(curve["width"], curve["floor_median"], ":", color=colour, lw=0.9, label="_floor")
+            widths += curve["width"].tolist()
+            starts.append(curve["sup_median"].iloc[0])
+        failed = whole[whole["n_failed"] > 0] if "n_failed" in whole else whole.iloc[:0]
+        if len(failed):
+            failed_total += int(failed["n_failed"].sum())
+            ax.plot(failed["width"], np.zeros(len(failed)), "x", color=colour, ms=6, mew=1.5, clip_on=False,
+                    transform=ax.get_xaxis_transform(), label="_failed")
+    if widths:  # what the line styles mean, once per panel (the figure legend collects them once)
+        ax.fill_between([], [], [], color="0.5", alpha=0.25, lw=0, label="interquartile range")
+        if floor:
+            ax.plot([], [], ":", color="0.3", lw=0.9, label="rounding floor (float64)")
+        if slopes and len(set(widths)) > 1:
+            ax.plot([], [], "--", color="0.55", lw=0.8, label="reference slopes")
+    for label, value in (floors or {}).items():
+        if np.isfinite(value) and value > 0:
+            ax.axhline(value, color=colours.get(label, "0.3"), lw=1.0, ls="-.", alpha=0.9, label="_E_p")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    notes = []
+    if not widths:
+        notes.append("no successful cells")
+        ax.set_ylim(1e-3, 1.0)  # an empty log axis needs limits of its own
+    elif len(set(widths)) == 1:
+        notes.append(f"one width swept (k = {widths[0]}): no trend to read")
+    else:
+        ax.relim()
+        ax.autoscale_view()
+        draw_reference_slopes(ax, widths, max(starts), slopes)
+    if failed_total:
+        notes.append(f"× {failed_total} failed cell{'s' * (failed_total > 1)} (at their width)")
+    if notes:
+        ax.text(0.98, 0.98, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize="small",
+                color="0.25", bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8", "alpha": 0.9})
     ax.set_xlabel("width k (hidden units)")
     ax.set_ylabel("sup-norm error (median over repeats)")
     ax.set_title(title, fontsize="medium")
@@ -30,17 +104,18 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = ""):
     return ax
 
 
-def draw_k_star(ax, stars, colours: dict, title: str = ""):
-    """k*(ε) against ε (log-log, ε decreasing to the right), one line per activation; tolerances no
+def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activation"):
+    """k*(ε) against ε (log-log, ε decreasing to the right), one line per activation (or per value
+    of ``by``); tolerances no
     swept width reaches are drawn as open triangles above the largest width, marked "not reached".
 
     k* takes few values, so activations often coincide: each gets its own marker and a small
     horizontal offset (a few percent of a decade), so that no line hides another.
     """
     top = float(stars["max_width"].dropna().max()) if stars["max_width"].notna().any() else 1.0
-    activations = list(dict.fromkeys(stars["activation"]))
+    activations = list(dict.fromkeys(stars[by]))
     for i, activation in enumerate(activations):
-        rows = stars[stars["activation"] == activation]
+        rows = stars[stars[by] == activation]
         colour, dodge = colours[activation], 10 ** (0.05 * (i - (len(activations) - 1) / 2))
         reached = rows[rows["reached"]]
         ax.plot(reached["epsilon"] * dodge, reached["k_star"].astype(float), "-", marker=_MARKERS[i % len(_MARKERS)],
@@ -62,49 +137,306 @@ def draw_k_star(ax, stars, colours: dict, title: str = ""):
     return ax
 
 
-def _panels(keys, draw, title: str) -> Figure:
-    columns = min(3, len(keys))
+def _panels(keys, draw, title: str, legend_title: str, columns: int = 3) -> Figure:
+    """One panel per key in a grid of up to ``columns``; one legend beside the grid."""
+    columns = max(1, min(columns, len(keys)))
     rows = -(-len(keys) // columns)
-    fig = Figure(figsize=(4.6 * columns, 3.8 * rows), layout="constrained")
+    fig = Figure(figsize=(4.6 * columns + 1.4, 3.6 * rows + 0.5), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
     for ax, key in zip(axes, keys):
         draw(ax, key)
     for ax in axes[len(keys):]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", title="activation", frameon=False)
+    seen = {}
+    for ax in axes[:len(keys)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(label, handle)
+    if seen:
+        fig.legend(list(seen.values()), list(seen), loc="outside right upper", title=legend_title, frameon=False)
     fig.suptitle(title)
     return fig
 
 
-def study_figures(frame, tolerances, folder, formats=("png",)) -> list[str]:
-    """Write the study's figures (error against width; k*(ε)), one panel per (target, method)."""
-    from pathlib import Path
+@dataclass(frozen=True)
+class StudyFigure:
+    """One figure written by :func:`study_figures`: its stable name, a caption, the files written."""
 
-    from uat.study.analysis import k_star, summarize
+    name: str
+    title: str
+    caption: str
+    paths: tuple[str, ...]
 
-    summary = summarize(frame)
-    if summary["sup_median"].notna().sum() == 0:
-        raise ValueError("the study has no successful cells yet: nothing to plot")
-    stars = k_star(summary, tolerances)
-    colours = _colours(summary["activation"].unique())
-    keys = list(summary.groupby(["target", "method"], sort=False).groups)
 
-    def errors(ax, key):
-        draw_error_vs_width(ax, summary[(summary["target"] == key[0]) & (summary["method"] == key[1])], colours,
-                            f"{key[0]} ({key[1]})")
+def _slug(text: str) -> str:
+    """A file-name-safe rendering of a target or activation name ('sin(2*pi*x)' → 'sin-2-pi-x')."""
+    return re.sub(r"[^A-Za-z0-9.+]+", "-", str(text)).strip("-.") or "target"
 
-    def stars_panel(ax, key):
-        draw_k_star(ax, stars[(stars["target"] == key[0]) & (stars["method"] == key[1])], colours,
-                    f"{key[0]} ({key[1]})")
 
-    Path(folder).mkdir(parents=True, exist_ok=True)
+def _layout(summary) -> tuple[str, list[str]]:
+    """Which column gets one line per value, and which columns get one panel per combination.
+
+    Lines are activations, panels (target, method); a study of one activation and several methods
+    draws one line per method instead, in one panel per target."""
+    if summary["activation"].nunique() == 1 and summary["method"].nunique() > 1:
+        return "method", ["target", "activation"]
+    return "activation", ["target", "method"]
+
+
+def _select(frame, key: dict):
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in key.items():
+        mask &= (frame[column] == value).to_numpy()
+    return frame[mask]
+
+
+def _panel_title(key: dict, panels: list[str], varying: set) -> str:
+    first, second = (key[c] for c in panels)
+    return f"{first} ({second})" if panels[1] in varying or panels[1] == "method" else str(first)
+
+
+class _Study:
+    """What the study figures need from a study folder, read once."""
+
+    def __init__(self, folder):
+        import json
+
+        from uat.study.analysis import k_star, summarize
+        from uat.study.config import StudyConfig
+        from uat.study.store import StudyStore, _tuples, load_results
+
+        self.folder = Path(folder)
+        meta = StudyStore(folder).meta()
+        self.config = StudyConfig(**_tuples(json.loads(meta["config"])))
+        self.frame = load_results(folder)
+        self.summary = summarize(self.frame)
+        if self.summary["sup_median"].notna().sum() == 0:
+            raise ValueError(f"the study in {folder} has no successful cells yet: nothing to plot")
+        self.stars = k_star(self.summary, self.config.tolerances)
+        self.by, self.panels = _layout(self.summary)
+        self.colours = _colours(self.summary[self.by].unique())
+        self.keys = [dict(zip(self.panels, k)) for k in self.summary.groupby(self.panels, sort=False).groups]
+        self.varying = {c for c in ("target", "activation", "method") if self.summary[c].nunique() > 1}
+        self.repeats = int(self.frame["repeat"].max()) + 1
+        self._targets = {}
+
+    def title(self, key: dict) -> str:
+        return _panel_title(key, self.panels, self.varying)
+
+    def target(self, name: str):
+        from uat.targets import as_target
+
+        if name not in self._targets:
+            self._targets[name] = as_target(name, self.config.domain_for(name))
+        return self._targets[name]
+
+    def ok(self):
+        return self.frame[self.frame["status"] == "ok"]
+
+
+def _sup_method_note(frame) -> str:
+    methods = frame.loc[frame["status"] == "ok", "sup_method"].dropna().value_counts()
+    return "; ".join(f"{m} ({n} cells)" for m, n in methods.items()) or "none"
+
+
+def _errors_figure(study: _Study):
+    def draw(ax, key):
+        draw_error_vs_width(ax, _select(study.summary, key), study.colours, study.title(key), by=study.by)
+
+    fig = _panels(study.keys, draw, "Sup-norm error against width", study.by)
+    caption = (f"Median sup-norm error over {study.repeats} repeat(s) against width k, one line per {study.by}, "
+               "interquartile band shaded, float64 rounding floor of each line dotted; grey dashed: reference "
+               "slopes k^-1/2, k^-1, k^-2. × on the bottom edge: failed cells. Sup norms estimated by "
+               f"{_sup_method_note(study.frame)}.")
+    return fig, caption
+
+
+def _k_star_figure(study: _Study):
+    def draw(ax, key):
+        draw_k_star(ax, _select(study.stars, key), study.colours, study.title(key), by=study.by)
+
+    fig = _panels(study.keys, draw, "k*(ε): the smallest width whose median sup error is ≤ ε", study.by)
+    caption = (f"k*(ε) against the tolerance ε, one line per {study.by}; open triangles above the dashed line: "
+               "tolerances that no swept width reaches (up to the largest width swept). Lines of equal k* are "
+               "offset slightly so that none hides another.")
+    return fig, caption
+
+
+def _polynomial_figure(study: _Study):
+    """Polynomial activations flattening at the best-polynomial error E_p(f), beside the others."""
+    from uat.activations import get_activation
+    from uat.fitting.polynomial import best_polynomial
+
+    degrees = {a: get_activation(a).degree for a in study.summary["activation"].unique()
+               if get_activation(a).polynomial}
+    if not degrees or study.by != "activation" or len(degrees) == study.summary["activation"].nunique():
+        return None
+    floors, notes = {}, []
+    for name in study.summary["target"].unique():
+        target = study.target(name)
+        for degree in sorted(set(degrees.values())):
+            try:
+                floors[name, degree] = best_polynomial(target, degree)
+            except ValueError as err:  # e.g. a vector-valued or 3-D target
+                notes.append(f"{name}: {err}")
+                break
+
+    def draw(ax, key):
+        lines = {a: floors[key["target"], p].value for a, p in degrees.items() if (key["target"], p) in floors}
+        draw_error_vs_width(ax, _select(study.summary, key), study.colours, study.title(key), by="activation",
+                            slopes=(), floors=lines)
+        for a, value in lines.items():
+            ax.annotate(f"E$_{degrees[a]}$ = {value:.3g}", (1.0, value), xycoords=("axes fraction", "data"),
+                        xytext=(-3, 3), textcoords="offset points", ha="right", va="bottom", fontsize="x-small",
+                        color=study.colours[a])
+
+    fig = _panels(study.keys, draw, "The polynomial counterexample: σ a polynomial of degree p flattens at "
+                  "E$_p$(f)", "activation")
+    brackets = "; ".join(f"E_{p}({t}) in [{b.lower:.4g}, {b.value:.4g}]" for (t, p), b in floors.items())
+    caption = ("With σ(z) = z^p every network is a polynomial of degree ≤ p however wide, so its sup error "
+               "cannot fall below E_p(f), the error of the best uniform polynomial approximation of degree p "
+               "(dash-dotted, in the activation's colour), while non-polynomial activations keep falling. "
+               f"E_p computed by linear programming with exchange, bracketed as [LP value on the final point "
+               f"set, estimated sup error of its polynomial]: {brackets or 'none'}."
+               + (" Not drawn: " + "; ".join(notes) + "." if notes else ""))
+    return fig, caption
+
+
+def _median_row(rows):
+    """The repeat whose sup error is the (lower) median of its width: a typical fit, not the luckiest."""
+    rows = rows.sort_values(["sup_error", "repeat"])
+    return rows.iloc[(len(rows) - 1) // 2]
+
+
+def _closeup_figures(study: _Study):
+    """Per panel key, the line with the smallest median sup error at its widest width: its median repeat."""
+    from uat.plots.fits import fit_closeup
+    from uat.study.store import load_networks
+    from uat.supnorm import SupEstimate
+
+    ok = study.ok()
+    chosen = []
+    for key in study.keys:
+        rows = _select(ok, key)
+        if rows.empty or study.target(key["target"]).dim > 2:
+            continue
+        widest = rows[rows["width"] == rows["width"].max()]
+        best = widest.groupby(study.by)["sup_error"].median().idxmin()
+        chosen.append(_median_row(widest[widest[study.by] == best]))
+    networks = load_networks(study.folder, [row["cell_id"] for row in chosen])
+    for row in chosen:
+        network = networks[row["cell_id"]]
+        if network is None:
+            continue
+        estimate = SupEstimate(value=float(row["sup_error"]), argmax=np.asarray(row["sup_argmax"], float),
+                               lower=float(row["sup_error"]), upper=None, n_evals=int(row["sup_n_evals"]),
+                               method=str(row["sup_method"]), initial=float(row["sup_initial"]),
+                               floor=float(row["rounding_floor"]))
+        target = study.target(row["target"])
+        title = f"{row['target']}: {row['activation']}, width {row['width']}, {row['method']}, repeat {row['repeat']}"
+        fig = fit_closeup(target, network, estimate, title=title)
+        name = f"fit-{_slug(row['target'])}-{_slug(row['activation'])}-{_slug(row['method'])}-k{row['width']}"
+        caption = (f"A fit up close: {title} (the median of its {study.repeats} repeat(s); the best {study.by} at "
+                   f"the widest width). The network drawn is the one the study stored and measured; the marked "
+                   f"sup point is the stored estimate ({row['sup_method']}).")
+        yield name, fig, caption
+
+
+def _unit_figures(study: _Study):
+    """1-D targets: where the hidden units' transitions −b/a sit, per (activation, method), repeat 0.
+
+    Random-feature methods draw A and b without looking at the target, so when every method of the
+    study is one of them, one figure (the first 1-D target) shows the draw scheme for all."""
+    from uat.fitting.base import get_method
+    from uat.plots.units import unit_positions
+    from uat.study.store import load_networks
+
+    ok = study.ok()
+    trained = any(not get_method(m).draws_hidden for m in study.summary["method"].unique())
+    shown = 0
+    for name in study.summary["target"].unique():
+        if shown and not trained:
+            break
+        target = study.target(name)
+        rows = ok[(ok["target"] == name) & (ok["repeat"] == 0)]
+        if target.dim != 1 or rows.empty:
+            continue
+        widths = sorted(rows["width"].unique())
+        width = max([w for w in widths if w <= 64] or widths[:1])
+        rows = rows[rows["width"] == width]
+        networks = load_networks(study.folder, rows["cell_id"])
+        series = {f"{r['activation']}, {r['method']}": networks[r["cell_id"]] for _, r in rows.iterrows()
+                  if networks[r["cell_id"]] is not None}
+        if not series:
+            continue
+        fig = unit_positions(target, series, title=f"Where the {width} units sit: {name}")
+        caption = (f"The transition points −b/a of the {width} hidden units (repeat 0) against their steepness |a|, "
+                   f"over K, for {name}; units whose transition lies outside K are drawn at the edge.")
+        shown += 1
+        yield f"units-{_slug(name)}-k{width}", fig, caption
+
+
+def _training_figures(study: _Study):
+    """Cells with a training history: per target, one line per (activation, method) at the widest width."""
+    from types import SimpleNamespace
+
+    from uat.plots.training import training_curves
+    from uat.study.store import load_histories
+
+    ok = study.ok()
+    for name in study.summary["target"].unique():
+        rows = ok[(ok["target"] == name) & (ok["repeat"] == 0)]
+        if rows.empty:
+            continue
+        histories = load_histories(study.folder, rows["cell_id"])
+        rows = rows[[histories[c] is not None for c in rows["cell_id"]]]
+        if rows.empty:
+            continue
+        rows = rows[rows["width"] == rows["width"].max()]
+        results = {f"{r['activation']}, {r['method']}": SimpleNamespace(history=histories[r["cell_id"]],
+                                                                     train_rms=r["train_rms"], method=r["method"])
+                   for _, r in rows.iterrows()}
+        width = int(rows["width"].iloc[0])
+        fig = training_curves(results, title=f"Training curves: {name}, width {width}, repeat 0")
+        caption = (f"Training RMS error against update and against time for {name} at width {width} (repeat 0); "
+                   "open markers: sup-norm checkpoints where recorded; star: the training RMS of the network "
+                   "returned.")
+        yield f"training-{_slug(name)}-k{width}", fig, caption
+
+
+def study_figures(folder, formats=("png",), out=None) -> list[StudyFigure]:
+    """Write every figure that applies to the study in ``folder`` into ``out`` (default
+    ``folder/figures``), each in every format asked for; return what was written.
+
+    Always: ``error-vs-width`` and ``k-star``. Where they apply: ``polynomial-counterexample``
+    (polynomial and other activations side by side, with the best-polynomial floors E_p),
+    ``fit-<target>-<activation>-<method>-k<width>`` (1-D and 2-D targets), ``units-<target>-k<width>``
+    (1-D targets), ``training-<target>-k<width>`` (cells with a training history) and
+    ``activations`` (σ and σ′ of the study's activations). Names are stable: running again
+    overwrites the same files.
+    """
+    from uat.plots._style import parse_formats, save, style
+    from uat.plots.gallery import activation_gallery
+
+    formats = parse_formats(formats)
+    out = Path(out) if out is not None else Path(folder) / "figures"
     written = []
-    for name, draw, title in (("error-vs-width", errors, "Sup-norm error against width (dotted: rounding floor)"),
-                              ("k-star", stars_panel, "k*(ε): the smallest width whose median sup error is <= ε")):
-        fig = _panels(keys, draw, title)
-        for fmt in formats:
-            path = f"{folder}/{name}.{fmt.strip()}"
-            fig.savefig(path, dpi=150)
-            written.append(path)
+    with style():
+        study = _Study(folder)
+        out.mkdir(parents=True, exist_ok=True)
+
+        def emit(name, fig, caption, title=None):
+            title = title or fig.get_suptitle() or name
+            written.append(StudyFigure(name, title, caption, tuple(save(fig, out / name, formats))))
+
+        emit("error-vs-width", *_errors_figure(study))
+        emit("k-star", *_k_star_figure(study))
+        polynomial = _polynomial_figure(study)
+        if polynomial is not None:
+            emit("polynomial-counterexample", *polynomial)
+        for generator in (_closeup_figures, _unit_figures, _training_figures):
+            for name, fig, caption in generator(study):
+                emit(name, fig, caption)
+        activations = list(study.summary["activation"].unique())
+        emit("activations", activation_gallery(activations),
+             "σ (solid) and σ′ (dashed) of the study's activations.", "Activations")
     return written

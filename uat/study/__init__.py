@@ -2,14 +2,15 @@
 
 * :mod:`uat.study.config`: the study file (TOML), validated before any work;
 * :mod:`uat.study.runner`: tasks, workers and the coordinator (:func:`run_study`);
-* :mod:`uat.study.store`: the SQLite result store (:func:`load_results`);
+* :mod:`uat.study.store`: the SQLite result store (:func:`load_results`, and the fitted networks and training
+  histories: :func:`load_networks`, :func:`load_histories`);
 * :mod:`uat.study.analysis`: medians over repeats, k*(ε), rates and plateaus.
 """
 
 from uat.study.analysis import k_star, k_star_table, rates, summarize
 from uat.study.config import Cell, StudyConfig, StudyConfigError, load_config, parse_config
 from uat.study.runner import run_study
-from uat.study.store import StoreError, load_results
+from uat.study.store import StoreError, load_histories, load_networks, load_results
 
 __all__ = ["run_study", "load_results", "load_config", "parse_config", "StudyConfig", "StudyConfigError",
-           "StoreError", "Cell", "summarize", "k_star", "k_star_table", "rates"]
+           "StoreError", "load_networks", "load_histories", "Cell", "summarize", "k_star", "k_star_table", "rates"]

@@ -30,7 +30,7 @@ import numpy as np
 
 from uat._validation import jsonable
 from uat.study.config import Cell, StudyConfig, read_study_file
-from uat.study.store import StudyStore, load_results
+from uat.study.store import StudyStore, history_bytes, load_results, network_bytes
 
 __all__ = ["Task", "run_task", "run_study", "plan_tasks"]
 
@@ -149,7 +149,8 @@ def _measure(task: Task, result) -> dict:
             "sup_n_evals": estimate.n_evals, "rms_error": uat.rms_error(result.target, result.network),
             "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
             "n_params": result.network.n_params, "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds,
-            "diagnostics": jsonable(result.diagnostics)}
+            "diagnostics": jsonable(result.diagnostics), "network": network_bytes(result.network),
+            "history": history_bytes(result.history)}
 
 
 def run_task(task: Task) -> list[dict]:

@@ -11,11 +11,18 @@ decide results), ``name``, ``study_file`` (the file's text) and the ``uat_versio
 ``numpy_version`` the results were computed with (a run with other versions is refused unless
 ``--force``); ``results`` holds one row per finished cell (see ``COLUMNS``). A lock file keeps a
 second coordinator out of a folder that one is writing to.
+
+Each successful cell also keeps its fitted network and, for iterative methods, its training
+history, as ``.npz`` bytes (read back with ``allow_pickle=False``, never unpickled): the figures
+draw the very networks the table measured, without fitting again (:func:`load_networks`,
+:func:`load_histories`). Stores of schema 1, which kept neither, are upgraded in place; their
+old cells simply have none.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import sqlite3
 from contextlib import closing
@@ -24,10 +31,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results"]
+__all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks", "load_histories",
+           "network_bytes", "history_bytes"]
 
 DATABASE = "results.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 #: Columns of the results table, in order: (name, SQL type).
 COLUMNS = [
@@ -38,9 +46,12 @@ COLUMNS = [
     ("sup_method", "TEXT"), ("sup_n_evals", "INTEGER"), ("rms_error", "REAL"), ("train_rms", "REAL"),
     ("train_max", "REAL"), ("n_samples", "INTEGER"), ("n_params", "INTEGER"), ("fit_seconds", "REAL"),
     ("sup_seconds", "REAL"), ("diagnostics", "TEXT"), ("uat_version", "TEXT"), ("numpy_version", "TEXT"),
-    ("finished_at", "TEXT"),
+    ("finished_at", "TEXT"), ("network", "BLOB"), ("history", "BLOB"),
 ]
 _NAMES = [name for name, _ in COLUMNS]
+#: The columns holding arrays (npz bytes): read on request, not with the table.
+BLOBS = ("network", "history")
+_TABLE = [name for name in _NAMES if name not in BLOBS]
 
 
 class StoreError(ValueError):
@@ -89,6 +100,10 @@ class StudyStore:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute(f"CREATE TABLE IF NOT EXISTS results ({', '.join(f'{n} {t}' for n, t in COLUMNS)})")
             stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            if stored.get("schema_version") == "1":  # schema 1 lacked the array columns: add them
+                for name in BLOBS:
+                    db.execute(f"ALTER TABLE results ADD COLUMN {name} BLOB")
+                stored["schema_version"] = SCHEMA_VERSION
             if stored:
                 self._check(stored, identity, config_hash, versions, force)
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
@@ -124,7 +139,7 @@ class StudyStore:
         """Insert or replace the rows of one finished task, in one committed transaction."""
         values = [tuple(_sql_value(row.get(name)) for name in _NAMES) for row in rows]
         with closing(self._connect()) as db, db:
-            db.executemany(f"INSERT OR REPLACE INTO results VALUES ({', '.join('?' * len(_NAMES))})", values)
+            db.executemany(f"INSERT OR REPLACE INTO results ({', '.join(_NAMES)}) VALUES ({', '.join('?' * len(_NAMES))})", values)
 
     def delete(self, cell_ids) -> None:
         with closing(self._connect()) as db, db:
@@ -140,8 +155,24 @@ class StudyStore:
     def frame(self) -> pd.DataFrame:
         """The results table as stored (call :meth:`meta` first: it says when the folder is no study)."""
         with closing(self._connect()) as db:
-            frame = pd.read_sql_query(f"SELECT {', '.join(_NAMES)} FROM results", db)
+            frame = pd.read_sql_query(f"SELECT {', '.join(_TABLE)} FROM results", db)
         return frame
+
+    def arrays(self, column: str, cell_ids) -> dict:
+        """cell_id → the npz bytes of ``column`` ('network' or 'history'), None where there are none."""
+        if column not in BLOBS:
+            raise ValueError(f"column must be one of {BLOBS}; got {column!r}")
+        cell_ids = list(cell_ids)
+        with closing(self._connect()) as db:
+            present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+            if column not in present:  # a schema-1 store, read without being upgraded
+                return dict.fromkeys(cell_ids)
+            found = {}
+            for start in range(0, len(cell_ids), 500):  # SQLite caps the number of parameters
+                chunk = cell_ids[start:start + 500]
+                query = f"SELECT cell_id, {column} FROM results WHERE cell_id IN ({', '.join('?' * len(chunk))})"
+                found.update(db.execute(query, chunk).fetchall())
+        return {cell_id: found.get(cell_id) for cell_id in cell_ids}
 
 
 def _tuples(config: dict) -> dict:
@@ -178,3 +209,47 @@ def load_results(folder: str | Path) -> pd.DataFrame:
     keys = pd.DataFrame({**ranks, "repeat": frame["repeat"], "width": frame["width"]})
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order].reset_index(drop=True)
+
+
+def network_bytes(network) -> bytes | None:
+    """A network as npz bytes for the store; None when it cannot be stored (an unregistered σ)."""
+    buffer = io.BytesIO()
+    try:
+        network.save(buffer)
+    except ValueError:
+        return None
+    return buffer.getvalue()
+
+
+def history_bytes(history: dict | None) -> bytes | None:
+    """A training history (name → 1-D numeric array) as npz bytes; None for direct methods."""
+    if not history:
+        return None
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: np.asarray(value, dtype=float) for key, value in history.items()})
+    return buffer.getvalue()
+
+
+def load_networks(folder: str | Path, cell_ids) -> dict:
+    """cell_id → the :class:`~uat.ShallowNetwork` the study fitted in that cell (None where the cell
+    failed, or was computed by a uat that did not keep networks)."""
+    from uat.network import ShallowNetwork
+
+    stored = StudyStore(folder)
+    stored.meta()
+    return {cell_id: None if data is None else ShallowNetwork.load(io.BytesIO(data))
+            for cell_id, data in stored.arrays("network", cell_ids).items()}
+
+
+def load_histories(folder: str | Path, cell_ids) -> dict:
+    """cell_id → the training history of that cell (dict of arrays, as ``FitResult.history``), or None."""
+    stored = StudyStore(folder)
+    stored.meta()
+    histories = {}
+    for cell_id, data in stored.arrays("history", cell_ids).items():
+        if data is None:
+            histories[cell_id] = None
+            continue
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            histories[cell_id] = {key: archive[key] for key in archive.files}
+    return histories

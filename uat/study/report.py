@@ -1,0 +1,154 @@
+"""The study report: one self-contained HTML file (``uat study report DIR``).
+
+Everything is inside the file: the figures as embedded PNG (``data:`` URIs), the tables as HTML,
+the style sheet inline; it opens without network access and can be mailed or archived as it is.
+Sections: the study's description; how the numbers were measured (cells, repeats, widths, sup-norm
+methods, versions); the k*(ε) table; the convergence rates; the figures with captions; the failed
+cells; the study file itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["write_report"]
+
+#: Failed cells listed in full; beyond this many the report says how many more there are.
+MAX_FAILURES = 200
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 2rem auto;
+       max-width: 1180px; padding: 0 1.2rem; color: #1b1b1b; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: 0.2rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem;
+     border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+.sub { color: #555; margin-top: 0; } .note { color: #555; font-size: 0.92rem; }
+table { border-collapse: collapse; font-size: 0.88rem; margin: 0.6rem 0; }
+th, td { border-bottom: 1px solid #e4e4e4; padding: 0.25rem 0.6rem; text-align: right; }
+th { background: #f4f6f8; } td:first-child, th:first-child { text-align: left; }
+td.text, th.text { text-align: left; }
+figure { margin: 1.4rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: 0.9rem; color: #333; margin-top: 0.3rem; }
+pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
+.failed { color: #b00020; } nav a { margin-right: 0.9rem; }
+"""
+
+
+def _table(frame: pd.DataFrame, text_columns=()) -> str:
+    """An HTML table, every cell escaped; ``text_columns`` left-aligned."""
+    head = "".join(f'<th class="{"text" if c in text_columns else ""}">{html.escape(str(c))}</th>'
+                   for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = "".join(f'<td class="{"text" if c in text_columns else ""}">{html.escape(_cell(v))}</td>'
+                        for c, v in zip(frame.columns, values))
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def _image(path: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f"data:image/png;base64,{data}"
+
+
+def _paragraphs(text: str) -> str:
+    blocks = [" ".join(block.split()) for block in text.strip().split("\n\n") if block.strip()]
+    return "".join(f"<p>{html.escape(block)}</p>" for block in blocks) or "<p class='note'>(no description)</p>"
+
+
+def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
+    ok = frame[frame["status"] == "ok"]
+    widths = sorted(frame["width"].unique())
+    methods = ok["sup_method"].value_counts()
+    items = [
+        f"{len(frame)} cells: {len(ok)} ok, {len(frame) - len(ok)} failed; "
+        f"{int(frame['repeat'].max()) + 1 if len(frame) else 0} repeat(s) per (target, activation, method, width); "
+        f"widths {', '.join(str(w) for w in widths)}.",
+        "Sup norms estimated by: " + ("; ".join(f"{html.escape(str(m))} ({n} cells)" for m, n in methods.items())
+                                      or "none") + ". Each estimate is attained at a point of K, hence a lower "
+        "bound of the true sup; see the rounding floor column of the exported table for float64 noise.",
+        f"Medians of the sup error over repeats decide k*(ε); tolerances ε: "
+        f"{', '.join(f'{e:g}' for e in config['tolerances'])}.",
+        f"Fitting time: {ok['fit_seconds'].sum():.1f} s in all (median {ok['fit_seconds'].median():.3g} s per cell); "
+        f"sup-norm estimates: {ok['sup_seconds'].sum():.1f} s." if len(ok) else "No successful cells.",
+        f"Computed with uat {html.escape(meta.get('uat_version', '?'))}, numpy "
+        f"{html.escape(meta.get('numpy_version', '?'))}; cells finished "
+        f"{html.escape(str(frame['finished_at'].min()))} to {html.escape(str(frame['finished_at'].max()))} (UTC).",
+    ]
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _failures(frame: pd.DataFrame) -> str:
+    failed = frame[frame["status"] != "ok"]
+    if failed.empty:
+        return "<p>No cell failed.</p>"
+    shown = failed[["target", "activation", "method", "width", "repeat", "error"]].head(MAX_FAILURES)
+    more = len(failed) - len(shown)
+    return (f"<p class='failed'>{len(failed)} cell(s) failed; every figure and table above leaves them out "
+            "(k* entries resting on failed widths carry a ?).</p>"
+            + _table(shown, text_columns=("target", "activation", "method", "error"))
+            + (f"<p class='note'>… and {more} more (<code>uat study export</code> lists all).</p>" if more else ""))
+
+
+def write_report(folder, out=None) -> Path:
+    """Write the study's figures (PNG) and one self-contained ``report.html`` (default
+    ``folder/report.html``); return its path."""
+    from uat.plots.study import study_figures
+    from uat.study.analysis import k_star_table, rates, summarize
+    from uat.study.store import StudyStore, load_results
+
+    folder = Path(folder)
+    meta = StudyStore(folder).meta()
+    config = json.loads(meta["config"])
+    frame = load_results(folder)
+    summary = summarize(frame)
+    figures = study_figures(folder, formats=("png",))
+    table = k_star_table(summary, config["tolerances"])
+    rate = rates(summary)
+    rate = rate.assign(rate=rate["rate"].round(3), rate_low=rate["rate_low"].round(3),
+                       rate_high=rate["rate_high"].round(3))
+    name = html.escape(config["name"])
+    sections = [
+        ("description", "What the study asks", _paragraphs(config.get("description", ""))),
+        ("measured", "How the numbers were measured", _measurement(frame, config, meta)),
+        ("k-star", "k*(ε): the smallest width reaching each tolerance",
+         "<p class='note'>The smallest swept width whose median sup error is ≤ ε; &gt;K: no swept width up to K "
+         "reaches it; ?: cells failed at the widths the entry rests on. rate: slope of log error against log "
+         "width [95% interval]; plateau: why the curve stops falling, where it does.</p>"
+         + _table(table, text_columns=("target", "activation", "method", "plateau"))),
+        ("rates", "Convergence rates",
+         "<p class='note'>Least-squares slope of log median sup error against log width over the decreasing "
+         "part of each curve (up to the smallest error not within 10× of the rounding floor); n_points: widths "
+         "used.</p>" + _table(rate, text_columns=("target", "activation", "method", "plateau"))),
+        ("figures", "Figures", "".join(
+            f"<figure id='fig-{html.escape(f.name)}'><img alt='{html.escape(f.title)}' src='{_image(f.paths[0])}'>"
+            f"<figcaption><b>{html.escape(f.title)}.</b> {html.escape(f.caption)} "
+            f"<span class='note'>(file: figures/{html.escape(Path(f.paths[0]).name)})</span></figcaption></figure>"
+            for f in figures)),
+        ("failures", "Failed cells", _failures(frame)),
+        ("configuration", "The study file",
+         f"<pre>{html.escape(meta.get('study_file') or json.dumps(config, indent=2, sort_keys=True))}</pre>"),
+    ]
+    nav = "".join(f"<a href='#{key}'>{html.escape(title.split(':')[0])}</a>" for key, title, _ in sections)
+    body = "".join(f"<section id='{key}'><h2>{html.escape(title)}</h2>{content}</section>"
+                   for key, title, content in sections)
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>uat study: {name}</title>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{_CSS}</style></head>"
+            f"<body><h1>Study: {name}</h1><p class='sub'>Sup-norm error against width and k*(ε), measured by uat "
+            f"from {html.escape(str(folder))}</p><nav>{nav}</nav>{body}</body></html>")
+    out = Path(out) if out is not None else folder / "report.html"
+    out.write_text(page, encoding="utf-8")
+    return out
