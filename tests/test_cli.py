@@ -61,6 +61,9 @@ def test_plot_in_two_dimensions(run, tmp_path):
     plot = tmp_path / "franke.svg"
     assert run("fit", "franke", "-k", "16", "--plot", str(plot)).exit_code == 0
     assert plot.read_text().lstrip().startswith("<?xml")
+    pdf = tmp_path / "franke.PDF"  # the suffix picks the format, whatever its case
+    assert run("fit", "franke", "-k", "16", "--plot", str(pdf)).exit_code == 0
+    assert pdf.read_bytes()[:5] == b"%PDF-"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -73,6 +76,7 @@ def test_plot_in_two_dimensions(run, tmp_path):
     (["fit", "sin(x)", "-d", "[1,-1]"], "lower=1.0 >= upper=-1.0"),
     (["fit", "runge", "-o", "novalue"], "options are KEY=VALUE"),
     (["fit", "runge", "--plot", "/nonexistent-dir/x.png"], "No such file or directory"),
+    (["fit", "runge", "--plot", "fit.jpg"], "the file name must end in one of .png, .pdf, .svg; got 'fit.jpg'"),
 ])
 def test_errors_are_readable_without_traceback(run, args, message):
     result = run(*args)

@@ -240,3 +240,13 @@ def test_a_store_written_before_networks_were_kept_is_upgraded(study, tmp_path):
         columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     assert {"network", "history"} <= columns and version == "2"
+
+
+def test_how_the_sup_norms_were_estimated_is_summarised_not_listed():
+    from uat.plots.study import sup_method_summary
+
+    methods = ["1-D: grid of 65537 points, Brent on the 3 largest", "1-D: grid of 262145 points, Brent on the 16 "
+               "largest", "2-D: grid of 4096 points", None]
+    assert sup_method_summary(methods) == ("1-D: grid of 65537–262145 points, Brent on the 3–16 largest (2 cells); "
+                                           "2-D: grid of 4096 points (1 cells)")
+    assert sup_method_summary([]) == "none"

@@ -82,6 +82,8 @@ def main():
 def fit_command(target, domain, activation, width, method, seed, option_pairs, as_json, plot_path, save_path):
     """Fit one network to TARGET (a library name or an expression such as 'sin(2*pi*x)')."""
     options = _parse_options(option_pairs)
+    if plot_path:
+        _plot_format(plot_path)
     try:
         with _Warnings():
             result = uat.fit(target, domain, width=width, activation=activation, method=method, seed=seed,
@@ -134,11 +136,26 @@ def _describe(r: dict) -> str:
     ])
 
 
-def _save_plot(result: uat.FitResult, estimate: uat.SupEstimate, path: str) -> None:
-    from uat.plots import fit_closeup
+def _plot_format(path: str) -> tuple[str, str]:
+    """--plot FILE: its stem and format, refused before any work when the suffix is not one we write."""
+    from uat.plots import FORMATS
 
+    stem, _, suffix = path.rpartition(".")
+    if not stem or suffix.lower() not in FORMATS:
+        raise click.BadParameter(f"the file name must end in one of {', '.join('.' + f for f in FORMATS)}; "
+                                 f"got {path!r}", param_hint="'--plot'")
+    return stem, suffix.lower()
+
+
+def _save_plot(result: uat.FitResult, estimate: uat.SupEstimate, path: str) -> None:
+    """The fit up close of `uat study plot`, in the format the file name asks for (png, pdf, svg)."""
+    from uat.plots._style import write
+    from uat.plots import fit_closeup, style
+
+    _, fmt = _plot_format(path)
     title = f"{result.target.name}: {result.activation}, width {result.width}, {result.method}"
-    fit_closeup(result.target, result.network, estimate, title=title).savefig(path, dpi=150)
+    with style():
+        write(fit_closeup(result.target, result.network, estimate, title=title), path, fmt)
 
 
 @main.command("list")

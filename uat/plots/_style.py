@@ -23,7 +23,7 @@ STYLE = {
     "font.size": 9.5, "axes.titlesize": "medium", "axes.labelsize": 9.5, "legend.fontsize": "small",
     "xtick.labelsize": 8.5, "ytick.labelsize": 8.5, "axes.spines.top": False, "axes.spines.right": False,
     "lines.linewidth": 1.4, "pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "path",
-    "svg.hashsalt": "uat", "savefig.dpi": 200,
+    "svg.hashsalt": "uat", "savefig.dpi": 150,
 }
 
 #: The formats `save` writes (the vector ones for papers, PNG for screens and the HTML report).
@@ -56,12 +56,16 @@ def save(fig, stem, formats=("png",)) -> list[str]:
     constrained layout refines itself a little at every draw, so without this the second file
     written would differ from the first, and the same study would not give the same files.
     """
-    written = []
+    return [write(fig, f"{stem}.{fmt}", fmt) for fmt in parse_formats(formats)]
+
+
+def write(fig, path, fmt: str) -> str:
+    """Write ``fig`` to exactly ``path`` in format ``fmt`` (one of :data:`FORMATS`), with the house
+    style, no dates in the file and a frozen layout (see :func:`save`); return the path."""
+    (fmt,) = parse_formats([fmt])
     with style():
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-        for fmt in parse_formats(formats):
-            path = f"{stem}.{fmt}"
-            fig.savefig(path, format=fmt, metadata=_NO_DATES[fmt])
-            written.append(path)
-    return written
+        if fig.get_layout_engine() is not None:
+            fig.draw_without_rendering()
+            fig.set_layout_engine("none")
+        fig.savefig(path, format=fmt, metadata=_NO_DATES[fmt])
+    return str(path)

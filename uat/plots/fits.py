@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 from uat.network import ShallowNetwork, interior_transitions
@@ -106,7 +107,8 @@ def draw_curve(ax, data: dict, estimate: SupEstimate | None = None):
 
 def draw_fit_2d(axes, data: dict, estimate: SupEstimate | None = None, fig: Figure | None = None):
     """Heat maps: f and g (for m > 1 one pair per output: ``axes`` holds f₁, g₁, f₂, g₂, …) and
-    ‖f − g‖ last, with the sup point ringed. f and g of one output share one colour scale."""
+    ‖f − g‖ last on a log colour scale, with the sup point ringed. f and g of one output share one
+    colour scale."""
     X, shape = data["X"], data["shape"]
     extent = [X[:, 0].min(), X[:, 0].max(), X[:, 1].min(), X[:, 1].max()]
     m = data["F"].shape[1]
@@ -120,9 +122,15 @@ def draw_fit_2d(axes, data: dict, estimate: SupEstimate | None = None, fig: Figu
     if len(axes) != len(panels):
         raise ValueError(f"axes must hold {len(panels)} axes (f and g per output, then the error); got {len(axes)}")
     for ax, (values, title, limits) in zip(axes, panels):
-        vmin, vmax = limits if limits is not None else (None, None)
+        if limits is None:  # the error spans decades: a log colour scale, stopped where f and g cross
+            finite = values[np.isfinite(values)]
+            low = _log_bottom(finite)
+            norm = LogNorm(vmin=low, vmax=max(float(finite.max()), low * 10)) if finite.size else None
+            values = np.where(np.isfinite(values), np.maximum(values, low), np.nan)
+        else:
+            norm = Normalize(*limits)
         image = ax.imshow(values.reshape(shape), origin="lower", extent=extent, aspect="equal", cmap="viridis",
-                          vmin=vmin, vmax=vmax)
+                          norm=norm)
         ax.set_title(title)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")

@@ -50,8 +50,8 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
     with its interquartile band; the median float64 rounding floor of each line dotted in its colour.
 
     ``slopes``: reference slopes k^-s in grey, anchored at the highest median of the smallest width
-    (``()`` for none). ``floors``: label → value of horizontal lines to draw in the line's colour (the
-    best-polynomial error E_p of the polynomial counterexample, for instance). Failed cells are
+    (``()`` for none). ``floors``: label → value of wide pale horizontal lines to draw in the line's
+    colour (the best-polynomial error E_p of the polynomial counterexample, for instance). Failed cells are
     marked × on the bottom edge at their width; a panel with one width or no results says so.
     """
     widths, starts, failed_total = [], [], 0
@@ -79,7 +79,7 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
             ax.plot([], [], "--", color="0.55", lw=0.8, label="reference slopes")
     for label, value in (floors or {}).items():
         if np.isfinite(value) and value > 0:
-            ax.axhline(value, color=colours.get(label, "0.3"), lw=1.0, ls="-.", alpha=0.9, label="_E_p")
+            ax.axhline(value, color=colours.get(label, "0.3"), lw=6, alpha=0.22, zorder=1, label="_E_p")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     notes = []
@@ -169,7 +169,7 @@ class StudyFigure:
 
 def _slug(text: str) -> str:
     """A file-name-safe rendering of a target or activation name ('sin(2*pi*x)' → 'sin-2-pi-x')."""
-    return re.sub(r"[^A-Za-z0-9.+]+", "-", str(text)).strip("-.") or "target"
+    return re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.") or "target"
 
 
 def _layout(summary) -> tuple[str, list[str]]:
@@ -233,9 +233,31 @@ class _Study:
         return self.frame[self.frame["status"] == "ok"]
 
 
+def sup_method_summary(methods) -> str:
+    """How the sup norms of many cells were estimated, in a line: the estimator descriptions with
+    their numbers (grid sizes, counts of maxima) replaced by the range they take, and the cells each.
+
+    >>> sup_method_summary(["grid of 10 points", "grid of 30 points", "grid of 20 points"])
+    'grid of 10–30 points (3 cells)'
+    """
+    groups: dict[str, list[list[int]]] = {}
+    for method in methods:
+        if not isinstance(method, str):
+            continue
+        numbers = [int(n) for n in re.findall(r"\d+", method)]
+        groups.setdefault(re.sub(r"\d+", "#", method), []).append(numbers)
+    parts = []
+    for template, rows in groups.items():
+        text = template
+        for values in zip(*rows):
+            low, high = min(values), max(values)
+            text = text.replace("#", str(low) if low == high else f"{low}–{high}", 1)
+        parts.append(f"{text} ({len(rows)} cells)")
+    return "; ".join(parts) or "none"
+
+
 def _sup_method_note(frame) -> str:
-    methods = frame.loc[frame["status"] == "ok", "sup_method"].dropna().value_counts()
-    return "; ".join(f"{m} ({n} cells)" for m, n in methods.items()) or "none"
+    return sup_method_summary(frame.loc[frame["status"] == "ok", "sup_method"])
 
 
 def _errors_figure(study: _Study):
@@ -283,18 +305,23 @@ def _polynomial_figure(study: _Study):
     def draw(ax, key):
         lines = {a: floors[key["target"], p].value for a, p in degrees.items() if (key["target"], p) in floors}
         draw_error_vs_width(ax, _select(study.summary, key), study.colours, study.title(key), by="activation",
-                            slopes=(), floors=lines)
-        for a, value in lines.items():
-            ax.annotate(f"E$_{degrees[a]}$ = {value:.3g}", (1.0, value), xycoords=("axes fraction", "data"),
-                        xytext=(-3, 3), textcoords="offset points", ha="right", va="bottom", fontsize="x-small",
-                        color=study.colours[a])
+                            slopes=(), floor=False, floors=lines)
+        if lines:  # equal floors (E₂ = E₃ for an even f) share one entry
+            same: dict[str, list[str]] = {}
+            for a, value in lines.items():
+                same.setdefault(f"{value:.3g}", []).append(a)
+            text = "\n".join(" = ".join(f"E$_{degrees[a]}$" for a in names) + f" = {value}  ({', '.join(names)})"
+                             for value, names in same.items())
+            ax.text(0.02, 0.02, "best polynomial error (pale bands):\n" + text, transform=ax.transAxes,
+                    fontsize="x-small", va="bottom", ha="left", color="0.2",
+                    bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8", "alpha": 0.9})
 
     fig = _panels(study.keys, draw, "The polynomial counterexample: σ a polynomial of degree p flattens at "
-                  "E$_p$(f)", "activation")
+                  "E$_p$(f)", "activation", columns=2 if len(study.keys) == 4 else 3)
     brackets = "; ".join(f"E_{p}({t}) in [{b.lower:.4g}, {b.value:.4g}]" for (t, p), b in floors.items())
     caption = ("With σ(z) = z^p every network is a polynomial of degree ≤ p however wide, so its sup error "
                "cannot fall below E_p(f), the error of the best uniform polynomial approximation of degree p "
-               "(dash-dotted, in the activation's colour), while non-polynomial activations keep falling. "
+               "(pale band in the activation's colour), while non-polynomial activations keep falling. "
                f"E_p computed by linear programming with exchange, bracketed as [LP value on the final point "
                f"set, estimated sup error of its polynomial]: {brackets or 'none'}."
                + (" Not drawn: " + "; ".join(notes) + "." if notes else ""))

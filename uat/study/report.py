@@ -70,16 +70,17 @@ def _paragraphs(text: str) -> str:
 
 
 def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
+    from uat.plots.study import sup_method_summary
+
     ok = frame[frame["status"] == "ok"]
     widths = sorted(frame["width"].unique())
-    methods = ok["sup_method"].value_counts()
     items = [
         f"{len(frame)} cells: {len(ok)} ok, {len(frame) - len(ok)} failed; "
         f"{int(frame['repeat'].max()) + 1 if len(frame) else 0} repeat(s) per (target, activation, method, width); "
         f"widths {', '.join(str(w) for w in widths)}.",
-        "Sup norms estimated by: " + ("; ".join(f"{html.escape(str(m))} ({n} cells)" for m, n in methods.items())
-                                      or "none") + ". Each estimate is attained at a point of K, hence a lower "
-        "bound of the true sup; see the rounding floor column of the exported table for float64 noise.",
+        "Sup norms estimated by: " + html.escape(sup_method_summary(ok["sup_method"])) + ". Each estimate is "
+        "attained at a point of K, hence a lower bound of the true sup; the dotted lines of the error figure "
+        "show the float64 rounding floor of each curve.",
         f"Medians of the sup error over repeats decide k*(ε); tolerances ε: "
         f"{', '.join(f'{e:g}' for e in config['tolerances'])}.",
         f"Fitting time: {ok['fit_seconds'].sum():.1f} s in all (median {ok['fit_seconds'].median():.3g} s per cell); "

@@ -1,0 +1,66 @@
+"""Regenerate every figure in figures/ from the repository root:
+
+    python figures/make_figures.py            # all shipped studies, about 8 minutes on 2 cores
+    python figures/make_figures.py quickstart polynomial   # only these studies (and the extras)
+
+For each study file studies/NAME.toml: run it into out/NAME (resuming: finished cells are kept),
+write its figures into figures/NAME/ (PNG; old PNGs there are removed first, so the folder holds
+exactly what the study draws) and its report into out/NAME/report.html. Then the figures that
+belong to no study: the activation gallery, three fits up close and the optimizers' training
+curves (figures/training_curves.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import uat
+from uat.plots import activation_gallery, fit_closeup, save, style
+from uat.plots.study import study_figures
+from uat.study.report import write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ROOT / "figures"
+
+#: Fits up close outside any study: (target, width, activation, file stem).
+CLOSEUPS = [("runge", 40, "tanh", "fit-runge-tanh-40"), ("abs", 64, "relu", "fit-abs-relu-64"),
+            ("franke", 256, "tanh", "fit-franke-tanh-256")]
+
+
+def run(names: list[str]) -> None:
+    files = sorted((ROOT / "studies").glob("*.toml"))
+    unknown = set(names) - {f.stem for f in files}
+    if unknown:
+        raise SystemExit(f"no study file studies/<name>.toml for {sorted(unknown)}; have {[f.stem for f in files]}")
+    for path in files:
+        if names and path.stem not in names:
+            continue
+        start = time.perf_counter()
+        folder = ROOT / "out" / path.stem
+        frame = uat.run_study(path, folder)
+        target = FIGURES / path.stem
+        target.mkdir(parents=True, exist_ok=True)
+        for old in target.glob("*.png"):
+            old.unlink()
+        figures = study_figures(folder, "png", out=target)
+        report = write_report(folder)
+        failed = int((frame["status"] != "ok").sum())
+        print(f"{path.stem}: {len(frame)} cells ({failed} failed), {len(figures)} figures in "
+              f"{target.relative_to(ROOT)}/, report {report.relative_to(ROOT)}, {time.perf_counter() - start:.0f} s")
+    with style():
+        save(activation_gallery(), FIGURES / "activations", "png")
+        for target, width, activation, stem in CLOSEUPS:
+            result = uat.fit(target, width=width, activation=activation)
+            title = f"{target}: {activation}, width {width}, lstsq"
+            save(fit_closeup(result.target, result.network, result.sup_error(), title=title), FIGURES / stem, "png")
+    sys.path.insert(0, str(FIGURES))
+    import training_curves
+
+    training_curves.main(str(FIGURES / "training-curves.png"))
+    print(f"extras: activations, {len(CLOSEUPS)} fits up close, training curves in {FIGURES.relative_to(ROOT)}/")
+
+
+if __name__ == "__main__":
+    run(sys.argv[1:])
