@@ -51,5 +51,9 @@ def test_main_job_runs_and_writes_its_table_and_figures(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "189 cells in out/quickstart: 189 ok, 0 failed" in run.stdout
     assert "k*(ε)" in run.stdout and "sin(2*pi*x)" in run.stdout
-    for name in ("error-vs-width.png", "k-star.png"):
-        assert (tmp_path / "out" / "quickstart" / "figures" / name).stat().st_size > 10_000
+    figures = tmp_path / "out" / "quickstart" / "figures"
+    for name in ("error-vs-width.png", "k-star.png", "units-sin-2-pi-x-k64.png", "activations.png"):
+        assert (figures / name).stat().st_size > 10_000
+    # as the README says: a fit up close per target
+    fits = sorted(p.name for p in figures.glob("fit-*.png"))
+    assert len(fits) == 3 and all(any(f.startswith(f"fit-{t}-") for f in fits) for t in ("sin-2-pi-x", "runge", "abs"))

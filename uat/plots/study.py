@@ -104,15 +104,17 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
     return ax
 
 
-def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activation"):
+def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activation", widths=None):
     """k*(ε) against ε (log-log, ε decreasing to the right), one line per activation (or per value
-    of ``by``); tolerances no
+    of ``by``), the y-axis spanning ``widths`` (the swept widths) when given; tolerances no
     swept width reaches are drawn as open triangles above the largest width, marked "not reached".
 
     k* takes few values, so activations often coincide: each gets its own marker and a small
     horizontal offset (a few percent of a decade), so that no line hides another.
     """
     top = float(stars["max_width"].dropna().max()) if stars["max_width"].notna().any() else 1.0
+    if widths is not None and len(widths):  # the swept range, so that panels of one study share a y-axis
+        top = max(top, float(max(widths)))
     activations = list(dict.fromkeys(stars[by]))
     for i, activation in enumerate(activations):
         rows = stars[stars[by] == activation]
@@ -129,6 +131,10 @@ def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activat
                 fontsize="small", color="0.35")
     ax.set_xscale("log")
     ax.set_yscale("log", base=2)
+    candidates = list(stars.loc[stars["reached"], "k_star"].astype(float))
+    if widths is not None and len(widths):
+        candidates.append(float(min(widths)))
+    ax.set_ylim(min(candidates, default=top) / 1.4, top * 2.2)
     ax.invert_xaxis()
     ax.set_xlabel("tolerance ε (sup-norm)")
     ax.set_ylabel("k*(ε): smallest width reaching ε")
@@ -274,7 +280,8 @@ def _errors_figure(study: _Study):
 
 def _k_star_figure(study: _Study):
     def draw(ax, key):
-        draw_k_star(ax, _select(study.stars, key), study.colours, study.title(key), by=study.by)
+        draw_k_star(ax, _select(study.stars, key), study.colours, study.title(key), by=study.by,
+                    widths=study.config.widths)
 
     fig = _panels(study.keys, draw, "k*(ε): the smallest width whose median sup error is ≤ ε", study.by)
     caption = (f"k*(ε) against the tolerance ε, one line per {study.by}; open triangles above the dashed line: "
