@@ -75,7 +75,7 @@ def test_plot_in_two_dimensions(run, tmp_path):
     (["fit", "sin(x)"], "needs a domain"),
     (["fit", "sin(x)", "-d", "[1,-1]"], "lower=1.0 >= upper=-1.0"),
     (["fit", "runge", "-o", "novalue"], "options are KEY=VALUE"),
-    (["fit", "runge", "--plot", "/nonexistent-dir/x.png"], "No such file or directory"),
+    (["fit", "runge", "--plot", "/nonexistent-dir/x.png"], "its folder '/nonexistent-dir' does not exist"),
     (["fit", "runge", "--plot", "fit.jpg"], "the file name must end in one of .png, .pdf, .svg; got 'fit.jpg'"),
 ])
 def test_errors_are_readable_without_traceback(run, args, message):

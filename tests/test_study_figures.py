@@ -2,6 +2,7 @@
 applies is written, and the data drawn is right (failed cells, one width, the polynomial floor)."""
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -136,7 +137,7 @@ def test_error_figure_marks_failed_cells_and_draws_reference_slopes():
     draw_error_vs_width(ax, _summary([2, 4, 8, 16], failed=(8,)), {"tanh": "C0", "relu": "C1"})
     crosses = [line for line in ax.get_lines() if line.get_marker() == "x"]
     assert len(crosses) == 2 and all(list(line.get_xdata()) == [8] for line in crosses)
-    assert any("× 2 failed cells" in t.get_text() for t in ax.texts)
+    assert "× 2 failed cells" in ax.get_title()
     references = [line for line in ax.get_lines() if line.get_label() == "_reference"]
     slopes = sorted(-np.polyfit(np.log(r.get_xdata()), np.log(r.get_ydata()), 1)[0] for r in references)
     np.testing.assert_allclose(slopes, [0.5, 1.0, 2.0])
@@ -146,7 +147,7 @@ def test_error_figure_marks_failed_cells_and_draws_reference_slopes():
 def test_error_figure_with_one_width_says_so():
     ax = Figure().subplots()
     draw_error_vs_width(ax, _summary([16]), {"tanh": "C0", "relu": "C1"})
-    assert any("one width swept (k = 16)" in t.get_text() for t in ax.texts)
+    assert "one width swept (k = 16)" in ax.get_title()
     assert not [line for line in ax.get_lines() if line.get_label() == "_reference"]
 
 
@@ -157,8 +158,8 @@ def test_a_panel_whose_cells_all_failed_says_so(study):
     ax = Figure().subplots()
     draw_error_vs_width(ax, summary[(summary["target"] == "sqrt(x)") & (summary["method"] == "lstsq")],
                         {"tanh": "C0", "square": "C1"})
-    assert any("no successful cells" in t.get_text() for t in ax.texts)
-    assert any("× 12 failed cells" in t.get_text() for t in ax.texts)  # 2 activations × 3 widths × 2 repeats
+    assert "no successful cells" in ax.get_title()
+    assert "× 12 failed cells" in ax.get_title()  # 2 activations × 3 widths × 2 repeats
 
 
 def test_the_report_is_one_self_contained_file(study, tmp_path):
@@ -228,12 +229,18 @@ def test_a_store_written_before_networks_were_kept_is_upgraded(study, tmp_path):
     names = [f.name for f in study_figures(old, "png")]
     assert names[:3] == ["error-vs-width", "k-star", "polynomial-counterexample"]
     assert not any(n.startswith(("fit-", "units-", "training-")) for n in names)
-    config = json.loads(uat.study.store.StudyStore(old).meta()["config"])
-    from uat.study.store import StudyStore
+    from uat.study.store import StoreError, StudyStore
 
     store = StudyStore(old)
     meta = store.meta()
+    config = json.loads(meta["config"])
+    other = {**config, "repeats": 3}  # another study aimed at the folder is refused, and changes nothing
+    with pytest.raises(StoreError, match="holds a different study"):
+        store.open(other, "another hash", "")
+    with sqlite3.connect(old / "results.sqlite") as db:
+        assert not {"network", "history"} & {row[1] for row in db.execute("PRAGMA table_info(results)")}
     store.open(config, meta["config_hash"], meta["study_file"])
+    store.open(config, meta["config_hash"], meta["study_file"])  # a second open finds nothing to upgrade
     with sqlite3.connect(old / "results.sqlite") as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
@@ -248,3 +255,131 @@ def test_how_the_sup_norms_were_estimated_is_summarised_not_listed():
     assert sup_method_summary(methods) == ("1-D: grid of 65537–262145 points, Brent on the 3–16 largest (2 cells); "
                                            "2-D: grid of 4096 points (1 cells)")
     assert sup_method_summary([]) == "none"
+
+
+# --- what the figures select and draw, checked against the table ------------------------------------
+
+def test_the_polynomial_floors_are_drawn_at_the_best_polynomial_errors(study):
+    from uat.plots.study import _polynomial_figure, _Study
+
+    folder, _ = study
+    fig, _ = _polynomial_figure(_Study(folder))
+    floor = uat.fitting.polynomial.best_polynomial("abs", 2).value
+    panels = [ax for ax in fig.axes if ax.get_title().startswith("abs")]
+    assert len(panels) == 2  # abs with lstsq and with backprop
+    for ax in panels:
+        bands = [line for line in ax.get_lines() if line.get_label() == "_E_p"]
+        assert [float(line.get_ydata()[0]) for line in bands] == [floor]
+        assert "E$_2$ = 0.125  (square)" in "".join(t.get_text() for t in ax.texts)
+
+
+def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_repeat(study):
+    from uat.plots.study import _closeup_figures, _Study
+
+    folder, frame = study
+    chosen = {name: fig.get_suptitle() for name, fig, _ in _closeup_figures(_Study(folder))}
+    ok = frame[(frame["status"] == "ok") & (frame["target"] == "abs") & (frame["width"] == 8)]
+    for method in ("lstsq", "backprop"):
+        rows = ok[ok["method"] == method]
+        best = rows.groupby("activation")["sup_error"].median().idxmin()
+        worse = rows[rows["activation"] == best].sort_values("sup_error").iloc[-1]  # 2 repeats: the worse one
+        assert chosen[f"fit-abs-{best}-{method}-k8"] == (f"abs: {best}, width 8, {method}, repeat "
+                                                        f"{worse['repeat']}")
+
+
+SLUGS = """
+name = "slugs"
+description = "targets whose names make the same file name"
+seed = 1
+domain = "[-1,1]"
+
+[grid]
+target = ["x**2", "x*2", "abs(x) + 0*(x < 2)"]
+activation = ["tanh"]
+width = [2, 4]
+method = ["lstsq"]
+repeats = 1
+"""
+
+
+def test_targets_that_slug_alike_get_their_own_figures_and_captions_are_escaped(tmp_path):
+    path = tmp_path / "slugs.toml"
+    path.write_text(textwrap.dedent(SLUGS))
+    run_study(path, tmp_path / "out", jobs=1)
+    figures = study_figures(tmp_path / "out", "png")
+    names = [f.name for f in figures]
+    assert len(names) == len(set(names))
+    fits = [f for f in figures if f.name.startswith("fit-x-2-")]
+    assert len(fits) == 2 and {f.title.split(":")[0] for f in fits} == {"x**2", "x*2"}
+    page = write_report(tmp_path / "out").read_text(encoding="utf-8")
+    assert "abs(x) + 0*(x &lt; 2): tanh" in page and "(x < 2): tanh" not in page
+
+
+def test_reference_slopes_are_anchored_at_the_smallest_width_only():
+    rows = [{"target": "f", "activation": a, "method": "lstsq", "width": w, "sup_median": e, "sup_q25": e,
+             "sup_q75": e, "floor_median": 1e-15, "n_failed": 0}
+            for a, points in (("tanh", [(2, 0.5), (4, 0.2), (8, 0.1)]), ("relu", [(8, 9.0), (16, 4.0)]))
+            for w, e in points]
+    ax = Figure().subplots()
+    draw_error_vs_width(ax, pd.DataFrame(rows), {"tanh": "C0", "relu": "C1"})
+    references = [line for line in ax.get_lines() if line.get_label() == "_reference"]
+    assert references and all(r.get_xdata()[0] == 2 and r.get_ydata()[0] == 0.5 for r in references)
+
+
+def test_k_star_marks_what_rests_on_failed_cells_and_draws_nothing_for_a_curve_without_results():
+    from uat.plots import draw_k_star
+
+    stars = pd.DataFrame([
+        {"target": "f", "activation": "tanh", "method": "lstsq", "epsilon": 0.1, "k_star": 8, "reached": True,
+         "sup_at_k_star": 0.05, "max_width": 16, "failed_below": 1},
+        {"target": "f", "activation": "tanh", "method": "lstsq", "epsilon": 0.01, "k_star": pd.NA, "reached": False,
+         "sup_at_k_star": np.nan, "max_width": 16, "failed_below": 1},
+        {"target": "f", "activation": "relu", "method": "lstsq", "epsilon": 0.1, "k_star": pd.NA, "reached": False,
+         "sup_at_k_star": np.nan, "max_width": pd.NA, "failed_below": 2},
+    ]).astype({"k_star": "Int64", "max_width": "Int64"})
+    ax = Figure().subplots()
+    draw_k_star(ax, stars, {"tanh": "C0", "relu": "C1"}, "f", widths=[4, 8, 16], n_failed=3)
+    marks = [t for t in ax.texts if t.get_text() == "?"]
+    assert len(marks) == 2  # both tanh entries rest on a failed width; relu has nothing measured
+    triangles = [line for line in ax.get_lines() if line.get_marker() == "^"]
+    assert len(triangles) == 1
+    assert triangles[0].get_markeredgecolor() == "C0"
+    assert "3 failed cells; ?: k* may be smaller" in ax.get_title()
+    ax = Figure().subplots()
+    draw_k_star(ax, stars[stars["activation"] == "relu"], {"relu": "C1"}, "g", n_failed=2)
+    assert not [line for line in ax.get_lines() if line.get_marker() == "^"]
+    assert "no successful cells" in ax.get_title()
+
+
+def test_k_star_offsets_never_cross_neighbouring_tolerances():
+    from uat.plots import draw_k_star
+
+    tolerances = [0.13, 0.1]
+    stars = uat.study.k_star(_summary([2, 4, 8, 16]), tolerances)
+    tanh = stars[stars["activation"] == "tanh"]  # reaches 0.13 at width 8 and 0.1 at 16
+    five = pd.concat([tanh.assign(activation=f"a{i}") for i in range(5)], ignore_index=True)
+    ax = Figure().subplots()
+    draw_k_star(ax, five, {f"a{i}": f"C{i}" for i in range(5)})
+    xs = [line.get_xdata() for line in ax.get_lines() if line.get_label().startswith("a")]
+    assert len(xs) == 5 and all(len(x) == 2 for x in xs)
+    assert min(x[0] for x in xs) > max(x[-1] for x in xs)  # every ε=0.13 point right of every ε=0.1 point
+
+
+def test_a_report_is_written_when_every_cell_failed(tmp_path):
+    path = tmp_path / "fail.toml"
+    path.write_text(textwrap.dedent(SLUGS).replace('"x**2", "x*2", "abs(x) + 0*(x < 2)"', '"sqrt(x)"'))
+    run_study(path, tmp_path / "out", jobs=1)
+    page = write_report(tmp_path / "out").read_text(encoding="utf-8")
+    assert "No figures: no cell of this study has succeeded yet." in page and "2 cell(s) failed" in page
+    assert "n/a?" in page and "&gt;&lt;NA&gt;" not in page
+
+
+def test_an_unreadable_stored_network_names_its_cell(study, tmp_path):
+    folder, frame = study
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    cell = frame.loc[frame["status"] == "ok", "cell_id"].iloc[0]
+    with sqlite3.connect(copy / "results.sqlite") as db:
+        db.execute("UPDATE results SET network = ? WHERE cell_id = ?", (b"PK\x03\x04 truncated", cell))
+    with pytest.raises(uat.study.StoreError, match=re.escape(f"the stored network of cell {cell} is unreadable")):
+        load_networks(copy, [cell])

@@ -7,6 +7,7 @@ Errors are printed as ``Error: ...`` without a traceback and exit with status 1;
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import warnings
@@ -85,6 +86,11 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
     if plot_path:
         _plot_format(plot_path)
     try:
+        if plot_path:  # before the fit: close-ups are drawn in one and two dimensions
+            dim = uat.targets.as_target(target, domain).dim
+            if dim > 2:
+                raise click.BadParameter(f"fits up close are drawn for targets on 1-D and 2-D domains; this one "
+                                         f"is {dim}-D", param_hint="'--plot'")
         with _Warnings():
             result = uat.fit(target, domain, width=width, activation=activation, method=method, seed=seed,
                              **options)
@@ -144,6 +150,9 @@ def _plot_format(path: str) -> tuple[str, str]:
     if not stem or suffix.lower() not in FORMATS:
         raise click.BadParameter(f"the file name must end in one of {', '.join('.' + f for f in FORMATS)}; "
                                  f"got {path!r}", param_hint="'--plot'")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise click.BadParameter(f"its folder {folder!r} does not exist; got {path!r}", param_hint="'--plot'")
     return stem, suffix.lower()
 
 
@@ -319,7 +328,12 @@ def study_plot(folder, formats):
     and where they apply the polynomial counterexample, fits up close, unit positions, training
     curves, the activations)."""
     from uat.plots import study_figures
+    from uat.plots._style import parse_formats
 
+    try:
+        formats = parse_formats(formats)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="'--format'") from None
     _open(folder)
     try:
         figures = study_figures(folder, formats)
@@ -339,6 +353,9 @@ def study_report(folder, output):
     (embedded), the failed cells and the study file; it opens without network access."""
     from uat.study.report import write_report
 
+    if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise click.BadParameter(f"its folder {os.path.dirname(os.path.abspath(output))!r} does not exist; "
+                                 f"got {output!r}", param_hint="'--output'")
     _open(folder)
     try:
         path = write_report(folder, output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,12 @@ def draw_reference_slopes(ax, widths, anchor: float, slopes=SLOPES):
     return ax
 
 
+def _title_with_notes(ax, title: str, notes: list[str]) -> None:
+    """The panel title, with notes (failed cells, a single width) on lines beneath it: above the
+    data, where they can hide nothing."""
+    ax.set_title("\n".join([title, *notes]) if title else "\n".join(notes), fontsize="medium")
+
+
 def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str = "activation",
                         slopes=SLOPES, floor: bool = True, floors: dict | None = None):
     """Median sup error against width (log-log), one line per value of ``by`` (default: activation)
@@ -65,7 +72,7 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
             if floor:
                 ax.plot(curve["width"], curve["floor_median"], ":", color=colour, lw=0.9, label="_floor")
             widths += curve["width"].tolist()
-            starts.append(curve["sup_median"].iloc[0])
+            starts.append((curve["width"].iloc[0], curve["sup_median"].iloc[0]))
         failed = whole[whole["n_failed"] > 0] if "n_failed" in whole else whole.iloc[:0]
         if len(failed):
             failed_total += int(failed["n_failed"].sum())
@@ -91,54 +98,72 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
     else:
         ax.relim()
         ax.autoscale_view()
-        draw_reference_slopes(ax, widths, max(starts), slopes)
+        first = min(w for w, _ in starts)  # anchor at the highest median of the smallest width
+        draw_reference_slopes(ax, widths, max(e for w, e in starts if w == first), slopes)
     if failed_total:
         notes.append(f"× {failed_total} failed cell{'s' * (failed_total > 1)} (at their width)")
-    if notes:
-        ax.text(0.98, 0.98, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize="small",
-                color="0.25", bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8", "alpha": 0.9})
     ax.set_xlabel("width k (hidden units)")
     ax.set_ylabel("sup-norm error (median over repeats)")
-    ax.set_title(title, fontsize="medium")
+    _title_with_notes(ax, title, notes)
     ax.grid(True, which="major", alpha=0.3)
     return ax
 
 
-def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activation", widths=None):
+def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activation", widths=None,
+                n_failed: int = 0):
     """k*(ε) against ε (log-log, ε decreasing to the right), one line per activation (or per value
     of ``by``), the y-axis spanning ``widths`` (the swept widths) when given; tolerances no
     swept width reaches are drawn as open triangles above the largest width, marked "not reached".
 
+    Entries that rest on failed cells (``failed_below``: a failed width at or below k* might have
+    reached ε) carry a "?"; a line with no successful cell draws nothing. ``n_failed``, the failed
+    cells of the panel, is said under the title.
+
     k* takes few values, so activations often coincide: each gets its own marker and a small
-    horizontal offset (a few percent of a decade), so that no line hides another.
+    horizontal offset, at most a third of the gap between neighbouring tolerances, so that no
+    line hides another and no tolerance crosses its neighbour.
     """
     top = float(stars["max_width"].dropna().max()) if stars["max_width"].notna().any() else 1.0
     if widths is not None and len(widths):  # the swept range, so that panels of one study share a y-axis
         top = max(top, float(max(widths)))
     activations = list(dict.fromkeys(stars[by]))
+    epsilons = np.log10(np.unique(stars["epsilon"].to_numpy(float)))
+    gap = float(np.min(np.diff(epsilons))) if len(epsilons) > 1 else 1.0
+    step = min(0.05, gap / 3 / max(1, len(activations) - 1))
+    measured = stars[stars["max_width"].notna()]
     for i, activation in enumerate(activations):
-        rows = stars[stars[by] == activation]
-        colour, dodge = colours[activation], 10 ** (0.05 * (i - (len(activations) - 1) / 2))
+        rows = measured[measured[by] == activation]
+        colour, dodge = colours[activation], 10 ** (step * (i - (len(activations) - 1) / 2))
         reached = rows[rows["reached"]]
         ax.plot(reached["epsilon"] * dodge, reached["k_star"].astype(float), "-", marker=_MARKERS[i % len(_MARKERS)],
                 color=colour, ms=4.5, lw=1.3, label=activation)
         missed = rows[~rows["reached"]]
         if len(missed):
-            ax.plot(missed["epsilon"] * dodge, [top * 1.6] * len(missed), "^", mfc="none", mec=colour, ms=7, mew=1.4)
-    if (~stars["reached"]).any():
+            ax.plot(missed["epsilon"] * dodge, [top * 1.6] * len(missed), "^", mfc="none", mec=colour, ms=7, mew=1.4,
+                    label="_not reached")
+        for _, entry in rows[rows["failed_below"] > 0].iterrows():
+            y = float(entry["k_star"]) if entry["reached"] else top * 1.6
+            ax.annotate("?", (entry["epsilon"] * dodge, y), xytext=(4, 2), textcoords="offset points",
+                        fontsize="small", color=colour, fontweight="bold")
+    if (~measured["reached"]).any():
         ax.axhline(top * 1.25, color="0.6", lw=0.8, ls="--")
         ax.text(0.02, top * 1.2, "▵ above the line: not reached", transform=ax.get_yaxis_transform(), va="top",
                 fontsize="small", color="0.35")
     ax.set_xscale("log")
     ax.set_yscale("log", base=2)
-    candidates = list(stars.loc[stars["reached"], "k_star"].astype(float))
+    candidates = list(measured.loc[measured["reached"], "k_star"].astype(float))
     if widths is not None and len(widths):
         candidates.append(float(min(widths)))
     ax.set_ylim(min(candidates, default=top) / 1.4, top * 2.2)
     ax.invert_xaxis()
     ax.set_xlabel("tolerance ε (sup-norm)")
     ax.set_ylabel("k*(ε): smallest width reaching ε")
-    ax.set_title(title, fontsize="medium")
+    notes = []
+    if measured.empty:
+        notes.append("no successful cells")
+    if n_failed:
+        notes.append(f"{n_failed} failed cell{'s' * (n_failed > 1)}; ?: k* may be smaller")
+    _title_with_notes(ax, title, notes)
     ax.grid(True, which="major", alpha=0.3)
     return ax
 
@@ -158,7 +183,7 @@ def _panels(keys, draw, title: str, legend_title: str, columns: int = 3) -> Figu
         for handle, label in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(label, handle)
     if seen:
-        fig.legend(list(seen.values()), list(seen), loc="outside right upper", title=legend_title, frameon=False)
+        fig.legend(list(seen.values()), list(seen), loc="outside right center", title=legend_title, frameon=False)
     fig.suptitle(title)
     return fig
 
@@ -281,7 +306,7 @@ def _errors_figure(study: _Study):
 def _k_star_figure(study: _Study):
     def draw(ax, key):
         draw_k_star(ax, _select(study.stars, key), study.colours, study.title(key), by=study.by,
-                    widths=study.config.widths)
+                    widths=study.config.widths, n_failed=int(_select(study.summary, key)["n_failed"].sum()))
 
     fig = _panels(study.keys, draw, "k*(ε): the smallest width whose median sup error is ≤ ε", study.by)
     caption = (f"k*(ε) against the tolerance ε, one line per {study.by}; open triangles above the dashed line: "
@@ -336,9 +361,10 @@ def _polynomial_figure(study: _Study):
 
 
 def _median_row(rows):
-    """The repeat whose sup error is the (lower) median of its width: a typical fit, not the luckiest."""
+    """The repeat whose sup error is the median of its width (the upper of the two middle ones for an
+    even count, so with two repeats the worse): a typical fit, never the luckiest."""
     rows = rows.sort_values(["sup_error", "repeat"])
-    return rows.iloc[(len(rows) - 1) // 2]
+    return rows.iloc[len(rows) // 2]
 
 
 def _closeup_figures(study: _Study):
@@ -369,8 +395,10 @@ def _closeup_figures(study: _Study):
         title = f"{row['target']}: {row['activation']}, width {row['width']}, {row['method']}, repeat {row['repeat']}"
         fig = fit_closeup(target, network, estimate, title=title)
         name = f"fit-{_slug(row['target'])}-{_slug(row['activation'])}-{_slug(row['method'])}-k{row['width']}"
-        caption = (f"A fit up close: {title} (the median of its {study.repeats} repeat(s); the best {study.by} at "
-                   f"the widest width). The network drawn is the one the study stored and measured; the marked "
+        which = "the only repeat" if study.repeats == 1 else (
+            f"the median of its {study.repeats} repeats" if study.repeats % 2 else
+            f"the upper median of its {study.repeats} repeats")
+        caption = (f"A fit up close: {title} ({which}; the best {study.by} at the widest width). The network drawn is the one the study stored and measured; the marked "
                    f"sup point is the stored estimate ({row['sup_method']}).")
         yield name, fig, caption
 
@@ -458,8 +486,13 @@ def study_figures(folder, formats=("png",), out=None) -> list[StudyFigure]:
         study = _Study(folder)
         out.mkdir(parents=True, exist_ok=True)
 
+        used = set()
+
         def emit(name, fig, caption, title=None):
             title = title or fig.get_suptitle() or name
+            if name in used:  # two targets whose names slug alike ('x**2', 'x*2'): tell them apart
+                name = f"{name}-{hashlib.sha1(title.encode()).hexdigest()[:6]}"
+            used.add(name)
             written.append(StudyFigure(name, title, caption, tuple(save(fig, out / name, formats))))
 
         emit("error-vs-width", *_errors_figure(study))

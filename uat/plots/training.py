@@ -24,8 +24,8 @@ def draw_training_curves(ax, results: dict, x: str = "iteration", title: str = "
     per entry of ``results`` (label → FitResult with a history, e.g. one per optimizer), the
     sup-norm checkpoints (``checkpoint_every``) as open markers in the same colour, and a star at the
     end for the training RMS of the network returned (which can lie below the curve: variable
-    projection ends with a plain least-squares C). Log error scale; seconds on a log scale too (they
-    span decades)."""
+    projection ends with a plain least-squares C). Log error scale; seconds on a log scale too
+    where they span more than a decade."""
     if x not in ("iteration", "seconds"):
         raise ValueError(f"x must be 'iteration' or 'seconds'; got {x!r}")
     colours = _colours(list(results))
@@ -39,8 +39,11 @@ def draw_training_curves(ax, results: dict, x: str = "iteration", title: str = "
         if "checkpoint_sup_error" in h:
             ax.plot(h[f"checkpoint_{x}"], h["checkpoint_sup_error"], linestyle="none", marker=_MARKERS[i % len(_MARKERS)],
                     ms=4, color=colours[label], mfc="none", label=f"{label}: sup error")
-    if x == "seconds":
-        ax.set_xscale("log")
+    if x == "seconds":  # times span decades; under one decade a log axis has only minor ticks to label
+        times = np.concatenate([_history(label, r)["seconds"] for label, r in results.items()] or [np.ones(1)])
+        times = times[times > 0]
+        if times.size and times.max() > 10 * times.min():
+            ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("iteration (update)" if x == "iteration" else "training time (s, checkpoints excluded)")
     ax.set_ylabel("error")

@@ -133,7 +133,8 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """The k*(ε) table, wide: one row per curve, one column per ε (``>K`` where not reached), the rate.
 
     Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K
-    reaches ε, either marked ``?`` when cells failed at the widths it rests on, and the rate as
+    reaches ε, ``n/a`` when no cell of the curve succeeded, either marked ``?`` when cells failed at
+    the widths it rests on, and the rate as
     ``slope [low, high]`` with the plateau flag beside it.
     """
     stars = k_star(summary, tolerances)
@@ -142,7 +143,10 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     for key, group in stars.groupby(KEYS, sort=False):
         row = dict(zip(KEYS, key))
         for _, entry in group.iterrows():
-            text = str(entry["k_star"]) if entry["reached"] else f">{entry['max_width']}"
+            if entry["reached"]:
+                text = str(entry["k_star"])
+            else:  # not reached up to the widest measured width; no measured width at all: n/a
+                text = "n/a" if pd.isna(entry["max_width"]) else f">{entry['max_width']}"
             row[_epsilon_label(entry["epsilon"])] = text + ("?" if entry["failed_below"] else "")
         r = rate.loc[key]
         interval = f" [{r['rate_low']:.2f}, {r['rate_high']:.2f}]" if np.isfinite(r["rate_low"]) else ""

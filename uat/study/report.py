@@ -112,11 +112,22 @@ def write_report(folder, out=None) -> Path:
     from uat.study.store import StudyStore, load_results
 
     folder = Path(folder)
+    out = Path(out) if out is not None else folder / "report.html"
+    if not out.parent.is_dir():  # before any work
+        raise ValueError(f"the report's folder {str(out.parent)!r} does not exist")
     meta = StudyStore(folder).meta()
     config = json.loads(meta["config"])
     frame = load_results(folder)
     summary = summarize(frame)
-    figures = study_figures(folder, formats=("png",))
+    if (frame["status"] == "ok").any():
+        figures = study_figures(folder, formats=("png",))
+        shown = "".join(
+            f"<figure id='fig-{html.escape(f.name)}'><img alt='{html.escape(f.title)}' src='{_image(f.paths[0])}'>"
+            f"<figcaption><b>{html.escape(f.title)}.</b> {html.escape(f.caption)} "
+            f"<span class='note'>(file: figures/{html.escape(Path(f.paths[0]).name)})</span></figcaption></figure>"
+            for f in figures)
+    else:
+        shown = "<p class='failed'>No figures: no cell of this study has succeeded yet.</p>"
     table = k_star_table(summary, config["tolerances"])
     rate = rates(summary)
     rate = rate.assign(rate=rate["rate"].round(3), rate_low=rate["rate_low"].round(3),
@@ -134,11 +145,7 @@ def write_report(folder, out=None) -> Path:
          "<p class='note'>Least-squares slope of log median sup error against log width over the decreasing "
          "part of each curve (up to the smallest error not within 10× of the rounding floor); n_points: widths "
          "used.</p>" + _table(rate, text_columns=("target", "activation", "method", "plateau"))),
-        ("figures", "Figures", "".join(
-            f"<figure id='fig-{html.escape(f.name)}'><img alt='{html.escape(f.title)}' src='{_image(f.paths[0])}'>"
-            f"<figcaption><b>{html.escape(f.title)}.</b> {html.escape(f.caption)} "
-            f"<span class='note'>(file: figures/{html.escape(Path(f.paths[0]).name)})</span></figcaption></figure>"
-            for f in figures)),
+        ("figures", "Figures", shown),
         ("failures", "Failed cells", _failures(frame)),
         ("configuration", "The study file",
          f"<pre>{html.escape(meta.get('study_file') or json.dumps(config, indent=2, sort_keys=True))}</pre>"),
@@ -150,6 +157,5 @@ def write_report(folder, out=None) -> Path:
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{_CSS}</style></head>"
             f"<body><h1>Study: {name}</h1><p class='sub'>Sup-norm error against width and k*(ε), measured by uat "
             f"from {html.escape(str(folder))}</p><nav>{nav}</nav>{body}</body></html>")
-    out = Path(out) if out is not None else folder / "report.html"
     out.write_text(page, encoding="utf-8")
     return out

@@ -25,6 +25,7 @@ import contextlib
 import io
 import json
 import sqlite3
+import zipfile
 from contextlib import closing
 from pathlib import Path
 
@@ -36,6 +37,8 @@ __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks
 
 DATABASE = "results.sqlite"
 SCHEMA_VERSION = "2"
+#: Schemas this uat reads and resumes (1 is upgraded in place when a run opens it).
+_READABLE = ("1", SCHEMA_VERSION)
 
 #: Columns of the results table, in order: (name, SQL type).
 COLUMNS = [
@@ -100,19 +103,20 @@ class StudyStore:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute(f"CREATE TABLE IF NOT EXISTS results ({', '.join(f'{n} {t}' for n, t in COLUMNS)})")
             stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
-            if stored.get("schema_version") == "1":  # schema 1 lacked the array columns: add them
-                for name in BLOBS:
-                    db.execute(f"ALTER TABLE results ADD COLUMN {name} BLOB")
-                stored["schema_version"] = SCHEMA_VERSION
             if stored:
                 self._check(stored, identity, config_hash, versions, force)
+            # schema 1 lacked the array columns: add the missing ones, only once every check passed
+            present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+            for name in BLOBS:
+                if name not in present:
+                    db.execute(f"ALTER TABLE results ADD COLUMN {name} BLOB")
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("schema_version", SCHEMA_VERSION), ("config", json.dumps(config, sort_keys=True)),
                 ("identity", json.dumps(identity, sort_keys=True)), ("config_hash", config_hash),
                 ("name", config["name"]), ("study_file", study_file), *versions.items()])
 
     def _check(self, stored: dict, identity: dict, config_hash: str, versions: dict, force: bool) -> None:
-        if stored.get("schema_version") != SCHEMA_VERSION:
+        if stored.get("schema_version") not in _READABLE:
             raise StoreError(f"{self.folder} was written by an incompatible uat (store schema "
                              f"{stored.get('schema_version')!r}, this uat writes {SCHEMA_VERSION!r})")
         if stored.get("config_hash") != config_hash:
@@ -226,7 +230,7 @@ def history_bytes(history: dict | None) -> bytes | None:
     if not history:
         return None
     buffer = io.BytesIO()
-    np.savez(buffer, **{key: np.asarray(value, dtype=float) for key, value in history.items()})
+    np.savez_compressed(buffer, **{key: np.asarray(value, dtype=float) for key, value in history.items()})
     return buffer.getvalue()
 
 
@@ -237,8 +241,13 @@ def load_networks(folder: str | Path, cell_ids) -> dict:
 
     stored = StudyStore(folder)
     stored.meta()
-    return {cell_id: None if data is None else ShallowNetwork.load(io.BytesIO(data))
-            for cell_id, data in stored.arrays("network", cell_ids).items()}
+    networks = {}
+    for cell_id, data in stored.arrays("network", cell_ids).items():
+        try:
+            networks[cell_id] = None if data is None else ShallowNetwork.load(io.BytesIO(data))
+        except (ValueError, OSError, zipfile.BadZipFile) as err:
+            raise StoreError(f"{stored.folder}: the stored network of cell {cell_id} is unreadable ({err})") from err
+    return networks
 
 
 def load_histories(folder: str | Path, cell_ids) -> dict:
@@ -250,6 +259,10 @@ def load_histories(folder: str | Path, cell_ids) -> dict:
         if data is None:
             histories[cell_id] = None
             continue
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            histories[cell_id] = {key: archive[key] for key in archive.files}
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                histories[cell_id] = {key: archive[key] for key in archive.files}
+        except (ValueError, OSError, zipfile.BadZipFile) as err:
+            raise StoreError(f"{stored.folder}: the stored training history of cell {cell_id} is unreadable "
+                             f"({err})") from err
     return histories
