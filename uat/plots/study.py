@@ -459,9 +459,10 @@ def _training_figures(study: _Study):
                    for _, r in rows.iterrows()}
         width = int(rows["width"].iloc[0])
         fig = training_curves(results, title=f"Training curves: {name}, width {width}, repeat 0")
+        sups = "; ".join(f"{label}: {r['sup_error']:.3g}" for label, (_, r) in zip(results, rows.iterrows()))
         caption = (f"Training RMS error against update and against time for {name} at width {width} (repeat 0); "
                    "open markers: sup-norm checkpoints where recorded; star: the training RMS of the network "
-                   "returned.")
+                   f"returned. The sup error of the returned network, for comparison: {sups}.")
         yield f"training-{_slug(name)}-k{width}", fig, caption
 
 
