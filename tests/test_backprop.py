@@ -245,3 +245,11 @@ def test_rcond_of_one_or_more_is_refused():
 def test_a_jacobian_too_large_for_memory_is_refused_before_any_work():
     with pytest.raises(ValueError, match="Jacobian.*lbfgs"):
         uat.fit("sin2pi", width=3000, method="backprop", optimizer="lm")
+
+
+def test_a_warm_start_with_an_output_bias_is_refused():
+    start = uat.ShallowNetwork([[1.0], [2.0]], [0.0, 1.0], [[1.0, 1.0]], "tanh", d=[0.5])
+    with pytest.raises(ValueError, match="init: a warm start must have the theorem's form.*output bias d"):
+        uat.fit("sin2pi", width=2, method="backprop", init=start)
+    with pytest.raises(ValueError, match="network has an output bias d"):
+        uat.loss_and_grad(start, np.zeros((3, 1)), np.zeros(3))

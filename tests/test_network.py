@@ -429,8 +429,9 @@ def test_missing_arrays_refused(tmp_path, key):
 @pytest.mark.parametrize("metadata, message", [
     ({"format": "something.else"}, r"is not a uat network file \(format"),
     ('["uat.ShallowNetwork", 1]', r"is not a uat network file \(format"),
-    ({"format_version": 2}, "has format_version 2; this uat reads version 1"),
-    ({"format_version": "1"}, "has format_version '1'; this uat reads version 1"),
+    ({"format_version": 3}, "has format_version 3; this uat reads versions 1 and 2"),
+    ({"format_version": "1"}, "has format_version '1'; this uat reads versions 1 and 2"),
+    ({"format_version": 2}, "format_version 2 needs an output bias d, which is missing"),
     ("{not json", "metadata is not valid JSON"),
     ({"activation": "no_such_activation"}, "unknown activation 'no_such_activation'"),
 ])
@@ -499,3 +500,31 @@ def test_round_trip_never_swaps_an_activation_for_another_of_the_same_name(tmp_p
     except ValueError:
         return  # refusing to save is correct too
     np.testing.assert_array_equal(ShallowNetwork.load(path)(X), net(X))
+
+
+# --- the output bias (peers train one; the theorem's form has none) ---------------------------------
+
+def test_an_output_bias_is_added_to_every_output_and_counted():
+    plain = ShallowNetwork([[1.0], [2.0]], [0.0, -1.0], [[0.5, 0.25], [1.0, -1.0]], "tanh")
+    biased = ShallowNetwork(plain.A, plain.b, plain.C, "tanh", d=[0.5, -2.0])
+    X = np.linspace(-1, 1, 7)[:, None]
+    np.testing.assert_array_equal(biased(X), plain(X) + [0.5, -2.0])
+    assert biased.n_params == plain.n_params + 2 and plain.d is None
+    assert not biased.d.flags.writeable
+    with pytest.raises(ValueError, match=r"d \(the output bias\) must have one entry per output, shape \(2,\); got shape \(3,\)"):
+        ShallowNetwork(plain.A, plain.b, plain.C, "tanh", d=[1.0, 2.0, 3.0])
+
+
+def test_a_biased_network_round_trips_as_format_2_and_a_plain_one_stays_format_1(tmp_path):
+    plain = ShallowNetwork([[1.0], [2.0]], [0.0, -1.0], [[0.5, 0.25]], "relu")
+    biased = ShallowNetwork(plain.A, plain.b, plain.C, "relu", d=[0.75])
+    for net, version in ((plain, 1), (biased, 2)):
+        path = tmp_path / f"v{version}.npz"
+        net.save(path)
+        with np.load(path, allow_pickle=False) as archive:
+            assert json.loads(str(archive["metadata"]))["format_version"] == version
+            assert ("d" in archive.files) == (version == 2)
+        loaded = ShallowNetwork.load(path)
+        X = np.linspace(-2, 2, 9)[:, None]
+        np.testing.assert_array_equal(loaded(X), net(X))
+        assert (loaded.d is None) == (net.d is None)

@@ -1,4 +1,4 @@
-"""The one-hidden-layer network g(x) = C σ(A x + b).
+"""The one-hidden-layer network g(x) = C σ(A x + b), with an optional output bias d.
 
 Pure functions first (:func:`hidden_features`, :func:`forward`), a thin immutable class on top
 (:class:`ShallowNetwork`). Evaluation is chunked over the rows of X so that no more than
@@ -7,8 +7,10 @@ Pure functions first (:func:`hidden_features`, :func:`forward`), a thin immutabl
 File format (``save``/``load``): a NumPy ``.npz`` archive, read with ``allow_pickle=False``,
 holding float64 arrays ``A`` (k, n), ``b`` (k,), ``C`` (m, k) and ``metadata``, a 0-d string
 array with a JSON object ``{"format": "uat.ShallowNetwork", "format_version": 1,
-"activation": name, "width": k, "dim": n, "n_outputs": m, "uat_version": ...}``. The activation
-is stored by name: a user activation must be registered again before loading.
+"activation": name, "width": k, "dim": n, "n_outputs": m, "uat_version": ...}``. A network with
+an output bias also holds ``d`` (m,) and is written as format_version 2, which older readers
+refuse rather than load without its bias. The activation is stored by name: a user activation must
+be registered again before loading.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ BLOCK = 1 << 21
 
 _FORMAT = "uat.ShallowNetwork"
 _FORMAT_VERSION = 1
+_FORMAT_VERSION_BIAS = 2
 
 
 def hidden_features(A: np.ndarray, b: np.ndarray, activation: Activation, X: np.ndarray,
@@ -50,19 +53,24 @@ def _output(Phi: np.ndarray, C: np.ndarray) -> np.ndarray:
     return np.einsum("nk,mk->nm", np.ascontiguousarray(Phi), C)
 
 
-def forward(A: np.ndarray, b: np.ndarray, C: np.ndarray, activation: Activation, X: np.ndarray) -> np.ndarray:
-    """g(X) = σ(X Aᵀ + b) Cᵀ, shape (N, m), computed in row chunks of at most ``BLOCK`` feature entries.
+def forward(A: np.ndarray, b: np.ndarray, C: np.ndarray, activation: Activation, X: np.ndarray,
+            d: np.ndarray | None = None) -> np.ndarray:
+    """g(X) = σ(X Aᵀ + b) Cᵀ (+ d), shape (N, m), computed in row chunks of at most ``BLOCK`` feature
+    entries.
 
     Each row's value is bitwise independent of the other rows and of the chunking.
     """
     N, k = X.shape[0], A.shape[0]
     rows = max(1, BLOCK // max(k, 1))
     if N <= rows:
-        return _output(hidden_features(A, b, activation, X), C)
-    out = np.empty((N, C.shape[0]))
-    for start in range(0, N, rows):
-        stop = min(start + rows, N)
-        out[start:stop] = _output(hidden_features(A, b, activation, X[start:stop]), C)
+        out = _output(hidden_features(A, b, activation, X), C)
+    else:
+        out = np.empty((N, C.shape[0]))
+        for start in range(0, N, rows):
+            stop = min(start + rows, N)
+            out[start:stop] = _output(hidden_features(A, b, activation, X[start:stop]), C)
+    if d is not None:
+        out += d
     return out
 
 
@@ -90,7 +98,8 @@ def _frozen(name: str, value, ndim: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class ShallowNetwork:
-    """g(x) = C σ(A x + b) with A (k, n), b (k,), C (m, k); callable on (N, n) arrays, returning (N, m).
+    """g(x) = C σ(A x + b) (+ d) with A (k, n), b (k,), C (m, k) and an optional output bias d (m,);
+    callable on (N, n) arrays, returning (N, m).
 
     Parameters
     ----------
@@ -102,6 +111,10 @@ class ShallowNetwork:
         Output weights. A 1-D array of length k means m = 1.
     activation : str or Activation
         σ, by registered name or as an :class:`~uat.activations.Activation`.
+    d : array (m,), optional
+        Output bias. The theorem's networks have none, and uat's own methods fit none; peers
+        (scikit-learn, PyTorch) train one, and their networks keep it. None (the default) and a
+        zero vector give the same values, but only None is the theorem's form.
 
     Examples
     --------
@@ -114,6 +127,7 @@ class ShallowNetwork:
     b: np.ndarray
     C: np.ndarray
     activation: Activation
+    d: np.ndarray | None = None
 
     def __post_init__(self):
         A = np.asarray(self.A, dtype=float)
@@ -130,6 +144,12 @@ class ShallowNetwork:
             raise ValueError("a network needs width k >= 1; got k = 0")
         for name, value in (("A", A), ("b", b), ("C", C)):
             object.__setattr__(self, name, value)
+        if self.d is not None:
+            d = _frozen("d", np.atleast_1d(np.asarray(self.d, dtype=float)), 1)
+            if d.shape != (C.shape[0],):
+                raise ValueError(f"d (the output bias) must have one entry per output, shape ({C.shape[0]},); "
+                                 f"got shape {d.shape}")
+            object.__setattr__(self, "d", d)
         object.__setattr__(self, "activation", get_activation(self.activation))
 
     @property
@@ -149,11 +169,11 @@ class ShallowNetwork:
 
     @property
     def n_params(self) -> int:
-        """k·n + k + m·k, the number of trainable parameters."""
-        return self.A.size + self.b.size + self.C.size
+        """k·n + k + m·k (+ m with an output bias), the number of trainable parameters."""
+        return self.A.size + self.b.size + self.C.size + (0 if self.d is None else self.d.size)
 
     def __call__(self, X) -> np.ndarray:
-        return forward(self.A, self.b, self.C, self.activation, as_points("X", X, self.dim))
+        return forward(self.A, self.b, self.C, self.activation, as_points("X", X, self.dim), self.d)
 
     def hidden_features(self, X) -> np.ndarray:
         """Φ = σ(X Aᵀ + b), shape (N, k)."""
@@ -186,7 +206,7 @@ class ShallowNetwork:
         spread = 0.0
         for p in (order[::-1].copy(), np.arange(self.width)[::-1].copy()) if self.width > 1 else ():
             spread = max(spread, float(np.max(np.abs(g - forward(self.A[p], self.b[p], self.C[:, p],
-                                                                     self.activation, X)))))
+                                                                     self.activation, X, self.d)))))
         return max(spread, self._per_term_floor(X))
 
     def _per_term_floor(self, X: np.ndarray) -> float:
@@ -199,6 +219,8 @@ class ShallowNetwork:
             terms = np.abs(act.fn(Z)) + (self.dim + 1) * np.abs(slope(Z)) * (np.abs(chunk) @ np.abs(self.A).T
                                                                               + np.abs(self.b))
             worst = max(worst, float(np.max(terms @ absC.T)))
+        if self.d is not None:  # the output bias is added once more: its own rounding
+            worst += float(np.max(np.abs(self.d)))
         return float(np.finfo(float).eps * worst)
 
     def save(self, path) -> None:
@@ -219,9 +241,12 @@ class ShallowNetwork:
             raise ValueError(f"cannot save: activation {name!r} is not the registered activation of that name, so it "
                              "could not be loaded back; register it with uat.register_activation first")
 
-        metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "activation": self.activation.name,
+        version = _FORMAT_VERSION if self.d is None else _FORMAT_VERSION_BIAS
+        metadata = {"format": _FORMAT, "format_version": version, "activation": self.activation.name,
                     "width": self.width, "dim": self.dim, "n_outputs": self.n_outputs, "uat_version": __version__}
         arrays = {"A": self.A, "b": self.b, "C": self.C, "metadata": np.array(json.dumps(metadata))}
+        if self.d is not None:
+            arrays["d"] = self.d
         if hasattr(path, "write"):
             np.savez(path, **arrays)
             return
@@ -251,7 +276,11 @@ class ShallowNetwork:
         if missing:
             raise ValueError(f"{where} is not a uat network file: missing {sorted(missing)}")
         metadata = _read_metadata(where, arrays["metadata"])
-        network = cls(arrays["A"], arrays["b"], arrays["C"], metadata["activation"])
+        if (metadata["format_version"] == _FORMAT_VERSION_BIAS) != ("d" in arrays):
+            raise ValueError(f"{where}: format_version {metadata['format_version']} "
+                             + ("needs an output bias d, which is missing" if "d" not in arrays else
+                                "has no output bias, but d is present"))
+        network = cls(arrays["A"], arrays["b"], arrays["C"], metadata["activation"], arrays.get("d"))
         shapes = {"width": network.width, "dim": network.dim, "n_outputs": network.n_outputs}
         wrong = {key: (metadata[key], value) for key, value in shapes.items() if metadata.get(key) != value}
         if wrong:
@@ -268,8 +297,9 @@ def _read_metadata(where: str, raw: np.ndarray) -> dict:
     if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT:
         raise ValueError(f"{where} is not a uat network file (format {metadata!r})")
     version = metadata.get("format_version")
-    if type(version) is not int or version != _FORMAT_VERSION:
-        raise ValueError(f"{where} has format_version {version!r}; this uat reads version {_FORMAT_VERSION}")
+    if type(version) is not int or version not in (_FORMAT_VERSION, _FORMAT_VERSION_BIAS):
+        raise ValueError(f"{where} has format_version {version!r}; this uat reads versions {_FORMAT_VERSION} "
+                         f"and {_FORMAT_VERSION_BIAS}")
     if not isinstance(metadata.get("activation"), str):
         raise ValueError(f"{where}: metadata has no activation name")
     return metadata

@@ -457,6 +457,9 @@ def _check_options(options: dict) -> None:
     _check_draw_options(options)
     check_choice("optimizer", options["optimizer"], OPTIMIZERS)
     init = options["init"]
+    if isinstance(init, ShallowNetwork) and init.d is not None:
+        raise ValueError("init: a warm start must have the theorem's form C σ(Ax + b); this network has an output "
+                         "bias d (a peer's network?): backprop trains no output bias")
     if not isinstance(init, ShallowNetwork):
         if not isinstance(init, str):
             raise TypeError(f"init must be one of {', '.join(INITS)} or a uat.ShallowNetwork; got {init!r}")

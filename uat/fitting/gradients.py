@@ -247,6 +247,9 @@ def _objective(network: ShallowNetwork, X, Y, weights) -> tuple[Objective, np.nd
         if weights.shape != (X.shape[0],) or np.any(weights < 0) or not np.any(weights > 0):
             raise ValueError(f"weights must be {X.shape[0]} non-negative numbers, not all zero (one per point); "
                              f"got shape {weights.shape}" + (", with a negative entry" if np.any(weights < 0) else ""))
+    if network.d is not None:
+        raise ValueError("network has an output bias d; the hand-written gradients are for the theorem's form "
+                         "C σ(Ax + b), without one")
     objective = Objective(X, Y, get_activation(network.activation), network.width, weights)
     return objective, pack(network.A, network.b, network.C)
 
