@@ -420,3 +420,21 @@ def test_shipped_studies_are_valid_and_described(path):
     config = load_config(path)
     assert config.name == path.stem
     assert len(config.description.split()) >= 40, "each shipped study says what it shows in a paragraph"
+
+
+def test_a_method_can_be_crossed_with_some_activations_only(tmp_path):
+    text = TINY.replace('method = ["lstsq"]', 'method = ["lstsq", "minimax"]') + """
+[methods.minimax]
+activations = ["relu"]
+max_rounds = 2
+"""
+    config = load_config(write(tmp_path, text))
+    pairs = {(c.activation, c.method) for c in config.cells()}
+    assert pairs == {("tanh", "lstsq"), ("relu", "lstsq"), ("relu", "minimax")}
+    assert config.method_options["minimax"]["max_rounds"] == 2 and "activations" not in config.method_options["minimax"]
+    assert config.identity()["method_activations"] == {"minimax": ["relu"]}
+    # a study without the key hashes as before the key existed (its folders stay valid)
+    assert "method_activations" not in load_config(write(tmp_path, TINY, "plain.toml")).identity()
+    bad = text.replace('activations = ["relu"]', 'activations = ["cos"]')
+    with pytest.raises(StudyConfigError, match=r"methods.minimax.activations: 'cos' is not in grid.activation \(tanh, relu\)"):
+        load_config(write(tmp_path, bad, "bad.toml"))

@@ -18,6 +18,7 @@ The format (documented in the README, kept stable)::
     repeats = 3                          # seeds per cell
 
     [methods.lstsq]                      # options per method, passed to uat.fit
+                                         # (activations = [...]: cross this method with these only)
     n_samples = 2048
 
     [evaluation]
@@ -103,6 +104,7 @@ class StudyConfig:
     n_points: int | None = None
     timeout: float | None = None
     sweep: bool = True
+    method_activations: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
         """Every setting, defaults filled in, as plain JSON data."""
@@ -115,6 +117,8 @@ class StudyConfig:
         resolved = self.resolved()
         for key in ("name", "description", "tolerances", "timeout"):
             resolved.pop(key)
+        if not resolved["method_activations"]:  # absent from studies written before it existed
+            resolved.pop("method_activations")
         for key in ("targets", "activations", "widths", "methods"):
             resolved[key] = sorted(resolved[key], key=str)
         return resolved
@@ -138,6 +142,8 @@ class StudyConfig:
                 for repeat in range(self.repeats):
                     seed = self.seed_for(target, activation, repeat)
                     for method in self.methods:
+                        if activation not in self.method_activations.get(method, (activation,)):
+                            continue  # [methods.NAME] activations = [...] leaves this pair out
                         out.extend(Cell(target, activation, method, w, repeat, seed) for w in self.widths)
         return out
 
@@ -228,6 +234,23 @@ def _check_names(check: _Checker, grid: dict, domain: str | None, domains: dict)
             check.fail(f"grid.target[{i}]", str(err))
 
 
+def _method_activations(check: _Checker, table: dict, activations: list[str]) -> dict:
+    """The reserved key ``activations`` of [methods.NAME]: the grid's activations this method is
+    crossed with (a method defined for one σ only, e.g. random_fourier and cos). Removed from the
+    table, so that it is not taken for a fitting option."""
+    restricted = {}
+    for name, options in table.items():
+        if not isinstance(options, dict) or "activations" not in options:
+            continue
+        key = f"methods.{name}.activations"
+        chosen = check.axis(options.pop("activations"), key, check.string)
+        for value in chosen:
+            if value not in activations:
+                check.fail(key, f"{value!r} is not in grid.activation ({', '.join(activations)})")
+        restricted[name] = tuple(chosen)
+    return restricted
+
+
 def _method_options(check: _Checker, table, methods: list[str]) -> dict:
     """Options of every method in the grid, defaults filled in; every [methods.NAME] table is checked,
     also for methods not in the grid (a typo there is refused, not ignored)."""
@@ -283,7 +306,13 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     }
     repeats = check.integer(grid.get("repeats", 1), "grid.repeats", 1)
     _check_names(check, axes, domain, domains)
-    options = _method_options(check, data.get("methods", {}), axes["method"])
+    methods_table = data.get("methods", {})
+    if isinstance(methods_table, dict):
+        methods_table = {k: dict(v) if isinstance(v, dict) else v for k, v in methods_table.items()}
+        restricted = _method_activations(check, methods_table, axes["activation"])
+    else:
+        restricted = {}
+    options = _method_options(check, methods_table, axes["method"])
     evaluation = data.get("evaluation", {})
     check.keys(evaluation, _EVALUATION, "evaluation.")
     tolerances = check.axis(evaluation.get("tolerances", list(_DEFAULT_TOLERANCES)), "evaluation.tolerances",
@@ -299,7 +328,8 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
         check.fail("run.sweep", f"must be true or false; got {sweep!r}")
     return StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
                        tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
-                       tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep)
+                       tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
+                       {m: restricted[m] for m in axes["method"] if m in restricted})
 
 
 def read_study_file(path: str | Path) -> tuple[StudyConfig, str]:
