@@ -383,3 +383,15 @@ def test_an_unreadable_stored_network_names_its_cell(study, tmp_path):
         db.execute("UPDATE results SET network = ? WHERE cell_id = ?", (b"PK\x03\x04 truncated", cell))
     with pytest.raises(uat.study.StoreError, match=re.escape(f"the stored network of cell {cell} is unreadable")):
         load_networks(copy, [cell])
+
+
+def test_methods_with_an_activation_each_share_one_panel_per_target():
+    from uat.plots.study import _layout
+
+    rows = [{"target": t, "activation": a, "method": m, "width": 4}
+            for t in ("f", "g") for m, a in (("lstsq", "tanh"), ("random_fourier", "cos"), ("sklearn_mlp", "tanh"))]
+    assert _layout(pd.DataFrame(rows)) == ("method", ["target"])
+    one = [dict(r, activation="tanh") for r in rows]
+    assert _layout(pd.DataFrame(one)) == ("method", ["target", "activation"])
+    crossed = rows + [dict(rows[0], activation="cos")]
+    assert _layout(pd.DataFrame(crossed)) == ("activation", ["target", "method"])

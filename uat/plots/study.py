@@ -206,10 +206,12 @@ def _slug(text: str) -> str:
 def _layout(summary) -> tuple[str, list[str]]:
     """Which column gets one line per value, and which columns get one panel per combination.
 
-    Lines are activations, panels (target, method); a study of one activation and several methods
-    draws one line per method instead, in one panel per target."""
-    if summary["activation"].nunique() == 1 and summary["method"].nunique() > 1:
-        return "method", ["target", "activation"]
+    Lines are activations, panels (target, method). A study of one activation and several methods
+    draws one line per method instead, in one panel per target; so does a study whose every method
+    is crossed with one activation of its own (peers: random_fourier on cos, the others on tanh)."""
+    methods = summary["method"].nunique()
+    if methods > 1 and (summary.groupby("method")["activation"].nunique() == 1).all():
+        return "method", ["target"] if summary["activation"].nunique() > 1 else ["target", "activation"]
     return "activation", ["target", "method"]
 
 
@@ -221,6 +223,8 @@ def _select(frame, key: dict):
 
 
 def _panel_title(key: dict, panels: list[str], varying: set) -> str:
+    if len(panels) == 1:
+        return str(key[panels[0]])
     first, second = (key[c] for c in panels)
     return f"{first} ({second})" if panels[1] in varying or panels[1] == "method" else str(first)
 
@@ -296,7 +300,10 @@ def _errors_figure(study: _Study):
         draw_error_vs_width(ax, _select(study.summary, key), study.colours, study.title(key), by=study.by)
 
     fig = _panels(study.keys, draw, "Sup-norm error against width", study.by)
-    caption = (f"Median sup-norm error over {study.repeats} repeat(s) against width k, one line per {study.by}, "
+    pairs = study.summary.groupby("method", sort=False)["activation"].unique()
+    own = ("; each method with its activation: " + ", ".join(f"{m} ({', '.join(a)})" for m, a in pairs.items())
+           if study.panels == ["target"] else "")
+    caption = (f"Median sup-norm error over {study.repeats} repeat(s) against width k, one line per {study.by}{own}, "
                "interquartile band shaded, float64 rounding floor of each line dotted; grey dashed: reference "
                "slopes k^-1/2, k^-1, k^-2. × on the bottom edge: failed cells. Sup norms estimated by "
                f"{_sup_method_note(study.frame)}.")
