@@ -417,6 +417,9 @@ def test_k_star_says_when_failures_could_hide_a_smaller_width():
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "studies").glob("*.toml")),
                          ids=lambda p: p.stem)
 def test_shipped_studies_are_valid_and_described(path):
+    if path.stem == "peers":  # its methods are checked for their packages when the file is read
+        pytest.importorskip("sklearn")
+        pytest.importorskip("torch")
     config = load_config(path)
     assert config.name == path.stem
     assert len(config.description.split()) >= 40, "each shipped study says what it shows in a paragraph"

@@ -14,8 +14,10 @@ from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
 from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
 from uat.fitting.random_features import fit_widths
 from uat.fitting.backprop import INITS, OPTIMIZERS  # importing registers the method
+from uat.fitting.peers import PeerNotInstalledError  # importing registers the optional peers (sklearn, torch)
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
 __all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method",
            "draw_features", "SCHEMES", "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve",
-           "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS"]
+           "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS",
+           "PeerNotInstalledError"]
