@@ -52,7 +52,7 @@ def _title_with_notes(ax, title: str, notes: list[str]) -> None:
 
 
 def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str = "activation",
-                        slopes=SLOPES, floor: bool = True, floors: dict | None = None):
+                        slopes=SLOPES, floor: bool = True, floors: dict | None = None, labels: dict | None = None):
     """Median sup error against width (log-log), one line per value of ``by`` (default: activation)
     with its interquartile band; the median float64 rounding floor of each line dotted in its colour.
 
@@ -60,6 +60,7 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
     (``()`` for none). ``floors``: label → value of wide pale horizontal lines to draw in the line's
     colour (the best-polynomial error E_p of the polynomial counterexample, for instance). Failed cells are
     marked × on the bottom edge at their width; a panel with one width or no results says so.
+    ``labels`` renames lines in the legend (value of ``by`` → text).
     """
     widths, starts, failed_total = [], [], 0
     for i, (label, whole) in enumerate(summary.groupby(by, sort=False)):
@@ -67,7 +68,7 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
         curve = whole.dropna(subset=["sup_median"]).sort_values("width")
         if len(curve):
             ax.plot(curve["width"], curve["sup_median"], "-", marker=marker, color=colour, ms=3.5, lw=1.4,
-                    label=label)
+                    label=(labels or {}).get(label, label))
             ax.fill_between(curve["width"], curve["sup_q25"], curve["sup_q75"], color=colour, alpha=0.18, lw=0)
             if floor:
                 ax.plot(curve["width"], curve["floor_median"], ":", color=colour, lw=0.9, label="_floor")
@@ -110,7 +111,7 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
 
 
 def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activation", widths=None,
-                n_failed: int = 0):
+                n_failed: int = 0, labels: dict | None = None):
     """k*(ε) against ε (log-log, ε decreasing to the right), one line per activation (or per value
     of ``by``), the y-axis spanning ``widths`` (the swept widths) when given; tolerances no
     swept width reaches are drawn as open triangles above the largest width, marked "not reached".
@@ -136,7 +137,7 @@ def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activat
         colour, dodge = colours[activation], 10 ** (step * (i - (len(activations) - 1) / 2))
         reached = rows[rows["reached"]]
         ax.plot(reached["epsilon"] * dodge, reached["k_star"].astype(float), "-", marker=_MARKERS[i % len(_MARKERS)],
-                color=colour, ms=4.5, lw=1.3, label=activation)
+                color=colour, ms=4.5, lw=1.3, label=(labels or {}).get(activation, activation))
         missed = rows[~rows["reached"]]
         if len(missed):
             ax.plot(missed["epsilon"] * dodge, [top * 1.6] * len(missed), "^", mfc="none", mec=colour, ms=7, mew=1.4,
@@ -249,7 +250,11 @@ class _Study:
         self.stars = k_star(self.summary, self.config.tolerances)
         self.by, self.panels = _layout(self.summary)
         self.colours = _colours(self.summary[self.by].unique())
-        self.keys = [dict(zip(self.panels, k)) for k in self.summary.groupby(self.panels, sort=False).groups]
+        groups = self.summary.groupby(self.panels, sort=False).groups  # keys: tuples, or scalars for one column
+        self.keys = [dict(zip(self.panels, k if isinstance(k, tuple) else (k,))) for k in groups]
+        # lines of methods that each run one activation of their own say which: "random_fourier (cos)"
+        pairs = self.summary.groupby("method", sort=False)["activation"].unique()
+        self.labels = ({m: f"{m} ({a[0]})" for m, a in pairs.items()} if self.panels == ["target"] else {})
         self.varying = {c for c in ("target", "activation", "method") if self.summary[c].nunique() > 1}
         self.repeats = int(self.frame["repeat"].max()) + 1
         self._targets = {}
@@ -297,7 +302,8 @@ def _sup_method_note(frame) -> str:
 
 def _errors_figure(study: _Study):
     def draw(ax, key):
-        draw_error_vs_width(ax, _select(study.summary, key), study.colours, study.title(key), by=study.by)
+        draw_error_vs_width(ax, _select(study.summary, key), study.colours, study.title(key), by=study.by,
+                            labels=study.labels)
 
     fig = _panels(study.keys, draw, "Sup-norm error against width", study.by)
     pairs = study.summary.groupby("method", sort=False)["activation"].unique()
@@ -313,7 +319,8 @@ def _errors_figure(study: _Study):
 def _k_star_figure(study: _Study):
     def draw(ax, key):
         draw_k_star(ax, _select(study.stars, key), study.colours, study.title(key), by=study.by,
-                    widths=study.config.widths, n_failed=int(_select(study.summary, key)["n_failed"].sum()))
+                    widths=study.config.widths, n_failed=int(_select(study.summary, key)["n_failed"].sum()),
+                    labels=study.labels)
 
     fig = _panels(study.keys, draw, "k*(ε): the smallest width whose median sup error is ≤ ε", study.by)
     caption = (f"k*(ε) against the tolerance ε, one line per {study.by}; open triangles above the dashed line: "
