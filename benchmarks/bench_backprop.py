@@ -26,24 +26,29 @@ blocks on a thread pool, numpy's BLAS single-threaded inside, see uat/_threads.p
 torch and scikit-learn are optional: their rows say "not installed" when they are missing.
 torch.set_num_threads(os.cpu_count()) is set explicitly before any torch timing.
 
-Usage: python benchmarks/bench_backprop.py [--quick] [--repeats R] [--out FILE]
+Goal rows (also in the JSON beside --out): (a) and (b): the median sup error over the seeds and the median
+fit time of uat's default backprop; the two Adam-step ratios. Info rows: per problem and peer, the
+paired (seed by seed) ratios uat backprop (default) / peer of the sup error and of the fit time.
+
+Usage: python benchmarks/bench_backprop.py [--quick] [--repeats R] [--out FILE] [--json FILE]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import statistics
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import scipy
 
 import uat
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import Report, Stats, parser, quick_threads, table  # noqa: E402
+
+SOURCE = "issue 3"
 
 DOMAIN = "[-1,1]"
 PROBLEMS = [  # (label, target expression, width, goal on the sup error)
@@ -201,8 +206,9 @@ PEER_RUNNERS = {"sklearn MLPRegressor lbfgs": run_sklearn, "torch Adam": run_tor
 
 
 def part1(N, seeds, max_iter, problems):
-    """Rows of the sup-error table, the goal lines and the notes."""
-    rows, goals, notes = [], [], []
+    """Rows of the sup-error table, the goal lines, the notes, and the raw results
+    {(label, method): (Stats of sup errors, Stats of fit seconds)} (missing peers: None)."""
+    rows, goals, notes, results = [], [], [], {}
     runners = [(name, lambda e, k, n, s, m, o=opts: run_uat(o, e, k, n, s, m)) for name, opts in UAT_VARIANTS]
     runners += [(name, PEER_RUNNERS[name]) for name in PEERS]
     with warnings.catch_warnings():  # warm-up, untimed: first-call costs (imports, torch's start-up) are not fits
@@ -227,11 +233,13 @@ def part1(N, seeds, max_iter, problems):
                     times.append(seconds)
                     infos.append(info)
             if missing:
-                rows.append(f"| {label} | {name} | not installed ({missing}) | | | |")
+                rows.append([label, name, f"not installed ({missing})", "", "", ""])
+                results[label, name] = None
                 continue
+            results[label, name] = (Stats(sups), Stats(times))
             med = statistics.median(sups)
-            rows.append(f"| {label} | {name} | {med:.3g} | {min(sups):.3g}-{max(sups):.3g} | "
-                        f"{statistics.median(times):.2f} s | {infos[0]} |")
+            rows.append([label, name, f"{med:.3g}", f"{min(sups):.3g}-{max(sups):.3g}",
+                         f"{statistics.median(times):.2f} s", infos[0]])
             if caught:
                 notes.append(f"{label}, {name}: warnings: {_warning_text(caught)}")
             if name == "uat backprop (default)":
@@ -244,7 +252,7 @@ def part1(N, seeds, max_iter, problems):
                              + ", ".join(f"seed {s}: {v:.3g} in {t:.2f} s" for s, v, t in zip(seeds, sups, times))
                              + ")")
                 notes.append(f"{label}, uat backprop (default), seed {seeds[0]}: {infos[0]}")
-    return rows, goals, notes
+    return rows, goals, notes, results
 
 
 # --- part 2: one Adam step -----------------------------------------------------------------------------------
@@ -275,11 +283,12 @@ def torch_adam_step(k, N, M, warmup=5):
 
 
 def _ms(values):
-    return f"{statistics.median(values) * 1e3:.3g} ms [{min(values) * 1e3:.3g}-{max(values) * 1e3:.3g}]"
+    return Stats(values).fmt("s")
 
 
 def part2(sizes, repeats):
-    rows = []
+    """Rows of the Adam-step table and {(k, N): (uat/torch paired Stats or None, goal)}."""
+    rows, ratios = [], {}
     for k, N, M, goal in sizes:
         ours, theirs, missing = [], [], None
         for _ in range(repeats):
@@ -290,12 +299,15 @@ def part2(sizes, repeats):
                 except NotInstalled as exc:
                     missing = str(exc)
         if missing:
-            rows.append(f"| k = {k}, N = {N} ({M} steps) | {_ms(ours)} | not installed ({missing}) | | <= {goal:g} | |")
+            rows.append([f"k = {k}, N = {N} ({M} steps)", _ms(ours), f"not installed ({missing})", "", f"<= {goal:g}",
+                         ""])
+            ratios[k, N] = (None, goal)
             continue
-        ratio = statistics.median(ours) / statistics.median(theirs)
-        rows.append(f"| k = {k}, N = {N} ({M} steps) | {_ms(ours)} | {_ms(theirs)} | **{ratio:.2f}** | <= {goal:g} | "
-                    f"**{'pass' if ratio <= goal else 'FAIL'}** |")
-    return rows
+        ratio = Stats(ours).ratio(Stats(theirs))
+        ratios[k, N] = (ratio, goal)
+        rows.append([f"k = {k}, N = {N} ({M} steps)", _ms(ours), _ms(theirs), f"**{ratio.fmt('×')}**",
+                     f"<= {goal:g}", f"**{'pass' if ratio.median <= goal else 'FAIL'}**"])
+    return rows, ratios
 
 
 # --- part 3: LM and varpro per iteration ---------------------------------------------------------------------
@@ -318,46 +330,19 @@ def part3(widths, N, max_iter, repeats):
                         info = (f"{d['iterations']} it, {d['status']}" + (f", path {d['path']}" if "path" in d else "")
                                 + f", default threads = {d['threads']}")
                 cells.append(_ms(per_iter))
-            rows.append(f"| {k} | {optimizer} | {cells[0]} | {cells[1]} | {info} |")
+            rows.append([k, optimizer, cells[0], cells[1], info])
     return rows
 
 
 # --- the report ----------------------------------------------------------------------------------------------
 
-def _source_state() -> str:
-    """The uat sources measured: git commit, whether uat/ has uncommitted changes, and a hash of uat/**/*.py
-    (the library may change between runs; this says which code the figures belong to)."""
-    import hashlib
-    import subprocess
-
-    root = Path(uat.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    state = f"uat/**/*.py sha256 {digest.hexdigest()[:12]}"
-    try:
-        run = dict(cwd=root.parent, capture_output=True, text=True, timeout=10, check=True)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **run).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "uat"], **run).stdout.strip()
-        state = f"git {commit}{' + uncommitted changes in uat/' if dirty else ''}, {state}"
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return state
-
-
-def _version(module):
-    try:
-        return __import__(module).__version__
-    except ImportError:
-        return "not installed"
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test), not a measurement")
-    parser.add_argument("--repeats", type=int, default=5, help="repeats of the timings of parts 2 and 3")
-    parser.add_argument("--out", default=None, help="also write the Markdown report to this file")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, repeats=5).parse_args(argv)
+    with quick_threads(args.quick):
+        _main(args)
+
+
+def _main(args):
     if args.quick:
         N, seeds, max_iter, repeats = 128, [0], 20, 1
         problems = [(label, expr, 4, goal) for label, expr, _, goal in PROBLEMS]
@@ -369,35 +354,51 @@ def main(argv=None):
         problems = PROBLEMS
         sizes = [(200, 1024, 200, 1.0), (1000, 10_000, 50, 0.5)]
         widths, lm_iter = (10, 50, 200), 100
-    source = _source_state()
-    load_before = os.getloadavg()
-    start = time.perf_counter()
-    rows1, goals, notes = part1(N, seeds, max_iter, problems)
-    rows2 = part2(sizes, repeats)
+    command = "python benchmarks/bench_backprop.py" + (" --quick" if args.quick else
+                                                       f" --repeats {repeats}" if repeats != 5 else "")
+    report = Report("bench_backprop.py", "Trained networks (backprop): sup error against peers, Adam step against "
+                    "PyTorch", command, args.quick)
+    rows1, goals, notes, results = part1(N, seeds, max_iter, problems)
+    rows2, ratios = part2(sizes, repeats)
     rows3 = part3(widths, N, lm_iter, repeats)
-    total = time.perf_counter() - start
-    load_after = os.getloadavg()
+    seed_text = ", ".join(map(str, seeds))
+    for label, expr, k, goal in problems:
+        short = label.split(",")[0].replace("\\", "")
+        sup, seconds = results[label, "uat backprop (default)"]
+        report.goal(f"backprop.{short[1]}.sup", f"{label.replace(chr(92), '')}, N = {N}: sup error of uat backprop "
+                    f"(default), seeds {seed_text}", sup, "", "<=", goal, SOURCE)
+        report.goal(f"backprop.{short[1]}.time", f"{label.replace(chr(92), '')}: fit time of uat backprop (default)",
+                    seconds, "s", "<=", TIME_GOAL, SOURCE)
+    for (k, N_step), (ratio, goal) in ratios.items():
+        report.goal(f"backprop.adam.{k}", f"one full-batch Adam step, k = {k}, N = {N_step}: uat / PyTorch CPU "
+                    "float64", ratio, "×", "<=", goal, SOURCE, "" if ratio is not None else "torch not installed")
+    for label, expr, k, goal in problems:
+        short = label.split(",")[0].replace("\\", "")
+        ours = results[label, "uat backprop (default)"]
+        for peer in PEERS:
+            theirs = results[label, peer]
+            slug = peer.split()[0].lower() + "_" + peer.split()[-1].lower()
+            for i, (quantity, unit) in enumerate((("sup error", "×"), ("fit time", "×"))):
+                report.goal(f"backprop.{short[1]}.{'sup' if i == 0 else 'time'}_vs_{slug}",
+                            f"{short}, k = {k}: {quantity}, uat backprop (default) / {peer}",
+                            None if theirs is None else ours[i].ratio(theirs[i]), unit, source="issue 7",
+                            note="" if theirs is not None else "not installed")
+    report.data["sup_errors"] = {f"{label} | {name}": (None if r is None else list(r[0].values))
+                                 for (label, name), r in results.items()}
     try:
-        torch_threads = f"torch.set_num_threads({os.cpu_count()}) (explicit; get_num_threads() = {_torch().get_num_threads()})"
+        torch_threads = (f"torch.set_num_threads({os.cpu_count()}) (explicit; get_num_threads() = "
+                         f"{_torch().get_num_threads()})")
     except NotInstalled:
         torch_threads = "torch not installed"
-    lines = [
-        "# Trained networks (backprop): sup error against peers, Adam step against PyTorch",
-        "",
-        f"Command: `python benchmarks/bench_backprop.py{' --quick' if args.quick else ''}"
-        f"{f' --repeats {args.repeats}' if args.repeats != 5 and not args.quick else ''}` "
-        f"({'quick: tiny sizes, NOT a measurement; ' if args.quick else ''}total {total:.0f} s). "
-        "Every figure below was measured in this run, wall clock, float64, CPU.",
-        "",
-        f"## 1. Sup error, N = {N} equispaced points on [-1, 1], tanh, seeds {', '.join(map(str, seeds))}",
+    report.add(
+        f"## 1. Sup error, N = {N} equispaced points on [-1, 1], tanh, seeds {seed_text}",
         "",
         "Sup error: uat.sup_error (the FitResult's for uat; on the peer's prediction function for the peers). "
         "Time: the fit alone, median over the seeds. Last column: seed " f"{seeds[0]}'s run (uat backprop: "
         "iterations, status, the iteration of the best training loss, which is the one returned).",
         "",
-        "| problem | method | sup error (median) | min-max | fit time (median) | seed " f"{seeds[0]} |",
-        "| --- | --- | --- | --- | --- | --- |",
-        *rows1,
+        *table(["problem", "method", "sup error (median)", "min-max", "fit time (median)", f"seed {seeds[0]}"],
+               rows1),
         "",
         "Goals (uat backprop, default options):",
         "",
@@ -415,32 +416,21 @@ def main(argv=None):
         "",
         f"uat: median of np.diff(history['seconds']) of uat.fit(..., optimizer='adam', init='glorot', max_iter=M); "
         f"torch: median of M timed steps after 5 warm-up steps. Median [min-max] over {repeats} repeats, "
-        "alternating uat, torch.",
+        "alternating uat, torch; the ratio is paired, repeat by repeat.",
         "",
-        "| size | uat per step | torch per step | uat/torch | goal | result |",
-        "| --- | --- | --- | --- | --- | --- |",
-        *rows2,
+        *table(["size", "uat per step", "torch per step", "uat/torch", "goal", "result"], rows2),
         "",
         f"## 3. Levenberg–Marquardt and varpro, ms per iteration (N = {N}, sin 2πx, max_iter = {lm_iter})",
         "",
-        f"Median of np.diff(history['seconds']) per fit (init='glorot', xtol = ftol = 0, so that every fit runs max_iter iterations); median [min-max] over {repeats} fits.",
+        f"Median of np.diff(history['seconds']) per fit (init='glorot', xtol = ftol = 0, so that every fit runs "
+        f"max_iter iterations); median [min-max] over {repeats} fits.",
         "",
-        "| width | optimizer | default threads | threads=1 | run |",
-        "| --- | --- | --- | --- | --- |",
-        *rows3,
+        *table(["width", "optimizer", "default threads", "threads=1", "run"], rows3),
         "",
-        f"Machine: {platform.machine()}, {platform.processor() or 'unknown cpu'}, {os.cpu_count()} cores, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; load average (1, 5, 15 min) "
-        f"{', '.join(f'{x:.2f}' for x in load_before)} before, {', '.join(f'{x:.2f}' for x in load_after)} after",
-        f"Versions: numpy {np.__version__}, scipy {scipy.__version__}, uat {uat.__version__}, "
-        f"torch {_version('torch')}, scikit-learn {_version('sklearn')}; uat source: {source}",
         f"Threads: {torch_threads}; uat.fit runs its methods with numpy's BLAS single-threaded and its own row-block "
         "thread pool; sklearn runs on numpy's default BLAS threads.",
-    ]
-    report = "\n".join(lines) + "\n"
-    sys.stdout.write(report)
-    if args.out:
-        Path(args.out).write_text(report)
+    )
+    report.finish(args)
 
 
 if __name__ == "__main__":

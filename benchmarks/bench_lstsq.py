@@ -16,16 +16,18 @@ uat's lstsq_solve adds column scaling, a rank estimate, a condition estimate (tr
 explicit training residual. Timings are medians over repeats (min-max in brackets), wall clock;
 the contenders of each comparison run alternately, repeat by repeat, all under the thread setting
 uat fits with (numpy's BLAS pool single-threaded, scipy's LAPACK on every core; see
-uat/_threads.py), so that no pool's spinning threads favour one contender.
+uat/_threads.py), so that no pool's spinning threads favour one contender; one untimed warm-up round first.
 
-Usage: python benchmarks/bench_lstsq.py [--quick] [--repeats R] [--out FILE]
+Goal rows (also in the JSON beside --out): per feature matrix, lstsq_solve / the LAPACK floor (<= 1.1) and
+lstsq_path / one QR (<= 3); info rows: lstsq_solve / scipy's QR solve, uat.fit / the floor, and separate
+fits for every width / the path.
+
+Usage: python benchmarks/bench_lstsq.py [--quick] [--repeats R] [--out FILE] [--json FILE]
 """
 
 from __future__ import annotations
 
-import argparse
-import platform
-import statistics
+import os
 import sys
 import time
 import warnings
@@ -34,7 +36,6 @@ import numpy as np
 import scipy
 import scipy.linalg
 from scipy.linalg import lapack
-from threadpoolctl import threadpool_info
 
 import uat
 from uat._threads import single_numpy_blas
@@ -42,16 +43,10 @@ from uat.activations import get_activation
 from uat.fitting import draw_features, lstsq_path, lstsq_solve
 from uat.network import hidden_features, interior_transitions
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import Report, Stats, alternate, parser, quick_threads, table  # noqa: E402
 
-def timed(fns, repeats):
-    """(median, min, max) seconds of each function, run alternately ``repeats`` times."""
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, record in zip(fns, times):
-            start = time.perf_counter()
-            fn()
-            record.append(time.perf_counter() - start)
-    return [(statistics.median(t), min(t), max(t)) for t in times]
+SOURCE = "issue 2"
 
 
 def scipy_qr_solve(Phi, y):
@@ -78,80 +73,80 @@ def features(N, k, activation):
     return hidden_features(A, b, act, X, order="F"), target(X)  # laid out as uat.fit lays it out
 
 
-def fmt(t):
-    median, lo, hi = t
-    return f"{median * 1e3:.1f} ms [{lo * 1e3:.1f}-{hi * 1e3:.1f}]"
-
-
-def measure(activation, N, K, repeats, separate):
-    """Table rows for one feature matrix: bare solves, uat's solve and fit, the path (and separate fits)."""
+def measure(report, activation, N, K, repeats, separate):
+    """Table rows (and goal rows) for one feature matrix: bare solves, uat's solve and fit, the path (and
+    separate fits)."""
     Phi, Y = features(N, K, activation)
     y = np.asfortranarray(Y)
     rank = lstsq_solve(Phi, Y, warn=False).rank
     with single_numpy_blas():
-        bare_lapack, bare_scipy, ours, full_fit, path = timed([
+        bare_lapack, bare_scipy, ours, full_fit, path = alternate([
             lambda: lapack_qr_solve(Phi, y.copy(order="F")),
             lambda: scipy_qr_solve(Phi, Y),
             lambda: lstsq_solve(Phi, Y, solver="qr"),
             lambda: uat.fit("runge", width=K, n_samples=N - K, activation=activation),
             lambda: lstsq_path(Phi, Y),
-        ], repeats)
+        ], repeats, warmup=1)
         if separate:
             start = time.perf_counter()
             for k in range(1, K + 1):
                 lstsq_solve(Phi[:, :k], Y, solver="qr", warn=False)
             separate_seconds = time.perf_counter() - start
+    full_rank = rank == K
     name = f"{activation} (rank {rank} of {K})"
+    kind = "full-rank" if full_rank else "rank-deficient"
+    vs_lapack, vs_scipy = ours.ratio(bare_lapack), ours.ratio(bare_scipy)
+    path_ratio = path.ratio(bare_lapack)
     rows = [
-        f"| {name} | lapack qr solve (geqrf+ormqr+trtrs, the floor) | {fmt(bare_lapack)} | 1.00 |",
-        f"| {name} | scipy qr solve (scipy.linalg.qr economic + triangular solve) | {fmt(bare_scipy)} | "
-        f"{bare_scipy[0] / bare_lapack[0]:.2f} |",
-        f"| {name} | **uat lstsq_solve** (scaling, rank, trcon, residual) | {fmt(ours)} | "
-        f"**{ours[0] / bare_lapack[0]:.2f}** vs lapack, **{ours[0] / bare_scipy[0]:.2f}** vs scipy |",
-        f"| {name} | uat.fit at width {K} (sampling, features, solve, training errors) | {fmt(full_fit)} | "
-        f"{full_fit[0] / bare_lapack[0]:.2f} |",
-        f"| {name} | **uat lstsq_path, all widths 1..{K}** | {fmt(path)} | **{path[0] / bare_lapack[0]:.2f}** vs one QR |",
+        [name, "lapack qr solve (geqrf+ormqr+trtrs, the floor)", bare_lapack.fmt(), "1.00"],
+        [name, "scipy qr solve (scipy.linalg.qr economic + triangular solve)", bare_scipy.fmt(),
+         bare_scipy.ratio(bare_lapack).fmt("×")],
+        [name, "**uat lstsq_solve** (scaling, rank, trcon, residual)", ours.fmt(),
+         f"**{vs_lapack.fmt('×')}** vs lapack, **{vs_scipy.fmt('×')}** vs scipy"],
+        [name, f"uat.fit at width {K} (sampling, features, solve, training errors)", full_fit.fmt(),
+         full_fit.ratio(bare_lapack).fmt("×")],
+        [name, f"**uat lstsq_path, all widths 1..{K}**", path.fmt(), f"**{path_ratio.fmt('×')}** vs one QR"],
     ]
+    note = "" if full_rank else f"rank {rank} of {K}: uat drops the dependent columns and factorises again"
+    report.goal(f"lstsq.solve.{activation}", f"one least-squares fit, k = {K}, N = {N}, {activation} features "
+                f"({kind}): uat lstsq_solve / bare LAPACK QR solve", vs_lapack, "×", "<=", 1.1, SOURCE, note)
+    report.goal(f"lstsq.path.{activation}", f"all widths 1..{K} from one factorisation (lstsq_path), {activation} "
+                f"features: time / one bare QR solve at {K}", path_ratio, "×", "<=", 3.0, SOURCE)
+    report.goal(f"lstsq.solve_vs_scipy.{activation}", f"uat lstsq_solve / scipy.linalg.qr solve, {activation} "
+                "features", vs_scipy, "×", source=SOURCE)
+    report.goal(f"lstsq.fit.{activation}", f"uat.fit at width {K} (sampling, features, solve, errors) / bare LAPACK "
+                f"QR solve, {activation} features", full_fit.ratio(bare_lapack), "×", source=SOURCE)
     if separate:
-        rows.append(f"| {name} | separate lstsq_solve for every width 1..{K} (once) | {separate_seconds * 1e3:.0f} ms | "
-                    f"{separate_seconds / bare_lapack[0]:.0f} vs one QR, {separate_seconds / path[0]:.0f}x the path |")
+        rows.append([name, f"separate lstsq_solve for every width 1..{K} (once)", Stats((separate_seconds,)).fmt(),
+                     f"{separate_seconds / bare_lapack.median:.0f}× one QR, {separate_seconds / path.median:.0f}× "
+                     "the path"])
+        report.goal(f"lstsq.separate.{activation}", f"separate fits for every width 1..{K} / lstsq_path, "
+                    f"{activation} features (once; issue 2 measured ≈ 225×)", separate_seconds / path.median, "×",
+                    source=SOURCE)
+    report.data.setdefault("matrices", []).append({"activation": activation, "rank": int(rank), "N": N, "K": K})
     return rows
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test), not a measurement")
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--out", default=None, help="also write the Markdown report to this file")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, repeats=7).parse_args(argv)
+    with quick_threads(args.quick):
+        _main(args)
+
+
+def _main(args):
     N, K = (256, 64) if args.quick else (4096, 1024)
     repeats = 2 if args.quick else args.repeats
+    command = "python benchmarks/bench_lstsq.py" + (" --quick" if args.quick else
+                                                    f" --repeats {repeats}" if repeats != 7 else "")
+    report = Report("bench_lstsq.py", "Least squares on C: measured speed goals", command, args.quick)
     warnings.simplefilter("ignore", uat.IllConditionedWarning)  # tanh features are rank deficient; timing only
-    lines = [
-        "# Least squares on C: measured speed goals",
-        "",
-        f"Command: `python benchmarks/bench_lstsq.py{' --quick' if args.quick else ''}` "
-        f"(N = {N}, K = {K}, {repeats} repeats; median [min-max], wall clock)",
-        "",
-        "| features | what | time | ratio |",
-        "| --- | --- | --- | --- |",
-    ]
+    rows = []
     for activation in ("relu", "tanh"):
-        lines += measure(activation, N, K, repeats, separate=activation == "tanh")
-    lines += [
-        "",
-        "Goals: one fit within 1.1x of a bare QR solve; all widths within 3x of one QR.",
-        "",
-        f"Machine: {platform.machine()}, {platform.processor() or 'unknown cpu'}, "
-        f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, uat {uat.__version__}",
-        "BLAS: " + "; ".join(f"{p['internal_api']} {p['version']} ({p['filepath'].split('/')[-1]}, "
-                             f"{p['num_threads']} threads)" for p in threadpool_info() if p["user_api"] == "blas"),
-    ]
-    report = "\n".join(lines) + "\n"
-    sys.stdout.write(report)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(report)
+        rows += measure(report, activation, N, K, repeats, separate=activation == "tanh")
+    report.add(f"## Timings (N = {N}, K = {K}, {repeats} repeats, contenders alternating)", "",
+               *table(["features", "what", "time", "ratio"], rows), "",
+               "Goals (issue 2): one fit within 1.1× of a bare QR solve; all widths within 3× of one QR.")
+    report.finish(args)
 
 
 if __name__ == "__main__":

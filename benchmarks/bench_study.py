@@ -1,30 +1,28 @@
 """The study runner: the quickstart's wall time, and the speed-up of 2 workers over 1.
 
-Goal: ``--jobs 2`` at least 1.7x faster than ``--jobs 1`` on a larger study (2 cores). Each run
-starts from an empty folder and includes worker start-up, fitting, sup-norm estimation and the
-writes to the store; the runs alternate (1, 2, 1, 2, ...) so that both see the same machine.
+Goals (issue 4): the quickstart (studies/quickstart.toml) finishes in under 30 s on 2 cores; ``--jobs 2``
+at least 1.7x faster than ``--jobs 1`` on a larger study (2 cores). Each run starts from an empty folder
+and includes worker start-up, fitting, sup-norm estimation and the writes to the store; the runs of the
+larger study alternate (1, 2, 1, 2, ...) so that both see the same machine, and the speed-up is the
+paired ratio, median [min-max] over the repeats. Info rows: the throughput (cells per second) of both.
 
-Usage: python benchmarks/bench_study.py [--quick] [--repeats R] [--out FILE]
+Usage: python benchmarks/bench_study.py [--quick] [--repeats R] [--out FILE] [--json FILE]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
-import scipy
-
-import uat
 from uat.study import load_config, parse_config, run_study
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import Report, Stats, alternate, parser, quick_threads, table  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
+SOURCE = "issue 4"
 
 LARGER = {
     "name": "bench", "description": "larger study for the parallel speed-up", "seed": 11,
@@ -36,55 +34,46 @@ LARGER = {
 QUICK = {**LARGER, "grid": {**LARGER["grid"], "target": ["abs"], "width": [4, 8], "activation": ["tanh"]}}
 
 
-def timed_run(config, jobs: int) -> float:
+def run(config, jobs: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
         frame = run_study(config, Path(folder) / "out", jobs=jobs)
-        seconds = time.perf_counter() - start
     assert (frame["status"] == "ok").all(), frame[frame["status"] != "ok"]["error"].tolist()
-    return seconds
-
-
-def fmt(times):
-    return f"{statistics.median(times):.1f} s [{min(times):.1f}-{max(times):.1f}]"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny study (smoke test), not a measurement")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--out", default=None, help="also write the Markdown report to this file")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, repeats=2).parse_args(argv)
+    with quick_threads(args.quick):
+        _main(args)
+
+
+def _main(args):
     repeats = 1 if args.quick else args.repeats
+    command = "python benchmarks/bench_study.py" + (" --quick" if args.quick else
+                                                    f" --repeats {repeats}" if repeats != 2 else "")
+    report = Report("bench_study.py", "Study runner: measured wall times", command, args.quick)
     quickstart = parse_config(QUICK, "quick") if args.quick else load_config(ROOT / "studies" / "quickstart.toml")
     larger = parse_config(QUICK if args.quick else LARGER, "bench")
     jobs = min(2, os.cpu_count() or 1)
-    quick_times = [timed_run(quickstart, jobs) for _ in range(repeats)]
-    one, two = [], []
-    for _ in range(repeats):
-        one.append(timed_run(larger, 1))
-        two.append(timed_run(larger, 2))
-    speedup = statistics.median(one) / statistics.median(two)
-    lines = [
-        "# Study runner: measured wall times",
-        "",
-        f"Command: `python benchmarks/bench_study.py{' --quick' if args.quick else ''}` ({repeats} runs each; "
-        "median [min-max], wall clock, from an empty folder)",
-        "",
-        "| what | time |",
-        "| --- | --- |",
-        f"| quickstart ({len(quickstart.cells())} cells, --jobs {jobs}; goal < 30 s) | {fmt(quick_times)} |",
-        f"| larger study ({len(larger.cells())} cells, lstsq + minimax), --jobs 1 | {fmt(one)} |",
-        f"| larger study, --jobs 2 | {fmt(two)} |",
-        f"| **speed-up of --jobs 2 over --jobs 1 (goal >= 1.7x)** | **{speedup:.2f}x** |",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"numpy {np.__version__}, scipy {scipy.__version__}, uat {uat.__version__}",
-    ]
-    report = "\n".join(lines) + "\n"
-    sys.stdout.write(report)
-    if args.out:
-        Path(args.out).write_text(report)
+    n_quick, n_larger = len(quickstart.cells()), len(larger.cells())
+    (quick_times,) = alternate([lambda: run(quickstart, jobs)], repeats)
+    one, two = alternate([lambda: run(larger, 1), lambda: run(larger, 2)], repeats)
+    speedup = one.ratio(two)
+    report.goal("study.quickstart", f"quickstart wall time ({n_quick} cells, --jobs {jobs}, from an empty folder)",
+                quick_times, "s", "<", 30.0, SOURCE)
+    report.goal("study.speedup", f"speed-up of --jobs 2 over --jobs 1, larger study ({n_larger} cells, lstsq + "
+                "minimax)", speedup, "×", ">=", 1.7, SOURCE, "" if jobs == 2 else f"only {jobs} core(s)")
+    report.goal("study.throughput2", f"throughput of the larger study at --jobs {jobs}",
+                Stats(tuple(n_larger / t for t in two.values)), "cells/s", source=SOURCE)
+    report.goal("study.throughput_quickstart", f"throughput of the quickstart at --jobs {jobs}",
+                Stats(tuple(n_quick / t for t in quick_times.values)), "cells/s", source=SOURCE)
+    report.add(f"## Wall times ({repeats} run{'s' if repeats > 1 else ''} each, from an empty folder)", "",
+               *table(["what", "time"], [
+                   [f"quickstart ({n_quick} cells, --jobs {jobs}; goal < 30 s)", quick_times.fmt()],
+                   [f"larger study ({n_larger} cells, lstsq + minimax), --jobs 1", one.fmt()],
+                   ["larger study, --jobs 2", two.fmt()],
+                   ["**speed-up of --jobs 2 over --jobs 1 (goal >= 1.7×)**", f"**{speedup.fmt('×')}**"],
+               ]))
+    report.finish(args)
 
 
 if __name__ == "__main__":
