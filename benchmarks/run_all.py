@@ -92,8 +92,9 @@ def figure_goals(rows: list[tuple[Row, str]], path: Path) -> bool:
     ax = fig.subplots()
     ys = list(range(len(items)))[::-1]
     for y, (row, _, used) in zip(ys, items):
-        color = "#2b8a3e" if row.passed else "#c92a2a"
-        ax.barh(y, used, color=color, alpha=0.8, height=0.6)
+        # Okabe-Ito blue passes, vermilion and hatched fails: readable under colour-vision deficiency
+        color = "#0072B2" if row.passed else "#D55E00"
+        ax.barh(y, used, color=color, alpha=0.8, height=0.6, hatch=None if row.passed else "//")
         right = used
         if row.n > 1 and row.judge == "median":  # whiskers over the repeats, in the same units as the bar
             ends = sorted(v / row.limit if row.op in ("<=", "<") else row.limit / v for v in (row.min, row.max)
@@ -110,7 +111,8 @@ def figure_goals(rows: list[tuple[Row, str]], path: Path) -> bool:
     hi = max(used for *_, used in items)
     ax.set_xlim(min(lo, 0.5) / 2, max(hi, 1.0) * 30)
     ax.set_xlabel("share of the goal used (measured / limit; limit / measured for 'at least' goals): < 1 passes")
-    ax.set_title("Performance goals: green passes, red fails (median; whiskers: min-max over repeats)", fontsize=10)
+    ax.set_title("Performance goals: blue passes, hatched vermilion fails (median; whiskers: min-max over repeats)",
+                 fontsize=10)
     fig.savefig(path, dpi=110)
     return True
 
