@@ -64,7 +64,7 @@ def test_torch_conversion_reproduces_forward(optimizer):
             theirs = model(torch.from_numpy(X_FRESH)).numpy()
         assert _relative(network(X_FRESH), theirs) < 1e-12, activation
         # the model holds the best parameters seen: its training loss is the recorded one
-        assert np.mean((network(X_TRAIN) - Y_TRAIN) ** 2) == pytest.approx(facts["loss"], rel=1e-10)
+        assert np.mean(np.sum((network(X_TRAIN) - Y_TRAIN) ** 2, axis=1)) == pytest.approx(facts["loss"], rel=1e-10)
         assert facts["loss"] == np.min(history["loss"]) and facts["final_loss"] == history["loss"][-1]
 
 
@@ -110,12 +110,18 @@ def test_peer_fits_an_easy_target_and_is_deterministic(method, activation, optio
 
 def test_torch_leaves_threads_and_global_generator_alone():
     torch = pytest.importorskip("torch")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)  # a value the fit's threads=2 differs from, so that not restoring it shows
     threads, state = torch.get_num_threads(), torch.random.get_rng_state()
-    result = uat.fit("runge", width=4, method="torch_adam", n_samples=32, max_iter=5, threads=2)
+    try:
+        result = uat.fit("runge", width=4, method="torch_adam", n_samples=32, max_iter=5, threads=2)
+    finally:
+        after = torch.get_num_threads()
+        torch.set_num_threads(previous)
+    assert after == threads == 1
     assert result.diagnostics["threads"] == 2 and result.diagnostics["iterations"] == 5
     assert list(result.history["iteration"]) == [0, 1, 2, 3, 4, 5]  # step 0's loss, then one per step
     assert result.diagnostics["peer"].startswith(f"PyTorch {torch.__version__}")
-    assert torch.get_num_threads() == threads
     assert torch.equal(torch.random.get_rng_state(), state)
 
 
@@ -133,9 +139,8 @@ def test_sklearn_convergence_warning_goes_to_the_diagnostics():
                                 r"sigmoid, relu, identity"),
     ("torch_adam", "heaviside", r"method 'torch_adam' does not support activation 'heaviside'; accepted: tanh, "),
     ("torch_lbfgs", "heaviside", r"method 'torch_lbfgs' does not support activation 'heaviside'"),
-    ("random_fourier", "tanh", r"method 'random_fourier' fits C cos\(Ax \+ b\) \+ d \(random Fourier features\): it "
-                               r"supports activation 'cos' only; got 'tanh' \(in a study: \[methods.random_fourier\] "
-                               r"activations = \[\"cos\"\]\)"),
+    ("random_fourier", "tanh", r"method 'random_fourier' does not support activation 'tanh'; accepted: cos \(in a "
+                               r"study, \[methods.random_fourier\] activations = \[...\] crosses it with these only\)"),
 ])
 def test_unsupported_activations_are_refused(method, activation, message):
     pytest.importorskip(PACKAGE[method])
@@ -161,7 +166,8 @@ def test_unsupported_activations_are_refused(method, activation, message):
 ])
 def test_bad_options_are_refused_before_any_work(method, options, error, message):
     with pytest.raises(error, match=message):
-        uat.fit("runge", width=4, activation="cos", method=method, **options)
+        uat.fit("runge", width=4, activation="cos" if method == "random_fourier" else "tanh", method=method,
+                **options)
 
 
 @pytest.mark.parametrize("method, package, message", [
@@ -244,3 +250,41 @@ def test_a_study_crosses_each_peer_with_its_activations(tmp_path):
     assert len(results) == 6
     networks = load_networks(tmp_path / "out", results["cell_id"])
     assert all(net is not None and net.d is not None for net in networks.values())
+
+
+def test_sklearn_peers_restore_the_blas_limits():
+    pytest.importorskip("sklearn")
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    with threadpool_limits(2):
+        before = [p["num_threads"] for p in threadpool_info()]
+        uat.fit("runge", width=4, method="sklearn_mlp", n_samples=32, max_iter=5, threads=1)
+        assert [p["num_threads"] for p in threadpool_info()] == before
+
+
+def test_torch_loss_is_uats_mean_over_points_of_the_squared_norm():
+    """For m > 1 outputs, torch's MSELoss would divide by N·m; uat's loss divides by N."""
+    pytest.importorskip("torch")
+    result = uat.fit("circle", width=8, method="torch_adam", n_samples=64, max_iter=50)
+    assert np.isclose(np.sqrt(result.diagnostics["loss"]), result.train_rms, rtol=1e-9)
+
+
+def test_a_study_pairing_a_peer_with_an_activation_it_lacks_is_refused_before_any_work(tmp_path):
+    pytest.importorskip("sklearn")
+    text = """
+name = "bad"
+domain = "[-1,1]"
+[grid]
+target = ["sin(2*pi*x)"]
+activation = ["tanh", "softplus"]
+width = [4]
+method = ["lstsq", "sklearn_mlp"]
+"""
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(uat.study.StudyConfigError, match=r"methods.sklearn_mlp: does not support activation "
+                       r"\"softplus\" \(accepted: tanh, sigmoid, relu, identity\); cross it with the others only: "
+                       r'\[methods.sklearn_mlp\] activations = \["tanh"\]'):
+        uat.study.load_config(path)
+    with pytest.raises(ValueError, match="method 'sklearn_mlp' does not support activation 'softplus'"):
+        uat.fit("sin(2*pi*x)", "[-1,1]", width=4, activation="softplus", method="sklearn_mlp")

@@ -438,6 +438,31 @@ max_rounds = 2
     assert config.identity()["method_activations"] == {"minimax": ["relu"]}
     # a study without the key hashes as before the key existed (its folders stay valid)
     assert "method_activations" not in load_config(write(tmp_path, TINY, "plain.toml")).identity()
+    # the order of the list, or listing every activation, changes no cell and so no hash
+    reordered = load_config(write(tmp_path, text.replace('["relu"]', '["relu", "tanh"]'), "all.toml"))
+    assert reordered.config_hash == load_config(write(tmp_path, TINY.replace(
+        'method = ["lstsq"]', 'method = ["lstsq", "minimax"]') + "\n[methods.minimax]\nmax_rounds = 2\n",
+        "none.toml")).config_hash
+    two = text.replace('method = ["lstsq", "minimax"]', 'method = ["minimax"]').replace(
+        'activation = ["tanh", "relu"]', 'activation = ["tanh", "relu", "sigmoid"]')
+    a = load_config(write(tmp_path, two.replace('["relu"]', '["relu", "tanh"]'), "a.toml"))
+    b = load_config(write(tmp_path, two.replace('["relu"]', '["tanh", "relu"]'), "b.toml"))
+    assert a.config_hash == b.config_hash
     bad = text.replace('activations = ["relu"]', 'activations = ["cos"]')
     with pytest.raises(StudyConfigError, match=r"methods.minimax.activations: 'cos' is not in grid.activation \(tanh, relu\)"):
         load_config(write(tmp_path, bad, "bad.toml"))
+
+
+def test_status_counts_the_cells_a_restricted_method_runs(tmp_path):
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    text = TINY.replace('method = ["lstsq"]', 'method = ["lstsq", "minimax"]').replace("repeats = 2", "repeats = 1") + """
+[methods.minimax]
+activations = ["relu"]
+max_rounds = 2
+"""
+    run_study(write(tmp_path, text), tmp_path / "out", jobs=1)
+    out = CliRunner().invoke(main, ["study", "status", str(tmp_path / "out")]).output
+    assert "18 of 18 cells finished, 18 ok, 0 failed, 0 to run" in out  # 2 targets x 3 widths x (2 + 1)

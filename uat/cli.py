@@ -289,9 +289,11 @@ def study_table(folder):
 @click.argument("folder", type=click.Path(file_okay=False))
 def study_status(folder):
     """Print progress and failures of a study folder."""
+    from uat.study.config import StudyConfig
+    from uat.study.store import _tuples
+
     frame, config = _open(folder)
-    total = (len(config["targets"]) * len(config["activations"]) * len(config["methods"]) * len(config["widths"])
-             * config["repeats"])
+    total = len(StudyConfig(**_tuples(config)).cells())  # methods may be crossed with some activations only
     failed = frame[frame["status"] != "ok"]
     click.echo(f"study {config['name']!r}: {len(frame)} of {total} cells finished, "
                f"{len(frame) - len(failed)} ok, {len(failed)} failed, {total - len(frame)} to run")

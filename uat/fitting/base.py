@@ -57,7 +57,9 @@ class Method:
     ``validate(options)``, if given, checks option values without doing any work (raising
     ValueError/TypeError), so that a bad value is refused before a fit or a study starts.
     ``draws_hidden`` is True for random-feature methods, whose A and b are drawn without looking
-    at the target (the figures then show one draw for all targets).
+    at the target (the figures then show one draw for all targets). ``activations``, where given,
+    are the only σ the method accepts (peers whose libraries lack the others); a study pairing the
+    method with another is refused before any work.
     """
 
     name: str
@@ -67,6 +69,15 @@ class Method:
     option_docs: dict[str, str] = field(default_factory=dict)
     validate: Callable[[dict], None] | None = None
     draws_hidden: bool = False
+    activations: tuple[str, ...] | None = None
+
+
+def check_activation(method: Method, activation: str) -> None:
+    """Refuse σ that ``method`` does not accept (its ``activations``), naming both."""
+    if method.activations is not None and activation not in method.activations:
+        raise ValueError(f"method {method.name!r} does not support activation {activation!r}; accepted: "
+                         f"{', '.join(method.activations)} (in a study, [methods.{method.name}] activations = [...] "
+                         "crosses it with these only)")
 
 
 _METHODS: Registry[Method] = Registry("method")
@@ -213,6 +224,7 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
     width = check_int("width", width)
     act = get_activation(activation)
     the_method = get_method(method)
+    check_activation(the_method, act.name)
     resolved = resolve_options(the_method, options)
     draw_rng, sample_rng = streams(seed)
     problem = Problem(the_target, width, act, draw_rng, sample_rng)

@@ -52,7 +52,7 @@ import numpy as np
 
 from uat._validation import suggest
 from uat.activations import get_activation
-from uat.fitting import get_method, list_methods
+from uat.fitting import PeerNotInstalledError, get_method, list_methods
 from uat.fitting.base import resolve_options
 from uat.targets import as_target
 
@@ -247,7 +247,8 @@ def _method_activations(check: _Checker, table: dict, activations: list[str]) ->
         for value in chosen:
             if value not in activations:
                 check.fail(key, f"{value!r} is not in grid.activation ({', '.join(activations)})")
-        restricted[name] = tuple(chosen)
+        if set(chosen) != set(activations):  # all of them: the same cells as no key, the same hash
+            restricted[name] = tuple(sorted(chosen))
     return restricted
 
 
@@ -266,9 +267,26 @@ def _method_options(check: _Checker, table, methods: list[str]) -> dict:
     for name in dict.fromkeys([*methods, *table]):
         try:
             resolved[name] = resolve_options(get_method(name), dict(table.get(name, {})))
+        except PeerNotInstalledError as err:  # a peer's package: needed only where the grid runs it
+            if name in methods:
+                check.fail("grid.method", str(err))
         except (TypeError, ValueError) as err:
             check.fail(f"methods.{name}", str(err))
     return {name: resolved[name] for name in methods}
+
+
+def _check_pairs(check: _Checker, methods: list[str], activations: list[str], restricted: dict) -> None:
+    """Every (method, activation) the grid crosses must be one the method accepts: refused here,
+    before any work, rather than cell by cell."""
+    for name in methods:
+        method = get_method(name)
+        crossed = restricted.get(name, activations)
+        refused = [a for a in crossed if method.activations is not None and a not in method.activations]
+        if refused:
+            check.fail(f"methods.{name}", f"does not support activation {', '.join(map(repr, refused))} (accepted: "
+                                          f"{', '.join(method.activations)}); cross it with the others only: "
+                                          f"[methods.{name}] activations = "
+                                          f"{[a for a in crossed if a in method.activations]!r}".replace("'", '"'))
 
 
 def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
@@ -313,6 +331,7 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     else:
         restricted = {}
     options = _method_options(check, methods_table, axes["method"])
+    _check_pairs(check, axes["method"], axes["activation"], restricted)
     evaluation = data.get("evaluation", {})
     check.keys(evaluation, _EVALUATION, "evaluation.")
     tolerances = check.axis(evaluation.get("tolerances", list(_DEFAULT_TOLERANCES)), "evaluation.tolerances",
