@@ -525,6 +525,13 @@ def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, rounds: int
     return best, facts
 
 
+def trained_sampling(domain) -> str:
+    """Where trained networks (backprop, and the peers on the same points) put their training points
+    by default: an equispaced grid on boxes up to dimension 3 (measured better than Chebyshev for
+    trained networks; module doc), Sobol' points otherwise."""
+    return "grid" if isinstance(domain, Box) and domain.dim <= 3 else "sobol"
+
+
 def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter=None, max_seconds=None,
                   target_rms=None, gtol=0.0, xtol=1e-10, ftol=1e-12, lr=None, beta1=0.9, beta2=0.999, eps=1e-8,
                   memory=20, ridge=1e-14, rcond=None, fallback=True, refine=None, weights=None, checkpoint_every=None,
@@ -532,9 +539,8 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
     act = _require_derivative(problem.activation)
     # the same training points and A, b draw as least squares (1-D transition points off by default:
     # trained units move, so their initial kinks are not special)
-    if draw["sampling"] is None:  # equispaced: measured better than Chebyshev for trained networks (module doc)
-        domain = problem.target.domain
-        draw["sampling"] = "grid" if isinstance(domain, Box) and domain.dim <= 3 else "sobol"
+    if draw["sampling"] is None:
+        draw["sampling"] = trained_sampling(problem.target.domain)
     X, Y, A0, b0, resolved = _draw(problem, problem.width, **draw)
     N, k = X.shape[0], problem.width
     w = np.ones(N) if weights is None else _weights(weights, X)

@@ -45,8 +45,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from uat._validation import check_choice, check_int, check_real
-from uat.domains import SAMPLING_METHODS, Box
+from uat.domains import SAMPLING_METHODS
 from uat.exceptions import ConvergenceWarning
+from uat.fitting.backprop import trained_sampling
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.random_features import _DRAW_OPTIONS, _draw
 from uat.network import ShallowNetwork
@@ -89,17 +90,10 @@ def _check_installed(package: str, method: str) -> None:
     _require(package, method)
 
 
-def _refuse(method: str, activation: str, accepted) -> None:
-    if activation not in accepted:
-        raise ValueError(f"method {method!r} does not support activation {activation!r}; accepted: "
-                         f"{', '.join(accepted)}")
-
-
 def _points(problem: Problem, n_samples, sampling):
     """The training points of method ``backprop`` for this seed and options, their values, and the resolved options."""
     if sampling is None:
-        domain = problem.target.domain
-        sampling = "grid" if isinstance(domain, Box) and domain.dim <= 3 else "sobol"
+        sampling = trained_sampling(problem.target.domain)
     draw = {**_DRAW_OPTIONS, "n_samples": n_samples, "sampling": sampling, "transitions": False}
     X, Y, _, _, resolved = _draw(problem, problem.width, **draw)  # backprop's call; its A, b are not used
     return X, Y, {"n_samples": resolved["n_samples"], "sampling": sampling}
@@ -153,8 +147,7 @@ def mlp_to_network(model, activation: str) -> ShallowNetwork:
 
 
 def _fit_sklearn_mlp(problem: Problem, *, n_samples, sampling, **options) -> Fitted:
-    act = problem.activation.name
-    _refuse("sklearn_mlp", act, SKLEARN_ACTIVATIONS)
+    act = problem.activation.name  # one of SKLEARN_ACTIVATIONS: uat.fit checks Method.activations first
     X, Y, resolved = _points(problem, n_samples, sampling)
     seed = _peer_seed(problem)
     model, notes = train_mlp(X, Y, width=problem.width, activation=SKLEARN_ACTIVATIONS[act], seed=seed, **options)
@@ -316,8 +309,7 @@ def _fit_torch(optimizer: str):
     method = f"torch_{optimizer}"
 
     def fit(problem: Problem, *, n_samples, sampling, **options) -> Fitted:
-        act = problem.activation.name
-        _refuse(method, act, TORCH_ACTIVATIONS)
+        act = problem.activation.name  # one of TORCH_ACTIVATIONS: uat.fit checks Method.activations first
         X, Y, resolved = _points(problem, n_samples, sampling)
         seed = _peer_seed(problem)
         model, facts, history = train_torch(X, Y, width=problem.width, activation=act, optimizer=optimizer,
@@ -399,10 +391,6 @@ def default_gamma(domain) -> float:
 
 
 def _fit_random_fourier(problem: Problem, *, n_samples, sampling, gamma, alpha, solver, threads) -> Fitted:
-    if problem.activation.name != "cos":
-        raise ValueError(f"method 'random_fourier' fits C cos(Ax + b) + d (random Fourier features): it supports "
-                         f"activation 'cos' only; got {problem.activation.name!r} (in a study: "
-                         "[methods.random_fourier] activations = [\"cos\"])")
     X, Y, resolved = _points(problem, n_samples, sampling)
     seed = _peer_seed(problem)
     gamma = default_gamma(problem.target.domain) if gamma is None else gamma
