@@ -391,6 +391,7 @@ def default_gamma(domain) -> float:
 
 
 def _fit_random_fourier(problem: Problem, *, n_samples, sampling, gamma, alpha, solver, threads) -> Fitted:
+    # σ is cos: uat.fit checks Method.activations before any method runs
     X, Y, resolved = _points(problem, n_samples, sampling)
     seed = _peer_seed(problem)
     gamma = default_gamma(problem.target.domain) if gamma is None else gamma
