@@ -13,7 +13,9 @@ from uat.targets import Target, as_target, get_target, list_targets, register_ta
 
 LIBRARY = list_targets()
 WITH_LIPSCHITZ = [name for name in LIBRARY if get_target(name).lipschitz is not None]
-NOT_LIPSCHITZ = ["sqrt_abs", "weierstrass", "takagi", "x_sin_inv"]
+NOT_LIPSCHITZ = ["sqrt_abs", "sqrt", "weierstrass", "takagi", "x_sin_inv"]
+WITH_CURVATURE = [name for name in LIBRARY if get_target(name).curvature is not None]
+WITH_HOLDER = [name for name in LIBRARY if get_target(name).holder is not None]
 
 
 @pytest.fixture
@@ -433,3 +435,59 @@ def test_register_target_refusals():
     with pytest.raises(ValueError, match=r"target 'runge' is already registered"):
         register_target(Target(np.sin, "[0,1]", "runge"))
     assert get_target("runge").lipschitz is not None
+
+
+@pytest.mark.parametrize("name", WITH_CURVATURE)
+def test_curvature_is_a_tight_upper_bound(name):
+    target = get_target(name)
+    assert target.dim == 1
+    lo, hi = target.domain.lower[0], target.domain.upper[0]
+    h = 1e-3
+    x = np.linspace(lo + h, hi - h, 20_001)
+    f = lambda t: target(t[:, None])[:, 0]  # noqa: E731
+    second = np.abs(f(x + h) - 2 * f(x) + f(x - h)) / h**2  # = |f″(ξ)| for some ξ within h: never above the sup
+    assert second.max() <= target.curvature * (1 + 1e-6), (second.max(), target.curvature)
+    assert second.max() >= 0.99 * target.curvature
+
+
+@pytest.mark.parametrize("name", WITH_HOLDER)
+def test_holder_bound_holds_on_close_and_far_pairs(name):
+    target = get_target(name)
+    H, alpha = target.holder
+    lo, hi = target.domain.lower[0], target.domain.upper[0]
+    rng = np.random.default_rng(5)
+    x = rng.uniform(lo, hi, 200_000)
+    y = np.clip(x + rng.choice([-1, 1], x.size) * 10.0 ** rng.uniform(-12, 0, x.size), lo, hi)
+    x = np.concatenate([x, [0.0, 0.0]])
+    y = np.concatenate([y, [1e-12, 1.0]])
+    keep = x != y
+    ratio = np.abs(target(x[keep, None])[:, 0] - target(y[keep, None])[:, 0]) / np.abs(x[keep] - y[keep]) ** alpha
+    assert ratio.max() <= H * (1 + 1e-9)
+    assert ratio.max() >= 0.99 * H  # tight: attained at the cusp
+
+
+def test_modulus_takes_the_smaller_bound():
+    both = Target(np.sin, "[0,1]", lipschitz=2.0, holder=(1.0, 0.5))
+    assert both.modulus(0.01) == pytest.approx(0.02)  # L·δ < H·√δ = 0.1
+    assert both.modulus(1.0) == pytest.approx(1.0)  # H·√1 < L·1
+    assert Target(np.sin, "[0,1]").modulus(0.1) is None
+    assert get_target("sqrt").modulus(0.25) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match=r"delta must be a finite number >= 0; got -1"):
+        both.modulus(-1)
+
+
+@pytest.mark.parametrize("holder", [(1.0, 0.0), (1.0, 1.5), (-1.0, 0.5), "abc", (1.0,)])
+def test_bad_holder_is_refused(holder):
+    with pytest.raises(ValueError, match=r"holder must be a pair \(H, alpha\)"):
+        Target(np.sin, "[0,1]", holder=holder)
+
+
+def test_bad_curvature_is_refused():
+    with pytest.raises(ValueError, match=r"curvature must be a finite number >= 0 or None; got -2"):
+        Target(np.sin, "[0,1]", curvature=-2)
+
+
+def test_domain_override_drops_curvature_and_holder():
+    assert as_target("sin2pi", "[0,3]").curvature is None
+    assert as_target("sqrt", "[0,4]").holder is None
+    assert as_target("sqrt", "[0,1]").holder == (1.0, 0.5)

@@ -4,6 +4,9 @@ A :class:`Target` is vectorised, (N, n) → (N, m); calling it checks what the f
 (shape and finiteness) and always gives an (N, m) float64 array. Library Lipschitz constants are
 upper bounds of sup‖∇f‖ (for vector fields, of the Jacobian's operator 2-norm) on the target's
 default domain, derived analytically or by dense evaluation and rounded up; the tests check them.
+So are the other facts a target may carry for the a-priori bounds of the constructive methods and
+the certified sup-norm brackets: ``curvature`` (sup|f″| in 1-D) and a Hölder modulus
+``holder = (H, α)``, |f(x) − f(y)| ≤ H‖x − y‖^α; :meth:`Target.modulus` combines them into ω_f.
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ class Target:
         An upper bound of the Lipschitz constant of f on ``domain`` (Euclidean norms), if known.
     n_outputs : int or None
         m, if known; otherwise found on the first evaluation.
+    curvature : float or None
+        1-D: an upper bound of sup|f″| on ``domain`` where f is C² (None otherwise or unknown).
+    holder : (H, α) or None
+        A Hölder bound |f(x) − f(y)| ≤ H‖x − y‖^α on ``domain`` with 0 < α ≤ 1, for targets that
+        are continuous but not Lipschitz (√|x|: (1, 1/2)).
     """
 
     fn: Callable[[np.ndarray], np.ndarray]
@@ -45,6 +53,8 @@ class Target:
     description: str = ""
     lipschitz: float | None = None
     n_outputs: int | None = None
+    curvature: float | None = None
+    holder: tuple[float, float] | None = None
 
     def __post_init__(self):
         if not callable(self.fn):
@@ -53,6 +63,31 @@ class Target:
             object.__setattr__(self, "domain", as_domain(self.domain))
         if self.lipschitz is not None and not (self.lipschitz >= 0 and math.isfinite(self.lipschitz)):
             raise ValueError(f"lipschitz must be a finite number >= 0 or None; got {self.lipschitz!r}")
+        if self.curvature is not None and not (self.curvature >= 0 and math.isfinite(self.curvature)):
+            raise ValueError(f"curvature must be a finite number >= 0 or None; got {self.curvature!r}")
+        if self.holder is not None:
+            try:
+                H, alpha = (float(v) for v in self.holder)
+            except (TypeError, ValueError):
+                raise ValueError(f"holder must be a pair (H, alpha) with H >= 0 and 0 < alpha <= 1, or None; "
+                                 f"got {self.holder!r}") from None
+            if not (H >= 0 and math.isfinite(H) and 0 < alpha <= 1):
+                raise ValueError(f"holder must be a pair (H, alpha) with H >= 0 and 0 < alpha <= 1, or None; "
+                                 f"got {self.holder!r}")
+            object.__setattr__(self, "holder", (H, alpha))
+
+    def modulus(self, delta: float) -> float | None:
+        """ω_f(δ): an upper bound of |f(x) − f(y)| over points of the domain at most δ apart, from
+        ``lipschitz`` (L·δ) and ``holder`` (H·δ^α), the smaller where both are known; None when
+        neither is. Both are concave in δ, as the a-priori bounds that use ω need."""
+        if delta < 0 or not math.isfinite(delta):
+            raise ValueError(f"delta must be a finite number >= 0; got {delta!r}")
+        bounds = []
+        if self.lipschitz is not None:
+            bounds.append(self.lipschitz * delta)
+        if self.holder is not None:
+            bounds.append(self.holder[0] * delta ** self.holder[1])
+        return min(bounds) if bounds else None
 
     @property
     def dim(self) -> int:
@@ -125,14 +160,24 @@ _U2 = Box([0, 0], [1, 1])
 
 _LIBRARY = [
     # smooth 1-D
-    Target(lambda X: np.sin(2 * np.pi * _col(X)), _I, "sin2pi", "sin(2πx): smooth, one full period per unit", 2 * np.pi, 1),
+    # curvatures sup|f″|: sin2pi 4π²; runge: f″ = (3750x² − 50)/(1 + 25x²)³, largest |f″| = 50 at 0;
+    # exp_cos: |eˣ(15 cos 4x + 8 sin 4x)| ≤ 43.4684 (dense evaluation, rounded up); steep_tanh: 400/(3√3)
+    Target(lambda X: np.sin(2 * np.pi * _col(X)), _I, "sin2pi", "sin(2πx): smooth, one full period per unit", 2 * np.pi, 1,
+           curvature=4 * np.pi**2 * (1 + 1e-15)),
     Target(lambda X: 1 / (1 + 25 * _col(X) ** 2), _I, "runge", "Runge's 1/(1+25x²): analytic, defeats equispaced interpolation",
-           15 * math.sqrt(3) / 8, 1),
-    Target(lambda X: np.exp(_col(X)) * np.cos(4 * _col(X)), _I, "exp_cos", "exp(x)·cos(4x): smooth, growing oscillation", 6.6959, 1),
-    Target(lambda X: np.tanh(10 * _col(X)), _I, "steep_tanh", "tanh(10x): smooth with a sharp front at 0", 10.0, 1),
+           15 * math.sqrt(3) / 8, 1, curvature=50.0),
+    Target(lambda X: np.exp(_col(X)) * np.cos(4 * _col(X)), _I, "exp_cos", "exp(x)·cos(4x): smooth, growing oscillation", 6.6959, 1,
+           curvature=43.4684),
+    Target(lambda X: np.tanh(10 * _col(X)), _I, "steep_tanh", "tanh(10x): smooth with a sharp front at 0", 10.0, 1,
+           curvature=400 / (3 * math.sqrt(3)) * (1 + 1e-15)),
+    Target(lambda X: _col(X) ** 2, _I, "quadratic", "x²: the simplest curved target (f″ = 2 exactly)", 2.0, 1,
+           curvature=2.0),
     # rough but continuous 1-D
     Target(lambda X: np.abs(_col(X)), _I, "abs", "|x|: one kink at 0 (Lipschitz, not C¹)", 1.0, 1),
-    Target(lambda X: np.sqrt(np.abs(_col(X))), _I, "sqrt_abs", "√|x|: Hölder-1/2 cusp at 0, not Lipschitz", None, 1),
+    Target(lambda X: np.sqrt(np.abs(_col(X))), _I, "sqrt_abs", "√|x|: Hölder-1/2 cusp at 0, not Lipschitz", None, 1,
+           holder=(1.0, 0.5)),
+    Target(lambda X: np.sqrt(_col(X)), Box(0, 1), "sqrt", "√x on [0,1]: infinite slope at 0 (Hölder-1/2, not Lipschitz)",
+           None, 1, holder=(1.0, 0.5)),
     Target(lambda X: np.abs(np.mod(4 * _col(X) + 1, 2) - 1), _I, "sawtooth",
            "triangle-wave sawtooth, 4 teeth on [-1,1], values in [0,1]: 7 interior kinks", 4.0, 1),
     Target(_x_sin_inv, _I, "x_sin_inv", "x·sin(1/x): continuous, infinitely many oscillations at 0", None, 1),
@@ -213,7 +258,9 @@ def as_target(target, domain=None) -> Target:
         raise TypeError("target must be a library name, an expression string, a Target or a callable "
                         f"mapping (N, n) arrays to (N,) or (N, m); got {target!r}")
     if domain is not None and result.domain != domain:
-        result = replace(result, domain=domain, lipschitz=None if result.domain is not None else result.lipschitz)
+        known = result.domain is None  # facts given for another domain do not carry over
+        result = replace(result, domain=domain, lipschitz=result.lipschitz if known else None,
+                         curvature=result.curvature if known else None, holder=result.holder if known else None)
     needed = getattr(result.fn, "n_inputs", 0)
     if needed > result.dim:
         written = [v for v in getattr(result.fn, "variables", ()) if v in (f"x{needed}", "xyz"[needed - 1:needed])]
