@@ -12,10 +12,10 @@ by half), so :func:`sup_error` refines:
   a ball is handled by radial projection).
 
 The reported ``value`` is always attained at ``argmax``, so it is a certified lower bound of the
-true sup. In 1-D, when f has a known Lipschitz constant and g is a network with a Lipschitz σ,
-``upper`` = max over the uniform grid + (L_f + L_g)·h/2 is a certified upper bound (h the grid
-spacing, L_g ≤ Σ_i ‖C_{:,i}‖·L_σ·|a_i|); it is often loose (tight brackets come later from
-interval bounds). ``floor`` is the float64 rounding noise of evaluating g (measured by re-summing
+true sup. When f has a known Lipschitz constant, g is a network with a continuous σ and K is a box
+of dimension ≤ 3, :func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and
+bound (seeded with the estimate; budget ``certify_evals``, target gap ``certify_rtol``); if it
+finds a larger error than the estimate, ``value`` and ``argmax`` take it. ``floor`` is the float64 rounding noise of evaluating g (measured by re-summing
 its units in other orders, see :meth:`uat.ShallowNetwork.rounding_floor`) plus eps·max‖f‖: errors
 within a small multiple of it are rounding noise, not approximation error.
 """
@@ -255,11 +255,14 @@ def _sup_nd(errors: _Errors, g, domain: Domain, n_points: int | None, n_starts: 
     return best_x, best, initial, method
 
 
-def _lipschitz_upper(target: Target, g, grid_max: float, h: float) -> float | None:
-    if target.lipschitz is None or not isinstance(g, ShallowNetwork) or g.activation.lipschitz is None:
+def _bracket(target: Target, g, domain: Domain, argmax: np.ndarray, rtol: float, max_evals: int):
+    """The certified bracket when the facts for one exist (else None)."""
+    from uat.certify import can_bracket, sup_bracket
+
+    if target.lipschitz is None or not isinstance(g, ShallowNetwork) or not isinstance(domain, Box) \
+            or domain.dim > 3 or not can_bracket(g.activation):
         return None
-    lip_g = g.activation.lipschitz * float(np.sum(np.linalg.norm(g.C, axis=0) * np.linalg.norm(g.A, axis=1)))
-    return grid_max + (target.lipschitz + lip_g) * h / 2
+    return sup_bracket(target, g, rtol=rtol, max_evals=max_evals, points=argmax[None, :])
 
 
 def _check_pair(f, g, domain) -> Target:
@@ -274,7 +277,8 @@ def _check_pair(f, g, domain) -> Target:
 
 
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
-              points=None) -> SupEstimate:
+              points=None, certify: bool = True, certify_rtol: float = 1e-2,
+              certify_evals: int = 1 << 15) -> SupEstimate:
     """Estimate sup_{x∈K} ‖f(x) − g(x)‖₂ by a global point set refined by local maximisation.
 
     Parameters
@@ -296,6 +300,11 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     points : array (p, n), optional
         Extra points of K added to the initial set, e.g. where the training error peaks (then
         the estimate is never below the training maximum).
+    certify : bool
+        Also prove an upper bound (:func:`uat.certify.sup_bracket`) where the facts allow one.
+    certify_rtol, certify_evals : float, int
+        The bracket's target relative gap and its budget of error evaluations; the bracket
+        reached is reported either way (``details["bracket"]`` says whether it converged).
 
     Returns
     -------
@@ -318,15 +327,25 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     points = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
     if not np.all(domain.contains(points)):
         raise ValueError(f"points must lie in the domain {domain}; got {points[~domain.contains(points)][0].tolist()}")
+    if not isinstance(certify, bool):
+        raise TypeError(f"certify must be True or False; got {certify!r}")
     errors = _Errors(target, g, domain)
-    upper = None
     if domain.dim == 1 and isinstance(domain, Box):
-        argmax, value, initial, h, method = _sup_1d(errors, g, domain, n_points, n_starts, points)
-        upper = _lipschitz_upper(target, g, initial, h)
+        argmax, value, initial, _, method = _sup_1d(errors, g, domain, n_points, n_starts, points)
     else:
         argmax, value, initial, method = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
+    argmax = np.asarray(argmax, dtype=float)
+    bracket = _bracket(target, g, domain, argmax, certify_rtol, check_int("certify_evals", certify_evals)) \
+        if certify else None
+    upper, n_evals, details = None, errors.count, {}
+    if bracket is not None:
+        upper, n_evals, details = bracket.upper, n_evals + bracket.n_evals, {"bracket": bracket}
+        if bracket.lower > value:
+            value, argmax = bracket.lower, bracket.argmax
+        method += ("; certified upper bound by " + bracket.method
+                   + (f" (gap {bracket.gap:.2g})" if bracket.converged else ""))
     floor = _floor(target, g, domain.sample(4096, "sobol", rng=0))
-    return SupEstimate(value, np.asarray(argmax, dtype=float), value, upper, errors.count, method, initial, floor)
+    return SupEstimate(value, argmax, value, upper, n_evals, method, initial, floor, details)
 
 
 def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:

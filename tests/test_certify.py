@@ -1,0 +1,234 @@
+"""Certified sup-norm brackets (uat.certify): every bracket contains the best value a dense search
+finds, upper >= lower, and the pieces (σ′ ranges, |σ″| bounds) are checked against dense evaluation."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import uat
+from uat import Box, ShallowNetwork, Target, get_activation, get_target
+from uat.certify import _second_bound, can_bracket, derivative_range, sup_bracket
+
+CONTINUOUS = [name for name in uat.list_activations() if get_activation(name).continuous]
+PROPERTY = settings(max_examples=25, deadline=None, derandomize=True)
+
+
+def _intervals(rng, count=400):
+    centre = rng.normal(0, 4, count) * rng.choice([0.01, 1, 5], count)
+    half = rng.exponential(1.0, count) * rng.choice([1e-6, 0.1, 1, 10], count)
+    return centre - half, centre + half
+
+
+def _dense(lo, hi, points=2001):
+    t = np.linspace(0, 1, points)
+    return lo[:, None] + (hi - lo)[:, None] * t[None, :]
+
+
+@pytest.mark.parametrize("name", CONTINUOUS)
+def test_derivative_range_contains_every_value_of_sigma_prime(name):
+    act = get_activation(name)
+    lo, hi = _intervals(np.random.default_rng(1))
+    dlo, dhi = derivative_range(act, lo, hi)
+    Z = _dense(lo, hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        D = act.derivative(Z)
+    assert np.all(dlo <= dhi)
+    finite = np.isfinite(D).all(axis=1)
+    slack = 1e-12 * (1 + np.abs(D[finite]).max(axis=1))
+    assert np.all(D[finite].min(axis=1) >= dlo[finite] - slack)
+    assert np.all(D[finite].max(axis=1) <= dhi[finite] + slack)
+    # and it is tight: within the dense sampling's resolution of the true range
+    width = np.maximum(np.abs(dhi - dlo), 1e-300)
+    tight = (D[finite].max(axis=1) - D[finite].min(axis=1)) >= (dhi - dlo)[finite] - 1e-3 * width[finite] - 1e-9
+    assert tight.mean() > 0.95
+
+
+@pytest.mark.parametrize("name", [n for n in CONTINUOUS if get_activation(n).differentiable])
+def test_second_derivative_bound_is_above_dense_central_differences(name):
+    act = get_activation(name)
+    lo, hi = _intervals(np.random.default_rng(2))
+    S = _second_bound(act, lo, hi)
+    Z = _dense(lo, hi, 801)
+    h = 1e-5
+    with np.errstate(over="ignore", invalid="ignore"):
+        second = np.abs(act.derivative(Z + h) - act.derivative(Z - h)) / (2 * h)
+    ok = np.isfinite(S) & np.isfinite(second).all(axis=1)
+    assert np.all(second[ok].max(axis=1) <= S[ok] * (1 + 1e-4) + 1e-6)
+    if name in ("relu", "leaky_relu"):  # a kink inside: σ″ is a point mass, no bound; outside: 0
+        assert np.all(np.isinf(S) == ((lo <= 0) & (hi >= 0)))
+
+
+def _random_network(rng, activation, n=1, m=1, k=None):
+    k = k or int(rng.integers(1, 12))
+    A = rng.normal(0, 3, (k, n))
+    return ShallowNetwork(A, rng.normal(0, 2, k), rng.normal(0, 1, (m, k)), activation)
+
+
+def _dense_max(target, g, points=200_001):
+    lo, hi = target.domain.lower, target.domain.upper
+    if target.dim == 1:
+        X = np.linspace(lo[0], hi[0], points)[:, None]
+    else:
+        side = int(round(points ** (1 / target.dim)))
+        axes = [np.linspace(lo[i], hi[i], side) for i in range(target.dim)]
+        X = np.stack([a.ravel() for a in np.meshgrid(*axes, indexing="ij")], axis=1)
+    return float(np.max(np.linalg.norm(target(X) - g(X), axis=1)))
+
+
+LIPSCHITZ_1D = [n for n in uat.list_targets() if get_target(n).dim == 1 and get_target(n).lipschitz is not None]
+
+
+@given(seed=st.integers(0, 2**32 - 1), name=st.sampled_from(LIPSCHITZ_1D),
+       activation=st.sampled_from([a for a in CONTINUOUS if can_bracket(get_activation(a))]))
+@PROPERTY
+def test_bracket_contains_the_dense_search_maximum_1d(seed, name, activation):
+    target = get_target(name)
+    g = _random_network(np.random.default_rng(seed), activation, m=target.n_outputs)
+    bracket = sup_bracket(target, g, max_evals=1 << 15, n_initial=64)
+    dense = _dense_max(target, g)
+    assert bracket.lower <= bracket.upper
+    assert bracket.upper >= dense * (1 - 1e-12)  # never below a value f − g takes
+    # the lower bound is attained: at most what the dense grid (spacing 1e-5) can miss above its maximum
+    x = np.linspace(-1, 1, 200_001)[:, None] if target.domain == Box(-1, 1) else None
+    if x is not None:
+        lip_g = float(np.max(np.linalg.norm(np.diff(g(x), axis=0), axis=1))) / 1e-5
+        assert bracket.lower <= dense + 1.01 * (target.lipschitz + lip_g) * 1e-5 / 2 + 1e-12
+    est = uat.sup_error(target, g, certify=False)
+    assert bracket.upper >= est.value * (1 - 1e-12)
+
+
+@given(seed=st.integers(0, 2**32 - 1), activation=st.sampled_from(["tanh", "relu", "sigmoid", "gaussian", "sin"]),
+       name=st.sampled_from(["franke", "bump", "product_peak", "vortex"]))
+@settings(max_examples=10, deadline=None, derandomize=True)
+def test_bracket_contains_the_dense_search_maximum_2d(seed, activation, name):
+    target = get_target(name)
+    g = _random_network(np.random.default_rng(seed), activation, n=2, m=target.n_outputs)
+    bracket = sup_bracket(target, g, max_evals=1 << 16)
+    dense = _dense_max(target, g, 401**2)
+    est = uat.sup_error(target, g, certify=False)
+    assert bracket.lower <= bracket.upper
+    assert bracket.upper >= max(dense, est.value) * (1 - 1e-12)
+
+
+def test_3d_bracket_respects_its_budget_and_contains_the_estimate():
+    target = get_target("oscillatory")
+    g = _random_network(np.random.default_rng(7), "tanh", n=3, k=6)
+    bracket = sup_bracket(target, g, max_evals=20_000)
+    est = uat.sup_error(target, g, certify=False)
+    assert bracket.n_evals <= 20_000 + 2  # the seed points
+    assert bracket.upper >= est.value and bracket.lower <= bracket.upper
+
+
+def test_converges_to_the_requested_gap_on_well_conditioned_fits():
+    r = uat.fit("runge", width=8, activation="tanh", seed=0)
+    bracket = sup_bracket("runge", r.network, rtol=1e-3)
+    assert bracket.converged and bracket.gap <= 1e-3 + 2 * bracket.floor / bracket.lower
+    est = r.sup_error(certify=False)
+    assert bracket.lower <= bracket.upper and bracket.upper >= est.value
+
+
+def test_second_order_bound_closes_gaps_the_first_order_cannot():
+    r = uat.fit("sin2pi", width=16, activation="tanh", seed=0)
+    with_curvature = sup_bracket("sin2pi", r.network, max_evals=1 << 15)
+    assert with_curvature.converged
+    first_only = sup_bracket(Target(get_target("sin2pi").fn, Box(-1, 1), "s", lipschitz=2 * math.pi),
+                             r.network, max_evals=1 << 15)
+    assert not first_only.converged and first_only.upper > with_curvature.upper
+    assert first_only.upper >= with_curvature.lower
+
+
+def test_relu_interpolant_of_a_quadratic_is_bracketed_exactly():
+    # the piecewise-linear interpolant of x² on 4 intervals (h = 1/2) errs by h²/4 = 1/16 at every midpoint
+    knots = np.linspace(-1, 1, 5)
+    slopes = np.diff(knots**2) / np.diff(knots)
+    A = np.ones(5)
+    b = np.concatenate([[2.0, 1.0], -knots[1:-1]])  # relu(x+2) − relu(x+1) = 1 on K; relu(x+1); kinks
+    C = np.concatenate([[1.0, slopes[0] - 1.0], np.diff(slopes)])
+    g = ShallowNetwork(A, b, C, "relu")
+    np.testing.assert_allclose(g(knots[:, None])[:, 0], knots**2, atol=1e-14)
+    bracket = sup_bracket("quadratic", g, rtol=1e-9)
+    assert bracket.lower == pytest.approx(1 / 16, abs=1e-15)
+    assert 1 / 16 <= bracket.upper <= 1 / 16 * (1 + 1e-9) + 2 * bracket.floor
+
+
+def test_refuses_what_it_cannot_certify():
+    g = ShallowNetwork([1.0], [0.0], [1.0], "tanh")
+    with pytest.raises(ValueError, match=r"has no known Lipschitz constant.*pass lipschitz="):
+        sup_bracket("sqrt_abs", g)
+    with pytest.raises(ValueError, match=r"boxes of dimension 1, 2 or 3"):
+        sup_bracket("radial", ShallowNetwork(np.ones((1, 2)), [0.0], [1.0], "tanh"))
+    with pytest.raises(ValueError, match=r"heaviside.*no bound"):
+        sup_bracket("abs", ShallowNetwork([1.0], [0.0], [1.0], "heaviside"))
+    with pytest.raises(TypeError, match=r"g must be a ShallowNetwork"):
+        sup_bracket("abs", lambda X: X[:, 0])
+    with pytest.raises(ValueError, match=r"rtol must be a finite number >= 0; got -1"):
+        sup_bracket("abs", g, rtol=-1)
+    with pytest.raises(ValueError, match=r"lipschitz must be a finite number >= 0; got nan"):
+        sup_bracket("abs", g, lipschitz=float("nan"))
+    # a user-supplied constant makes a non-library target certifiable
+    bracket = sup_bracket("sqrt(x)", g, "[1,2]", lipschitz=0.5)
+    assert bracket.lower <= bracket.upper
+
+
+def test_a_wrong_lipschitz_constant_is_the_users_responsibility_but_a_right_one_is_tight():
+    g = ShallowNetwork([1.0], [0.0], [0.0], "tanh")  # g = 0: sup |sawtooth| = 1
+    right = sup_bracket("sawtooth", g, rtol=1e-6)
+    assert 1.0 <= right.upper <= 1 + 1e-6 + 2 * right.floor and right.converged
+
+
+def test_sup_error_reports_the_bracket():
+    r = uat.fit("runge", width=12, activation="tanh", method="minimax", seed=1)
+    est = r.sup_error()
+    bracket = est.details["bracket"]
+    assert est.upper == bracket.upper and est.value >= bracket.lower * (1 - 1e-15)
+    assert "certified upper bound by branch and bound" in est.method
+    assert est.lower <= est.upper
+
+
+@given(seed=st.integers(0, 2**32 - 1), activation=st.sampled_from([a for a in CONTINUOUS if can_bracket(get_activation(a))]),
+       n=st.sampled_from([1, 2]))
+@PROPERTY
+def test_per_cell_bounds_hold_on_densely_sampled_cells(seed, activation, n):
+    """The pieces of every bracket: on random cells, ‖g(x) − g(c)‖ never exceeds the variation bound,
+    and in 1-D |g″| (central differences) never exceeds the curvature bound."""
+    from uat.certify import _variation
+
+    rng = np.random.default_rng(seed)
+    g = _random_network(rng, activation, n=n, m=int(rng.integers(1, 3)))
+    centers = rng.uniform(-1, 1, (40, n))
+    radii = 10.0 ** rng.uniform(-3, 0, (40, n))
+    t = rng.uniform(-1, 1, (40, 400, n))
+    t[:, :2**n] = np.array(np.meshgrid(*[[-1, 1]] * n)).reshape(n, -1).T  # the corners
+    X = centers[:, None, :] + radii[:, None, :] * t
+    G = g(X.reshape(-1, n)).reshape(40, 400, -1)
+    spread = np.linalg.norm(G - g(centers)[:, None, :], axis=2).max(axis=1)
+    if n == 1:
+        variation, curvature = _variation(g, centers, radii, curvature=True)
+        h = 5e-3 * radii[:, 0]  # a second difference is g″ averaged over [x − h, x + h], inside the cell
+        x = X[:, :, 0]
+        inner = np.abs(t[:, :, 0]) < 0.99
+        second = [np.linalg.norm(g((x[i] + h[i])[:, None]) - 2 * g(x[i][:, None]) + g((x[i] - h[i])[:, None]), axis=1)
+                  / h[i] ** 2 for i in range(40)]
+        for i in range(40):
+            if np.isfinite(curvature[i]) and not np.any(np.isin(activation, ["relu", "leaky_relu", "elu"])):
+                noise = 16 * np.finfo(float).eps * np.abs(G[i]).max() / h[i] ** 2  # rounding in the difference
+                assert second[i][inner[i]].max() <= curvature[i] * (1 + 1e-3) + noise
+    else:
+        variation = _variation(g, centers, radii)
+    assert np.all(spread <= variation * (1 + 1e-12) + 1e-14)
+    # and not absurdly loose: within a factor 4 of the sampled spread on most cells
+    assert np.mean(variation <= 4 * spread + 1e-12) > 0.5
+
+
+@given(seed=st.integers(0, 2**32 - 1), name=st.sampled_from(LIPSCHITZ_1D),
+       activation=st.sampled_from(["tanh", "relu", "sigmoid", "softplus", "gaussian", "sin"]))
+@PROPERTY
+def test_an_unrefined_bracket_still_bounds_the_dense_maximum(seed, name, activation):
+    """With no budget to refine, the upper bound is the first grid's: loose, but never below the sup."""
+    target = get_target(name)
+    g = _random_network(np.random.default_rng(seed), activation, m=target.n_outputs)
+    bracket = sup_bracket(target, g, max_evals=1, n_initial=16)
+    assert bracket.rounds == 0 and bracket.upper >= _dense_max(target, g) * (1 - 1e-12)
