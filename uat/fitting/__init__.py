@@ -5,7 +5,9 @@ Each method lives in its own module and registers itself on import:
 * ``lstsq``: random A, b; C by least squares (:mod:`uat.fitting.lstsq` holds the solvers);
 * ``minimax``: random A, b; C minimising the max error (:mod:`uat.fitting.minimax`);
 * ``backprop``: all of A, b, C trained (:mod:`uat.fitting.backprop`; gradients by hand in
-  :mod:`uat.fitting.gradients`).
+  :mod:`uat.fitting.gradients`);
+* ``relu_interp``, ``pl_best``, ``sigmoid_staircase``: the constructive approximants of the
+  theorem's proofs, 1-D, with a-priori bounds (:mod:`uat.fitting.constructive`).
 """
 
 from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method
@@ -14,6 +16,7 @@ from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
 from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
 from uat.fitting.random_features import fit_widths
 from uat.fitting.backprop import INITS, OPTIMIZERS  # importing registers the method
+from uat.fitting import constructive  # noqa: F401  (importing registers relu_interp, pl_best, sigmoid_staircase)
 from uat.fitting.peers import PeerNotInstalledError  # importing registers the optional peers (sklearn, torch)
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
