@@ -296,6 +296,42 @@ def test_summary_counts_failures_and_uses_only_successful_repeats():
     assert (row["sup_q25"], row["sup_q75"]) == (1.5, 2.5)
 
 
+def _bracketed_frame():
+    rows = []
+    for width, errors, uppers, bounds in ((4, [0.10, 0.12], [0.11, 0.13], [0.5, 0.5]),
+                                          (8, [0.010, 0.012], [0.011, None], [0.2, 0.2]),
+                                          (16, [0.001, 0.001], [0.0011, 0.0012], [0.05, 0.05])):
+        for repeat in (0, 1):
+            rows.append({"target": "f", "activation": "relu", "method": "relu_interp", "width": width,
+                         "repeat": repeat, "status": "ok", "sup_error": errors[repeat], "sup_upper": uppers[repeat],
+                         "rms_error": 0.1, "rounding_floor": 0.0, "fit_seconds": 0.0, "n_params": 3 * width,
+                         "diag_a_priori_bound": bounds[repeat]})
+    return pd.DataFrame(rows)
+
+
+def test_summary_gives_certified_uppers_where_every_repeat_has_one_and_bound_curves():
+    from uat.study.analysis import BOUND
+
+    summary = summarize(_bracketed_frame())
+    measured = summary[summary["method"] == "relu_interp"].set_index("width")
+    assert measured.loc[4, "upper_median"] == pytest.approx(0.12)
+    assert np.isnan(measured.loc[8, "upper_median"]) and measured.loc[8, "n_certified"] == 1  # one repeat uncertified
+    bound = summary[summary["method"] == "relu_interp" + BOUND].set_index("width")
+    assert bound["sup_median"].tolist() == [0.5, 0.2, 0.05] and (bound["n_failed"] == 0).all()
+
+
+def test_k_star_table_has_certified_and_a_priori_rows():
+    from uat.study import k_star_table
+
+    table = k_star_table(summarize(_bracketed_frame()), [0.2, 0.05, 0.0011]).set_index("method")
+    assert table.loc["relu_interp", "ε=0.05"] == "8" and table.loc["relu_interp", "ε=0.0011"] == "16"
+    # certified: width 8 has an uncertified repeat, so 0.05 is first proved at 16; 0.0011 is not proved
+    assert table.loc["relu_interp (certified upper)", "ε=0.05"] == "16"
+    assert table.loc["relu_interp (certified upper)", "ε=0.0011"] == ">16"
+    assert table.loc["relu_interp (a-priori bound)", "ε=0.2"] == "8"
+    assert table.loc["relu_interp (a-priori bound)", "ε=0.05"] == "16"
+
+
 # --- the commands -----------------------------------------------------------------------------------
 
 def test_study_commands(tiny_runs, tmp_path):

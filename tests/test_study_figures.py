@@ -393,5 +393,15 @@ def test_methods_with_an_activation_each_share_one_panel_per_target():
     assert _layout(pd.DataFrame(rows)) == ("method", ["target"])
     one = [dict(r, activation="tanh") for r in rows]
     assert _layout(pd.DataFrame(one)) == ("method", ["target", "activation"])
-    crossed = rows + [dict(rows[0], activation="cos")]
+    restricted = rows + [dict(rows[0], activation="cos")]  # methods with activation sets of their own
+    assert _layout(pd.DataFrame(restricted)) == ("line", ["target"])
+    crossed = [dict(r, method=m, activation=a) for r in rows[:1] for m in ("lstsq", "minimax") for a in ("tanh", "cos")]
     assert _layout(pd.DataFrame(crossed)) == ("activation", ["target", "method"])
+
+
+def test_line_labels_name_method_and_activation_and_bounds():
+    from uat.plots.study import _line_labels
+
+    frame = pd.DataFrame({"method": ["lstsq", "poly_minimax", "relu_interp (a-priori bound)"],
+                          "activation": ["tanh", "relu", "relu"]})
+    assert _line_labels(frame) == ["lstsq (tanh)", "poly_minimax", "relu_interp (relu): a-priori bound"]

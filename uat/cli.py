@@ -263,6 +263,12 @@ def _table_text(frame, tolerances) -> str:
     head = (f"k*(ε): the smallest width whose median sup error over {repeats} repeat(s) is <= ε "
             f"(widths {widths[0]}..{widths[-1]}; >K: not reached; ?: cells failed at the widths it rests on). "
             "rate: slope of log error against log width [95% interval]." if widths else "no results yet")
+    methods = set(table["method"]) if "method" in table else set()
+    if any(m.endswith(" (certified upper)") for m in methods):
+        head += (" Rows '(certified upper)': the same read off the proved upper bounds of the sup (branch and "
+                 "bound), at the widths where every repeat was certified: such a k* provably reaches ε.")
+    if any(m.endswith(" (a-priori bound)") for m in methods):
+        head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
     return head + "\n\n" + table.to_string(index=False)
 
 

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from uat.plots._style import _MARKERS, _colours
+from uat.study.analysis import _SIGMA_FREE, BOUND
 
 __all__ = ["SLOPES", "draw_reference_slopes", "draw_error_vs_width", "draw_k_star", "StudyFigure", "study_figures"]
 
@@ -62,16 +64,30 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
     marked × on the bottom edge at their width; a panel with one width or no results says so.
     ``labels`` renames lines in the legend (value of ``by`` → text).
     """
-    widths, starts, failed_total = [], [], 0
+    widths, starts, failed_total, certified, bounds = [], [], 0, False, False
     for i, (label, whole) in enumerate(summary.groupby(by, sort=False)):
         colour, marker = colours[label], _MARKERS[i % len(_MARKERS)]
         curve = whole.dropna(subset=["sup_median"]).sort_values("width")
-        if len(curve):
+        is_bound = "method" in whole and whole["method"].astype(str).str.endswith(BOUND).all()
+        if len(curve) and is_bound:  # an a-priori bound, not a measurement: dashed, open markers, no band
+            ax.plot(curve["width"], curve["sup_median"], "--", marker=marker, color=colour, ms=3.5, lw=1.1,
+                    mfc="white", label=(labels or {}).get(label, label))
+            widths += curve["width"].tolist()
+            bounds = True
+        elif len(curve):
             ax.plot(curve["width"], curve["sup_median"], "-", marker=marker, color=colour, ms=3.5, lw=1.4,
                     label=(labels or {}).get(label, label))
             ax.fill_between(curve["width"], curve["sup_q25"], curve["sup_q75"], color=colour, alpha=0.18, lw=0)
             if floor:
                 ax.plot(curve["width"], curve["floor_median"], ":", color=colour, lw=0.9, label="_floor")
+            proved = curve.iloc[:0]
+            if "upper_median" in curve:
+                proved = curve[curve["upper_median"] <= BAR_LIMIT * curve["sup_median"]]
+            if len(proved):  # certified brackets: a bar from the measured median up to the proved bound
+                gap = np.maximum(proved["upper_median"].to_numpy(float) - proved["sup_median"].to_numpy(float), 0)
+                ax.errorbar(proved["width"], proved["sup_median"], yerr=[np.zeros(len(gap)), gap], fmt="none",
+                            ecolor=colour, elinewidth=0.9, capsize=2.5, label="_bracket")
+                certified = True
             widths += curve["width"].tolist()
             starts.append((curve["width"].iloc[0], curve["sup_median"].iloc[0]))
         failed = whole[whole["n_failed"] > 0] if "n_failed" in whole else whole.iloc[:0]
@@ -83,6 +99,11 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
         ax.fill_between([], [], [], color="0.5", alpha=0.25, lw=0, label="interquartile range")
         if floor:
             ax.plot([], [], ":", color="0.3", lw=0.9, label="rounding floor (float64)")
+        if certified:
+            ax.errorbar([], [], yerr=[[], []], fmt="none", ecolor="0.3", elinewidth=0.9, capsize=2.5,
+                        label="certified upper bound (bar)")
+        if bounds:
+            ax.plot([], [], "--", color="0.3", lw=1.1, label="a-priori bound")
         if slopes and len(set(widths)) > 1:
             ax.plot([], [], "--", color="0.55", lw=0.8, label="reference slopes")
     for label, value in (floors or {}).items():
@@ -99,8 +120,9 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
     else:
         ax.relim()
         ax.autoscale_view()
-        first = min(w for w, _ in starts)  # anchor at the highest median of the smallest width
-        draw_reference_slopes(ax, widths, max(e for w, e in starts if w == first), slopes)
+        if starts:
+            first = min(w for w, _ in starts)  # anchor at the highest median of the smallest width
+            draw_reference_slopes(ax, widths, max(e for w, e in starts if w == first), slopes)
     if failed_total:
         notes.append(f"× {failed_total} failed cell{'s' * (failed_total > 1)} (at their width)")
     ax.set_xlabel("width k (hidden units)")
@@ -204,6 +226,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.") or "target"
 
 
+#: Certified upper bounds are drawn as bars where they are within this factor of the measured error
+#: (wider brackets, of ill-conditioned networks, would only hide the data).
+BAR_LIMIT = 10.0
+
+
 def _layout(summary) -> tuple[str, list[str]]:
     """Which column gets one line per value, and which columns get one panel per combination.
 
@@ -213,7 +240,25 @@ def _layout(summary) -> tuple[str, list[str]]:
     methods = summary["method"].nunique()
     if methods > 1 and (summary.groupby("method")["activation"].nunique() == 1).all():
         return "method", ["target"] if summary["activation"].nunique() > 1 else ["target", "activation"]
+    pairs = summary.groupby("method", sort=False)["activation"].agg(frozenset)
+    if methods > 1 and pairs.nunique() > 1:  # methods crossed with activations of their own: one line per pair
+        return "line", ["target"]
     return "activation", ["target", "method"]
+
+
+def _word(by: str) -> str:
+    return "method and activation (dashed: a method's a-priori bound)" if by == "line" else by
+
+
+def _line_labels(summary) -> list[str]:
+    """One label per (method, activation) pair: "lstsq (tanh)"; the polynomial baselines, which use no σ,
+    by method alone; an a-priori bound as "relu_interp (relu): a-priori bound"."""
+    labels = []
+    for method, activation in zip(summary["method"], summary["activation"]):
+        base = method[: -len(BOUND)] if method.endswith(BOUND) else method
+        text = base if base in _SIGMA_FREE else f"{base} ({activation})"
+        labels.append(text + (": a-priori bound" if method.endswith(BOUND) else ""))
+    return labels
 
 
 def _select(frame, key: dict):
@@ -249,7 +294,14 @@ class _Study:
             raise ValueError(f"the study in {folder} has no successful cells yet: nothing to plot")
         self.stars = k_star(self.summary, self.config.tolerances)
         self.by, self.panels = _layout(self.summary)
-        self.colours = _colours(self.summary[self.by].unique())
+        if self.by == "line":
+            self.summary["line"] = _line_labels(self.summary)
+            self.stars["line"] = _line_labels(self.stars)
+            self.frame["line"] = _line_labels(self.frame)
+        self.colours = _colours([n for n in self.summary[self.by].unique() if not str(n).endswith(": a-priori bound")])
+        for name in self.summary[self.by].unique():  # a bound is drawn in the colour of its method's line
+            base = str(name).removesuffix(": a-priori bound")
+            self.colours.setdefault(name, self.colours.get(base, "0.3"))
         groups = self.summary.groupby(self.panels, sort=False).groups  # keys: tuples, or scalars for one column
         self.keys = [dict(zip(self.panels, k if isinstance(k, tuple) else (k,))) for k in groups]
         # lines of methods that each run one activation of their own say which: "random_fourier (cos)"
@@ -305,15 +357,25 @@ def _errors_figure(study: _Study):
         draw_error_vs_width(ax, _select(study.summary, key), study.colours, study.title(key), by=study.by,
                             labels=study.labels)
 
-    fig = _panels(study.keys, draw, "Sup-norm error against width", study.by)
+    fig = _panels(study.keys, draw, "Sup-norm error against width", "method (σ)" if study.by == "line" else study.by)
     pairs = study.summary.groupby("method", sort=False)["activation"].unique()
     own = ("; each method with its activation: " + ", ".join(f"{m} ({', '.join(a)})" for m, a in pairs.items())
            if study.panels == ["target"] else "")
-    caption = (f"Median sup-norm error over {study.repeats} repeat(s) against width k, one line per {study.by}{own}, "
+    caption = (f"Median sup-norm error over {study.repeats} repeat(s) against width k, one line per {_word(study.by)}{own}, "
                "interquartile band shaded, float64 rounding floor of each line dotted; grey dashed: reference "
-               "slopes k^-1/2, k^-1, k^-2. × on the bottom edge: failed cells. Sup norms estimated by "
+               "slopes k^-1/2, k^-1, k^-2. Bars: the median certified upper bound of the sup (branch and bound), "
+               f"drawn where it is within {BAR_LIMIT:g}× of the median error{_certified_note(study)}. × on the bottom edge: failed cells. Sup norms estimated by "
                f"{_sup_method_note(study.frame)}.")
     return fig, caption
+
+
+def _certified_note(study: _Study) -> str:
+    ok = study.frame[study.frame["status"] == "ok"]
+    upper = pd.to_numeric(ok["sup_upper"], errors="coerce")
+    if upper.notna().sum() == 0:
+        return " (no cell of this study could be certified: the facts for it are missing)"
+    within = int((upper <= BAR_LIMIT * ok["sup_error"]).sum())
+    return f" ({upper.notna().sum()} of {len(ok)} cells bracketed, {within} within {BAR_LIMIT:g}×)"
 
 
 def _k_star_figure(study: _Study):
@@ -322,8 +384,9 @@ def _k_star_figure(study: _Study):
                     widths=study.config.widths, n_failed=int(_select(study.summary, key)["n_failed"].sum()),
                     labels=study.labels)
 
-    fig = _panels(study.keys, draw, "k*(ε): the smallest width whose median sup error is ≤ ε", study.by)
-    caption = (f"k*(ε) against the tolerance ε, one line per {study.by}; open triangles above the dashed line: "
+    fig = _panels(study.keys, draw, "k*(ε): the smallest width whose median sup error is ≤ ε",
+                  "method (σ)" if study.by == "line" else study.by)
+    caption = (f"k*(ε) against the tolerance ε, one line per {_word(study.by)}; open triangles above the dashed line: "
                "tolerances that no swept width reaches (up to the largest width swept). Lines of equal k* are "
                "offset slightly so that none hides another.")
     return fig, caption

@@ -1,7 +1,10 @@
 """The ε-analysis of a study: medians over repeats, k*(ε), convergence rates and plateaus.
 
 * :func:`summarize`: per (target, activation, method, width) the median and quartiles of the
-  sup-norm error over the repeats that succeeded, with counts of successes and failures.
+  sup-norm error over the repeats that succeeded, with counts of successes and failures, and the
+  median certified upper bound where every repeat has one. Methods that report an a-priori bound
+  (the constructive ones) get a second curve, ``"<method> (a-priori bound)"``, whose "error" is
+  that bound: k*(ε) and the rates of the bound then sit beside the measured ones.
 * :func:`k_star`: per (target, activation, method) and tolerance ε, the smallest swept width whose
   median sup error is ≤ ε, or <NA> when no swept width reaches it.
 * :func:`rates`: the slope of log(median sup error) against log(width) over the decreasing part
@@ -23,7 +26,7 @@ from scipy import stats
 from uat._validation import shortest
 from uat.activations import get_activation
 
-__all__ = ["summarize", "k_star", "rates", "k_star_table", "KEYS"]
+__all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED"]
 
 #: The columns that identify a curve (one line of an error-against-width chart).
 KEYS = ["target", "activation", "method"]
@@ -36,19 +39,44 @@ def _quantile(q):
     return f
 
 
+#: Suffix of the method name of the curves that chart an a-priori bound instead of a measured error.
+BOUND = " (a-priori bound)"
+
+
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Median and quartiles of the sup error (and medians of the rest) over repeats, per curve and width."""
+    """Median and quartiles of the sup error (and medians of the rest) over repeats, per curve and width.
+
+    ``upper_median`` is the median of the certified upper bounds (``sup_upper``), given where every
+    successful repeat has one (NaN otherwise), and ``n_certified`` counts them. Curves of the
+    a-priori bounds follow those of the measured errors (see the module docstring).
+    """
+    frame = frame.assign(sup_upper=pd.to_numeric(frame.get("sup_upper"), errors="coerce"))
     ok = frame[frame["status"] == "ok"]
     groups = ok.groupby(KEYS + ["width"], sort=False)
     summary = groups.agg(
         sup_median=("sup_error", "median"), sup_q25=("sup_error", _quantile(0.25)),
         sup_q75=("sup_error", _quantile(0.75)), rms_median=("rms_error", "median"),
         floor_median=("rounding_floor", "median"), fit_seconds=("fit_seconds", "median"),
-        n_params=("n_params", "first"), n_ok=("sup_error", "size"))
+        n_params=("n_params", "first"), n_ok=("sup_error", "size"),
+        upper_median=("sup_upper", "median"), n_certified=("sup_upper", "count"))
+    summary.loc[summary["n_certified"] < summary["n_ok"], "upper_median"] = np.nan
     counts = frame.groupby(KEYS + ["width"], sort=False)["status"].agg(
         n_cells="size", n_failed=lambda s: int((s != "ok").sum()))
-    return counts.join(summary, how="left").reset_index().assign(
-        n_ok=lambda d: d["n_ok"].fillna(0).astype(int))
+    out = counts.join(summary, how="left").reset_index().assign(
+        n_ok=lambda d: d["n_ok"].fillna(0).astype(int), n_certified=lambda d: d["n_certified"].fillna(0).astype(int))
+    return pd.concat([out, _bound_curves(ok)], ignore_index=True) if "diag_a_priori_bound" in ok else out
+
+
+def _bound_curves(ok: pd.DataFrame) -> pd.DataFrame:
+    """The a-priori bounds reported by the methods, as curves of their own (median over repeats)."""
+    bounds = ok.assign(bound=pd.to_numeric(ok["diag_a_priori_bound"], errors="coerce")).dropna(subset=["bound"])
+    if bounds.empty:
+        return pd.DataFrame()
+    curves = bounds.groupby(KEYS + ["width"], sort=False).agg(
+        sup_median=("bound", "median"), sup_q25=("bound", _quantile(0.25)), sup_q75=("bound", _quantile(0.75)),
+        n_params=("n_params", "first"), n_ok=("bound", "size")).reset_index()
+    return curves.assign(method=curves["method"] + BOUND, n_cells=curves["n_ok"], n_failed=0, floor_median=0.0,
+                         n_certified=0)
 
 
 def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
@@ -79,8 +107,12 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     return out.astype({"k_star": "Int64", "max_width": "Int64"})
 
 
-def _plateau(activation: str, widths: np.ndarray, errors: np.ndarray, floors: np.ndarray) -> str:
-    if get_activation(activation).polynomial:
+#: Methods whose approximants do not use σ (the polynomial baselines).
+_SIGMA_FREE = ("chebyshev", "poly_minimax")
+
+
+def _plateau(method: str, activation: str, widths: np.ndarray, errors: np.ndarray, floors: np.ndarray) -> str:
+    if method not in _SIGMA_FREE and not method.endswith(BOUND) and get_activation(activation).polynomial:
         return "polynomial"
     if errors[-1] <= 10 * floors[-1]:
         return "rounding floor"
@@ -120,7 +152,7 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
             continue
         slope, low, high, n = _fit_rate(widths, errors, floors)
         rows.append({**record, "rate": slope, "rate_low": low, "rate_high": high, "n_points": n,
-                     "plateau": _plateau(key[1], widths, errors, floors)})
+                     "plateau": _plateau(key[2], key[1], widths, errors, floors)})
     return pd.DataFrame(rows, columns=KEYS + ["rate", "rate_low", "rate_high", "n_points", "plateau"])
 
 
@@ -129,14 +161,38 @@ def _epsilon_label(eps: float) -> str:
     return f"ε={shortest(eps)}"
 
 
+#: Suffix of the method name of the table rows that read k*(ε) off the certified upper bounds.
+CERTIFIED = " (certified upper)"
+
+
+def with_certified(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with, after each curve that has certified upper bounds, a curve of those bounds
+    (method ``"<method> (certified upper)"``, only at the widths where every repeat was certified):
+    its k*(ε) is a width proved to reach ε."""
+    if "upper_median" not in summary or summary["upper_median"].notna().sum() == 0:
+        return summary
+    parts = []
+    for _, curve in summary.groupby(KEYS, sort=False):
+        parts.append(curve)
+        proved = curve[curve["upper_median"].notna()]
+        if len(proved):
+            parts.append(proved.assign(method=proved["method"] + CERTIFIED, sup_median=proved["upper_median"],
+                                       sup_q25=np.nan, sup_q75=np.nan, floor_median=0.0, n_failed=0))
+    return pd.concat(parts, ignore_index=True)
+
+
 def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """The k*(ε) table, wide: one row per curve, one column per ε (``>K`` where not reached), the rate.
+
+    Curves with certified upper bounds get a second row, ``"<method> (certified upper)"``, whose
+    k*(ε) is the smallest certified width whose median proved bound is ≤ ε (see :func:`with_certified`).
 
     Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K
     reaches ε, ``n/a`` when no cell of the curve succeeded, either marked ``?`` when cells failed at
     the widths it rests on, and the rate as
     ``slope [low, high]`` with the plateau flag beside it.
     """
+    summary = with_certified(summary)
     stars = k_star(summary, tolerances)
     rate = rates(summary).set_index(KEYS)
     rows = []
