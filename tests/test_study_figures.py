@@ -405,3 +405,58 @@ def test_line_labels_name_method_and_activation_and_bounds():
     frame = pd.DataFrame({"method": ["lstsq", "poly_minimax", "relu_interp (a-priori bound)"],
                           "activation": ["tanh", "relu", "relu"]})
     assert _line_labels(frame) == ["lstsq (tanh)", "poly_minimax", "relu_interp (relu): a-priori bound"]
+
+
+THEORY = """
+name = "theory-small"
+seed = 0
+
+[grid]
+target = ["quadratic"]
+activation = ["relu", "tanh"]
+width = [3, 5]
+method = ["lstsq", "relu_interp", "poly_minimax"]
+repeats = 1
+
+[methods.relu_interp]
+activations = ["relu"]
+
+[methods.poly_minimax]
+activations = ["relu"]
+"""
+
+
+def test_a_study_of_networks_constructions_and_polynomials_tables_stores_and_draws_them(tmp_path):
+    from uat.fitting.polynomial import PolynomialApproximant
+    from uat.study import k_star_table, load_networks, summarize
+
+    path = tmp_path / "theory.toml"
+    path.write_text(textwrap.dedent(THEORY))
+    frame = run_study(path, tmp_path / "out", jobs=1)
+    assert (frame["status"] == "ok").all() and len(frame) == 2 * 2 + 2 + 2
+    # the interpolant of x² errs by h²/4 exactly, which is its a-priori bound h²/8·2; the bracket proves it
+    interp = frame[frame["method"] == "relu_interp"].set_index("width")
+    for k in (3, 5):
+        h = 2 / (k - 1)
+        assert interp.loc[k, "sup_error"] == pytest.approx(h**2 / 4, rel=1e-12)
+        assert interp.loc[k, "diag_a_priori_bound"] == pytest.approx(h**2 / 4, rel=1e-12)
+        assert h**2 / 4 <= interp.loc[k, "sup_upper"] <= h**2 / 4 * 1.01
+    networks = load_networks(tmp_path / "out", frame["cell_id"])
+    polys = frame.loc[frame["method"] == "poly_minimax", "cell_id"]
+    assert all(isinstance(networks[c], PolynomialApproximant) for c in polys)
+    assert (frame.loc[frame["method"] == "poly_minimax", "sup_error"] < 1e-12).all()  # x² is a polynomial
+    table = k_star_table(summarize(frame), [0.3, 0.1]).set_index(["method", "activation"])
+    assert ("relu_interp (a-priori bound)", "relu") in table.index
+    assert ("relu_interp (certified upper)", "relu") in table.index
+    figures = study_figures(tmp_path / "out", "png")
+    names = {f.name for f in figures}
+    assert {"error-vs-width", "k-star"} <= names
+    legend = [t.get_text() for t in _legend_texts(tmp_path / "out")]
+    assert "relu_interp (relu): a-priori bound" in legend and "poly_minimax" in legend and "lstsq (tanh)" in legend
+
+
+def _legend_texts(folder):
+    from uat.plots.study import _errors_figure, _Study
+
+    fig, _ = _errors_figure(_Study(folder))
+    return fig.legends[0].get_texts()

@@ -117,6 +117,7 @@ def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_se
         "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "rms_error": rms,
         "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
         "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds, "diagnostics": result.diagnostics,
+        "approximant": result.network.describe() if hasattr(result.network, "describe") else None,
         "uat_version": uat.__version__,
     }
 
@@ -129,11 +130,15 @@ def _describe(r: dict) -> str:
     upper = f", certified upper bound {r['sup_upper']:.3e}" if r["sup_upper"] is not None else ""
     noise = ("\n            (within 10x the rounding floor: this error is rounding noise, not approximation)"
              if r["sup_error"] <= 10 * r["rounding_floor"] else "")
+    network = (f"{r['approximant']}, method {r['method']} (σ not used)" if r.get("approximant") else
+               f"{r['activation']}, width {r['width']}, method {r['method']}, seed {r['seed']}")
+    bound = diag.get("a_priori_bound")
+    a_priori = (f"\na priori    {bound:.3e} ({diag.get('a_priori_bound_kind', '')})" if isinstance(bound, float) else
+                f"\na priori    none ({diag['a_priori_bound_kind']})" if "a_priori_bound_kind" in diag else "")
     return "\n".join([
         f"target      {r['target']} on {r['domain']}",
-        f"network     {r['activation']}, width {r['width']}, method {r['method']}, seed {r['seed']}"
-        + (f" ({facts})" if facts else ""),
-        f"sup error   {r['sup_error']:.3e} at x = ({argmax}){upper}",
+        f"network     {network}" + (f" ({facts})" if facts else ""),
+        f"sup error   {r['sup_error']:.3e} at x = ({argmax}){upper}{a_priori}",
         f"            {r['sup_method']}; {r['sup_n_evals']} evaluations; raw maximum before refinement "
         f"{r['sup_initial']:.3e}; rounding floor ≈ {r['rounding_floor']:.1e}{noise}",
         f"rms error   {r['rms_error']:.3e}",

@@ -111,7 +111,7 @@ class _Errors:
 def _floor(target: Target, g, X: np.ndarray) -> float:
     eps = np.finfo(float).eps
     f_mag = float(np.max(np.linalg.norm(target(X), axis=1)))
-    if isinstance(g, ShallowNetwork):
+    if isinstance(g, ShallowNetwork) or callable(getattr(g, "rounding_floor", None)):  # networks, polynomials
         return g.rounding_floor(X) + eps * f_mag
     return eps * (f_mag + float(np.max(np.linalg.norm(np.asarray(g(X), dtype=float).reshape(len(X), -1), axis=1))))
 

@@ -7,7 +7,9 @@ Each method lives in its own module and registers itself on import:
 * ``backprop``: all of A, b, C trained (:mod:`uat.fitting.backprop`; gradients by hand in
   :mod:`uat.fitting.gradients`);
 * ``relu_interp``, ``pl_best``, ``sigmoid_staircase``: the constructive approximants of the
-  theorem's proofs, 1-D, with a-priori bounds (:mod:`uat.fitting.constructive`).
+  theorem's proofs, 1-D, with a-priori bounds (:mod:`uat.fitting.constructive`);
+* ``chebyshev``, ``poly_minimax``: polynomial baselines of the degree whose coefficient count matches
+  a width-k network's parameters (:mod:`uat.fitting.polynomial`).
 """
 
 from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method
@@ -16,11 +18,13 @@ from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
 from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
 from uat.fitting.random_features import fit_widths
 from uat.fitting.backprop import INITS, OPTIMIZERS  # importing registers the method
-from uat.fitting import constructive  # noqa: F401  (importing registers relu_interp, pl_best, sigmoid_staircase)
+# importing these registers relu_interp, pl_best, sigmoid_staircase and the baselines chebyshev, poly_minimax
+from uat.fitting.constructive import relu_pl_network
+from uat.fitting.polynomial import PolynomialApproximant, best_polynomial
 from uat.fitting.peers import PeerNotInstalledError  # importing registers the optional peers (sklearn, torch)
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
 __all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method",
            "draw_features", "SCHEMES", "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve",
            "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS",
-           "PeerNotInstalledError"]
+           "PeerNotInstalledError", "relu_pl_network", "PolynomialApproximant", "best_polynomial"]

@@ -23,7 +23,8 @@ def fit_closeup_data(target: Target, network: ShallowNetwork, n: int | None = No
     domain = target.domain
     if domain.dim == 1:
         lo, hi = domain.lower[0], domain.upper[0]
-        kinks = interior_transitions(network.A, network.b, lo, hi)  # so that narrow peaks at kinks are drawn
+        # so that narrow peaks at kinks are drawn (a polynomial baseline has none)
+        kinks = interior_transitions(network.A, network.b, lo, hi) if hasattr(network, "A") else np.empty(0)
         X = np.union1d(np.linspace(lo, hi, n or 4001), kinks)[:, None]
         inside = np.ones(X.shape[0], dtype=bool)
         shape = (X.shape[0],)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from uat.network import ShallowNetwork
 from uat.plots._style import _MARKERS, _colours
 from uat.study.analysis import _SIGMA_FREE, BOUND
 
@@ -302,11 +303,13 @@ class _Study:
         for name in self.summary[self.by].unique():  # a bound is drawn in the colour of its method's line
             base = str(name).removesuffix(": a-priori bound")
             self.colours.setdefault(name, self.colours.get(base, "0.3"))
-        groups = self.summary.groupby(self.panels, sort=False).groups  # keys: tuples, or scalars for one column
+        panels = self.panels if len(self.panels) > 1 else self.panels[0]
+        groups = self.summary.groupby(panels, sort=False).groups  # keys: tuples, or scalars for one column
         self.keys = [dict(zip(self.panels, k if isinstance(k, tuple) else (k,))) for k in groups]
         # lines of methods that each run one activation of their own say which: "random_fourier (cos)"
         pairs = self.summary.groupby("method", sort=False)["activation"].unique()
-        self.labels = ({m: f"{m} ({a[0]})" for m, a in pairs.items()} if self.panels == ["target"] else {})
+        own = self.by == "method" and self.panels == ["target"]
+        self.labels = {m: f"{m} ({a[0]})" for m, a in pairs.items()} if own else {}
         self.varying = {c for c in ("target", "activation", "method") if self.summary[c].nunique() > 1}
         self.repeats = int(self.frame["repeat"].max()) + 1
         self._targets = {}
@@ -490,7 +493,7 @@ def _unit_figures(study: _Study):
     from uat.study.store import load_networks
 
     ok = study.ok()
-    trained = any(not get_method(m).draws_hidden for m in study.summary["method"].unique())
+    trained = any(not get_method(m).draws_hidden for m in study.frame["method"].unique())
     shown = 0
     for name in study.summary["target"].unique():
         if shown and not trained:
@@ -504,7 +507,7 @@ def _unit_figures(study: _Study):
         rows = rows[rows["width"] == width]
         networks = load_networks(study.folder, rows["cell_id"])
         series = {f"{r['activation']}, {r['method']}": networks[r["cell_id"]] for _, r in rows.iterrows()
-                  if networks[r["cell_id"]] is not None}
+                  if isinstance(networks[r["cell_id"]], ShallowNetwork)}  # polynomials have no units
         if not series:
             continue
         fig = unit_positions(target, series, title=f"Where the {width} units sit: {name}")

@@ -234,18 +234,32 @@ def history_bytes(history: dict | None) -> bytes | None:
     return buffer.getvalue()
 
 
-def load_networks(folder: str | Path, cell_ids) -> dict:
-    """cell_id → the :class:`~uat.ShallowNetwork` the study fitted in that cell (None where the cell
-    failed, or was computed by a uat that did not keep networks)."""
+def _approximant(data: bytes):
+    """A stored approximant: a ShallowNetwork, or a polynomial of the baselines (by its format name)."""
+    from uat.fitting.polynomial import PolynomialApproximant
     from uat.network import ShallowNetwork
 
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        raw = archive["metadata"] if "metadata" in archive.files else None
+    try:
+        kind = json.loads(str(raw)).get("format") if raw is not None else None
+    except (json.JSONDecodeError, AttributeError):
+        kind = None
+    loader = PolynomialApproximant if kind == "uat.Polynomial" else ShallowNetwork
+    return loader.load(io.BytesIO(data))
+
+
+def load_networks(folder: str | Path, cell_ids) -> dict:
+    """cell_id → the :class:`~uat.ShallowNetwork` the study fitted in that cell (a
+    :class:`~uat.fitting.polynomial.PolynomialApproximant` for the polynomial baselines; None where
+    the cell failed, or was computed by a uat that did not keep networks)."""
     stored = StudyStore(folder)
     stored.meta()
     networks = {}
     for cell_id, data in stored.arrays("network", cell_ids).items():
         try:
-            networks[cell_id] = None if data is None else ShallowNetwork.load(io.BytesIO(data))
-        except (ValueError, OSError, zipfile.BadZipFile) as err:
+            networks[cell_id] = None if data is None else _approximant(data)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
             raise StoreError(f"{stored.folder}: the stored network of cell {cell_id} is unreadable ({err})") from err
     return networks
 
