@@ -159,8 +159,10 @@ def draw_k_star(ax, stars, colours: dict, title: str = "", *, by: str = "activat
         rows = measured[measured[by] == activation]
         colour, dodge = colours[activation], 10 ** (step * (i - (len(activations) - 1) / 2))
         reached = rows[rows["reached"]]
-        ax.plot(reached["epsilon"] * dodge, reached["k_star"].astype(float), "-", marker=_MARKERS[i % len(_MARKERS)],
-                color=colour, ms=4.5, lw=1.3, label=(labels or {}).get(activation, activation))
+        bound = "method" in rows and len(rows) and rows["method"].astype(str).str.endswith(BOUND).all()
+        ax.plot(reached["epsilon"] * dodge, reached["k_star"].astype(float), "--" if bound else "-",
+                marker=_MARKERS[i % len(_MARKERS)], color=colour, ms=4.5, lw=1.1 if bound else 1.3,
+                mfc="white" if bound else colour, label=(labels or {}).get(activation, activation))
         missed = rows[~rows["reached"]]
         if len(missed):
             ax.plot(missed["epsilon"] * dodge, [top * 1.6] * len(missed), "^", mfc="none", mec=colour, ms=7, mew=1.4,

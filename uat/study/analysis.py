@@ -169,16 +169,22 @@ def with_certified(summary: pd.DataFrame) -> pd.DataFrame:
     """The summary with, after each curve that has certified upper bounds, a curve of those bounds
     (method ``"<method> (certified upper)"``, only at the widths where every repeat was certified):
     its k*(ε) is a width proved to reach ε."""
-    if "upper_median" not in summary or summary["upper_median"].notna().sum() == 0:
+    if "upper_median" not in summary:
         return summary
+    bounds = {key: curve for key, curve in summary.groupby(KEYS, sort=False) if key[2].endswith(BOUND)}
     parts = []
-    for _, curve in summary.groupby(KEYS, sort=False):
+    for key, curve in summary.groupby(KEYS, sort=False):
+        if key[2].endswith(BOUND):
+            continue
         parts.append(curve)
         proved = curve[curve["upper_median"].notna()]
         if len(proved):
             parts.append(proved.assign(method=proved["method"] + CERTIFIED, sup_median=proved["upper_median"],
                                        sup_q25=np.nan, sup_q75=np.nan, floor_median=0.0, n_failed=0))
-    return pd.concat(parts, ignore_index=True)
+        bound = bounds.pop((key[0], key[1], key[2] + BOUND), None)
+        if bound is not None:  # a method's a-priori bound right after its measured and certified rows
+            parts.append(bound)
+    return pd.concat(parts + list(bounds.values()), ignore_index=True)
 
 
 def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
