@@ -184,7 +184,7 @@ def test_sup_error_reports_the_bracket():
     est = r.sup_error()
     bracket = est.details["bracket"]
     assert est.upper == bracket.upper and est.value >= bracket.lower * (1 - 1e-15)
-    assert "certified upper bound by branch and bound" in est.method
+    assert "upper bound proved by branch and bound (1-D, second order; closed to the requested gap)" in est.method
     assert est.lower <= est.upper
 
 

@@ -226,6 +226,8 @@ class SupBracket:
         The rounding floor added to ``upper``.
     method : str
         How the bracket was obtained, in words.
+    kind : str
+        The same in a few words without numbers ("1-D, second order"), for summaries.
     """
 
     lower: float
@@ -238,6 +240,7 @@ class SupBracket:
     lipschitz: float
     floor: float
     method: str
+    kind: str = ""
 
     @property
     def gap(self) -> float:
@@ -450,5 +453,6 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     method = (f"branch and bound: {how}, interval bounds of σ′ per cell; {errors.count} evaluations in {rounds} "
               f"rounds, {len(bounds)} cells open; upper includes the rounding floor {floor:.2g}"
               + ("" if converged else f"; the budget max_evals = {max_evals} ran out before the requested gap"))
+    kind = f"{domain.dim}-D, " + ("second order" if domain.dim == 1 and M is not None else "first order")
     return SupBracket(lower, upper, np.atleast_1d(argmax).astype(float), bool(converged), errors.count, len(bounds),
-                      rounds, float(L), floor, method)
+                      rounds, float(L), floor, method, kind)

@@ -342,8 +342,9 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         upper, n_evals, details = bracket.upper, n_evals + bracket.n_evals, {"bracket": bracket}
         if bracket.lower > value:
             value, argmax = bracket.lower, bracket.argmax
-        method += ("; certified upper bound by " + bracket.method
-                   + (f" (gap {bracket.gap:.2g})" if bracket.converged else ""))
+        method += (f"; upper bound proved by branch and bound ({bracket.kind}; "
+                   + ("closed to the requested gap" if bracket.converged else
+                      f"the budget of {certify_evals} evaluations ran out first") + ")")
     floor = _floor(target, g, domain.sample(4096, "sobol", rng=0))
     return SupEstimate(value, argmax, value, upper, n_evals, method, initial, floor, details)
 
