@@ -89,6 +89,14 @@ def same(a, b):
     (("[evaluation]", "[methods.minimax]\nn_sampels = 3\n[evaluation]"), "methods.minimax",
      "unknown option 'n_sampels' for method 'minimax' (did you mean 'n_samples'?)"),
     (('domain = "[-1,1]"', 'domain = "[-1,"'), "domain", "must be a product of intervals"),
+    (("[evaluation]", '[facts."sin(2*pi*x)"]\nlipshitz = 7\n[evaluation]'), 'facts."sin(2*pi*x)".lipshitz',
+     "unknown key (did you mean 'lipschitz'?)"),
+    (("[evaluation]", '[facts."sin(2*pi*x)"]\nlipschitz = -7\n[evaluation]'), 'facts."sin(2*pi*x)"',
+     "lipschitz must be a finite number >= 0 or None; got -7"),
+    (("[evaluation]", '[facts."sin(2*pi*x)"]\nholder = [1, 2]\n[evaluation]'), 'facts."sin(2*pi*x)"',
+     "holder must be a pair (H, alpha)"),
+    (("[evaluation]", '[facts.abs]\nlipschitz = 1\n[evaluation]'), "facts.\"abs\"", "library targets carry their own"),
+    (("[evaluation]", '[facts."cos(x)"]\nlipschitz = 1\n[evaluation]'), 'facts."cos(x)"', "is not a target of the grid"),
 ])
 def test_config_errors_name_the_file_and_key(tmp_path, change, key, message):
     old, new = change
@@ -330,6 +338,20 @@ def test_k_star_table_has_certified_and_a_priori_rows():
     assert table.loc["relu_interp (certified upper)", "ε=0.0011"] == ">16"
     assert table.loc["relu_interp (a-priori bound)", "ε=0.2"] == "8"
     assert table.loc["relu_interp (a-priori bound)", "ε=0.05"] == "16"
+
+
+def test_facts_of_an_expression_target_give_certified_upper_bounds(tmp_path):
+    text = TINY.replace('target = ["sin(2*pi*x)", "abs"]', 'target = ["sin(2*pi*x)"]').replace(
+        "repeats = 2", "repeats = 1")
+    plain = run_study(write(tmp_path, text), tmp_path / "plain", jobs=1)
+    assert plain["sup_upper"].isna().all()  # an expression carries no Lipschitz constant
+    with_facts = text + '\n[facts."sin(2*pi*x)"]\nlipschitz = 6.2832\ncurvature = 39.479\n'
+    config = load_config(write(tmp_path, with_facts, "facts.toml"))
+    assert config.config_hash != load_config(write(tmp_path, text, "plain.toml")).config_hash
+    frame = run_study(write(tmp_path, with_facts, "facts.toml"), tmp_path / "facts", jobs=1)
+    assert frame["sup_upper"].notna().all() and (frame["sup_upper"] >= frame["sup_error"]).all()
+    np.testing.assert_array_equal(frame["sup_error"] <= frame["sup_upper"], True)
+    assert (frame["sup_upper"] <= 1.01 * frame["sup_error"] + 10 * frame["rounding_floor"]).mean() > 0.5
 
 
 # --- the commands -----------------------------------------------------------------------------------

@@ -10,6 +10,10 @@ The format (documented in the README, kept stable)::
     [domains]                            # optional: a domain per expression target
     "exp(-(x1**2 + x2**2))" = "[-1,1]^2"
 
+    [facts."sin(3*x)"]                   # optional: what you know of an expression target on its
+    lipschitz = 3.0                      # domain, for certified upper bounds and a-priori bounds
+    curvature = 9.0                      # (sup|f″|, 1-D); holder = [H, alpha] for Hölder targets
+
     [grid]                               # every combination is one cell (one fit)
     target = ["sin(2*pi*x)", "runge"]    # library names or expressions
     activation = ["tanh", "relu"]
@@ -58,7 +62,8 @@ from uat.targets import as_target
 
 __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_config"]
 
-_TOP = {"name", "description", "seed", "domain", "domains", "grid", "methods", "evaluation", "run"}
+_TOP = {"name", "description", "seed", "domain", "domains", "facts", "grid", "methods", "evaluation", "run"}
+_FACTS = {"lipschitz", "curvature", "holder"}
 _GRID = {"target", "activation", "width", "method", "repeats"}
 _EVALUATION = {"tolerances", "n_points"}
 _RUN = {"timeout", "sweep"}
@@ -105,6 +110,7 @@ class StudyConfig:
     timeout: float | None = None
     sweep: bool = True
     method_activations: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
         """Every setting, defaults filled in, as plain JSON data."""
@@ -117,8 +123,9 @@ class StudyConfig:
         resolved = self.resolved()
         for key in ("name", "description", "tolerances", "timeout"):
             resolved.pop(key)
-        if not resolved["method_activations"]:  # absent from studies written before it existed
-            resolved.pop("method_activations")
+        for key in ("method_activations", "facts"):  # absent from studies written before they existed
+            if not resolved[key]:
+                resolved.pop(key)
         for key in ("targets", "activations", "widths", "methods"):
             resolved[key] = sorted(resolved[key], key=str)
         return resolved
@@ -331,6 +338,7 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     else:
         restricted = {}
     options = _method_options(check, methods_table, axes["method"])
+    facts = _facts(check, data.get("facts", {}), axes["target"], domain, domains)
     _check_pairs(check, axes["method"], axes["activation"], restricted)
     evaluation = data.get("evaluation", {})
     check.keys(evaluation, _EVALUATION, "evaluation.")
@@ -348,7 +356,29 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     return StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
                        tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
                        tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
-                       {m: restricted[m] for m in axes["method"] if m in restricted})
+                       {m: restricted[m] for m in axes["method"] if m in restricted}, facts)
+
+
+def _facts(check: _Checker, table, targets: list[str], domain, domains: dict) -> dict:
+    """[facts."target"]: lipschitz, curvature, holder of expression targets, checked as uat.Target checks them."""
+    from uat.targets import Target
+
+    if not isinstance(table, dict):
+        check.fail("facts", f'must be a table of [facts."target"] tables; got {table!r}')
+    out = {}
+    for target, entry in table.items():
+        key = f'facts."{target}"'
+        if target not in targets:
+            check.fail(key, f"is not a target of the grid{suggest(target, targets)}; grid.target: {', '.join(targets)}")
+        if not _is_expression(target):
+            check.fail(key, "library targets carry their own facts (uat list targets); give facts for expressions only")
+        check.keys(entry, _FACTS, key + ".")
+        try:
+            Target(np.sin, domains.get(target, domain) or "[0,1]", target, **entry)
+        except (TypeError, ValueError) as err:
+            check.fail(key, str(err))
+        out[target] = {name: (list(value) if name == "holder" else float(value)) for name, value in entry.items()}
+    return out
 
 
 def read_study_file(path: str | Path) -> tuple[StudyConfig, str]:

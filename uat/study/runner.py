@@ -51,6 +51,7 @@ class Task:
     sweep: bool
     n_points: int | None
     timeout: float | None
+    facts: tuple = ()  # (name, value) pairs of [facts."target"]: lipschitz, curvature, holder
 
     @property
     def cost(self) -> float:
@@ -76,7 +77,9 @@ def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
         widths = tuple(sorted(c.width for c in members))
         tasks.append(Task(target, config.domain_for(target), activation, method, repeat, members[0].seed, widths,
                           max(config.widths) if sweep else widths[0], dict(config.method_options[method]), sweep,
-                          config.n_points, config.timeout))
+                          config.n_points, config.timeout,
+                          tuple((k, tuple(v) if isinstance(v, list) else v)
+                                for k, v in sorted(config.facts.get(target, {}).items()))))
     return sorted(tasks, key=lambda t: -t.cost)
 
 
@@ -163,16 +166,28 @@ def run_task(task: Task) -> list[dict]:
     try:
         with _Deadline(budget), warnings.catch_warnings():
             warnings.simplefilter("ignore", uat.UatWarning)  # rank and convergence facts are in the diagnostics
+            target = _target(task)
             if task.sweep:
-                results = uat.fit_widths(task.target, task.domain, widths=task.widths, activation=task.activation,
+                results = uat.fit_widths(target, task.domain, widths=task.widths, activation=task.activation,
                                          seed=task.seed, max_width=task.max_width, **task.options)
                 return [_measured_row(task, k, results[k]) for k in task.widths]
-            return [_measured_row(task, width, uat.fit(task.target, task.domain, width=width,
+            return [_measured_row(task, width, uat.fit(target, task.domain, width=width,
                                                        activation=task.activation, method=task.method,
                                                        seed=task.seed, **task.options))
                     for width in task.widths]
     except Exception as err:  # noqa: BLE001 - any failure of a cell is recorded, never lost
         return _failed(task, f"{type(err).__name__}: {err}", traceback.format_exc(limit=4))
+
+
+def _target(task: Task):
+    """The task's target: its name (library or expression), or a Target carrying its [facts]."""
+    if not task.facts:
+        return task.target
+    from dataclasses import replace
+
+    from uat.targets import as_target
+
+    return replace(as_target(task.target, task.domain), **dict(task.facts))
 
 
 def _measured_row(task: Task, width: int, result) -> dict:
