@@ -232,3 +232,48 @@ def test_an_unrefined_bracket_still_bounds_the_dense_maximum(seed, name, activat
     g = _random_network(np.random.default_rng(seed), activation, m=target.n_outputs)
     bracket = sup_bracket(target, g, max_evals=1, n_initial=16)
     assert bracket.rounds == 0 and bracket.upper >= _dense_max(target, g) * (1 - 1e-12)
+
+
+def test_an_overflowing_bound_keeps_its_cell_instead_of_discarding_it():
+    """A dead ReLU unit with weights ~1e200 makes C·a overflow (0·inf = NaN in the bound): found in review,
+    where every cell was discarded and the bracket 'converged' 6e-6 below the dense maximum."""
+    target = get_target("sin2pi")
+    g = ShallowNetwork([[1e200], [3.0]], [-1e300, 0.1], [[1e200, 0.3]], "relu")  # unit 0 is dead: g is finite
+    bracket = sup_bracket(target, g, rtol=1e-6, max_evals=1 << 14)
+    assert bracket.upper >= _dense_max(target, g, 2_000_001)
+
+
+def test_a_user_activation_registered_over_a_builtin_name_gets_no_builtin_facts():
+    from uat.activations import _ACTIVATIONS
+
+    original = get_activation("sin")
+    try:
+        uat.register_activation("sin", lambda z: np.sin(3 * z), lambda z: 3 * np.cos(3 * z), lipschitz=3.0,
+                                bound=1.0, overwrite=True)
+        g = ShallowNetwork([1.3, -0.7], [0.2, 0.1], [1.0, 0.5], "sin")
+        lo, hi = derivative_range(g.activation, np.array([-1.0]), np.array([1.0]))
+        assert (lo[0], hi[0]) == (-3.0, 3.0)  # its own Lipschitz constant, not the built-in sin's [−1, 1]
+        bracket = sup_bracket("quadratic", g, max_evals=1 << 14)
+        assert bracket.upper >= _dense_max(get_target("quadratic"), g)
+    finally:
+        _ACTIVATIONS.add("sin", original, overwrite=True)
+
+
+def test_vector_curvature_is_the_euclidean_norm():
+    # f = (1 − x², 1 − x²): ‖f″‖₂ = 2√2; with it the bracket of g = 0 contains the sup √2
+    f = Target(lambda X: np.stack([1 - X[:, 0] ** 2] * 2, axis=1), Box(-1, 1), "twin", lipschitz=2 * math.sqrt(2),
+               n_outputs=2, curvature=2 * math.sqrt(2))
+    g = ShallowNetwork([[1.0]], [0.0], [[0.0], [0.0]], "tanh")
+    bracket = sup_bracket(f, g, rtol=1e-6)
+    assert bracket.lower == pytest.approx(math.sqrt(2)) and bracket.upper >= math.sqrt(2)
+
+
+def test_review_refusals_name_their_parameter():
+    g = ShallowNetwork([1.0], [0.0], [1.0], "tanh")
+    with pytest.raises(ValueError, match=r"certify_rtol must be a finite number >= 0; got -1"):
+        uat.sup_error("abs", g, certify_rtol=-1)
+    with pytest.raises(ValueError, match=r"points must lie in the domain"):
+        sup_bracket("abs", g, points=[[3.0]])
+    with pytest.raises(ValueError, match=r"curvature must be a finite number >= 0 or None; got '2'"):
+        Target(np.sin, "[0,1]", curvature="2")
+    assert type(sup_bracket("abs", g).upper) is float

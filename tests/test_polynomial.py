@@ -317,6 +317,8 @@ def _good_metadata(**changes):
     (_npz(coefficients=np.ones(3), metadata=_good_metadata(n_params=4)), "metadata disagrees.*n_params"),
     (_npz(coefficients=np.array([1.0, np.nan, 0.0]), metadata=_good_metadata()), "coefficients must be finite"),
     (_npz(coefficients=np.array([1.0, None, 0.0], dtype=object), metadata=_good_metadata()), "needs unpickling"),
+    (_npz(coefficients=np.array([1.0, 2j, 0.0]), metadata=_good_metadata()), "coefficients must be real numbers"),
+    (_npz(coefficients=np.array(["a", "b", "c"]), metadata=_good_metadata()), "coefficients must be real numbers"),
 ])
 def test_load_refuses_bad_files(data, match):
     with pytest.raises(ValueError, match=match):

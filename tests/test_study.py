@@ -331,7 +331,9 @@ def test_summary_gives_certified_uppers_where_every_repeat_has_one_and_bound_cur
 def test_k_star_table_has_certified_and_a_priori_rows():
     from uat.study import k_star_table
 
-    table = k_star_table(summarize(_bracketed_frame()), [0.2, 0.05, 0.0011]).set_index("method")
+    table = k_star_table(summarize(_bracketed_frame()), [0.2, 0.12, 0.05, 0.0011]).set_index("method")
+    # every repeat must be proved: at width 4 the median upper is 0.12 but one repeat is only proved ≤ 0.13
+    assert table.loc["relu_interp", "ε=0.12"] == "4" and table.loc["relu_interp (certified upper)", "ε=0.12"] == "16"
     assert table.loc["relu_interp", "ε=0.05"] == "8" and table.loc["relu_interp", "ε=0.0011"] == "16"
     # certified: width 8 has an uncertified repeat, so 0.05 is first proved at 16; 0.0011 is not proved
     assert table.loc["relu_interp (certified upper)", "ε=0.05"] == "16"

@@ -379,10 +379,17 @@ def test_an_unreadable_stored_network_names_its_cell(study, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     cell = frame.loc[frame["status"] == "ok", "cell_id"].iloc[0]
-    with sqlite3.connect(copy / "results.sqlite") as db:
-        db.execute("UPDATE results SET network = ? WHERE cell_id = ?", (b"PK\x03\x04 truncated", cell))
-    with pytest.raises(uat.study.StoreError, match=re.escape(f"the stored network of cell {cell} is unreadable")):
-        load_networks(copy, [cell])
+    import io
+
+    npy, polynomial = io.BytesIO(), io.BytesIO()
+    np.save(npy, np.arange(3.0))  # a plain .npy, not an archive
+    np.savez(polynomial, coefficients=np.array(["a", "b"]),
+             metadata=np.array('{"format": "uat.Polynomial", "format_version": 1}'))
+    for data in (b"PK\x03\x04 truncated", b"", npy.getvalue(), polynomial.getvalue()):
+        with sqlite3.connect(copy / "results.sqlite") as db:
+            db.execute("UPDATE results SET network = ? WHERE cell_id = ?", (data, cell))
+        with pytest.raises(uat.study.StoreError, match=re.escape(f"the stored network of cell {cell} is unreadable")):
+            load_networks(copy, [cell])
 
 
 def test_methods_with_an_activation_each_share_one_panel_per_target():

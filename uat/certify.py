@@ -109,12 +109,11 @@ def _second_bound(activation: Activation, zlo: np.ndarray, zhi: np.ndarray) -> n
 
 
 def _registered(act: Activation) -> bool:
-    from uat.activations import get_activation
+    """Whether σ is one of uat's built-in activations (the tables describe those objects, not their names:
+    a user activation registered over a built-in name gets none of its facts)."""
+    from uat.activations import _TABLE
 
-    try:
-        return get_activation(act.name) is act
-    except ValueError:
-        return False
+    return any(act is builtin for builtin in _TABLE)
 
 
 def can_bracket(activation: Activation) -> bool:
@@ -167,6 +166,11 @@ def derivative_range(activation: Activation, zlo: np.ndarray, zhi: np.ndarray) -
 
 
 def _variation(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool = False):
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf or NaN: _finite makes both +inf
+        return _variation_terms(g, centers, radii, curvature)
+
+
+def _variation_terms(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool):
     """Per cell: an upper bound of sup_{x in cell} ‖g(x) − g(c)‖₂ from interval bounds of σ′, and with
     ``curvature`` (1-D) also one of sup‖g″‖₂ on the cell, Σ_i ‖C_{:,i}‖ a_i² sup|σ″(z_i)| (inf where
     unknown), as a pair."""
@@ -272,6 +276,12 @@ def _bounds_1d(g, L, curvature, x0, x1, e0, e1):
     return np.minimum(first, second)
 
 
+def _finite(bounds: np.ndarray) -> np.ndarray:
+    """A bound that overflowed (inf, or NaN from 0·inf with weights near 1e200) proves nothing: +inf,
+    so that the cell is kept and refined, never discarded."""
+    return np.where(np.isnan(bounds), np.inf, bounds)
+
+
 def _bracket_1d(errors, g, domain, L, curvature, gap, max_evals, n_initial):
     lo, hi = float(domain.lower[0]), float(domain.upper[0])
     edges = np.linspace(lo, hi, n_initial + 1)
@@ -281,7 +291,7 @@ def _bracket_1d(errors, g, domain, L, curvature, gap, max_evals, n_initial):
     best = int(np.argmax(e))
     lower, argmax = float(e[best]), edges[best:best + 1].copy()
     x0, x1, e0, e1 = edges[:-1], edges[1:], e[:-1], e[1:]
-    bounds = _bounds_1d(g, L, curvature, x0, x1, e0, e1)
+    bounds = _finite(_bounds_1d(g, L, curvature, x0, x1, e0, e1))
     smallest = 4 * _EPS * max(abs(lo), abs(hi))
     rounds = 0
     while True:
@@ -305,7 +315,7 @@ def _bracket_1d(errors, g, domain, L, curvature, gap, max_evals, n_initial):
         ne0, ne1 = np.concatenate([ea, em]), np.concatenate([em, eb])
         x0, x1 = np.concatenate([x0[rest], nx0]), np.concatenate([x1[rest], nx1])
         e0, e1 = np.concatenate([e0[rest], ne0]), np.concatenate([e1[rest], ne1])
-        bounds = np.concatenate([bounds[rest], _bounds_1d(g, L, curvature, nx0, nx1, ne0, ne1)])
+        bounds = np.concatenate([bounds[rest], _finite(_bounds_1d(g, L, curvature, nx0, nx1, ne0, ne1))])
         rounds += 1
 
 
@@ -338,7 +348,7 @@ def _bracket_nd(errors, g, domain, L, gap, max_evals, n_initial):
     best = int(np.argmax(values))
     lower, argmax = float(values[best]), centers[best].copy()
     scale = np.asarray(domain.upper, float) - np.asarray(domain.lower, float)
-    bounds = values + L * np.linalg.norm(radii, axis=1) + _variation(g, centers, radii)
+    bounds = _finite(values + L * np.linalg.norm(radii, axis=1) + _variation(g, centers, radii))
     smallest = 4 * _EPS * np.maximum(np.abs(np.asarray(domain.lower, float)), np.abs(np.asarray(domain.upper, float)))
     rounds = 0
     while True:
@@ -357,7 +367,7 @@ def _bracket_nd(errors, g, domain, L, gap, max_evals, n_initial):
         i = int(np.argmax(child_v))
         if child_v[i] > lower:
             lower, argmax = float(child_v[i]), child_c[i].copy()
-        child_b = child_v + L * np.linalg.norm(child_r, axis=1) + _variation(g, child_c, child_r)
+        child_b = _finite(child_v + L * np.linalg.norm(child_r, axis=1) + _variation(g, child_c, child_r))
         centers = np.vstack([centers[rest], child_c])
         radii = np.vstack([radii[rest], child_r])
         bounds = np.concatenate([bounds[rest], child_b])
@@ -382,8 +392,9 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
         A Lipschitz constant of f on K (Euclidean norms); default the target's own. Required
         when the target has none.
     curvature : float, optional
-        1-D: a bound of sup‖f″‖ on K; default the target's own. With it, cells are also bounded
-        to second order (much tighter where the error is small and smooth).
+        1-D: a bound of sup‖f″(x)‖₂ on K (Euclidean norm over the outputs); default the target's
+        own. With it, cells are also bounded to second order (much tighter where the error is small
+        and smooth). Not used in 2-D and 3-D.
     rtol, atol : float
         Stop when upper − lower ≤ max(rtol·lower, atol, 2·floor), floor the rounding noise of the
         errors (no bracket can be narrower).
@@ -442,14 +453,15 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
         how = f"{domain.dim}-D boxes, first-order bounds (L_f = {L:.6g})"
     if points is not None:
         extra = as_points("points", points, domain.dim)
-        extra = extra[domain.contains(extra)]
+        if not np.all(domain.contains(extra)):
+            raise ValueError(f"points must lie in the domain {domain}; got {extra[~domain.contains(extra)][0].tolist()}")
         if len(extra):
             values = errors(extra)
             if values.max() > lower:
                 lower, argmax = float(values.max()), extra[int(np.argmax(values))].copy()
     proved = max(lower, float(bounds.max()) if len(bounds) else lower)
     converged = proved - lower <= gap(lower)
-    upper = proved * (1 + 8 * _EPS) + floor
+    upper = float(proved * (1 + 8 * _EPS) + floor)
     method = (f"branch and bound: {how}, interval bounds of σ′ per cell; {errors.count} evaluations in {rounds} "
               f"rounds, {len(bounds)} cells open; upper includes the rounding floor {floor:.2g}"
               + ("" if converged else f"; the budget max_evals = {max_evals} ran out before the requested gap"))

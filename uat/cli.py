@@ -271,7 +271,8 @@ def _table_text(frame, tolerances) -> str:
     methods = set(table["method"]) if "method" in table else set()
     if any(m.endswith(" (certified upper)") for m in methods):
         head += (" Rows '(certified upper)': the same read off the proved upper bounds of the sup (branch and "
-                 "bound), at the widths where every repeat was certified: such a k* provably reaches ε.")
+                 "bound), at the widths where every repeat was certified: at such a k* every repeat provably "
+                 "reaches ε.")
     if any(m.endswith(" (a-priori bound)") for m in methods):
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
     return head + "\n\n" + table.to_string(index=False)

@@ -329,14 +329,17 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         raise ValueError(f"points must lie in the domain {domain}; got {points[~domain.contains(points)][0].tolist()}")
     if not isinstance(certify, bool):
         raise TypeError(f"certify must be True or False; got {certify!r}")
+    if isinstance(certify_rtol, bool) or not isinstance(certify_rtol, (int, float)) or not certify_rtol >= 0 \
+            or not math.isfinite(certify_rtol):
+        raise ValueError(f"certify_rtol must be a finite number >= 0; got {certify_rtol!r}")
+    certify_evals = check_int("certify_evals", certify_evals)
     errors = _Errors(target, g, domain)
     if domain.dim == 1 and isinstance(domain, Box):
         argmax, value, initial, _, method = _sup_1d(errors, g, domain, n_points, n_starts, points)
     else:
         argmax, value, initial, method = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
     argmax = np.asarray(argmax, dtype=float)
-    bracket = _bracket(target, g, domain, argmax, certify_rtol, check_int("certify_evals", certify_evals)) \
-        if certify else None
+    bracket = _bracket(target, g, domain, argmax, certify_rtol, certify_evals) if certify else None
     upper, n_evals, details = None, errors.count, {}
     if bracket is not None:
         upper, n_evals, details = bracket.upper, n_evals + bracket.n_evals, {"bracket": bracket}

@@ -12,6 +12,7 @@ the certified sup-norm brackets: ``curvature`` (sup|f″| in 1-D) and a Hölder 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -41,7 +42,9 @@ class Target:
     n_outputs : int or None
         m, if known; otherwise found on the first evaluation.
     curvature : float or None
-        1-D: an upper bound of sup|f″| on ``domain`` where f is C² (None otherwise or unknown).
+        1-D: an upper bound of sup‖f″(x)‖₂ on ``domain`` where f is C² (None otherwise or
+        unknown); for a vector target, the Euclidean norm of the vector of second derivatives,
+        not the largest component's.
     holder : (H, α) or None
         A Hölder bound |f(x) − f(y)| ≤ H‖x − y‖^α on ``domain`` with 0 < α ≤ 1, for targets that
         are continuous but not Lipschitz (√|x|: (1, 1/2)).
@@ -61,9 +64,11 @@ class Target:
             raise TypeError(f"Target fn must be callable, mapping (N, n) arrays to (N,) or (N, m); got {self.fn!r}")
         if self.domain is not None:
             object.__setattr__(self, "domain", as_domain(self.domain))
-        if self.lipschitz is not None and not (self.lipschitz >= 0 and math.isfinite(self.lipschitz)):
+        if self.lipschitz is not None and (isinstance(self.lipschitz, bool) or not isinstance(self.lipschitz, numbers.Real)
+                                           or not (self.lipschitz >= 0 and math.isfinite(self.lipschitz))):
             raise ValueError(f"lipschitz must be a finite number >= 0 or None; got {self.lipschitz!r}")
-        if self.curvature is not None and not (self.curvature >= 0 and math.isfinite(self.curvature)):
+        if self.curvature is not None and (isinstance(self.curvature, bool) or not isinstance(self.curvature, numbers.Real)
+                                           or not (self.curvature >= 0 and math.isfinite(self.curvature))):
             raise ValueError(f"curvature must be a finite number >= 0 or None; got {self.curvature!r}")
         if self.holder is not None:
             try:

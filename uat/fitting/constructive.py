@@ -123,7 +123,7 @@ def interpolation_bound(target: Target, h: float) -> tuple[float | None, str]:
         candidates.append(modulus)
     if target.curvature is not None:
         M = target.curvature
-        candidates.append((h * h / 8 * M, f"h²/8·max|f″| with max|f″| ≤ {M:.5g}, h = {h:.4g}"))
+        candidates.append((h * h / 8 * M, f"h²/8·sup‖f″‖ with sup‖f″‖ ≤ {M:.5g}, h = {h:.4g}"))
     if not candidates:
         return None, "no modulus of continuity known for f (no lipschitz, holder or curvature)"
     return min(candidates, key=lambda pair: pair[0])

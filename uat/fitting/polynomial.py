@@ -511,6 +511,8 @@ class PolynomialApproximant:
         except (TypeError, ValueError) as err:
             raise ValueError(f"{where}: metadata has no readable domain ({err})") from err
         c = arrays["coefficients"]
+        if c.dtype.kind not in "fiu":
+            raise ValueError(f"{where}: coefficients must be real numbers; got dtype {c.dtype}")
         expected = math.comb(metadata["degree"] + domain.dim, domain.dim) if domain.dim == metadata["dim"] else None
         if c.shape != (expected,):
             raise ValueError(f"{where}: metadata disagrees with the arrays: degree {metadata['degree']} in "

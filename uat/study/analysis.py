@@ -46,8 +46,9 @@ BOUND = " (a-priori bound)"
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     """Median and quartiles of the sup error (and medians of the rest) over repeats, per curve and width.
 
-    ``upper_median`` is the median of the certified upper bounds (``sup_upper``), given where every
-    successful repeat has one (NaN otherwise), and ``n_certified`` counts them. Curves of the
+    ``upper_median`` and ``upper_max`` are the median and the largest of the certified upper bounds
+    (``sup_upper``), given where every successful repeat has one (NaN otherwise), and
+    ``n_certified`` counts them. Curves of the
     a-priori bounds follow those of the measured errors (see the module docstring).
     """
     frame = frame.assign(sup_upper=pd.to_numeric(frame.get("sup_upper"), errors="coerce"))
@@ -58,8 +59,8 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
         sup_q75=("sup_error", _quantile(0.75)), rms_median=("rms_error", "median"),
         floor_median=("rounding_floor", "median"), fit_seconds=("fit_seconds", "median"),
         n_params=("n_params", "first"), n_ok=("sup_error", "size"),
-        upper_median=("sup_upper", "median"), n_certified=("sup_upper", "count"))
-    summary.loc[summary["n_certified"] < summary["n_ok"], "upper_median"] = np.nan
+        upper_median=("sup_upper", "median"), upper_max=("sup_upper", "max"), n_certified=("sup_upper", "count"))
+    summary.loc[summary["n_certified"] < summary["n_ok"], ["upper_median", "upper_max"]] = np.nan
     counts = frame.groupby(KEYS + ["width"], sort=False)["status"].agg(
         n_cells="size", n_failed=lambda s: int((s != "ok").sum()))
     out = counts.join(summary, how="left").reset_index().assign(
@@ -166,9 +167,10 @@ CERTIFIED = " (certified upper)"
 
 
 def with_certified(summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary with, after each curve that has certified upper bounds, a curve of those bounds
-    (method ``"<method> (certified upper)"``, only at the widths where every repeat was certified):
-    its k*(ε) is a width proved to reach ε."""
+    """The summary with, after each curve that has certified upper bounds, a curve of the largest
+    bound over the repeats (method ``"<method> (certified upper)"``, only at the widths where every
+    repeat was certified): its k*(ε) is a width at which every repeat is proved to reach ε. Failed
+    cells count as for the measured curve (a "?" in the table)."""
     if "upper_median" not in summary:
         return summary
     bounds = {key: curve for key, curve in summary.groupby(KEYS, sort=False) if key[2].endswith(BOUND)}
@@ -177,10 +179,10 @@ def with_certified(summary: pd.DataFrame) -> pd.DataFrame:
         if key[2].endswith(BOUND):
             continue
         parts.append(curve)
-        proved = curve[curve["upper_median"].notna()]
+        proved = curve[curve["upper_max"].notna()] if "upper_max" in curve else curve.iloc[:0]
         if len(proved):
-            parts.append(proved.assign(method=proved["method"] + CERTIFIED, sup_median=proved["upper_median"],
-                                       sup_q25=np.nan, sup_q75=np.nan, floor_median=0.0, n_failed=0))
+            parts.append(proved.assign(method=proved["method"] + CERTIFIED, sup_median=proved["upper_max"],
+                                       sup_q25=np.nan, sup_q75=np.nan, floor_median=0.0))
         bound = bounds.pop((key[0], key[1], key[2] + BOUND), None)
         if bound is not None:  # a method's a-priori bound right after its measured and certified rows
             parts.append(bound)
@@ -191,7 +193,8 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """The k*(ε) table, wide: one row per curve, one column per ε (``>K`` where not reached), the rate.
 
     Curves with certified upper bounds get a second row, ``"<method> (certified upper)"``, whose
-    k*(ε) is the smallest certified width whose median proved bound is ≤ ε (see :func:`with_certified`).
+    k*(ε) is the smallest certified width at which every repeat's proved bound is ≤ ε (see
+    :func:`with_certified`).
 
     Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K
     reaches ε, ``n/a`` when no cell of the curve succeeded, either marked ``?`` when cells failed at

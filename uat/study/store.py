@@ -239,7 +239,10 @@ def _approximant(data: bytes):
     from uat.fitting.polynomial import PolynomialApproximant
     from uat.network import ShallowNetwork
 
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+    archive = np.load(io.BytesIO(data), allow_pickle=False)
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError("not an .npz archive")
+    with archive:
         raw = archive["metadata"] if "metadata" in archive.files else None
     try:
         kind = json.loads(str(raw)).get("format") if raw is not None else None
@@ -259,7 +262,7 @@ def load_networks(folder: str | Path, cell_ids) -> dict:
     for cell_id, data in stored.arrays("network", cell_ids).items():
         try:
             networks[cell_id] = None if data is None else _approximant(data)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        except (ValueError, TypeError, KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
             raise StoreError(f"{stored.folder}: the stored network of cell {cell_id} is unreadable ({err})") from err
     return networks
 
