@@ -9,14 +9,14 @@ import pytest
 from numpy.polynomial import chebyshev as cheb
 
 import uat
-import uat.fitting.polynomial as polynomial  # importing registers the methods chebyshev and poly_minimax
+import uat.fitting.polynomial as polynomial
 from uat.activations import get_activation
 from uat.domains import Ball, Box, as_domain
 from uat.exceptions import ConvergenceWarning
 from uat.fitting import get_method
 from uat.fitting.base import Problem, resolve_options, streams
-from uat.fitting.polynomial import (PolynomialApproximant, best_polynomial, chebyshev_basis, matched_degree,
-                                    total_degree_indices)
+from uat.fitting.baselines import PolynomialApproximant, matched_degree
+from uat.fitting.polynomial import best_polynomial, chebyshev_basis, total_degree_indices
 from uat.network import ShallowNetwork
 from uat.targets import as_target
 

@@ -434,7 +434,7 @@ activations = ["relu"]
 
 
 def test_a_study_of_networks_constructions_and_polynomials_tables_stores_and_draws_them(tmp_path):
-    from uat.fitting.polynomial import PolynomialApproximant
+    from uat.fitting.baselines import PolynomialApproximant
     from uat.study import k_star_table, load_networks, summarize
 
     path = tmp_path / "theory.toml"

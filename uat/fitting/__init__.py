@@ -9,7 +9,7 @@ Each method lives in its own module and registers itself on import:
 * ``relu_interp``, ``pl_best``, ``sigmoid_staircase``: the constructive approximants of the
   theorem's proofs, 1-D, with a-priori bounds (:mod:`uat.fitting.constructive`);
 * ``chebyshev``, ``poly_minimax``: polynomial baselines of the degree whose coefficient count matches
-  a width-k network's parameters (:mod:`uat.fitting.polynomial`).
+  a width-k network's parameters (:mod:`uat.fitting.baselines`).
 """
 
 from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method
@@ -20,7 +20,8 @@ from uat.fitting.random_features import fit_widths
 from uat.fitting.backprop import INITS, OPTIMIZERS  # importing registers the method
 # importing these registers relu_interp, pl_best, sigmoid_staircase and the baselines chebyshev, poly_minimax
 from uat.fitting.constructive import relu_pl_network
-from uat.fitting.polynomial import PolynomialApproximant, best_polynomial
+from uat.fitting.baselines import PolynomialApproximant
+from uat.fitting.polynomial import best_polynomial
 from uat.fitting.peers import PeerNotInstalledError  # importing registers the optional peers (sklearn, torch)
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 

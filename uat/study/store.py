@@ -236,7 +236,7 @@ def history_bytes(history: dict | None) -> bytes | None:
 
 def _approximant(data: bytes):
     """A stored approximant: a ShallowNetwork, or a polynomial of the baselines (by its format name)."""
-    from uat.fitting.polynomial import PolynomialApproximant
+    from uat.fitting.baselines import PolynomialApproximant
     from uat.network import ShallowNetwork
 
     archive = np.load(io.BytesIO(data), allow_pickle=False)
@@ -254,7 +254,7 @@ def _approximant(data: bytes):
 
 def load_networks(folder: str | Path, cell_ids) -> dict:
     """cell_id → the :class:`~uat.ShallowNetwork` the study fitted in that cell (a
-    :class:`~uat.fitting.polynomial.PolynomialApproximant` for the polynomial baselines; None where
+    :class:`~uat.fitting.baselines.PolynomialApproximant` for the polynomial baselines; None where
     the cell failed, or was computed by a uat that did not keep networks)."""
     stored = StudyStore(folder)
     stored.meta()
