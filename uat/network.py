@@ -258,20 +258,7 @@ class ShallowNetwork:
         """Read a network written by :meth:`save` (a file name or a binary file object). Files that
         would need unpickling are refused."""
         where = "the network data" if hasattr(path, "read") else repr(os.fspath(path))
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            raise
-        except (ValueError, OSError, EOFError) as err:
-            raise ValueError(f"{where} is not a uat network file (not an .npz archive, or it needs unpickling, "
-                             "which uat never does)") from err
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"{where} is not a uat network file: a single .npy array, not an .npz archive")
-        try:
-            with archive:
-                arrays = {key: archive[key] for key in archive.files}
-        except ValueError as err:
-            raise ValueError(f"{where} is not a uat network file: an entry needs unpickling, which uat never does") from err
+        arrays = read_npz(where, path, "network")
         missing = {"A", "b", "C", "metadata"} - set(arrays)
         if missing:
             raise ValueError(f"{where} is not a uat network file: missing {sorted(missing)}")
@@ -286,6 +273,25 @@ class ShallowNetwork:
         if wrong:
             raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
         return network
+
+
+def read_npz(where: str, path, kind: str) -> dict[str, np.ndarray]:
+    """The arrays of an .npz archive (a file name or a binary file object), read without pickles;
+    anything else is a ValueError saying it is not a uat ``kind`` file."""
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{where} is not a uat {kind} file (not an .npz archive, or it needs unpickling, "
+                         "which uat never does)") from err
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"{where} is not a uat {kind} file: a single .npy array, not an .npz archive")
+    try:
+        with archive:
+            return {key: archive[key] for key in archive.files}
+    except ValueError as err:
+        raise ValueError(f"{where} is not a uat {kind} file: an entry needs unpickling, which uat never does") from err
 
 
 def _read_metadata(where: str, raw: np.ndarray) -> dict:

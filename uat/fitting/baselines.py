@@ -32,7 +32,7 @@ from uat.domains import Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.polynomial import (BestPolynomial, _as_interval, _check_inputs, _clenshaw, _coefficient_tensor,
                                     _exchange, _to_unit, _two_sum, _warn_unconverged, total_degree_indices)
-from uat.network import BLOCK
+from uat.network import BLOCK, read_npz
 from uat.targets import Target
 
 __all__ = ["MAX_DEGREE", "PolynomialApproximant", "matched_degree"]
@@ -203,7 +203,7 @@ class PolynomialApproximant:
         """Read a polynomial written by :meth:`save` (a file name or a binary file object), refusing
         anything else (files that would need unpickling included) with a ValueError saying why."""
         where = "the polynomial data" if hasattr(path, "read") else repr(os.fspath(path))
-        arrays = _read_npz(where, path)
+        arrays = read_npz(where, path, "polynomial")
         missing = {"coefficients", "metadata"} - set(arrays)
         if missing:
             raise ValueError(f"{where} is not a uat polynomial file: missing {sorted(missing)}")
@@ -226,25 +226,6 @@ class PolynomialApproximant:
         if wrong:
             raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
         return P
-
-
-def _read_npz(where: str, path) -> dict[str, np.ndarray]:
-    """The arrays of an .npz archive read without pickles; anything else is a ValueError."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, EOFError) as err:
-        raise ValueError(f"{where} is not a uat polynomial file (not an .npz archive, or it needs unpickling, "
-                         "which uat never does)") from err
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{where} is not a uat polynomial file: a single .npy array, not an .npz archive")
-    try:
-        with archive:
-            return {key: archive[key] for key in archive.files}
-    except ValueError as err:
-        raise ValueError(f"{where} is not a uat polynomial file: an entry needs unpickling, which uat never "
-                         "does") from err
 
 
 def _read_polynomial_metadata(where: str, raw: np.ndarray) -> dict:

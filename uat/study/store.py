@@ -237,13 +237,9 @@ def history_bytes(history: dict | None) -> bytes | None:
 def _approximant(data: bytes):
     """A stored approximant: a ShallowNetwork, or a polynomial of the baselines (by its format name)."""
     from uat.fitting.baselines import PolynomialApproximant
-    from uat.network import ShallowNetwork
+    from uat.network import ShallowNetwork, read_npz
 
-    archive = np.load(io.BytesIO(data), allow_pickle=False)
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError("not an .npz archive")
-    with archive:
-        raw = archive["metadata"] if "metadata" in archive.files else None
+    raw = read_npz("the stored data", io.BytesIO(data), "network").get("metadata")
     try:
         kind = json.loads(str(raw)).get("format") if raw is not None else None
     except (json.JSONDecodeError, AttributeError):
