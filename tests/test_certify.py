@@ -277,3 +277,8 @@ def test_review_refusals_name_their_parameter():
     with pytest.raises(ValueError, match=r"curvature must be a finite number >= 0 or None; got '2'"):
         Target(np.sin, "[0,1]", curvature="2")
     assert type(sup_bracket("abs", g).upper) is float
+
+
+def test_an_overflowing_derivative_gives_an_infinite_range_not_an_error():
+    lo, hi = derivative_range(get_activation("cube"), np.array([-1e200, 0.5]), np.array([1e200, 1.0]))
+    assert (lo[0], hi[0]) == (0.0, np.inf) and (lo[1], hi[1]) == (0.75, 3.0)  # 3z² ≥ 0; its top overflows

@@ -160,9 +160,8 @@ def derivative_range(activation: Activation, zlo: np.ndarray, zhi: np.ndarray) -
                     right = float(activation.deriv(np.array([1e-300]))[0])
                     lo = np.where(inside, np.minimum(lo, right), lo)
                     hi = np.where(inside, np.maximum(hi, right), hi)
-    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
-        raise ValueError(f"σ′ of {name!r} overflows on this network's pre-activations: no finite bound")
-    return lo, hi
+    # where σ′ overflows (z³ on huge pre-activations) nothing is known: the cell's bound becomes +inf
+    return np.where(np.isfinite(lo), lo, -np.inf), np.where(np.isfinite(hi), hi, np.inf)
 
 
 def _variation(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool = False):
