@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 from collections.abc import Iterable
 
@@ -79,6 +80,14 @@ def check_real(name: str, value, *, minimum: float | None = None, positive: bool
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {value}")
     return value
+
+
+def check_nonnegative(name: str, value) -> float:
+    """Return ``value`` as a float if it is a finite real number >= 0 (bools refused); a ValueError
+    naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return float(value)
 
 
 def as_float_array(name: str, value, *, ndim: int | None = None, finite: bool = True) -> np.ndarray:

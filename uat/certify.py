@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from uat._validation import as_points, check_int
+from uat._validation import as_points, check_int, check_nonnegative
 from uat.activations import Activation
 from uat.domains import Box
 from uat.network import BLOCK, ShallowNetwork
@@ -251,13 +251,6 @@ class SupBracket:
         return (self.upper - self.lower) / self.lower if self.lower > 0 else math.inf
 
 
-def _check_float(name: str, value, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(value) or value < minimum:
-        raise ValueError(f"{name} must be a finite number >= {minimum:g}; got {value!r}")
-    return float(value)
-
-
 def _bounds_1d(g, L, curvature, x0, x1, e0, e1):
     """Upper bounds of the error on the intervals [x0, x1] from the errors e0, e1 at their ends.
 
@@ -425,16 +418,16 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
         raise TypeError(f"g must be a ShallowNetwork to be bracketed (its parameters give the bounds); got {g!r}")
     if not isinstance(domain, Box) or domain.dim > 3:
         raise ValueError(f"certified brackets are computed on boxes of dimension 1, 2 or 3; got the domain {domain}")
-    L = target.lipschitz if lipschitz is None else _check_float("lipschitz", lipschitz)
+    L = target.lipschitz if lipschitz is None else check_nonnegative("lipschitz", lipschitz)
     if L is None:
         raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can be "
                          "proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K)")
-    M = target.curvature if curvature is None else _check_float("curvature", curvature)
+    M = target.curvature if curvature is None else check_nonnegative("curvature", curvature)
     if not can_bracket(g.activation):
         raise ValueError(f"activation {g.activation.name!r} gives no bound of g between points (discontinuous, or no "
                          "Lipschitz constant)")
-    rtol = _check_float("rtol", rtol)
-    atol = _check_float("atol", atol)
+    rtol = check_nonnegative("rtol", rtol)
+    atol = check_nonnegative("atol", atol)
     max_evals = check_int("max_evals", max_evals)
     n_initial = check_int("n_initial", n_initial) if n_initial is not None else {1: 1024, 2: 64**2, 3: 16**3}[domain.dim]
     errors = _Errors(target, g, domain)

@@ -247,11 +247,7 @@ class ShallowNetwork:
         arrays = {"A": self.A, "b": self.b, "C": self.C, "metadata": np.array(json.dumps(metadata))}
         if self.d is not None:
             arrays["d"] = self.d
-        if hasattr(path, "write"):
-            np.savez(path, **arrays)
-            return
-        with open(path, "wb") as fh:
-            np.savez(fh, **arrays)
+        write_npz(path, arrays)
 
     @classmethod
     def load(cls, path) -> ShallowNetwork:
@@ -273,6 +269,15 @@ class ShallowNetwork:
         if wrong:
             raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
         return network
+
+
+def write_npz(path, arrays: dict) -> None:
+    """Write arrays as an .npz archive to a file name or a binary file object."""
+    if hasattr(path, "write"):
+        np.savez(path, **arrays)
+        return
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def read_npz(where: str, path, kind: str) -> dict[str, np.ndarray]:

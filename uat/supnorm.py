@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
-from uat._validation import as_points, check_int, check_rng
+from uat._validation import as_points, check_int, check_nonnegative, check_rng
+from uat.certify import can_bracket, sup_bracket
 from uat.domains import Ball, Box, Domain
 from uat.network import ShallowNetwork, interior_transitions
 from uat.targets import Target, as_target
@@ -257,8 +258,6 @@ def _sup_nd(errors: _Errors, g, domain: Domain, n_points: int | None, n_starts: 
 
 def _bracket(target: Target, g, domain: Domain, argmax: np.ndarray, rtol: float, max_evals: int):
     """The certified bracket when the facts for one exist (else None)."""
-    from uat.certify import can_bracket, sup_bracket
-
     if target.lipschitz is None or not isinstance(g, ShallowNetwork) or not isinstance(domain, Box) \
             or domain.dim > 3 or not can_bracket(g.activation):
         return None
@@ -329,9 +328,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         raise ValueError(f"points must lie in the domain {domain}; got {points[~domain.contains(points)][0].tolist()}")
     if not isinstance(certify, bool):
         raise TypeError(f"certify must be True or False; got {certify!r}")
-    if isinstance(certify_rtol, bool) or not isinstance(certify_rtol, (int, float)) or not certify_rtol >= 0 \
-            or not math.isfinite(certify_rtol):
-        raise ValueError(f"certify_rtol must be a finite number >= 0; got {certify_rtol!r}")
+    certify_rtol = check_nonnegative("certify_rtol", certify_rtol)
     certify_evals = check_int("certify_evals", certify_evals)
     errors = _Errors(target, g, domain)
     if domain.dim == 1 and isinstance(domain, Box):

@@ -32,7 +32,7 @@ from uat.domains import Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.polynomial import (BestPolynomial, _as_interval, _check_inputs, _clenshaw, _coefficient_tensor,
                                     _exchange, _to_unit, _two_sum, _warn_unconverged, total_degree_indices)
-from uat.network import BLOCK, read_npz
+from uat.network import BLOCK, read_npz, write_npz
 from uat.targets import Target
 
 __all__ = ["MAX_DEGREE", "PolynomialApproximant", "matched_degree"]
@@ -191,12 +191,7 @@ class PolynomialApproximant:
         metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "basis": "chebyshev",
                     "degree": self.degree, "dim": self.dim, "n_outputs": 1, "n_params": self.n_params,
                     "width": self.width, "domain": str(self.domain), "uat_version": __version__}
-        arrays = {"coefficients": self.coefficients, "metadata": np.array(json.dumps(metadata))}
-        if hasattr(path, "write"):
-            np.savez(path, **arrays)
-            return
-        with open(path, "wb") as fh:
-            np.savez(fh, **arrays)
+        write_npz(path, {"coefficients": self.coefficients, "metadata": np.array(json.dumps(metadata))})
 
     @classmethod
     def load(cls, path) -> PolynomialApproximant:
