@@ -345,7 +345,8 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         method += (f"; upper bound proved by branch and bound ({bracket.kind}; "
                    + ("closed to the requested gap" if bracket.converged else
                       f"the budget of {certify_evals} evaluations ran out first") + ")")
-    floor = _floor(target, g, domain.sample(4096, "sobol", rng=0))
+    # the bracket measured the same floor on the same points: do not evaluate it twice
+    floor = bracket.floor if bracket is not None else _floor(target, g, domain.sample(4096, "sobol", rng=0))
     return SupEstimate(value, argmax, value, upper, n_evals, method, initial, floor, details)
 
 
