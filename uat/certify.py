@@ -39,6 +39,7 @@ import numpy as np
 from uat._validation import as_points, check_int, check_nonnegative
 from uat.activations import Activation
 from uat.domains import Box
+from uat.errornorm import ErrorFunction, check_pair, rounding_floor
 from uat.network import BLOCK, ShallowNetwork
 
 __all__ = ["SupBracket", "sup_bracket", "derivative_range", "can_bracket"]
@@ -410,9 +411,7 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     >>> bracket.lower, bracket.upper <= 1 + 1e-6, bracket.converged
     (1.0, True, True)
     """
-    from uat.supnorm import _check_pair, _Errors, _floor
-
-    target = _check_pair(f, g, domain)
+    target = check_pair(f, g, domain)
     domain = target.domain
     if not isinstance(g, ShallowNetwork):
         raise TypeError(f"g must be a ShallowNetwork to be bracketed (its parameters give the bounds); got {g!r}")
@@ -430,8 +429,8 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     atol = check_nonnegative("atol", atol)
     max_evals = check_int("max_evals", max_evals)
     n_initial = check_int("n_initial", n_initial) if n_initial is not None else {1: 1024, 2: 64**2, 3: 16**3}[domain.dim]
-    errors = _Errors(target, g, domain)
-    floor = _floor(target, g, domain.sample(4096, "sobol", rng=0))
+    errors = ErrorFunction(target, g, domain)
+    floor = rounding_floor(target, g, domain.sample(4096, "sobol", rng=0))
     # no bracket can be narrower than the rounding noise of the errors it is built from
     gap = lambda lower: max(rtol * lower, atol, 2 * floor)  # noqa: E731
 

@@ -31,13 +31,13 @@ from scipy.optimize import minimize, minimize_scalar
 
 from uat._validation import as_points, check_int, check_nonnegative, check_rng
 from uat.certify import can_bracket, sup_bracket
+from uat.errornorm import ErrorFunction, check_pair, rounding_floor
 from uat.domains import Ball, Box, Domain
 from uat.network import ShallowNetwork, interior_transitions
-from uat.targets import Target, as_target
+from uat.targets import Target
 
 __all__ = ["SupEstimate", "sup_error", "rms_error"]
 
-_CHUNK = 1 << 16  # points per evaluation block
 _MAX_GRID = (1 << 18) + 1
 
 
@@ -79,44 +79,6 @@ class SupEstimate:
         return self.value
 
 
-class _Errors:
-    """x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations."""
-
-    def __init__(self, target: Target, g, domain: Domain):
-        self.target, self.g, self.domain, self.count = target, g, domain, 0
-
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        self.count += X.shape[0]
-        out = np.empty(X.shape[0])
-        for start in range(0, X.shape[0], _CHUNK):
-            chunk = X[start:start + _CHUNK]
-            F = self.target(chunk)
-            out[start:start + _CHUNK] = np.linalg.norm(F - self._g(chunk, F.shape), axis=1)
-        return out
-
-    def _g(self, X, shape):
-        G = np.asarray(self.g(X), dtype=float)
-        G = G[:, None] if G.ndim == 1 else G
-        if G.shape != shape:
-            raise ValueError(f"g must map (N, {X.shape[1]}) arrays to (N,) or (N, m) with m = {shape[1]}, the "
-                             f"target's output dimension; for N = {X.shape[0]} it returned shape {np.shape(self.g(X))}")
-        if not np.all(np.isfinite(G)):
-            i = int(np.argmax(~np.all(np.isfinite(G), axis=1)))
-            raise ValueError(f"g returned a non-finite value {G[i].tolist()} at x = {X[i].tolist()}")
-        return G
-
-    def at(self, x) -> float:
-        return float(self(np.atleast_2d(x))[0])
-
-
-def _floor(target: Target, g, X: np.ndarray) -> float:
-    eps = np.finfo(float).eps
-    f_mag = float(np.max(np.linalg.norm(target(X), axis=1)))
-    if isinstance(g, ShallowNetwork) or callable(getattr(g, "rounding_floor", None)):  # networks, polynomials
-        return g.rounding_floor(X) + eps * f_mag
-    return eps * (f_mag + float(np.max(np.linalg.norm(np.asarray(g(X), dtype=float).reshape(len(X), -1), axis=1))))
-
-
 def _grid_size_1d(target: Target, g, domain: Box) -> int:
     """Points of the initial 1-D grid: ≥ 2^16 + 1 (2^18 + 1 when f's smoothness is unknown: it may be
     as rough as Takagi's function), ≥ 64 per unit, ≥ 16 per transition width of the steepest unit."""
@@ -135,7 +97,7 @@ def _local_maxima(values: np.ndarray) -> np.ndarray:
     return idx[np.argsort(values[idx])[::-1]]
 
 
-def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray):
+def _sup_1d(errors: ErrorFunction, g, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray):
     a, b = domain.lower[0], domain.upper[0]
     n = n_points or _grid_size_1d(errors.target, g, domain)
     grid = np.linspace(a, b, n)
@@ -170,7 +132,7 @@ def _sup_1d(errors: _Errors, g, domain: Box, n_points: int | None, n_starts: int
     return np.array([best_x]), best, float(e_grid.max()), (b - a) / (n - 1), method
 
 
-def _golden(errors: _Errors, lo: float, hi: float, x0: float) -> tuple[float, float]:
+def _golden(errors: ErrorFunction, lo: float, hi: float, x0: float) -> tuple[float, float]:
     """Golden-section maximisation on [lo, hi] down to a few ulps, after Brent (whose tolerance of
     √eps·|x| leaves a kink maximum short); returns the best (x, value) seen, x0 included."""
     best_x, best = x0, errors.at([x0])
@@ -205,7 +167,7 @@ def _distinct_top(X: np.ndarray, e: np.ndarray, k: int, radius: float) -> np.nda
     return np.array(chosen)
 
 
-def _zoom(errors: _Errors, domain: Domain, starts: np.ndarray, values: np.ndarray, radius: float,
+def _zoom(errors: ErrorFunction, domain: Domain, starts: np.ndarray, values: np.ndarray, radius: float,
           rng: np.random.Generator, rounds: int = 60, per_round: int = 16):
     """Vectorised shrinking-box search from each start: try random points in a box around it, keep improvements."""
     P, v = starts.copy(), values.copy()
@@ -221,7 +183,7 @@ def _zoom(errors: _Errors, domain: Domain, starts: np.ndarray, values: np.ndarra
     return P, v
 
 
-def _polish(errors: _Errors, domain: Domain, x0: np.ndarray):
+def _polish(errors: ErrorFunction, domain: Domain, x0: np.ndarray):
     lower, upper = domain.bounds
     if isinstance(domain, Ball):
         fun = lambda x: -errors.at(domain.project(x[None])[0])  # noqa: E731
@@ -233,7 +195,7 @@ def _polish(errors: _Errors, domain: Domain, x0: np.ndarray):
     return x, errors.at(x)
 
 
-def _sup_nd(errors: _Errors, g, domain: Domain, n_points: int | None, n_starts: int, rng, points: np.ndarray):
+def _sup_nd(errors: ErrorFunction, g, domain: Domain, n_points: int | None, n_starts: int, rng, points: np.ndarray):
     d = domain.dim
     width = g.width if isinstance(g, ShallowNetwork) else 0
     n = n_points or min(max(1 << 14, 32 * width), 1 << 18)
@@ -262,17 +224,6 @@ def _bracket(target: Target, g, domain: Domain, argmax: np.ndarray, rtol: float,
             or domain.dim > 3 or not can_bracket(g.activation):
         return None
     return sup_bracket(target, g, rtol=rtol, max_evals=max_evals, points=argmax[None, :])
-
-
-def _check_pair(f, g, domain) -> Target:
-    """The target on its domain, after checking that g is callable and fits the domain's dimension."""
-    target = as_target(f, domain)
-    if not callable(g):
-        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {g!r}")
-    if isinstance(g, ShallowNetwork) and g.dim != target.dim:
-        raise ValueError(f"the network has input dimension {g.dim} but the domain {target.domain} has dimension "
-                         f"{target.dim}")
-    return target
 
 
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
@@ -317,7 +268,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     >>> round(est.value, 12), est.argmax
     (0.25, array([-0.5]))
     """
-    target = _check_pair(f, g, domain)
+    target = check_pair(f, g, domain)
     domain = target.domain
     n_starts = check_int("n_starts", n_starts)
     if n_points is not None:
@@ -330,7 +281,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         raise TypeError(f"certify must be True or False; got {certify!r}")
     certify_rtol = check_nonnegative("certify_rtol", certify_rtol)
     certify_evals = check_int("certify_evals", certify_evals)
-    errors = _Errors(target, g, domain)
+    errors = ErrorFunction(target, g, domain)
     if domain.dim == 1 and isinstance(domain, Box):
         argmax, value, initial, _, method = _sup_1d(errors, g, domain, n_points, n_starts, points)
     else:
@@ -346,7 +297,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
                    + ("closed to the requested gap" if bracket.converged else
                       f"the budget of {certify_evals} evaluations ran out first") + ")")
     # the bracket measured the same floor on the same points: do not evaluate it twice
-    floor = bracket.floor if bracket is not None else _floor(target, g, domain.sample(4096, "sobol", rng=0))
+    floor = bracket.floor if bracket is not None else rounding_floor(target, g, domain.sample(4096, "sobol", rng=0))
     return SupEstimate(value, argmax, value, upper, n_evals, method, initial, floor, details)
 
 
@@ -362,10 +313,10 @@ def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:
     rng : numpy.random.Generator or int
         Scrambling of the Sobol' points (n-D).
     """
-    target = _check_pair(f, g, domain)
+    target = check_pair(f, g, domain)
     domain = target.domain
     n_points = check_int("n_points", n_points)
-    errors = _Errors(target, g, domain)
+    errors = ErrorFunction(target, g, domain)
     if domain.dim == 1 and isinstance(domain, Box):
         a, b = domain.lower[0], domain.upper[0]
         X = (a + (np.arange(n_points) + 0.5) * (b - a) / n_points)[:, None]

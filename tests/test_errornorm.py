@@ -1,0 +1,35 @@
+"""The shared error norm: no overflow where the true value is finite, a clear error where it is not."""
+
+import numpy as np
+import pytest
+
+import uat
+from uat.errornorm import ErrorFunction, check_pair, row_norms
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1.0, 1e160, 1e300])
+def test_row_norms_keep_their_value_at_any_scale(scale):
+    D = np.array([[3.0, 4.0], [0.0, 0.0], [-5.0, 12.0]]) * scale
+    assert row_norms(D) == pytest.approx(np.array([5.0, 0.0, 13.0]) * scale, rel=4e-16)
+    assert row_norms(D[:, :1]) == pytest.approx(np.abs(D[:, 0]), rel=0)
+
+
+def test_row_norms_agree_with_numpy_in_range():
+    D = np.random.default_rng(0).normal(size=(1000, 3))
+    assert np.allclose(row_norms(D), np.linalg.norm(D, axis=1), rtol=4e-16, atol=0)
+
+
+def test_a_huge_error_is_its_value_not_inf():
+    """1e200·sin x against 1e200·g errs by 1e200 times what sin x against g does (issue 15: it was inf)."""
+    g = uat.fit("sin(x)", "[-1,1]", width=8).network
+    scaled = uat.ShallowNetwork(g.A, g.b, 1e200 * g.C, g.activation)
+    small = uat.sup_error("sin(x)", g, "[-1,1]", certify=False)
+    huge = uat.sup_error("1e200*sin(x)", scaled, "[-1,1]", certify=False)
+    assert np.isfinite(huge.value) and huge.value == pytest.approx(1e200 * small.value, rel=1e-6)
+
+
+def test_an_error_that_overflows_is_refused_not_reported():
+    target = check_pair("1e308*x", lambda X: -1e308 * X[:, 0], "[-1,1]")
+    errors = ErrorFunction(target, lambda X: -1e308 * X[:, 0], target.domain)
+    with pytest.raises(ValueError, match="overflows float64 at x = "):
+        errors(np.array([[1.0]]))

@@ -1,0 +1,99 @@
+"""The error x ↦ ‖f(x) − g(x)‖₂ that every sup-norm estimate and bound is built from.
+
+:mod:`uat.supnorm` (estimates) and :mod:`uat.certify` (proved brackets) both import from here:
+
+* :func:`check_pair`: the target on its domain, with g checked against it;
+* :class:`ErrorFunction`: x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations;
+* :func:`row_norms`: Euclidean norms of the rows of an (N, m) array without overflow;
+* :func:`rounding_floor`: the measured float64 noise of the errors, below which they mean nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from uat.domains import Domain
+from uat.network import ShallowNetwork
+from uat.targets import Target, as_target
+
+__all__ = ["ErrorFunction", "check_pair", "row_norms", "rounding_floor", "CHUNK"]
+
+#: Points per evaluation block of f and g.
+CHUNK = 1 << 16
+
+
+def row_norms(D: np.ndarray) -> np.ndarray:
+    """‖D_i‖₂ for each row of D (N, m), computed without overflow or underflow.
+
+    One column is |D|. Otherwise each row is scaled by its largest entry s first,
+    ‖D_i‖ = s·‖D_i/s‖ (as LAPACK's dnrm2 does), so that rows near 1e200 or 1e-200 keep their
+    norm, where squaring them would give inf or 0.
+    """
+    if D.shape[1] == 1:
+        return np.abs(D[:, 0])
+    scale = np.max(np.abs(D), axis=1)
+    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    return np.where(np.isfinite(scale), safe * np.sqrt(np.sum((D / safe[:, None]) ** 2, axis=1)), scale)
+
+
+class ErrorFunction:
+    """x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, evaluated in blocks of :data:`CHUNK` points.
+
+    ``count`` is the number of points evaluated so far. g's values are checked: an (N, m) or (N,)
+    array of finite numbers. An error that is not finite though f and g are (f − g overflows
+    float64) is refused with the point where it happens: it is never reported as a result.
+    """
+
+    def __init__(self, target: Target, g, domain: Domain):
+        self.target, self.g, self.domain, self.count = target, g, domain, 0
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        self.count += X.shape[0]
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], CHUNK):
+            chunk = X[start:start + CHUNK]
+            F = self.target(chunk)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[start:start + CHUNK] = row_norms(F - self._g(chunk, F.shape))
+        if not np.all(np.isfinite(out)):
+            i = int(np.argmax(~np.isfinite(out)))
+            raise ValueError(f"the error f − g overflows float64 at x = {X[i].tolist()} (f and g are finite "
+                                "there, their difference is not): rescale the target")
+        return out
+
+    def _g(self, X, shape):
+        G = np.asarray(self.g(X), dtype=float)
+        G = G[:, None] if G.ndim == 1 else G
+        if G.shape != shape:
+            raise ValueError(f"g must map (N, {X.shape[1]}) arrays to (N,) or (N, m) with m = {shape[1]}, the "
+                             f"target's output dimension; for N = {X.shape[0]} it returned shape {np.shape(self.g(X))}")
+        if not np.all(np.isfinite(G)):
+            i = int(np.argmax(~np.all(np.isfinite(G), axis=1)))
+            raise ValueError(f"g returned a non-finite value {G[i].tolist()} at x = {X[i].tolist()}")
+        return G
+
+    def at(self, x) -> float:
+        """The error at one point x (n,)."""
+        return float(self(np.atleast_2d(x))[0])
+
+
+def rounding_floor(target: Target, g, X: np.ndarray) -> float:
+    """The float64 rounding noise of ‖f − g‖ on the points X: g's own measured floor (networks and
+    polynomials, see :meth:`uat.ShallowNetwork.rounding_floor`) plus eps·max‖f‖; eps·(max‖f‖ + max‖g‖)
+    for other callables."""
+    eps = np.finfo(float).eps
+    f_mag = float(np.max(row_norms(target(X))))
+    if isinstance(g, ShallowNetwork) or callable(getattr(g, "rounding_floor", None)):  # networks, polynomials
+        return g.rounding_floor(X) + eps * f_mag
+    return eps * (f_mag + float(np.max(row_norms(np.asarray(g(X), dtype=float).reshape(len(X), -1)))))
+
+
+def check_pair(f, g, domain) -> Target:
+    """The target on its domain, after checking that g is callable and fits the domain's dimension."""
+    target = as_target(f, domain)
+    if not callable(g):
+        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {g!r}")
+    if isinstance(g, ShallowNetwork) and g.dim != target.dim:
+        raise ValueError(f"the network has input dimension {g.dim} but the domain {target.domain} has dimension "
+                         f"{target.dim}")
+    return target
