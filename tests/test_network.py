@@ -186,8 +186,9 @@ def test_a_million_points_at_width_1024_in_bounded_memory(monkeypatch):
     assert G.shape == (10**6, 1) and seconds < 120  # loose: it completes
     assert sum(rows for rows, _ in shapes) == 10**6
     assert all(rows * k <= network.BLOCK for rows, k in shapes)
-    # Z and Φ for one chunk plus the output: nowhere near the 8 GB of an unchunked Φ.
-    assert peak <= 3 * 8 * network.BLOCK + 8 * 10**6
+    # Z and Φ for one chunk plus the output and a few MiB of fixed overhead: nowhere near the 8 GB of an
+    # unchunked Φ.
+    assert peak <= 3 * 8 * network.BLOCK + 8 * 10**6 + (4 << 20)
     sub = X[::997]
     expected, _ = reference(net.A, net.b, net.C, SIGMA["relu"], sub[:, None])
     assert np.max(np.abs(G[::997] - expected)) <= net.rounding_floor(sub)

@@ -40,11 +40,14 @@ from uat._validation import as_points, check_int, check_nonnegative
 from uat.activations import Activation
 from uat.domains import Box
 from uat.errornorm import ErrorFunction, check_pair, rounding_floor
-from uat.network import BLOCK, ShallowNetwork
+from uat.network import ShallowNetwork, interior_transitions
 
-__all__ = ["SupBracket", "sup_bracket", "derivative_range", "can_bracket"]
+__all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "OUTCOMES", "HOPELESS"]
 
 _EPS = np.finfo(float).eps
+#: (cells × units) entries per block of the bound computations: small enough for the cache (measured on
+#: 2 cores: 2^16 entries are 7× faster per entry than 2^21, whose temporaries spill to memory).
+_BLOCK = 1 << 16
 
 #: Points where σ′ may have an interior extremum on an interval (zeros of σ″, kinks of σ or σ′).
 #: silu: the root of z·tanh(z/2) = 2; gelu: ±√2; gaussian: ±1/√2.
@@ -166,44 +169,129 @@ def derivative_range(activation: Activation, zlo: np.ndarray, zhi: np.ndarray) -
 
 
 def _variation(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool = False):
+    """Per cell, an upper bound of sup_{x in cell} ‖g(x) − g(c)‖₂ (and with ``curvature`` the pair with
+    sup‖g″‖₂, 1-D): Σ_l S_l r_l from :func:`_slopes`."""
+    slopes, curv = _slopes(g, centers, radii, curvature)
+    variation = np.sum(slopes * radii, axis=1)
+    return (variation, curv) if curvature else variation
+
+
+def _slopes(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool = False):
+    """Per cell (centre c, half-widths r) and axis l, S_l ≥ sup ‖∂g/∂x_l‖₂ over the cell, with
+    ‖g(x) − g(y)‖ ≤ Σ_l S_l |x_l − y_l| there: a bound that stays valid on every sub-cell, which
+    therefore inherits it; and with ``curvature`` (1-D) sup‖g″‖₂ over the cell (else None)."""
     with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf or NaN: _finite makes both +inf
-        return _variation_terms(g, centers, radii, curvature)
+        return _slope_terms(g, centers, radii, curvature)
 
 
-def _variation_terms(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool):
-    """Per cell: an upper bound of sup_{x in cell} ‖g(x) − g(c)‖₂ from interval bounds of σ′, and with
-    ``curvature`` (1-D) also one of sup‖g″‖₂ on the cell, Σ_i ‖C_{:,i}‖ a_i² sup|σ″(z_i)| (inf where
-    unknown), as a pair."""
+#: M = sup|σ″| and z* (|σ″| non-increasing in |z| beyond it) for the fast paths of :func:`_slope_ranges`.
+_EVEN = ("tanh", "sigmoid")
+_KINKED = {"relu": 0.0, "leaky_relu": 0.01}  # σ′ = 1 for z > 0, this slope for z < 0
+
+
+def _even_ranges(name: str, zc: np.ndarray, zw: np.ndarray, curvature: bool):
+    """tanh and sigmoid: σ′ is even and decreasing in |z|, so over [zc − zw, zc + zw] it ranges over
+    [σ′(far), σ′(near)], near = max(|zc| − zw, 0) and far = |zc| + zw; |σ″| is M up to z* and σ″(near)
+    beyond. Two evaluations of σ per entry, in place (``zw`` is overwritten)."""
+    a = np.abs(zc)
+    near = np.subtract(a, zw)
+    if curvature:
+        _, M, zstar = _SECOND[name]
+        inner = near < zstar
+    np.maximum(near, 0.0, out=near)
+    far = np.add(a, zw, out=zw)
+    if name == "tanh":  # σ′ = 1 − t², |σ″| = 2t(1 − t²), t = tanh|z|
+        t_near, t_far = np.tanh(near, out=near), np.tanh(far, out=far)
+        second = 2 * t_near * (1 - t_near * t_near) if curvature else None
+        np.multiply(t_near, t_near, out=t_near)
+        np.multiply(t_far, t_far, out=t_far)
+        mid = np.add(t_near, t_far, out=a)
+        mid *= -0.5
+        mid += 1.0
+        rad = np.subtract(t_far, t_near, out=t_far)
+    else:  # sigmoid: σ′ = s(1 − s), |σ″| = s(1 − s)(2s − 1), s = expit|z| ≥ 1/2 (1 − s is exact)
+        from scipy.special import expit
+
+        s_near, s_far = expit(near, out=near), expit(far, out=far)
+        hi, lo = s_near * (1 - s_near), s_far * (1 - s_far)
+        second = hi * (2 * s_near - 1) if curvature else None
+        mid = np.add(hi, lo, out=a)
+        mid *= 0.5
+        rad = np.subtract(hi, lo, out=hi)
+    rad *= 0.5
+    rad += 8 * _EPS  # σ′ computed to a few ulps of 1
+    if curvature:
+        second *= 1 + 1e-12
+        second += 8 * _EPS
+        second[inner] = M
+    return mid, rad, second
+
+
+def _slope_ranges(activation: Activation, zc: np.ndarray, zw: np.ndarray, curvature: bool):
+    """σ′ over the intervals [zc − zw, zc + zw] as mid ± rad, and with ``curvature`` sup|σ″| there (else None).
+
+    The same facts as :func:`derivative_range` and :func:`_second_bound`, in one pass; tanh, sigmoid
+    (:func:`_even_ranges`) and ReLU (exact from the signs) without either. ``zw`` may be overwritten.
+    """
+    name = activation.name if _registered(activation) else None
+    if name in _EVEN:
+        return _even_ranges(name, zc, zw, curvature)
+    zlo, zhi = zc - zw, zc + zw
+    if name in _KINKED:
+        left = _KINKED[name]
+        hi, lo = np.where(zhi >= 0, 1.0, left), np.where(zlo > 0, 1.0, left)
+        S = np.where((zlo > 0) | (zhi < 0), 0.0, np.inf) if curvature else None
+        return 0.5 * (hi + lo), 0.5 * (hi - lo), S
+    lo, hi = derivative_range(activation, zlo, zhi)
+    mid = 0.5 * (lo + hi)
+    rad = 0.5 * (hi - lo) + 4 * _EPS * np.abs(mid)
+    return mid, rad, (_second_bound(activation, zlo, zhi) if curvature else None)
+
+
+def _slope_terms(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool):
+    """S (cells, n) and the curvature bound of :func:`_slopes`, from interval bounds of σ′.
+
+    With σ′(z_i) ∈ mid_i ± rad_i on the cell and M = Σ_i C_{:,i} mid_i a_iᵀ,
+    ‖∂g/∂x_l‖ ≤ ‖M_{:,l}‖ + Σ_i ‖C_{:,i}‖ rad_i |A_il|; curvature Σ_i ‖C_{:,i}‖ a_i² sup|σ″(z_i)|
+    (inf where unknown).
+
+    Rounding: z_i = a_i·c + b_i is computed with an error below 8 eps (|a_i|·|c| + |b_i|), so every
+    cell's pre-activation interval is widened by pad_i = 8 eps (|A_i|·X + |b_i|), X the largest
+    |c| + r over the cells (coordinate-wise); the sums over units carry 4 eps k of their size.
+    """
     A, b, C = g.A, g.b, g.C
     k, n = A.shape
     m = C.shape[0]
     absA = np.abs(A)
     W = (C.T[:, :, None] * A[:, None, :]).reshape(k, m * n)  # row i: C_{:,i} a_iᵀ, flattened
     col_norm = np.linalg.norm(C, axis=0)
-    weight2 = col_norm * A[:, 0] ** 2 if curvature else None
-    out = np.empty(len(centers))
+    spread = col_norm[:, None] * absA  # (k, n): ‖C_{:,i}‖ |A_il|
+    pad = 8 * _EPS * (absA @ np.max(np.abs(centers) + radii, axis=0) + np.abs(b))
+    lipschitz = g.activation.lipschitz  # bounds |mid|: the rounding slack of the sums is then per axis
+    slack = None if lipschitz is None else 4 * _EPS * k * float(lipschitz) * spread.sum(axis=0)
+    nonzero = col_norm * A[:, 0] ** 2 > 0 if curvature else None
+    weight2 = (col_norm * A[:, 0] ** 2)[nonzero] if curvature else None
+    S = np.empty((len(centers), n))
     curv = np.empty(len(centers)) if curvature else None
-    rows = max(1, BLOCK // max(k, 1))
+    rows = max(1, _BLOCK // max(k, 1))
     for start in range(0, len(centers), rows):
         c, r = centers[start:start + rows], radii[start:start + rows]
-        zc = c @ A.T + b
-        zr = r @ absA.T
-        pad = 8 * _EPS * (np.abs(c) @ absA.T + np.abs(b) + zr)
-        zlo, zhi = zc - zr - pad, zc + zr + pad
-        lo, hi = derivative_range(g.activation, zlo, zhi)
-        mid, rad = 0.5 * (lo + hi), 0.5 * (hi - lo)
-        rad = rad + 4 * _EPS * np.abs(mid)
+        if n == 1:
+            zc = np.multiply.outer(c[:, 0], A[:, 0])
+            zc += b
+            zw = np.multiply.outer(r[:, 0], absA[:, 0])
+        else:
+            zc = c @ A.T + b
+            zw = r @ absA.T
+        zw += pad
+        mid, rad, second = _slope_ranges(g.activation, zc, zw, curvature)
         M = (mid @ W).reshape(len(c), m, n)
-        first = np.sum(np.linalg.norm(M, axis=1) * r, axis=1)
-        second = (rad * zr) @ col_norm
-        slack = 4 * _EPS * k * ((np.abs(mid) * zr) @ col_norm)  # rounding in the sums above
-        out[start:start + rows] = first + second + slack
+        block = (np.abs(M[:, 0, :]) if m == 1 else np.linalg.norm(M, axis=1)) + rad @ spread
+        block += slack if slack is not None else 4 * _EPS * k * (np.abs(mid) @ spread)
+        S[start:start + rows] = block
         if curvature:
-            S = _second_bound(g.activation, zlo, zhi)
-            with np.errstate(invalid="ignore"):  # inf · 0 for units with a_i = 0 or C_i = 0: they add nothing
-                terms = np.where(weight2 == 0, 0.0, S * weight2)
-            curv[start:start + rows] = terms.sum(axis=1) * (1 + 4 * _EPS * k)
-    return (out, curv) if curvature else out
+            curv[start:start + rows] = (second[:, nonzero] @ weight2) * (1 + 4 * _EPS * k)
+    return S, curv
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,6 +320,9 @@ class SupBracket:
         How the bracket was obtained, in words.
     kind : str
         The same in a few words without numbers ("1-D, second order"), for summaries.
+    outcome : str
+        How it ended, a key of :data:`OUTCOMES`: "converged", "budget" (ran out) or "hopeless" (stopped
+        early, see :data:`HOPELESS`); ``OUTCOMES[outcome]`` says it in words.
     """
 
     lower: float
@@ -245,6 +336,7 @@ class SupBracket:
     floor: float
     method: str
     kind: str = ""
+    outcome: str = "converged"
 
     @property
     def gap(self) -> float:
@@ -252,21 +344,19 @@ class SupBracket:
         return (self.upper - self.lower) / self.lower if self.lower > 0 else math.inf
 
 
-def _bounds_1d(g, L, curvature, x0, x1, e0, e1):
+def _interval_bounds(L, curvature, x0, x1, e0, e1, slope, curv):
     """Upper bounds of the error on the intervals [x0, x1] from the errors e0, e1 at their ends.
 
-    First order: with Λ = L_f + the cell's Lipschitz bound of g, e ≤ (e0 + e1 + Λh)/2. Second order,
-    where f's curvature is known: the error vector r = f − g differs from its linear interpolant
-    by at most h²/8·sup‖r″‖, and the interpolant's norm is at most max(e0, e1).
+    First order: with Λ = L_f + ``slope`` (a Lipschitz bound of g on the interval), e ≤ (e0 + e1 + Λh)/2.
+    Second order, where f's curvature is known: the error vector r = f − g differs from its linear
+    interpolant by at most h²/8·sup‖r″‖ ≤ h²/8·(sup‖f″‖ + ``curv``), and the interpolant's norm is at most
+    max(e0, e1).
     """
     h = x1 - x0
-    centers, radii = (0.5 * (x0 + x1))[:, None], (0.5 * h)[:, None]
+    first = 0.5 * (e0 + e1) + 0.5 * (L + slope) * h
     if curvature is None:
-        return 0.5 * (e0 + e1) + 0.5 * L * h + _variation(g, centers, radii)
-    variation, curv_g = _variation(g, centers, radii, curvature=True)
-    first = 0.5 * (e0 + e1) + 0.5 * L * h + variation
-    second = np.maximum(e0, e1) + (curvature + curv_g) * h * h / 8
-    return np.minimum(first, second)
+        return _finite(first)
+    return _finite(np.minimum(first, np.maximum(e0, e1) + (curvature + curv) * h * h / 8))
 
 
 def _finite(bounds: np.ndarray) -> np.ndarray:
@@ -275,41 +365,121 @@ def _finite(bounds: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(bounds), np.inf, bounds)
 
 
-def _bracket_1d(errors, g, domain, L, curvature, gap, max_evals, n_initial):
-    lo, hi = float(domain.lower[0]), float(domain.upper[0])
-    edges = np.linspace(lo, hi, n_initial + 1)
-    t = g.transition_points()
-    edges = np.unique(np.concatenate([edges, t[(t > lo) & (t < hi)]]))  # ReLU kinks are cell edges
-    e = errors(edges[:, None])
-    best = int(np.argmax(e))
-    lower, argmax = float(e[best]), edges[best:best + 1].copy()
+def _fresh_1d(g, x0, x1, curvature):
+    """g's slope and curvature bounds on the intervals [x0, x1]."""
+    S, curv = _slopes(g, (0.5 * (x0 + x1))[:, None], (0.5 * (x1 - x0))[:, None], curvature is not None)
+    return S[:, 0], curv if curv is not None else np.zeros(len(x0))
+
+
+#: How a branch and bound ended (``SupBracket.outcome``), and what it means.
+OUTCOMES = {
+    "converged": "closed to the requested gap",
+    "budget": "the budget of evaluations ran out before the requested gap",
+    "hopeless": "stopped early: its projection showed that its whole budget would leave the upper bound above "
+                "HOPELESS times the attained error, and above 10 times any level it could still prove (interval "
+                "bounds cannot see the cancellation of large coefficients); the upper bound is what was proved by "
+                "then",
+}
+#: A branch and bound stops early when its projection says that spending the whole remaining budget would
+#: still leave upper > HOPELESS·lower (and > 10 × every level below its current upper, when given levels).
+HOPELESS = 100.0
+
+
+class _Search:
+    """What a branch and bound has found so far: the attained lower bound, its point, the budget spent,
+    and (``predicted``) the evaluations it projected it would need when it stopped as hopeless.
+
+    ``levels`` (optional, ascending): the values whose certification matters to the caller (a study's
+    tolerances); the search never stops early while its projection could still bring the upper bound
+    within 10× of a level below the current one.
+    """
+
+    def __init__(self, errors, lower: float, argmax: np.ndarray, budget: int, gap, dim: int, levels=()):
+        self.errors, self.lower, self.argmax, self.budget, self.gap = errors, lower, argmax, budget, gap
+        self.dim, self.levels, self.spent, self.rounds, self.predicted = dim, tuple(levels), 0, 0, None
+
+    def evaluate(self, X: np.ndarray) -> np.ndarray:
+        values = self.errors(X)
+        self.spent += len(X)
+        i = int(np.argmax(values))
+        if values[i] > self.lower:
+            self.lower, self.argmax = float(values[i]), X[i].copy()
+        return values
+
+    def to_split(self, bounds: np.ndarray, splittable: np.ndarray, per_cell: int) -> np.ndarray | None:
+        """Indices of the open cells to bisect this round (the largest bounds first when the budget is
+        short), or None when the bracket is closed, the budget spent or the rest of it hopeless."""
+        open_ = np.flatnonzero((bounds > self.lower + self.gap(self.lower)) & splittable)
+        room = (self.budget - self.spent) // per_cell
+        if len(open_) == 0 or room < 1 or self._hopeless(bounds[open_], room * per_cell):
+            return None
+        return open_ if len(open_) <= room else open_[np.argsort(bounds[open_])[::-1][:room]]
+
+    def _hopeless(self, bounds: np.ndarray, remaining: int) -> bool:
+        """Whether even ``remaining`` evaluations would leave upper > HOPELESS·lower (and > 10 × every
+        level between the lower bound and the current upper one).
+
+        Projection: a cell's excess over the lower bound falls at best like the square of its size
+        (second order in 1-D; in n-D the interval terms of σ′ are second order too), so closing a cell
+        with excess x to the gap γ takes about (x/γ)^(n/2) cells, and spending N evaluations where
+        P are needed leaves an excess of about γ·(P/N)^(2/n) (see benchmarks/brackets.py for how it
+        compares with the excess the whole budget reaches).
+        """
+        if self.lower <= 0 or not np.all(np.isfinite(bounds)):
+            return False
+        gap = self.gap(self.lower)
+        predicted = float(np.sum(np.maximum((bounds - self.lower) / gap, 1.0) ** (self.dim / 2) - 1))
+        if predicted <= remaining:
+            return False
+        projected = self.lower + gap * (predicted / remaining) ** (2 / self.dim)
+        if projected <= HOPELESS * self.lower:
+            return False
+        reachable = [level for level in self.levels if self.lower < level < bounds.max()]
+        if reachable and projected <= 10 * max(reachable):
+            return False
+        self.predicted = predicted
+        return True
+
+    def open_after(self, bounds: np.ndarray) -> np.ndarray:
+        return bounds > self.lower + self.gap(self.lower)
+
+
+def _bracket_1d(search: _Search, g, L, curvature, edges, e, smallest):
+    """Branch and bound on the intervals between ``edges`` (errors ``e`` there), bisecting the open ones.
+
+    A child interval inherits its parent's slope and curvature bounds of g (they hold on every
+    sub-interval); only children that these leave open get bounds of their own, which are never
+    looser (the smaller of the two is kept).
+    """
     x0, x1, e0, e1 = edges[:-1], edges[1:], e[:-1], e[1:]
-    bounds = _finite(_bounds_1d(g, L, curvature, x0, x1, e0, e1))
-    smallest = 4 * _EPS * max(abs(lo), abs(hi))
-    rounds = 0
+    slope, curv = _fresh_1d(g, x0, x1, curvature)
+    bounds = _interval_bounds(L, curvature, x0, x1, e0, e1, slope, curv)
     while True:
-        keep = bounds > lower
-        x0, x1, e0, e1, bounds = x0[keep], x1[keep], e0[keep], e1[keep], bounds[keep]
-        open_ = np.flatnonzero((bounds > lower + gap(lower)) & (x1 - x0 > smallest))
-        if len(open_) == 0 or errors.count >= max_evals:
-            return lower, argmax, bounds, rounds
-        budget = max_evals - errors.count
-        if len(open_) > budget:
-            open_ = open_[np.argsort(bounds[open_])[::-1][:budget]]
+        keep = bounds > search.lower  # an interval bounded by the attained lower bound cannot raise the sup
+        x0, x1, e0, e1, slope, curv, bounds = (v[keep] for v in (x0, x1, e0, e1, slope, curv, bounds))
+        split = search.to_split(bounds, x1 - x0 > smallest, per_cell=1)
+        if split is None:
+            return bounds
         rest = np.ones(len(x0), bool)
-        rest[open_] = False
-        a, b, ea, eb = x0[open_], x1[open_], e0[open_], e1[open_]
+        rest[split] = False
+        a, b, ea, eb = x0[split], x1[split], e0[split], e1[split]
         mid = 0.5 * (a + b)
-        em = errors(mid[:, None])
-        i = int(np.argmax(em))
-        if em[i] > lower:
-            lower, argmax = float(em[i]), mid[i:i + 1].copy()
-        nx0, nx1 = np.concatenate([a, mid]), np.concatenate([mid, b])
-        ne0, ne1 = np.concatenate([ea, em]), np.concatenate([em, eb])
-        x0, x1 = np.concatenate([x0[rest], nx0]), np.concatenate([x1[rest], nx1])
-        e0, e1 = np.concatenate([e0[rest], ne0]), np.concatenate([e1[rest], ne1])
-        bounds = np.concatenate([bounds[rest], _finite(_bounds_1d(g, L, curvature, nx0, nx1, ne0, ne1))])
-        rounds += 1
+        em = search.evaluate(mid[:, None])
+        c0, c1 = np.concatenate([a, mid]), np.concatenate([mid, b])
+        ce0, ce1 = np.concatenate([ea, em]), np.concatenate([em, eb])
+        cs, cc = np.tile(slope[split], 2), np.tile(curv[split], 2)
+        cb = _interval_bounds(L, curvature, c0, c1, ce0, ce1, cs, cc)
+        fresh = np.flatnonzero(search.open_after(cb))
+        if len(fresh):
+            s_new, c_new = _fresh_1d(g, c0[fresh], c1[fresh], curvature)
+            cs[fresh], cc[fresh] = np.fmin(cs[fresh], s_new), np.fmin(cc[fresh], c_new)
+            cb[fresh] = _interval_bounds(L, curvature, c0[fresh], c1[fresh], ce0[fresh], ce1[fresh], cs[fresh],
+                                         cc[fresh])
+        x0, x1 = np.concatenate([x0[rest], c0]), np.concatenate([x1[rest], c1])
+        e0, e1 = np.concatenate([e0[rest], ce0]), np.concatenate([e1[rest], ce1])
+        slope, curv = np.concatenate([slope[rest], cs]), np.concatenate([curv[rest], cc])
+        bounds = np.concatenate([bounds[rest], cb])
+        search.rounds += 1
 
 
 def _initial_cells(domain: Box, n_cells: int):
@@ -334,37 +504,40 @@ def _split(centers: np.ndarray, radii: np.ndarray, scale: np.ndarray):
     return np.vstack([left, right]), np.vstack([half, half])
 
 
-def _bracket_nd(errors, g, domain, L, gap, max_evals, n_initial):
-    """n-D: cells by their centres; e ≤ e(c) + L_f‖r‖₂ + the interval bound of ‖g(x) − g(c)‖."""
+def _cell_bounds(values, L, radii, S):
+    """e ≤ e(c) + L_f‖r‖₂ + Σ_l S_l r_l on each cell."""
+    return _finite(values + L * np.linalg.norm(radii, axis=1) + np.sum(S * radii, axis=1))
+
+
+def _bracket_nd(search: _Search, g, domain, L, n_initial, smallest):
+    """n-D: cells by their centres, bisected along their longest side; children inherit their parent's
+    slopes S and get their own where those leave them open, as in 1-D."""
     centers, radii = _initial_cells(domain, n_initial)
-    values = errors(centers)
-    best = int(np.argmax(values))
-    lower, argmax = float(values[best]), centers[best].copy()
+    values = search.evaluate(centers)
     scale = np.asarray(domain.upper, float) - np.asarray(domain.lower, float)
-    bounds = _finite(values + L * np.linalg.norm(radii, axis=1) + _variation(g, centers, radii))
-    smallest = 4 * _EPS * np.maximum(np.abs(np.asarray(domain.lower, float)), np.abs(np.asarray(domain.upper, float)))
-    rounds = 0
+    S, _ = _slopes(g, centers, radii)
+    bounds = _cell_bounds(values, L, radii, S)
     while True:
-        keep = bounds > lower  # a cell bounded by the attained lower bound cannot raise the sup
-        centers, radii, bounds = centers[keep], radii[keep], bounds[keep]
-        open_ = np.flatnonzero((bounds > lower + gap(lower)) & np.any(radii > smallest, axis=1))
-        if len(open_) == 0 or errors.count >= max_evals:
-            return lower, argmax, bounds, rounds
-        budget = max_evals - errors.count
-        if 2 * len(open_) > budget:
-            open_ = open_[np.argsort(bounds[open_])[::-1][: max(1, budget // 2)]]
+        keep = bounds > search.lower  # a cell bounded by the attained lower bound cannot raise the sup
+        centers, radii, S, bounds = centers[keep], radii[keep], S[keep], bounds[keep]
+        split = search.to_split(bounds, np.any(radii > smallest, axis=1), per_cell=2)
+        if split is None:
+            return bounds
         rest = np.ones(len(centers), bool)
-        rest[open_] = False
-        child_c, child_r = _split(centers[open_], radii[open_], scale)
-        child_v = errors(child_c)
-        i = int(np.argmax(child_v))
-        if child_v[i] > lower:
-            lower, argmax = float(child_v[i]), child_c[i].copy()
-        child_b = _finite(child_v + L * np.linalg.norm(child_r, axis=1) + _variation(g, child_c, child_r))
+        rest[split] = False
+        child_c, child_r = _split(centers[split], radii[split], scale)
+        child_v = search.evaluate(child_c)
+        child_S = np.tile(S[split], (2, 1))
+        child_b = _cell_bounds(child_v, L, child_r, child_S)
+        fresh = np.flatnonzero(search.open_after(child_b))
+        if len(fresh):
+            child_S[fresh] = np.fmin(child_S[fresh], _slopes(g, child_c[fresh], child_r[fresh])[0])
+            child_b[fresh] = _cell_bounds(child_v[fresh], L, child_r[fresh], child_S[fresh])
         centers = np.vstack([centers[rest], child_c])
         radii = np.vstack([radii[rest], child_r])
+        S = np.vstack([S[rest], child_S])
         bounds = np.concatenate([bounds[rest], child_b])
-        rounds += 1
+        search.rounds += 1
 
 
 def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature: float | None = None,
@@ -429,33 +602,81 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     atol = check_nonnegative("atol", atol)
     max_evals = check_int("max_evals", max_evals)
     n_initial = check_int("n_initial", n_initial) if n_initial is not None else {1: 1024, 2: 64**2, 3: 16**3}[domain.dim]
+    extra = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
+    if not np.all(domain.contains(extra)):
+        raise ValueError(f"points must lie in the domain {domain}; got {extra[~domain.contains(extra)][0].tolist()}")
     errors = ErrorFunction(target, g, domain)
     floor = rounding_floor(target, g, domain.sample(4096, "sobol", rng=0))
-    # no bracket can be narrower than the rounding noise of the errors it is built from
-    gap = lambda lower: max(rtol * lower, atol, 2 * floor)  # noqa: E731
-
+    grid = None
     if domain.dim == 1:
-        lower, argmax, bounds, rounds = _bracket_1d(errors, g, domain, L, M, gap, max_evals, n_initial)
+        lo, hi = float(domain.lower[0]), float(domain.upper[0])
+        edges = np.concatenate([np.linspace(lo, hi, n_initial + 1), interior_transitions(g.A, g.b, lo, hi)])
+        edges = np.unique(edges)  # ReLU kinks are cell edges
+        grid = (edges, errors(edges[:, None]))
+    seeds = errors(extra) if len(extra) else np.empty(0)
+    return branch_and_bound(errors, g, L, M, rtol=rtol, atol=atol, budget=max_evals - errors.count, floor=floor,
+                            grid=grid, seeds=(extra, seeds), n_initial=n_initial)
+
+
+def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float, curvature: float | None, *,
+                     rtol: float, atol: float, budget: int, floor: float, grid=None, seeds=None,
+                     n_initial: int | None = None, levels=()) -> SupBracket:
+    """The bracket of :func:`sup_bracket` from checked inputs, for callers that have evaluated errors already.
+
+    Parameters
+    ----------
+    errors : ErrorFunction
+        x ↦ ‖f(x) − g(x)‖ on the box K.
+    g, lipschitz, curvature
+        The network, L_f and sup‖f″‖ (or None; used in 1-D).
+    rtol, atol, floor
+        The target gap max(rtol·lower, atol, 2·floor); ``floor`` is added to ``upper``.
+    budget : int
+        Error evaluations the branch and bound may spend (beyond ``grid`` and ``seeds``).
+    grid : (edges (p,), errors (p,)), 1-D
+        Sorted points of K, the domain's ends and every unit transition inside it among them, with
+        their errors: the first intervals (required in 1-D).
+    seeds : (points (q, n), errors (q,)), optional
+        Evaluated points that seed the lower bound.
+    n_initial : int
+        n-D: cells of the first grid.
+    levels : sequence of float
+        Values whose certification matters (a study's tolerances): see :class:`_Search`.
+    """
+    domain = errors.domain
+    L, M = lipschitz, curvature
+    gap = lambda lower: max(rtol * lower, atol, 2 * floor)  # noqa: E731
+    lower, argmax = 0.0, np.asarray(domain.lower, float).copy()
+    points, values = seeds if seeds is not None else (np.empty((0, domain.dim)), np.empty(0))
+    if len(values) and values.max() > lower:
+        lower, argmax = float(values.max()), points[int(np.argmax(values))].copy()
+    if domain.dim == 1:
+        edges, e = grid
+        if e.max() > lower:
+            lower, argmax = float(e.max()), edges[int(np.argmax(e))][None].copy()
+        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels))
+        smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
+        bounds = _bracket_1d(search, g, L, M, edges, e, smallest)
         how = "1-D intervals between grid points and unit transitions, " + (
             f"first- and second-order bounds (L_f = {L:.6g}, sup|f″| ≤ {M:.6g})" if M is not None else
             f"first-order bounds (L_f = {L:.6g})")
     else:
-        lower, argmax, bounds, rounds = _bracket_nd(errors, g, domain, L, gap, max_evals, n_initial)
+        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels))
+        smallest = 4 * _EPS * np.maximum(np.abs(np.asarray(domain.lower, float)), np.abs(np.asarray(domain.upper, float)))
+        bounds = _bracket_nd(search, g, domain, L, n_initial or {2: 64**2, 3: 16**3}[domain.dim], smallest)
         how = f"{domain.dim}-D boxes, first-order bounds (L_f = {L:.6g})"
-    if points is not None:
-        extra = as_points("points", points, domain.dim)
-        if not np.all(domain.contains(extra)):
-            raise ValueError(f"points must lie in the domain {domain}; got {extra[~domain.contains(extra)][0].tolist()}")
-        if len(extra):
-            values = errors(extra)
-            if values.max() > lower:
-                lower, argmax = float(values.max()), extra[int(np.argmax(values))].copy()
+    lower = search.lower
     proved = max(lower, float(bounds.max()) if len(bounds) else lower)
     converged = proved - lower <= gap(lower)
+    outcome = "converged" if converged else "hopeless" if search.predicted is not None else "budget"
     upper = float(proved * (1 + 8 * _EPS) + floor)
-    method = (f"branch and bound: {how}, interval bounds of σ′ per cell; {errors.count} evaluations in {rounds} "
-              f"rounds, {len(bounds)} cells open; upper includes the rounding floor {floor:.2g}"
-              + ("" if converged else f"; the budget max_evals = {max_evals} ran out before the requested gap"))
+    method = (f"branch and bound: {how}, interval bounds of σ′ per cell; {search.spent} evaluations in "
+              f"{search.rounds} rounds, {len(bounds)} cells open; upper includes the rounding floor {floor:.2g}"
+              + ("" if converged else f"; the budget of {budget} evaluations ran out before the requested gap"
+                 if outcome == "budget" else
+                 f"; stopped early: it projected ≈{search.predicted:.2g} more evaluations to close, and that its "
+                 f"budget of {budget} would leave the upper bound above {HOPELESS:g}× the lower"))
     kind = f"{domain.dim}-D, " + ("second order" if domain.dim == 1 and M is not None else "first order")
-    return SupBracket(lower, upper, np.atleast_1d(argmax).astype(float), bool(converged), errors.count, len(bounds),
-                      rounds, float(L), floor, method, kind)
+    n_evals = search.spent + (len(grid[0]) if grid is not None else 0) + len(values)
+    return SupBracket(lower, upper, np.atleast_1d(search.argmax).astype(float), bool(converged), n_evals,
+                      len(bounds), search.rounds, float(L), float(floor), method, kind, outcome)

@@ -26,8 +26,10 @@ from uat.activations import Activation, get_activation
 
 __all__ = ["ShallowNetwork", "hidden_features", "forward", "interior_transitions", "BLOCK"]
 
-#: Largest number of feature-matrix entries held at once while evaluating a network (16 MiB).
-BLOCK = 1 << 21
+#: Largest number of feature-matrix entries held at once while evaluating a network (512 KiB): small
+#: enough for the cache. Measured at width 128 on 2^18 points: 6.2 ns per entry, against 15.7 ns with
+#: blocks of 2^21 entries, whose temporaries spill to memory.
+BLOCK = 1 << 16
 
 _FORMAT = "uat.ShallowNetwork"
 _FORMAT_VERSION = 1

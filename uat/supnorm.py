@@ -27,10 +27,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
 
 from uat._validation import as_points, check_int, check_nonnegative, check_rng
-from uat.certify import can_bracket, sup_bracket
+from uat.certify import HOPELESS, branch_and_bound, can_bracket
 from uat.errornorm import ErrorFunction, check_pair, rounding_floor
 from uat.domains import Ball, Box, Domain
 from uat.network import ShallowNetwork, interior_transitions
@@ -38,7 +37,7 @@ from uat.targets import Target
 
 __all__ = ["SupEstimate", "sup_error", "rms_error"]
 
-_MAX_GRID = (1 << 18) + 1
+_EPS = np.finfo(float).eps
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +62,13 @@ class SupEstimate:
         The maximum over the initial point set, before refinement (what a raw grid reports).
     floor : float
         The float64 rounding noise of evaluating g (and f) on K, measured on 4096 points.
+    details : dict
+        ``details["bracket"]``: the :class:`~uat.certify.SupBracket`, where one was proved.
+    facts : dict
+        How the estimate was obtained, as data (``method`` is these in words): ``search`` ("1-D grid" or
+        "n-D Sobol'"), ``n_grid`` (initial points), ``n_extra`` (transitions, clusters, corners and given
+        points), ``n_refined`` (candidates refined locally), and where an upper bound was proved
+        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``.
     """
 
     value: float
@@ -74,19 +80,50 @@ class SupEstimate:
     initial: float
     floor: float
     details: dict = field(default_factory=dict, repr=False)
+    facts: dict = field(default_factory=dict, repr=False)
 
     def __float__(self) -> float:
         return self.value
 
 
-def _grid_size_1d(target: Target, g, domain: Box) -> int:
-    """Points of the initial 1-D grid: ≥ 2^16 + 1 (2^18 + 1 when f's smoothness is unknown: it may be
-    as rough as Takagi's function), ≥ 64 per unit, ≥ 16 per transition width of the steepest unit."""
-    n = (1 << 16) + 1 if target.lipschitz is not None else _MAX_GRID
+#: Points of the first 1-D grid (before unit transitions, clusters at steep units and given points):
+#: with a certified bracket to follow, 16 per unit and at least 2049 (the bracket refines where the grid
+#: is too coarse); without one, 64 per unit and at least 2^14 + 1, or 2^16 + 1 when f's smoothness is
+#: unknown (it may be as rough as Takagi's function); never more than 2^18 + 1.
+_GRID_CERTIFIED, _GRID_LIPSCHITZ, _GRID_ROUGH = (1 << 11) + 1, (1 << 14) + 1, (1 << 16) + 1
+_MAX_GRID = (1 << 18) + 1
+#: A unit whose transition width 1/|a_i| spans fewer than this many grid spacings gets a cluster of
+#: _CLUSTER points within ±8 transition widths of −b_i/a_i (tanh and sigmoid are flat to 1e-7 beyond).
+_STEEP, _CLUSTER = 4, 33
+
+
+def _grid_size_1d(target: Target, g, domain: Box, certified: bool) -> int:
+    """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for sin and cos units, at least 8 per
+    period of the fastest unit."""
+    if certified:
+        n = _GRID_CERTIFIED
+    else:
+        n = _GRID_LIPSCHITZ if target.lipschitz is not None else _GRID_ROUGH
     if isinstance(g, ShallowNetwork):
-        steepest = float(np.max(np.abs(g.A))) * domain.diameter
-        n = max(n, 64 * g.width + 1, int(min(16 * steepest, _MAX_GRID)) + 1)
+        n = max(n, (16 if certified else 64) * g.width + 1)
+        if g.activation.name in ("sin", "cos"):
+            fastest = float(np.max(np.abs(g.A))) * domain.diameter / (2 * np.pi)
+            n = max(n, int(min(8 * fastest, _MAX_GRID)) + 1)
     return min(n, _MAX_GRID)
+
+
+def _steep_clusters(g, lo: float, hi: float, spacing: float) -> np.ndarray:
+    """Points within ±8 transition widths of the transitions of units too steep for the grid (not for
+    sin and cos, whose steep units oscillate everywhere and size the grid instead)."""
+    if not isinstance(g, ShallowNetwork) or g.dim != 1 or g.activation.name in ("sin", "cos"):
+        return np.empty(0)
+    a = np.abs(g.A[:, 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        width, centre = 1 / a, -g.b / g.A[:, 0]
+        steep = (a > 0) & (width < _STEEP * spacing) & (centre + 8 * width > lo) & (centre - 8 * width < hi)
+    offsets = np.linspace(-8.0, 8.0, _CLUSTER)
+    points = (centre[steep, None] + width[steep, None] * offsets).ravel()
+    return points[(points >= lo) & (points <= hi)]
 
 
 def _local_maxima(values: np.ndarray) -> np.ndarray:
@@ -94,141 +131,169 @@ def _local_maxima(values: np.ndarray) -> np.ndarray:
     left = np.concatenate([[-np.inf], values[:-1]])
     right = np.concatenate([values[1:], [-np.inf]])
     idx = np.flatnonzero((values >= left) & (values >= right))
-    return idx[np.argsort(values[idx])[::-1]]
+    return idx[np.argsort(values[idx], kind="stable")[::-1]]
 
 
-def _sup_1d(errors: ErrorFunction, g, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray):
-    a, b = domain.lower[0], domain.upper[0]
-    n = n_points or _grid_size_1d(errors.target, g, domain)
-    grid = np.linspace(a, b, n)
-    extra = points[:, 0]
-    if isinstance(g, ShallowNetwork):
-        extra = np.concatenate([extra, interior_transitions(g.A, g.b, a, b)])
-    x = np.concatenate([grid, extra])
-    order = np.argsort(x, kind="stable")
-    x = x[order]
-    e = errors(x[:, None])
-    e_grid = e[np.argsort(order)[:n]]
-    best_i = int(np.argmax(e))
-    best_x, best = x[best_i], float(e[best_i])
-    tol = 1e-12 * (b - a)
-    maxima = _local_maxima(e)
-    for i in maxima[:n_starts]:
-        lo, hi = x[max(i - 1, 0)], x[min(i + 1, len(x) - 1)]
-        if hi - lo <= tol:
-            continue
-        # Brent in coordinates centred on the bracket: scipy's tolerance adds √eps·|coordinate|,
-        # which at |x| ~ 1 would stop a kink maximum ~1e-8 short instead of ~1e-12.
-        mid = 0.5 * (lo + hi)
-        res = minimize_scalar(lambda s: -errors.at([mid + s]), bounds=(lo - mid, hi - mid), method="bounded",
-                              options={"xatol": tol, "maxiter": 200})
-        x_found = min(max(mid + float(res.x), lo), hi)
-        slack = 8 * (np.sqrt(np.finfo(float).eps) * abs(float(res.x)) + tol)
-        x_found, value = _golden(errors, max(lo, x_found - slack), min(hi, x_found + slack), x_found)
-        if value > best * (1 + 4 * np.finfo(float).eps):  # a real improvement, not a rounding tie
-            best, best_x = value, x_found
-    method = (f"1-D: uniform grid of {n} points + {extra.size} transition/given points, bounded Brent on the "
-              f"{min(n_starts, maxima.size)} largest local maxima")
-    return np.array([best_x]), best, float(e_grid.max()), (b - a) / (n - 1), method
+def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, per_step: int = 7, max_steps: int = 60):
+    """Maximise the error on many brackets [lo_j, hi_j] at once, by repeated uniform subdivision.
 
-
-def _golden(errors: ErrorFunction, lo: float, hi: float, x0: float) -> tuple[float, float]:
-    """Golden-section maximisation on [lo, hi] down to a few ulps, after Brent (whose tolerance of
-    √eps·|x| leaves a kink maximum short); returns the best (x, value) seen, x0 included."""
-    best_x, best = x0, errors.at([x0])
-    ratio = (np.sqrt(5.0) - 1) / 2
-    c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    fc, fd = errors.at([c]), errors.at([d])
-    for _ in range(100):
-        if hi - lo <= 4 * np.finfo(float).eps * max(1.0, abs(lo), abs(hi)):
+    Each step evaluates ``per_step`` interior points of every open bracket in one call and shrinks it to
+    the two sample points around its best one (by (per_step + 1)/2 = 4 per step), down to a few ulps
+    or until the error is flat to rounding across it. Robust at kinks (no derivatives, no parabolas);
+    returns the best point and value of each bracket, (x_j, v_j) included.
+    """
+    lo, hi, v_lo, v_hi, x, v = (np.array(a, dtype=float) for a in (lo, hi, v_lo, v_hi, x, v))
+    fractions = np.arange(1, per_step + 1) / (per_step + 1)
+    rows = np.arange(len(lo))
+    for _ in range(max_steps):
+        active = np.flatnonzero(hi - lo > 4 * _EPS * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
+        if len(active) == 0:
             break
-        if fc >= fd:
-            hi, d, fd = d, c, fc
-            c = hi - ratio * (hi - lo)
-            fc = errors.at([c])
-        else:
-            lo, c, fc = c, d, fd
-            d = lo + ratio * (hi - lo)
-            fd = errors.at([d])
-        for x, value in ((c, fc), (d, fd)):
-            if value > best:
-                best_x, best = x, value
-    return best_x, best
+        a, b = lo[active], hi[active]
+        t = a[:, None] + (b - a)[:, None] * fractions
+        t = np.minimum(np.maximum(t, a[:, None]), b[:, None])
+        values = errors(t.reshape(-1, 1)).reshape(len(active), per_step)
+        xs = np.hstack([a[:, None], t, b[:, None]])
+        vs = np.hstack([v_lo[active, None], values, v_hi[active, None]])
+        j = np.argmax(vs, axis=1)
+        r = rows[: len(active)]
+        better = vs[r, j] > v[active]
+        x[active[better]], v[active[better]] = xs[r, j][better], vs[r, j][better]
+        left, right = np.maximum(j - 1, 0), np.minimum(j + 1, per_step + 1)
+        lo[active], hi[active] = xs[r, left], xs[r, right]
+        v_lo[active], v_hi[active] = vs[r, left], vs[r, right]
+        flat = vs.min(axis=1) >= vs[r, j] * (1 - 4 * _EPS)  # no point can gain more than rounding
+        hi[active[flat]] = lo[active[flat]]
+    return x, v
+
+
+def _sup_1d(errors: ErrorFunction, g, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray,
+            certified: bool):
+    """The 1-D estimate: a grid (uniform + transitions + clusters at steep units + given points), then the
+    largest local maxima refined together; returns the facts and the evaluated grid (for the bracket)."""
+    lo, hi = float(domain.lower[0]), float(domain.upper[0])
+    n = n_points or _grid_size_1d(errors.target, g, domain, certified)
+    grid = np.linspace(lo, hi, n)
+    extra = [_steep_clusters(g, lo, hi, (hi - lo) / max(n - 1, 1))]
+    if isinstance(g, ShallowNetwork):
+        extra.append(interior_transitions(g.A, g.b, lo, hi))
+    extra = np.concatenate(extra)
+    x, where = np.unique(np.concatenate([grid, extra]), return_inverse=True)
+    e = errors(x[:, None])
+    initial = float(e[where[:n]].max())
+    maxima = _local_maxima(e)[:n_starts]
+    left, right = np.maximum(maxima - 1, 0), np.minimum(maxima + 1, len(x) - 1)
+    found_x, found = _zoom_1d(errors, x[left], x[right], e[left], e[right], x[maxima], e[maxima])
+    best = int(np.argmax(found))
+    argmax, value = found_x[best:best + 1], float(found[best])
+    if len(points):  # given points seed the estimate but do not move the grid: without them it is the same
+        seeds = errors(points)
+        i = int(np.argmax(seeds))
+        if seeds[i] > value:
+            argmax, value = _refine_near(errors, domain, float(points[i, 0]), (hi - lo) / max(n - 1, 1))
+    facts = {"search": "1-D grid", "n_grid": n, "n_extra": int(len(x) - n), "n_refined": int(len(maxima)),
+             "n_given": int(len(points))}
+    return argmax, value, initial, (x, e), facts
+
+
+def _refine_near(errors: ErrorFunction, domain: Box, x: float, radius: float):
+    """The local maximum near x (within ± radius, in K), for a point the bracket found."""
+    lo, hi = max(float(domain.lower[0]), x - radius), min(float(domain.upper[0]), x + radius)
+    ends = errors(np.array([[lo], [hi], [x]]))
+    found_x, found = _zoom_1d(errors, [lo], [hi], ends[:1], ends[1:2], [x], ends[2:])
+    return found_x[:1], float(found[0])
 
 
 def _distinct_top(X: np.ndarray, e: np.ndarray, k: int, radius: float) -> np.ndarray:
-    """Indices of up to k largest values whose points are at least ``radius`` apart."""
-    chosen: list[int] = []
-    for i in np.argsort(e)[::-1][: 50 * k]:
-        if all(np.linalg.norm(X[i] - X[j]) >= radius for j in chosen):
-            chosen.append(int(i))
-            if len(chosen) == k:
-                break
-    return np.array(chosen)
+    """Indices of up to k largest values whose points are at least ``radius`` apart (greedy, largest first,
+    among the 50k largest)."""
+    order = np.argsort(e, kind="stable")[::-1][: 50 * k]
+    candidates, alive, chosen = X[order], np.ones(len(order), bool), []
+    while len(chosen) < k and alive.any():
+        i = int(np.argmax(alive))  # the largest value still far from every chosen point
+        chosen.append(int(order[i]))
+        alive &= np.linalg.norm(candidates - candidates[i], axis=1) >= radius
+    return np.array(chosen, dtype=int)
 
 
 def _zoom(errors: ErrorFunction, domain: Domain, starts: np.ndarray, values: np.ndarray, radius: float,
-          rng: np.random.Generator, rounds: int = 60, per_round: int = 16):
-    """Vectorised shrinking-box search from each start: try random points in a box around it, keep improvements."""
+          rng: np.random.Generator, per_round: int = 16, max_rounds: int = 200):
+    """Vectorised shrinking-box search from every start at once: each round tries ``per_round`` random points
+    in a box of radius r around each start (projected onto K) and moves to the best if it is higher, else
+    shrinks r by 0.6. A start stops when r is below 1e-13 of K's diameter, or when every trial is within
+    rounding of it (flat: no point near it can be higher by more than rounding). Robust at kinks."""
     P, v = starts.copy(), values.copy()
     r = np.full(len(P), radius)
-    for _ in range(rounds):
-        trial = P[:, None, :] + r[:, None, None] * rng.uniform(-1, 1, (len(P), per_round, P.shape[1]))
-        trial = domain.project(trial.reshape(-1, P.shape[1])).reshape(trial.shape)
-        te = errors(trial.reshape(-1, P.shape[1])).reshape(len(P), per_round)
+    d, tol = P.shape[1], 1e-13 * domain.diameter
+    for _ in range(max_rounds):
+        active = np.flatnonzero(r > tol)
+        if len(active) == 0:
+            break
+        steps = rng.uniform(-1, 1, (len(active), per_round, d))
+        trial = domain.project((P[active, None, :] + r[active, None, None] * steps).reshape(-1, d))
+        trial = trial.reshape(len(active), per_round, d)
+        te = errors(trial.reshape(-1, d)).reshape(len(active), per_round)
         j = np.argmax(te, axis=1)
-        better = te[np.arange(len(P)), j] > v
-        P[better], v[better] = trial[better, j[better]], te[better, j[better]]
-        r = np.where(better, r, r * 0.6)
+        top = te[np.arange(len(active)), j]
+        better = top > v[active]
+        moved = active[better]
+        P[moved], v[moved] = trial[better, j[better]], top[better]
+        flat = te.min(axis=1) >= v[active] * (1 - 4 * _EPS)
+        r[active] = np.where(flat, 0.0, np.where(better, r[active], 0.6 * r[active]))
     return P, v
 
 
-def _polish(errors: ErrorFunction, domain: Domain, x0: np.ndarray):
-    lower, upper = domain.bounds
-    if isinstance(domain, Ball):
-        fun = lambda x: -errors.at(domain.project(x[None])[0])  # noqa: E731
-    else:
-        fun = lambda x: -errors.at(x)  # noqa: E731
-    res = minimize(fun, x0, method="L-BFGS-B", bounds=list(zip(lower, upper)),
-                   options={"maxiter": 200, "ftol": 1e-15, "gtol": 1e-12})
-    x = domain.project(res.x[None])[0]
-    return x, errors.at(x)
-
-
 def _sup_nd(errors: ErrorFunction, g, domain: Domain, n_points: int | None, n_starts: int, rng, points: np.ndarray):
+    """The n-D estimate: scrambled Sobol' points and a box's corners, then the shrinking-box search from the
+    best distinct ones; given points seed it without moving the point set."""
     d = domain.dim
     width = g.width if isinstance(g, ShallowNetwork) else 0
     n = n_points or min(max(1 << 14, 32 * width), 1 << 18)
-    X = np.vstack([domain.sample(n, "sobol", rng=rng), points])
+    X = domain.sample(n, "sobol", rng=rng)
     if isinstance(domain, Box) and d <= 10:
         X = np.vstack([X, np.array(list(itertools.product(*zip(domain.lower, domain.upper))))])
     e = errors(X)
     initial = float(e.max())
     spacing = domain.diameter * n ** (-1.0 / d)
     top = _distinct_top(X, e, n_starts, spacing)
-    P, v = _zoom(errors, domain, X[top], e[top], spacing, rng)
-    best_i = int(np.argmax(v))
-    best_x, best = P[best_i], float(v[best_i])
-    for i in np.argsort(v)[::-1][: max(1, n_starts // 4)]:
-        x, val = _polish(errors, domain, P[i])
-        if val > best:
-            best_x, best = x, val
-    method = (f"{d}-D: {n} Sobol' points + {len(X) - n} corners/given points, shrinking-box search "
-              f"from the {len(top)} best distinct points, L-BFGS-B from the best {max(1, n_starts // 4)}")
-    return best_x, best, initial, method
+    starts, values = X[top], e[top]
+    if len(points):  # given points seed the search (the best of them, when it beats every start)
+        seeds = errors(points)
+        i = int(np.argmax(seeds))
+        if seeds[i] > values.max():
+            starts, values = np.vstack([starts, points[i]]), np.append(values, seeds[i])
+    P, v = _zoom(errors, domain, starts, values, spacing, rng)
+    best = int(np.argmax(v))
+    facts = {"search": f"{d}-D Sobol'", "dim": d, "n_grid": n, "n_extra": int(len(X) - n), "n_refined": int(len(starts)),
+             "n_given": int(len(points))}
+    return P[best], float(v[best]), initial, facts
 
 
-def _bracket(target: Target, g, domain: Domain, argmax: np.ndarray, rtol: float, max_evals: int):
-    """The certified bracket when the facts for one exist (else None)."""
-    if target.lipschitz is None or not isinstance(g, ShallowNetwork) or not isinstance(domain, Box) \
-            or domain.dim > 3 or not can_bracket(g.activation):
-        return None
-    return sup_bracket(target, g, rtol=rtol, max_evals=max_evals, points=argmax[None, :])
+def _certifiable(target: Target, g, domain: Domain) -> bool:
+    """Whether the facts for a certified bracket exist (L_f, a network with a boundable σ, a box of dim ≤ 3)."""
+    return (target.lipschitz is not None and isinstance(g, ShallowNetwork) and isinstance(domain, Box)
+            and domain.dim <= 3 and can_bracket(g.activation))
+
+
+def _describe(facts: dict) -> str:
+    """The estimate's method in words, from its facts."""
+    if facts["search"] == "1-D grid":
+        text = (f"1-D: uniform grid of {facts['n_grid']} points + {facts['n_extra']} transition/cluster/given "
+                f"points, the {facts['n_refined']} largest local maxima refined together")
+    else:
+        text = (f"{facts['dim']}-D: {facts['n_grid']} Sobol' points + {facts['n_extra']} corners, shrinking-box "
+                f"search from the {facts['n_refined']} best distinct points")
+    if facts.get("bracket"):
+        ending = {"converged": "closed to the requested gap",
+                  "budget": f"the budget of {facts['certify_evals']} evaluations ran out first",
+                  "hopeless": f"stopped early: its budget could not bring it within {HOPELESS:g}× the error"}
+        text += f"; upper bound proved by branch and bound ({facts['bracket']}; {ending[facts['outcome']]})"
+    return text
 
 
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
               points=None, certify: bool = True, certify_rtol: float = 1e-2,
-              certify_evals: int = 1 << 15) -> SupEstimate:
+              certify_evals: int = 1 << 15, certify_levels=()) -> SupEstimate:
     """Estimate sup_{x∈K} ‖f(x) − g(x)‖₂ by a global point set refined by local maximisation.
 
     Parameters
@@ -254,7 +319,12 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         Also prove an upper bound (:func:`uat.certify.sup_bracket`) where the facts allow one.
     certify_rtol, certify_evals : float, int
         The bracket's target relative gap and its budget of error evaluations; the bracket
-        reached is reported either way (``details["bracket"]`` says whether it converged).
+        reached is reported either way (``details["bracket"]`` says whether it converged). A bracket
+        that cannot close stops early once its whole budget would leave the upper bound above
+        :data:`uat.certify.HOPELESS` (100) times the error (``outcome`` "hopeless").
+    certify_levels : sequence of float
+        Values whose certification matters (a study passes its tolerances): a bracket does not stop
+        early while it could still bring its upper bound within 10× of one of them.
 
     Returns
     -------
@@ -281,24 +351,34 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         raise TypeError(f"certify must be True or False; got {certify!r}")
     certify_rtol = check_nonnegative("certify_rtol", certify_rtol)
     certify_evals = check_int("certify_evals", certify_evals)
+    certify_levels = tuple(check_nonnegative("certify_levels", level) for level in certify_levels)
     errors = ErrorFunction(target, g, domain)
-    if domain.dim == 1 and isinstance(domain, Box):
-        argmax, value, initial, _, method = _sup_1d(errors, g, domain, n_points, n_starts, points)
+    certified = certify and _certifiable(target, g, domain)
+    one_d = domain.dim == 1 and isinstance(domain, Box)
+    if one_d:
+        argmax, value, initial, grid, facts = _sup_1d(errors, g, domain, n_points, n_starts, points, certified)
     else:
-        argmax, value, initial, method = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
+        argmax, value, initial, facts = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
+        grid = None
     argmax = np.asarray(argmax, dtype=float)
-    bracket = _bracket(target, g, domain, argmax, certify_rtol, certify_evals) if certify else None
-    upper, n_evals, details = None, errors.count, {}
-    if bracket is not None:
-        upper, n_evals, details = bracket.upper, n_evals + bracket.n_evals, {"bracket": bracket}
+    # the floor of f − g on 4096 Sobol' points: the bracket's gap and upper bound need it too
+    floor = rounding_floor(target, g, domain.sample(4096, "sobol", rng=0))
+    upper, details = None, {}
+    if certified:
+        bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, rtol=certify_rtol, atol=0.0,
+                                   budget=certify_evals, floor=floor, grid=grid,
+                                   seeds=(argmax[None, :], np.array([value])), levels=certify_levels)
+        upper, details = bracket.upper, {"bracket": bracket}
+        facts.update(bracket=bracket.kind, converged=bracket.converged, outcome=bracket.outcome,
+                     certify_evals=certify_evals)
         if bracket.lower > value:
             value, argmax = bracket.lower, bracket.argmax
-        method += (f"; upper bound proved by branch and bound ({bracket.kind}; "
-                   + ("closed to the requested gap" if bracket.converged else
-                      f"the budget of {certify_evals} evaluations ran out first") + ")")
-    # the bracket measured the same floor on the same points: do not evaluate it twice
-    floor = bracket.floor if bracket is not None else rounding_floor(target, g, domain.sample(4096, "sobol", rng=0))
-    return SupEstimate(value, argmax, value, upper, n_evals, method, initial, floor, details)
+            if one_d:  # the bracket's point is a cell midpoint: its local maximum is higher still
+                spacing = (domain.upper[0] - domain.lower[0]) / max(facts["n_grid"] - 1, 1)
+                near_x, near = _refine_near(errors, domain, float(argmax[0]), spacing)
+                if near > value:
+                    value, argmax = near, near_x
+    return SupEstimate(value, argmax, value, upper, errors.count, _describe(facts), initial, floor, details, facts)
 
 
 def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:
