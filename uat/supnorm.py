@@ -4,18 +4,24 @@ The sup norm sup_{x∈K} ‖f(x) − g(x)‖₂ is the quantity the universal ap
 about. A raw grid maximum underestimates it (a kink maximum between grid points is easily missed
 by half), so :func:`sup_error` refines:
 
-* **1-D**: a uniform grid sized to the width and steepness of g and to the domain, plus the
-  transition points −b_i/a_i of a network's units, then bounded Brent maximisation
-  (``scipy.optimize.minimize_scalar``) on the bracket around each of the largest local maxima.
-* **n-D**: scrambled Sobol' points (and a box's corners), then around the best distinct
-  candidates a vectorised shrinking-box search (robust at kinks) and L-BFGS-B (bounded;
-  a ball is handled by radial projection).
+* **1-D**: a uniform grid (2049 points and 16 per unit when a certified bracket follows, which
+  refines wherever the grid is too coarse; 2^14 + 1 and 64 per unit without one, 2^16 + 1 when f's
+  smoothness is unknown), the transition points −b_i/a_i of a network's units, and a cluster of 33
+  points around each unit too steep for the grid; then the largest local maxima refined together
+  by repeated subdivision of their brackets (one array evaluation per step, robust at kinks, down
+  to a few ulps or until the error is flat to rounding).
+* **n-D**: scrambled Sobol' points (and a box's corners), then from the best distinct candidates
+  a vectorised shrinking-box search (random trials around every candidate at once, projected onto
+  K; robust at kinks), until each is flat to rounding or its box below 1e-13 of K's diameter.
+
+Given ``points`` seed the estimate (and the bracket) without changing its point set, so the same g
+gives the same estimate with or without them unless one of them is higher.
 
 The reported ``value`` is always attained at ``argmax``, so it is a certified lower bound of the
 true sup. When f has a known Lipschitz constant, g is a network with a continuous σ and K is a box
 of dimension ≤ 3, :func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and
-bound (seeded with the estimate; budget ``certify_evals``, target gap ``certify_rtol``); if it
-finds a larger error than the estimate, ``value`` and ``argmax`` take it. ``floor`` is the float64 rounding noise of evaluating g (measured by re-summing
+bound (starting from the estimate's grid and value; budget ``certify_evals``, target gap
+``certify_rtol``); if it finds a larger error than the estimate, ``value`` and ``argmax`` take it. ``floor`` is the float64 rounding noise of evaluating g (measured by re-summing
 its units in other orders, see :meth:`uat.ShallowNetwork.rounding_floor`) plus eps·max‖f‖: errors
 within a small multiple of it are rounding noise, not approximation error.
 """
