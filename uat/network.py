@@ -212,15 +212,25 @@ class ShallowNetwork:
         return max(spread, self._per_term_floor(X))
 
     def _per_term_floor(self, X: np.ndarray) -> float:
-        act, absC = self.activation, np.abs(self.C)
-        slope = act.deriv or (lambda Z: np.full_like(Z, act.lipschitz or 0.0))
+        act, absC, absA, absb = self.activation, np.abs(self.C), np.abs(self.A), np.abs(self.b)
         worst, rows = 0.0, max(1, BLOCK // self.width)
         for start in range(0, X.shape[0], rows):
             chunk = X[start:start + rows]
-            Z = chunk @ self.A.T + self.b
-            terms = np.abs(act.fn(Z)) + (self.dim + 1) * np.abs(slope(Z)) * (np.abs(chunk) @ np.abs(self.A).T
-                                                                              + np.abs(self.b))
-            worst = max(worst, float(np.max(terms @ absC.T)))
+            Z = chunk @ self.A.T
+            Z += self.b
+            value = act.fn(Z)
+            if act.deriv_from_value is not None:  # σ′ from σ's value: one transcendental fewer
+                slope = np.abs(act.deriv_from_value(value))
+            elif act.deriv is not None:
+                slope = np.abs(act.deriv(Z))
+            else:
+                slope = np.full_like(Z, act.lipschitz or 0.0)
+            size = np.abs(chunk) @ absA.T
+            size += absb
+            slope *= size
+            slope *= self.dim + 1
+            slope += np.abs(value, out=value)
+            worst = max(worst, float(np.max(slope @ absC.T)))
         if self.d is not None:  # the output bias is added once more: its own rounding
             worst += float(np.max(np.abs(self.d)))
         return float(np.finfo(float).eps * worst)
