@@ -2,8 +2,8 @@
 applies is written, and the data drawn is right (failed cells, one width, the polynomial floor)."""
 
 import json
-import re
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
