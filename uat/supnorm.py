@@ -223,7 +223,7 @@ def _distinct_top(X: np.ndarray, e: np.ndarray, k: int, radius: float) -> np.nda
 
 
 def _zoom(errors: ErrorFunction, domain: Domain, starts: np.ndarray, values: np.ndarray, radius: float,
-          rng: np.random.Generator, per_round: int = 16, max_rounds: int = 200):
+          rng: np.random.Generator, per_round: int = 8, max_rounds: int = 200):
     """Vectorised shrinking-box search from every start at once: each round tries ``per_round`` random points
     in a box of radius r around each start (projected onto K) and moves to the best if it is higher, else
     shrinks r by 0.6. A start stops when r is below 1e-13 of K's diameter, or when every trial is within
