@@ -85,6 +85,21 @@ def test_errors_are_readable_without_traceback(run, args, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("args, message", [
+    (["fit", "runge", "--domain", "[-1,1]^2"], "target 'runge' is defined on 1-D points"),
+    (["fit", "circle", "--domain", "[-1,1]^2"], "target 'circle' is defined on 1-D points"),
+    (["fit", "franke", "--domain", "[-1,1]"], "target 'franke' is defined on 2-D points"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_hostile_inputs_end_in_one_error_line(args, message):
+    """Issue 15's reproductions: exit status 1 and one readable line, never a traceback or a result."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and message in errors[0], result.output
+    assert "Traceback" not in result.output and "sup error" not in result.output
+
+
 def test_warnings_are_printed_as_one_line(run):
     result = CliRunner().invoke(main, ["fit", "runge", "-k", "128"], catch_exceptions=False)
     assert result.exit_code == 0

@@ -355,6 +355,28 @@ def test_as_target_expression_using_a_missing_coordinate(text, domain, var):
         as_target(text, domain)
 
 
+@pytest.mark.parametrize(("name", "domain", "own", "given"),
+                         [("runge", "[-1,1]^2", 1, 2), ("circle", "[-1,1]^2", 1, 2), ("franke", "[-1,1]", 2, 1),
+                          ("oscillatory", Ball([0, 0], 1), 3, 2)])
+def test_a_library_target_on_a_domain_of_another_dimension_is_refused(name, domain, own, given):
+    """Issue 15: runge on [-1,1]^2 fitted f(x1) in silence; franke on [-1,1] was an IndexError."""
+    with pytest.raises(ValueError, match=rf"target '{name}' is defined on {own}-D points \(its domain is .*\), but "
+                                         rf"the domain .* has dimension {given}; give a {own}-D domain"):
+        as_target(name, domain)
+
+
+def test_a_user_target_keeps_the_dimension_of_its_domain():
+    target = Target(lambda X: X[:, 0], "[0,1]", "first")
+    with pytest.raises(ValueError, match=r"target 'first' is defined on 1-D points \(its domain is \[0,1\]\), but the "
+                                         r"domain \[0,1\] x \[0,1\] has dimension 2; .* make a new Target"):
+        as_target(target, "[0,1]^2")
+    assert as_target(target, "[-2,2]").domain == Box(-2, 2)  # the same dimension: a new domain is fine
+    free = Target(lambda X: X[:, 0], name="free")  # no domain, no dimension yet: any domain
+    assert as_target(free, "[0,1]^3").dim == 3
+    # an expression's dimension is the domain's (it may use fewer coordinates)
+    assert as_target(as_target("sin(x)", "[0,1]"), "[0,1]^2").dim == 2
+
+
 def test_as_target_callable():
     def parabola(X):
         return X[:, 0] ** 2

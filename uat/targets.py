@@ -22,6 +22,7 @@ from uat._registry import Registry
 from uat._validation import as_points, suggest
 from uat.domains import Ball, Box, Domain, as_domain
 from uat.exceptions import TargetError
+from uat.expressions import Expression
 
 __all__ = ["Target", "as_target", "get_target", "list_targets", "register_target"]
 
@@ -248,7 +249,10 @@ def as_target(target, domain=None) -> Target:
     """Coerce a library name, an expression string, a :class:`Target` or a callable to a Target on a domain.
 
     ``domain`` (a Box, Ball or string such as ``"[-1,1]x[0,2]"``) replaces the target's own;
-    expressions and callables need one.
+    expressions and callables need one. A target with a domain is a function of that domain's
+    dimension: a domain of another dimension is refused (the library's runge on [-1,1]² would
+    otherwise be f(x₁) in silence, franke on [-1,1] an IndexError). Expressions take any dimension
+    that holds the variables they use.
     """
     domain = None if domain is None else as_domain(domain)
     if isinstance(target, str):
@@ -262,6 +266,12 @@ def as_target(target, domain=None) -> Target:
     else:
         raise TypeError("target must be a library name, an expression string, a Target or a callable "
                         f"mapping (N, n) arrays to (N,) or (N, m); got {target!r}")
+    if domain is not None and result.domain is not None and domain.dim != result.domain.dim \
+            and not isinstance(result.fn, Expression):
+        raise ValueError(f"target {result.name!r} is defined on {result.domain.dim}-D points (its domain is "
+                         f"{result.domain}), but the domain {domain} has dimension {domain.dim}; give a "
+                         f"{result.domain.dim}-D domain (to use its function on {domain.dim}-D points, make a new "
+                         "Target(fn, domain))")
     if domain is not None and result.domain != domain:
         known = result.domain is None  # facts given for another domain do not carry over
         result = replace(result, domain=domain, lipschitz=result.lipschitz if known else None,
