@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from uat import targets
+from uat import fit, targets
 from uat.domains import Ball, Box
 from uat.exceptions import TargetError
 from uat.targets import Target, as_target, get_target, list_targets, register_target
@@ -282,6 +282,41 @@ def test_non_finite_values_name_the_first_bad_point_and_row(bad):
     with pytest.raises(TargetError, match=rf"target 'holey' returned a non-finite value \[0\.375, {bad}\] at "
                                           r"x = \[0\.375, 0\.75\] \(row 3\); a target must be finite on its domain"):
         target(X)
+
+
+@pytest.mark.parametrize("fn", [lambda X: X.__setitem__(slice(None), 0) or X[:, 0],
+                                lambda X: np.add(X, 1, out=X)[:, 0], lambda X: X.sort(axis=0) or X[:, 0]],
+                         ids=["setitem", "out=X", "sort"])
+def test_a_target_that_modifies_its_input_is_refused(fn):
+    """Issue 15: zeroing X in place made the fit and its sup error 'perfect' (0) in silence."""
+    with pytest.raises(TargetError, match=r"target '<lambda>' tried to modify its input array \(.*read-only.*\); "
+                                          r"targets must not modify their input X"):
+        fit(fn, "[-1,1]", width=8)
+    X = np.linspace(0, 1, 5)[:, None]
+    with pytest.raises(TargetError, match="must not modify their input"):
+        Target(fn, "[0,1]")(X)
+    assert X.flags.writeable and np.array_equal(X[:, 0], np.linspace(0, 1, 5))  # the caller's array is untouched
+
+
+def test_a_target_returning_its_input_gives_a_fresh_array():
+    X = np.linspace(0, 1, 5)[:, None]
+    Y = Target(lambda X: X, "[0,1]")(X)
+    assert not np.may_share_memory(X, Y) and Y.flags.writeable
+    np.testing.assert_array_equal(Y, X)
+
+
+def test_a_target_returning_no_columns_is_refused():
+    with pytest.raises(TargetError, match=r"target 'empty' returned no values: shape \(5, 0\) for X of shape \(5, 1\); "
+                                          r"a target returns \(N,\) or \(N, m\) with m >= 1 outputs"):
+        Target(lambda X: np.zeros((len(X), 0)), "[0,1]", "empty")(np.linspace(0, 1, 5))
+
+
+def test_a_scalar_function_as_target_is_explained():
+    """Issue 15: lambda x: math.sin(x) gave numpy's bare 'only 0-dimensional arrays can be converted'."""
+    with pytest.raises(TypeError, match=r"target '<lambda>' failed on an array X of shape \(\d+, 1\) \(.*\); targets "
+                                        r"take an \(N, n\) array of points, one per row, and return an \(N,\) or "
+                                        r"\(N, m\) array: .* not math.sin\(x\)"):
+        fit(lambda x: math.sin(x), "[-1,1]", width=8)
 
 
 def test_target_error_is_a_value_error():

@@ -103,18 +103,27 @@ class Target:
         return self.domain.dim
 
     def __call__(self, X) -> np.ndarray:
-        """f(X) as an (N, m) float64 array, after checking shape and finiteness."""
+        """f(X) as an (N, m) float64 array, after checking shape and finiteness.
+
+        ``fn`` sees a read-only view of the points: a function that writes into its input (and so
+        changes the points the error is then measured at) is refused, never trusted.
+        """
         X = as_points("X", X, self.dim)
-        Y = self.fn(X)
+        Y = self._evaluate(X)
         if np.iscomplexobj(Y):
             raise TargetError(f"target {self.name!r} returned complex values; targets are real-valued")
         try:
             Y = np.asarray(Y, dtype=float)
         except (TypeError, ValueError) as err:
             raise TargetError(f"target {self.name!r} returned {type(Y).__name__}, not an array of numbers") from err
+        if np.may_share_memory(Y, X):  # fn returned (a view of) its input: the result must not alias the points
+            Y = Y.copy()
         if Y.ndim == 1 and Y.shape[0] == X.shape[0]:
             Y = Y[:, None]
         m = self.n_outputs
+        if Y.ndim == 2 and Y.shape[0] == X.shape[0] and Y.shape[1] == 0:
+            raise TargetError(f"target {self.name!r} returned no values: shape {Y.shape} for X of shape {X.shape}; "
+                              "a target returns (N,) or (N, m) with m >= 1 outputs")
         if Y.ndim != 2 or Y.shape[0] != X.shape[0] or (m is not None and Y.shape[1] != m):
             expected = "(N,) or (N, m)" if m is None else ("(N,) or (N, 1)" if m == 1 else f"(N, {m})")
             raise TargetError(f"target {self.name!r} must return shape {expected} for X of shape (N, n); "
@@ -125,6 +134,23 @@ class Target:
             raise TargetError(f"target {self.name!r} returned a non-finite value {Y[i].tolist()} at "
                               f"x = {X[i].tolist()} (row {i}); a target must be finite on its domain")
         return Y
+
+    def _evaluate(self, X: np.ndarray):
+        """fn on a read-only view of X, with the two common mistakes of user functions explained."""
+        view = X.view()
+        view.flags.writeable = False
+        try:
+            return self.fn(view)
+        except ValueError as err:
+            if "read-only" not in str(err):
+                raise
+            raise TargetError(f"target {self.name!r} tried to modify its input array ({err}); targets must not "
+                              "modify their input X (uat measures the error at those points): work on a copy, "
+                              "e.g. X = X.copy()") from err
+        except TypeError as err:
+            raise TypeError(f"target {self.name!r} failed on an array X of shape {X.shape} ({err}); targets take "
+                            "an (N, n) array of points, one per row, and return an (N,) or (N, m) array: write "
+                            "array code on the columns, e.g. lambda X: np.sin(X[:, 0]), not math.sin(x)") from err
 
 
 # --- the library --------------------------------------------------------------------------------
