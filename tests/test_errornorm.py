@@ -33,3 +33,26 @@ def test_an_error_that_overflows_is_refused_not_reported():
     errors = ErrorFunction(target, lambda X: -1e308 * X[:, 0], target.domain)
     with pytest.raises(ValueError, match="overflows float64 at x = "):
         errors(np.array([[1.0]]))
+
+
+def test_a_g_that_modifies_its_input_is_refused():
+    """Zeroing X inside g would measure the error at other points than the ones reported."""
+    def g(X):
+        X[:] = 0.0
+        return X[:, 0]
+
+    with pytest.raises(ValueError, match=r"g tried to modify its input array \(.*read-only\); g must not modify its "
+                                         r"input X"):
+        uat.sup_error("runge", g)
+    with pytest.raises(ValueError, match="g must not modify its input X"):
+        uat.rms_error("runge", g)
+
+
+def test_a_fit_result_for_g_suggests_its_network():
+    result = uat.fit("runge", width=8)
+    with pytest.raises(TypeError, match=r"g must be a ShallowNetwork or a callable on \(N, n\) arrays; got a FitResult: "
+                                        r"pass its network, sup_error\(f, result.network\), or call "
+                                        r"result.sup_error\(\)$"):
+        uat.sup_error("runge", result)
+    with pytest.raises(TypeError, match=r"got a FitResult: pass its network"):
+        uat.rms_error("runge", result)

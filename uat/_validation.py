@@ -111,6 +111,14 @@ def as_float_array(name: str, value, *, ndim: int | None = None, finite: bool = 
     return array
 
 
+def read_only(X: np.ndarray) -> np.ndarray:
+    """A read-only view of X for a user's callable: one that writes into its input then raises
+    (numpy: "assignment destination is read-only") instead of changing the caller's points."""
+    view = X.view()
+    view.flags.writeable = False
+    return view
+
+
 def as_points(name: str, X, dim: int) -> np.ndarray:
     """Coerce ``X`` to an (N, dim) float array; a 1-D array is read as N points when dim == 1."""
     X = as_float_array(name, X)

@@ -10,13 +10,16 @@
 
 from __future__ import annotations
 
+import reprlib
+
 import numpy as np
 
+from uat._validation import read_only
 from uat.domains import Domain
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
-__all__ = ["ErrorFunction", "check_pair", "row_norms", "rounding_floor", "CHUNK"]
+__all__ = ["ErrorFunction", "call_g", "check_pair", "row_norms", "rounding_floor", "CHUNK"]
 
 #: Points per evaluation block of f and g.
 CHUNK = 1 << 16
@@ -62,7 +65,7 @@ class ErrorFunction:
         return out
 
     def _g(self, X, shape):
-        G = np.asarray(self.g(X), dtype=float)
+        G = np.asarray(call_g(self.g, X), dtype=float)
         G = G[:, None] if G.ndim == 1 else G
         if G.shape != shape:
             raise ValueError(f"g must map (N, {X.shape[1]}) arrays to (N,) or (N, m) with m = {shape[1]}, the "
@@ -85,14 +88,29 @@ def rounding_floor(target: Target, g, X: np.ndarray) -> float:
     f_mag = float(np.max(row_norms(target(X))))
     if isinstance(g, ShallowNetwork) or callable(getattr(g, "rounding_floor", None)):  # networks, polynomials
         return g.rounding_floor(X) + eps * f_mag
-    return eps * (f_mag + float(np.max(row_norms(np.asarray(g(X), dtype=float).reshape(len(X), -1)))))
+    return eps * (f_mag + float(np.max(row_norms(np.asarray(call_g(g, X), dtype=float).reshape(len(X), -1)))))
+
+
+def call_g(g, X: np.ndarray):
+    """g(X) on a read-only view of the points: a g that writes into its input would change the points
+    its error is measured at, so it is refused."""
+    try:
+        return g(read_only(X))
+    except ValueError as err:
+        if "read-only" not in str(err):
+            raise
+        raise ValueError(f"g tried to modify its input array ({err}); g must not modify its input X (uat measures "
+                         "the error at those points): work on a copy, e.g. X = X.copy()") from err
 
 
 def check_pair(f, g, domain) -> Target:
     """The target on its domain, after checking that g is callable and fits the domain's dimension."""
     target = as_target(f, domain)
+    if hasattr(g, "network") and not callable(g):  # a FitResult
+        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got a {type(g).__name__}: pass "
+                        "its network, sup_error(f, result.network), or call result.sup_error()")
     if not callable(g):
-        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {g!r}")
+        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {reprlib.repr(g)}")
     if isinstance(g, ShallowNetwork) and g.dim != target.dim:
         raise ValueError(f"the network has input dimension {g.dim} but the domain {target.domain} has dimension "
                          f"{target.dim}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from uat._registry import Registry
-from uat._validation import as_points, suggest
+from uat._validation import as_points, read_only, suggest
 from uat.domains import Ball, Box, Domain, as_domain
 from uat.exceptions import TargetError
 from uat.expressions import Expression
@@ -137,10 +137,8 @@ class Target:
 
     def _evaluate(self, X: np.ndarray):
         """fn on a read-only view of X, with the two common mistakes of user functions explained."""
-        view = X.view()
-        view.flags.writeable = False
         try:
-            return self.fn(view)
+            return self.fn(read_only(X))
         except ValueError as err:
             if "read-only" not in str(err):
                 raise
