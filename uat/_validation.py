@@ -94,15 +94,19 @@ def as_float_array(name: str, value, *, ndim: int | None = None, finite: bool = 
     """``np.asarray(value, dtype=float)`` with a clear error for non-numeric, mis-shaped or non-finite input.
 
     Only real numbers are accepted: None, strings, booleans and complex numbers are a TypeError
-    (``np.asarray(None, dtype=float)`` would quietly give nan).
+    (``np.asarray(None, dtype=float)`` would quietly give nan, and a complex array would lose its
+    imaginary part).
     """
     try:
         raw = np.asarray(value)
-        if raw.dtype.kind not in "iuf":
-            raise TypeError(raw.dtype)
-        array = raw.astype(float, copy=False)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be an array of real numbers; got {_show(value)}") from err
+    if raw.dtype.kind == "c":
+        raise TypeError(f"{name} must be an array of real numbers; got complex values (dtype {raw.dtype}): uat "
+                        "never drops imaginary parts; pass .real yourself if they are meant to be zero")
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers; got {_show(value)}")
+    array = raw.astype(float, copy=False)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array; got shape {array.shape}")
     if finite and not np.all(np.isfinite(array)):
