@@ -1,6 +1,7 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -511,6 +512,22 @@ max_rounds = 2
     bad = text.replace('activations = ["relu"]', 'activations = ["cos"]')
     with pytest.raises(StudyConfigError, match=r"methods.minimax.activations: 'cos' is not in grid.activation \(tanh, relu\)"):
         load_config(write(tmp_path, bad, "bad.toml"))
+
+
+def test_a_method_none_of_whose_activations_is_in_the_grid_gets_a_suggestion_that_loads(tmp_path):
+    """Issue 15: relu_interp x tanh suggested `activations = []`, which is itself refused."""
+    text = TINY.replace('activation = ["tanh", "relu"]', 'activation = ["tanh"]').replace(
+        'method = ["lstsq"]', 'method = ["lstsq", "relu_interp"]')
+    with pytest.raises(StudyConfigError, match=r'methods.relu_interp: does not support activation "tanh" \(accepted: '
+                       r'relu\); grid.activation has none of those: add one, e.g. \[grid\] activation = '
+                       r'\["tanh", "relu"\] with \[methods.relu_interp\] activations = \["relu"\], or take '
+                       r'"relu_interp" out of grid.method') as info:
+        load_config(write(tmp_path, text))
+    grid = re.search(r"\[grid\] activation = (\[.*?\])", str(info.value)).group(1)
+    only = re.search(r"activations = (\[.*?\])", str(info.value)).group(1)
+    fixed = text.replace('activation = ["tanh"]', f"activation = {grid}") + f"\n[methods.relu_interp]\nactivations = {only}\n"
+    pairs = {(c.activation, c.method) for c in load_config(write(tmp_path, fixed, "fixed.toml")).cells()}
+    assert pairs == {("tanh", "lstsq"), ("relu", "lstsq"), ("relu", "relu_interp")}
 
 
 def test_status_counts_the_cells_a_restricted_method_runs(tmp_path):

@@ -75,9 +75,11 @@ class Method:
 def check_activation(method: Method, activation: str) -> None:
     """Refuse σ that ``method`` does not accept (its ``activations``), naming both."""
     if method.activations is not None and activation not in method.activations:
+        accepted = ", ".join(f'"{a}"' for a in method.activations)
         raise ValueError(f"method {method.name!r} does not support activation {activation!r}; accepted: "
-                         f"{', '.join(method.activations)} (in a study, [methods.{method.name}] activations = [...] "
-                         "crosses it with these only)")
+                         f"{', '.join(method.activations)}: pass activation={method.activations[0]!r} (in a study, "
+                         f"[methods.{method.name}] activations = [{accepted}] crosses it with these only, each of "
+                         "them in grid.activation)")
 
 
 _METHODS: Registry[Method] = Registry("method")
