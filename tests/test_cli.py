@@ -89,6 +89,9 @@ def test_errors_are_readable_without_traceback(run, args, message):
     (["fit", "runge", "--domain", "[-1,1]^2"], "target 'runge' is defined on 1-D points"),
     (["fit", "circle", "--domain", "[-1,1]^2"], "target 'circle' is defined on 1-D points"),
     (["fit", "franke", "--domain", "[-1,1]"], "target 'franke' is defined on 2-D points"),
+    (["fit", "x", "--domain", "[-inf,1]"], "domain bounds must be finite numbers (K is compact); got '-inf'"),
+    (["fit", "x", "--domain", "ball(center=[0,0], radius=1, extra=2)"], "unknown argument 'extra' of ball(...); "
+                                                                        "accepted: center, radius"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_hostile_inputs_end_in_one_error_line(args, message):
     """Issue 15's reproductions: exit status 1 and one readable line, never a traceback or a result."""

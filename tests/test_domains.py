@@ -519,7 +519,9 @@ def test_box_whose_width_overflows_is_refused():
         ("[0,exp(1)]x[-1,1]", [0, -1], [math.e, 1]),
         ("[-exp(1),0]x[0,sqrt(2)]", [-math.e, 0], [0, math.sqrt(2)]),
         ("[-1,1]^3", [-1, -1, -1], [1, 1, 1]),
-        ("[-1,1]x[0,2]^2", [-1, 0, -1, 0], [1, 2, 1, 2]),
+        ("[-1,1]x[0,2]^2", [-1, 0, 0], [1, 2, 2]),  # ^n repeats the interval before it (issue 15: was 4-D)
+        ("[0,2]^2x[-1,1]", [0, 0, -1], [2, 2, 1]),  # the same grammar on the left (issue 15: was refused)
+        ("[0,1]^2×[-1,1]^1x[2,3]^2", [0, 0, -1, 2, 2], [1, 1, 1, 3, 3]),
         (" [ -1 , 1 ] x [ 0 , 2 ] ", [-1, 0], [1, 2]),
         ("[ -1 , 1 ] ^ 2", [-1, -1], [1, 1]),
         ("[1e-3,1]", [1e-3], [1]),
@@ -535,7 +537,8 @@ def test_parse_domain(text, lower, upper):
 
 @pytest.mark.parametrize(
     "text", ["", "[]", "[-1,1]x", "x[-1,1]", "[-1,1]^0", "(-1,1)", "[-1,1,2]", "-1,1", "[-1,1][0,1]",
-             "[-1,1]*[0,1]", "[-1,1]X[0,1]", "[-1;1]", "[-1,1]^", "[-1,1]^2x[0,1]", "[-1,1]^-1"],
+             "[-1,1]*[0,1]", "[-1,1]X[0,1]", "[-1;1]", "[-1,1]^", "[-1,1]^-1", "[-1,1]^2^2", "[-1,1]x^2",
+             "([-1,1]x[0,1])^2", "[-1,1]^2x", "ball(center=[0], radius=1"],
 )
 def test_parse_domain_refuses_malformed_strings(text):
     with pytest.raises(ValueError, match=r"domain must be a product of intervals like '\[-1,1\]'.*got"):
@@ -552,6 +555,40 @@ def test_parse_domain_refuses_malformed_strings(text):
 def test_parse_domain_refuses_reversed_or_infinite_intervals(text, match):
     with pytest.raises(ValueError, match=match):
         parse_domain(text)
+
+
+@pytest.mark.parametrize("text", ["[-inf,1]", "[0,inf]", "[0,+Infinity]", "[nan,1]", "[-1,1]x[0,INF]",
+                                  "ball(center=[inf], radius=1)", "ball(center=[0], radius=inf)"])
+def test_infinite_bounds_are_refused_by_name(text):
+    """Issue 15: '[-inf,1]' answered "unknown name 'inf' ... did you mean 'sin'"."""
+    with pytest.raises(ValueError, match=r"domain bounds must be finite numbers \(K is compact\); got '[+-]?\w+' in "):
+        parse_domain(text)
+
+
+def test_a_power_asking_for_a_huge_dimension_is_refused_before_any_allocation():
+    with pytest.raises(ValueError, match=r"domain dimension must be at most 10000; '\[0,1\]\^1000000000' has dimension "
+                                         r"1000000000"):
+        parse_domain("[0,1]^1000000000")
+    assert parse_domain("[0,1]^10000").dim == 10000
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("ball(center=[0,0], radius=1, extra=2)", r"unknown argument 'extra' of ball\(...\); accepted: center, radius; "
+                                              r"got 'ball\(center=\[0,0\], radius=1, extra=2\)'"),
+    ("ball(centre=[0,0], radius=1)", r"unknown argument 'centre' of ball\(...\) \(did you mean 'center'\?\); accepted"),
+    ("ball([0,0], 1)", r"ball arguments are given by name, center=\[...\] and radius=...; got '\[0,0\]'"),
+    ("ball(center=[0,0])", r"ball\(...\) needs both center=\[...\] and radius=...; radius missing"),
+    ("ball(radius=1, radius=2)", r"ball argument 'radius' is given twice"),
+    ("ball(center=0, radius=1)", r"ball center must be a list of coordinates like \[0,0\]; got '0'"),
+])
+def test_ball_arguments_are_checked_by_name(text, match):
+    """Issue 15: an unknown argument gave "invalid syntax (column 8)"."""
+    with pytest.raises(ValueError, match=match):
+        parse_domain(text)
+
+
+def test_ball_arguments_may_come_in_either_order():
+    assert parse_domain("ball(radius=2, center=[1, pi])") == Ball([1, math.pi], 2)
 
 
 @pytest.mark.parametrize(("text", "match"), [("[a,1]", "unknown name 'a'"), ("[0,x]", "cannot use the variable 'x'")])
