@@ -89,6 +89,8 @@ def test_errors_are_readable_without_traceback(run, args, message):
     (["fit", "runge", "--domain", "[-1,1]^2"], "target 'runge' is defined on 1-D points"),
     (["fit", "circle", "--domain", "[-1,1]^2"], "target 'circle' is defined on 1-D points"),
     (["fit", "franke", "--domain", "[-1,1]"], "target 'franke' is defined on 2-D points"),
+    (["fit", "x", "--domain", "[0,1e-300]"], "Box side 1, [0, 1e-300], has length 1e-300; uat takes lengths from"),
+    (["fit", "sin(x)", "--domain", "[-1e300,1e300]", "-k", "4"], "has length 2e+300; uat takes lengths from"),
     (["fit", "x", "--domain", "[-inf,1]"], "domain bounds must be finite numbers (K is compact); got '-inf'"),
     (["fit", "x", "--domain", "ball(center=[0,0], radius=1, extra=2)"], "unknown argument 'extra' of ball(...); "
                                                                         "accepted: center, radius"),

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from scipy.stats import qmc
 
-from uat.domains import SAMPLING_METHODS, Ball, Box, as_domain, parse_domain
+from uat.domains import MAX_LENGTH, MIN_FLOATS, MIN_LENGTH, SAMPLING_METHODS, Ball, Box, as_domain, parse_domain
 from uat.exceptions import ExpressionError
 
 PROPERTY = settings(
@@ -430,12 +430,13 @@ def test_box_uniform_sampling_has_uniform_moments():
 
 # ----------------------------------------------------------------------------- hypothesis properties
 def _interval(draw):
-    """A (lower, upper) pair; magnitudes from 1e-12 to 1e15, widths from 1e-8 to 1e12."""
+    """A (lower, upper) pair; magnitudes from 1e-12 to 1e15, widths from 1e-8 to 1e12, holding at least
+    MIN_FLOATS floats (narrower sides are refused, see test_sides_too_narrow_for_float64_are_refused)."""
     sign = draw(st.sampled_from([-1.0, 1.0]))
     lower = sign * draw(st.sampled_from([0.0, 1.0])) * 10 ** draw(st.floats(-12, 15))
     width = 10 ** draw(st.floats(-8, 12))
     upper = lower + width
-    assume(upper > lower)
+    assume(upper - lower >= MIN_FLOATS * np.spacing(max(abs(lower), abs(upper))))
     return lower, upper
 
 
@@ -500,12 +501,39 @@ def test_property_ball_samples_are_inside(ball, seed):
 def test_box_whose_width_overflows_is_refused():
     # upper - lower overflows to inf for |bounds| near the float maximum: diameter, volume and the
     # affine sampling map would all be inf. Such a box is refused at construction, without a warning.
-    with pytest.raises(ValueError, match=r"widths upper - lower must be finite in float64"):
+    with pytest.raises(ValueError, match=r"Box side 1, \[-1e\+308, 1e\+308\], has length inf; uat takes lengths from "
+                                         r"2\*\*-500 ≈ 3.1e-151 to 2\*\*500 ≈ 3.3e\+150"):
         Box(-1e308, 1e308)
-    box = Box(-1e307, 1e307)  # just representable: samples spread over K
+    box = Box(-MAX_LENGTH / 2, MAX_LENGTH / 2)  # the largest box: samples spread over K
     X = box.sample(1000, rng=8)
     assert box.contains(X).all()
-    assert X.min() < -5e306 and X.max() > 5e306
+    assert X.min() < -MAX_LENGTH / 4 and X.max() > MAX_LENGTH / 4
+    assert box.diameter == MAX_LENGTH and Box([0] * 4, [MAX_LENGTH] * 4).diameter == 2 * MAX_LENGTH
+
+
+@pytest.mark.parametrize(("text", "length"), [("[0,1e-300]", "1e-300"), ("[0,1e-320]", "1e-320"),
+                                              ("[-1e300,1e300]", "2e\\+300"), ("[0,1]x[-1e160,1e160]", "2e\\+160")])
+def test_sides_too_short_or_too_long_for_their_squares_are_refused(text, length):
+    """Issue 15: [0,1e-300] was a ZeroDivisionError (the diameter underflowed), [-1e300,1e300] an 'unexpected
+    array size' (it overflowed); in between, the sup search squares distances in K."""
+    with pytest.raises(ValueError, match=rf"Box side \d, .* has length {length}; uat takes lengths from 2\*\*-500 ≈ "
+                                         r"3.1e-151 to 2\*\*500 ≈ 3.3e\+150 .*: rescale the variable"):
+        parse_domain(text)
+    with pytest.raises(ValueError, match=r"Ball diameter 2·radius = 2·1e-200 has length 2e-200"):
+        Ball([0, 0], 1e-200)
+    assert Box(0, MIN_LENGTH).diameter == MIN_LENGTH  # the limits themselves are accepted
+    assert Box([0, 0], [MIN_LENGTH, MIN_LENGTH]).diameter == pytest.approx(math.sqrt(2) * MIN_LENGTH, rel=1e-15)
+
+
+def test_sides_too_narrow_for_float64_are_refused():
+    """[1, 1 + 1e-13] holds 450 floats: samples would repeat a few representable points."""
+    with pytest.raises(ValueError, match=r"Box side 2, \[1, 1.0000000000001\], holds only 450 float64 numbers \(length "
+                                         r"9.99e-14 at magnitude 1\); uat needs at least 4096, .*: shift the variable"):
+        parse_domain("[0,1]x[1,1.0000000000001]")
+    with pytest.raises(ValueError, match=r"Ball diameter .* holds only \d+ float64 numbers"):
+        Ball([1e6], 1e-12)
+    wide_enough = Box(1, 1 + MIN_FLOATS * np.spacing(1.0))
+    assert np.unique(wide_enough.sample(4096, "grid", rng=0)).size > 1000
 
 
 # ----------------------------------------------------------------------------- parse_domain and as_domain

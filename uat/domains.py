@@ -16,7 +16,8 @@ from scipy.stats import qmc
 from uat._validation import (as_float_array, as_points, check_choice, check_int, check_real, check_rng, shortest,
                              suggest)
 
-__all__ = ["Box", "Ball", "Domain", "as_domain", "parse_domain", "SAMPLING_METHODS"]
+__all__ = ["Box", "Ball", "Domain", "as_domain", "parse_domain", "SAMPLING_METHODS", "MIN_LENGTH", "MAX_LENGTH",
+           "MIN_FLOATS"]
 
 #: Sampling methods and what they do; ``grid`` and ``chebyshev`` are tensor grids (boxes only).
 SAMPLING_METHODS = {
@@ -33,6 +34,29 @@ def _unit_sobol(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     return sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
 
 
+#: The side lengths (and a ball's diameter) uat takes: from 2⁻⁵⁰⁰ ≈ 3.1e-151 to 2⁵⁰⁰ ≈ 3.3e150, so that
+#: squared distances in K, which fits and sup-norm searches compute, are normal float64 numbers
+#: (beyond them [-1e160, 1e160] overflowed inside the sup search and [0, 1e-320] gave NaN features).
+MIN_LENGTH, MAX_LENGTH = 2.0**-500, 2.0**500
+#: The float64 numbers a side must hold at least (its length over the spacing of floats at its
+#: bounds), so that sampling and the sup search resolve it rather than a few representable points.
+MIN_FLOATS = 4096
+
+
+def _check_extent(what: str, length: float, magnitude: float) -> None:
+    """Refuse a side (or diameter) ``length`` outside [MIN_LENGTH, MAX_LENGTH] or holding fewer than
+    MIN_FLOATS floats at ``magnitude`` (the largest |coordinate| on it), saying how to rescale."""
+    if not MIN_LENGTH <= length <= MAX_LENGTH:
+        raise ValueError(f"{what} has length {length:.3g}; uat takes lengths from 2**-500 ≈ 3.1e-151 to 2**500 ≈ "
+                         "3.3e+150 (fits and sup-norm searches square distances in K, and the squares must be "
+                         "normal float64 numbers): rescale the variable, e.g. fit f(s*t) for t in a box of size ~1")
+    floats = length / np.spacing(magnitude)
+    if floats < MIN_FLOATS:
+        raise ValueError(f"{what} holds only {floats:.0f} float64 numbers (length {length:.3g} at magnitude "
+                         f"{magnitude:.3g}); uat needs at least {MIN_FLOATS}, so that sampling and the sup search "
+                         "resolve K: shift the variable, e.g. fit f(c + t) for t near 0")
+
+
 def _per_axis(n: int, d: int) -> int:
     return max(1, round(n ** (1.0 / d)))
 
@@ -44,7 +68,9 @@ class Box:
     Parameters
     ----------
     lower, upper : sequence of float, length n
-        Finite bounds with lower < upper in every coordinate. Scalars mean a 1-D box.
+        Finite bounds with lower < upper in every coordinate. Scalars mean a 1-D box. Each side's
+        length lies in [2⁻⁵⁰⁰, 2⁵⁰⁰] (:data:`MIN_LENGTH`, :data:`MAX_LENGTH`) and spans at least
+        :data:`MIN_FLOATS` float64 numbers; other sides are refused with the way to rescale.
 
     Examples
     --------
@@ -74,9 +100,9 @@ class Box:
                 f"lower={lower[i]} >= upper={upper[i]}"
             )
         with np.errstate(over="ignore"):
-            if not np.all(np.isfinite(upper - lower)):
-                raise ValueError(f"Box widths upper - lower must be finite in float64; got lower={lower.tolist()}, "
-                                 f"upper={upper.tolist()}")
+            lengths = upper - lower
+        for i, (a, b, length) in enumerate(zip(lower.tolist(), upper.tolist(), lengths.tolist())):
+            _check_extent(f"Box side {i + 1}, [{shortest(a)}, {shortest(b)}],", length, max(abs(a), abs(b)))
         object.__setattr__(self, "lower", tuple(lower.tolist()))
         object.__setattr__(self, "upper", tuple(upper.tolist()))
 
@@ -91,7 +117,8 @@ class Box:
 
     @property
     def diameter(self) -> float:
-        return float(np.linalg.norm(np.subtract(self.upper, self.lower)))
+        """‖upper − lower‖₂, without the overflow or underflow of squaring (math.hypot scales)."""
+        return math.hypot(*np.subtract(self.upper, self.lower).tolist())
 
     @property
     def volume(self) -> float:
@@ -160,6 +187,8 @@ class Ball:
     ----------
     center : sequence of float, length n
     radius : float > 0
+        The diameter 2·radius obeys the limits of a Box's sides (:data:`MIN_LENGTH`,
+        :data:`MAX_LENGTH`, :data:`MIN_FLOATS` at the largest |coordinate|).
     """
 
     center: tuple[float, ...]
@@ -172,6 +201,7 @@ class Ball:
         if not np.all(np.isfinite(center)):
             raise ValueError(f"Ball center must be finite; got {center.tolist()}")
         radius = check_real("radius", self.radius, positive=True)
+        _check_extent(f"Ball diameter 2·radius = 2·{shortest(radius)}", 2 * radius, float(np.max(np.abs(center))) + radius)
         object.__setattr__(self, "center", tuple(center.tolist()))
         object.__setattr__(self, "radius", radius)
 
