@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import uat
-from uat.errornorm import ErrorFunction, check_pair, row_norms
+from uat.errornorm import ErrorFunction, check_pair, power_of_two, rms, row_norms
 
 
 @pytest.mark.parametrize("scale", [1e-300, 1e-160, 1.0, 1e160, 1e300])
@@ -17,6 +17,32 @@ def test_row_norms_keep_their_value_at_any_scale(scale):
 def test_row_norms_agree_with_numpy_in_range():
     D = np.random.default_rng(0).normal(size=(1000, 3))
     assert np.allclose(row_norms(D), np.linalg.norm(D, axis=1), rtol=4e-16, atol=0)
+
+
+def test_row_norms_and_rms_give_numpys_bits_in_range():
+    """The scale is a power of two, so wherever squaring does not overflow nothing changes (fits keep their numbers)."""
+    D = np.random.default_rng(1).normal(size=(500, 3)) * np.logspace(-100, 100, 500)[:, None]
+    np.testing.assert_array_equal(row_norms(D), np.linalg.norm(D, axis=1))
+    v = np.abs(D[:, 0])
+    assert rms(v) == np.sqrt(np.mean(v**2))
+    np.testing.assert_array_equal(rms(D, axis=0), np.sqrt(np.mean(D**2, axis=0)))
+    np.testing.assert_array_equal(rms(D.reshape(50, 10, 3), axis=(0, 2), count=50),
+                                  np.sqrt(np.sum(D.reshape(50, 10, 3) ** 2, axis=(0, 2)) / 50))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1.0, 1e200, 1e300])
+def test_rms_keeps_its_value_at_any_scale(scale):
+    v = np.array([3.0, 4.0, 0.0, 12.0]) * scale
+    assert rms(v) == pytest.approx(6.5 * scale, rel=4e-16)  # sqrt((9 + 16 + 144) / 4) = 6.5
+    assert rms(np.array([np.inf, 1.0])) == np.inf and np.isnan(rms(np.array([np.nan, 1.0])))
+
+
+def test_power_of_two_is_exact_and_safe_at_the_ends():
+    peaks = np.array([1.0, 1.5, 3.0, 1.7e308, 5e-324, 0.0, np.inf, np.nan])
+    scale = power_of_two(peaks)
+    assert scale.tolist()[:5] == [1.0, 1.0, 2.0, 2.0**1023, 2.0**-1074] and scale.tolist()[5:] == [1.0, 1.0, 1.0]
+    ratio = peaks[:5] / scale[:5]
+    assert np.all((ratio >= 1) & (ratio < 2))
 
 
 def test_a_huge_error_is_its_value_not_inf():

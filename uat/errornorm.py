@@ -4,7 +4,8 @@
 
 * :func:`check_pair`: the target on its domain, with g checked against it;
 * :class:`ErrorFunction`: x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations;
-* :func:`row_norms`: Euclidean norms of the rows of an (N, m) array without overflow;
+* :func:`row_norms`, :func:`rms`: Euclidean norms of the rows of an (N, m) array and root mean
+  squares, without overflow (:func:`power_of_two` is the exact scale they use);
 * :func:`rounding_floor`: the measured float64 noise of the errors, below which they mean nothing.
 """
 
@@ -19,24 +20,52 @@ from uat.domains import Domain
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
-__all__ = ["ErrorFunction", "call_g", "check_pair", "row_norms", "rounding_floor", "CHUNK"]
+__all__ = ["ErrorFunction", "call_g", "check_pair", "power_of_two", "rms", "row_norms", "rounding_floor", "CHUNK"]
 
 #: Points per evaluation block of f and g.
 CHUNK = 1 << 16
 
 
+def power_of_two(peak) -> np.ndarray:
+    """2^e with peak/2^e in [1, 2), elementwise; 1 where peak is 0 or not finite.
+
+    Dividing by it is exact (it changes only the exponent), so a computation on the scaled values
+    gives the same bits, scaled, wherever the unscaled one neither overflows nor underflows.
+    """
+    peak = np.asarray(peak, dtype=float)
+    _, e = np.frexp(peak)
+    return np.where((peak > 0) & np.isfinite(peak), np.ldexp(1.0, e - 1), 1.0)
+
+
 def row_norms(D: np.ndarray) -> np.ndarray:
     """‖D_i‖₂ for each row of D (N, m), computed without overflow or underflow.
 
-    One column is |D|. Otherwise each row is scaled by its largest entry s first,
-    ‖D_i‖ = s·‖D_i/s‖ (as LAPACK's dnrm2 does), so that rows near 1e200 or 1e-200 keep their
-    norm, where squaring them would give inf or 0.
+    One column is |D|. Otherwise each row is scaled by the power of two s at its largest entry
+    first, ‖D_i‖ = s·‖D_i/s‖ (as LAPACK's dnrm2 scales), so that rows near 1e200 or 1e-200 keep
+    their norm, where squaring them would give inf or 0; elsewhere the bits are numpy's.
     """
     if D.shape[1] == 1:
         return np.abs(D[:, 0])
-    scale = np.max(np.abs(D), axis=1)
-    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-    return np.where(np.isfinite(scale), safe * np.sqrt(np.sum((D / safe[:, None]) ** 2, axis=1)), scale)
+    peak = np.max(np.abs(D), axis=1)
+    scale = power_of_two(peak)
+    return np.where(np.isfinite(peak), scale * np.sqrt(np.sum((D / scale[:, None]) ** 2, axis=1)), peak)
+
+
+def rms(D: np.ndarray, axis=None, count: int | None = None):
+    """sqrt(Σ D² / count) over ``axis`` (``count``: the number of terms summed by default), without
+    overflow or underflow: D is scaled by the power of two at its largest |entry| first.
+
+    The root mean square of errors near 1e200 is then their size, not inf (and near 1e-200 not 0);
+    elsewhere the bits are those of ``np.sqrt(np.mean(D**2))``. Non-finite entries give inf or nan.
+    """
+    D = np.asarray(D, dtype=float)
+    axes = tuple(range(D.ndim)) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+    scale = power_of_two(np.max(np.abs(D), axis=axes, keepdims=True))
+    if count is None:
+        count = int(np.prod([D.shape[a] for a in axes]))
+    with np.errstate(invalid="ignore"):
+        total = np.sum((D / scale) ** 2, axis=axes)
+    return np.squeeze(scale, axis=axes) * np.sqrt(total / count)
 
 
 class ErrorFunction:
