@@ -296,6 +296,19 @@ def test_rates_recover_a_power_law_and_flag_plateaus():
     assert rates(_summary([0.5, 0.2, 0.1, 0.09, 0.085]))["plateau"].iloc[0] == "stalled"
 
 
+def test_non_finite_errors_are_never_a_rounding_floor():
+    """Issue 15: a study stored 1e200·sin x's error inf with floor inf, and inf <= 10·inf made it a 'rounding floor'."""
+    overflowed = rates(_summary([1e-1, 1e-2, np.inf, np.inf], floor=[1e-16, 1e-16, np.inf, np.inf]))
+    assert overflowed["plateau"].iloc[0] == "not finite"
+    assert overflowed["rate"].iloc[0] == pytest.approx(np.log(0.1) / np.log(2)) and overflowed["n_points"].iloc[0] == 2
+    # the finite errors of today: 1e196 against floors near 1e185 fall at the rate of sin x itself
+    widths = 2.0 ** np.arange(1, 6)
+    plain = rates(_summary(list(3 * widths ** -4.0), floor=1e-16))
+    huge = rates(_summary(list(3e200 * widths ** -4.0), floor=1e185))
+    assert huge["plateau"].iloc[0] == plain["plateau"].iloc[0] == ""
+    assert huge["rate"].iloc[0] == pytest.approx(plain["rate"].iloc[0], abs=1e-12)
+
+
 def test_summary_counts_failures_and_uses_only_successful_repeats():
     frame = pd.DataFrame({"target": "f", "activation": "tanh", "method": "lstsq", "width": [4, 4, 4],
                           "repeat": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
