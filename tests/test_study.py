@@ -309,6 +309,31 @@ def test_non_finite_errors_are_never_a_rounding_floor():
     assert huge["rate"].iloc[0] == pytest.approx(plain["rate"].iloc[0], abs=1e-12)
 
 
+def test_a_study_of_huge_targets_records_finite_results_or_readable_failures(tmp_path):
+    """Issue 15: a cell of 1e200·sin x was stored 'ok' with sup error inf. Now every cell is a finite result or a
+    failure that says why."""
+    text = """
+name = "huge"
+domain = "[-1,1]"
+[grid]
+target = ["1e200*sin(x)", "1e308*x"]
+activation = ["tanh"]
+width = [4, 8]
+method = ["lstsq", "minimax", "backprop"]
+[methods.backprop]
+max_iter = 20
+"""
+    frame = run_study(write(tmp_path, text), tmp_path / "out", jobs=1)
+    ok = frame[frame["status"] == "ok"]
+    assert set(ok["target"]) >= {"1e200*sin(x)"}
+    for column in ("sup_error", "rms_error", "train_rms", "train_max", "rounding_floor"):
+        assert np.all(np.isfinite(ok[column].to_numpy(float))), column
+    small = ok[ok["target"] == "1e200*sin(x)"]
+    assert np.all(small["sup_error"] > 10 * small["rounding_floor"])  # approximation errors, not rounding noise
+    failed = frame[frame["status"] != "ok"]
+    assert all("overflow float64" in message and "rescale the target" in message for message in failed["error"])
+
+
 def test_summary_counts_failures_and_uses_only_successful_repeats():
     frame = pd.DataFrame({"target": "f", "activation": "tanh", "method": "lstsq", "width": [4, 4, 4],
                           "repeat": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],

@@ -438,12 +438,12 @@ def _network(objective: Objective, theta: np.ndarray, act, y_scale: float) -> Sh
     """The network of θ for the target's own values: C·y_scale, refused where that overflows float64."""
     A, b, C = objective.unpack(theta)
     with np.errstate(over="ignore"):
-        C = C * y_scale
-    if not np.all(np.isfinite(C)):
+        scaled = C * y_scale
+    if not np.all(np.isfinite(scaled)):
         raise ValueError(f"backprop: the output weights C overflow float64 (trained on the target divided by "
-                         f"{y_scale:.3g}, they would reach {float(np.max(np.abs(C / y_scale))):.3g} x {y_scale:.3g}): "
+                         f"{y_scale:.3g}, they would reach {float(np.max(np.abs(C))):.3g} x {y_scale:.3g}): "
                          "rescale the target")
-    return ShallowNetwork(A, b, C, act)
+    return ShallowNetwork(A, b, scaled, act)
 
 
 def _initial(problem: Problem, init, objective: Objective, A, b, y_scale: float = 1.0) -> np.ndarray:

@@ -116,25 +116,26 @@ def minimax_solve(Phi, Y, *, rcond: float | None = None) -> tuple[np.ndarray, fl
     """
     Phi, Y = check_features(Phi, Y)
     T = orthonormal_basis(Phi, rcond)
-    scale = _scale(Y)
+    peak, scale = _scale(Y)
     C, level = _solve_in_basis(Phi @ T, Y / scale, T)
-    return _unscale(C, scale), level * scale
+    return _unscale(C, scale, peak), level * scale
 
 
-def _scale(*values: np.ndarray) -> float:
-    """The power of two at the largest |value|: the LP and its exchange run on values scaled by it (exact,
-    so the bits are those of the unscaled run wherever that neither overflows nor underflows)."""
-    return float(power_of_two(max(float(np.max(np.abs(v))) if v.size else 0.0 for v in values)))
+def _scale(*values: np.ndarray) -> tuple[float, float]:
+    """The largest |value| and the power of two there: the LP and its exchange run on values scaled by it
+    (exact, so the bits are those of the unscaled run wherever that neither overflows nor underflows)."""
+    peak = max(float(np.max(np.abs(v))) if v.size else 0.0 for v in values)
+    return peak, float(power_of_two(peak))
 
 
-def _unscale(C: np.ndarray, scale: float) -> np.ndarray:
+def _unscale(C: np.ndarray, scale: float, peak: float) -> np.ndarray:
     """C·scale, the weights for the target's own values; refused where they overflow float64."""
     with np.errstate(over="ignore"):
         out = C * scale
     if not np.all(np.isfinite(out)):
         raise ValueError(f"minimax: the output weights C overflow float64 (they would reach "
-                         f"{float(np.max(np.abs(C))):.3g} x {scale:.3g}, for target values of magnitude ~{scale:.3g}): "
-                         "rescale the target")
+                         f"{float(np.max(np.abs(C))):.3g} x {scale:.3g}, for target values up to {peak:.3g}): rescale "
+                         "the target")
     return out
 
 
@@ -195,7 +196,7 @@ def minimax_exchange(features, X, Y, X_check, Y_check, *, max_rounds: int = 8, t
     MinimaxSolution
     """
     add = add_per_round or max(16, X.shape[0] // 4)
-    scale = _scale(Y, Y_check)
+    peak, scale = _scale(Y, Y_check)
     Y, Y_check = Y / scale, Y_check / scale  # exact; C, the level and the errors are scaled back at the end
     X_act, Y_act, Phi_act = X, Y, features(X)
     T = orthonormal_basis(Phi_act, rcond)
@@ -216,5 +217,5 @@ def minimax_exchange(features, X, Y, X_check, Y_check, *, max_rounds: int = 8, t
                       f"{worst.max() * scale:.3e} above the LP level {level * scale:.3e}; raise max_rounds or "
                       "n_samples", ConvergenceWarning, stacklevel=2)
     errors = np.concatenate([row_norms(Y_check - Phi_check @ C.T), row_norms(Y_act - Phi_act @ C.T)])
-    return MinimaxSolution(_unscale(C, scale), level * scale, float(errors.max()) * scale, T.shape[1],
+    return MinimaxSolution(_unscale(C, scale, peak), level * scale, float(errors.max()) * scale, T.shape[1],
                            X_act.shape[0], rounds, converged)
