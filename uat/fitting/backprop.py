@@ -78,7 +78,7 @@ import numpy as np
 import scipy.linalg
 from scipy.optimize import minimize
 
-from uat._validation import check_choice, check_int, check_real
+from uat._validation import check_choice, check_int, check_real, read_only
 from uat.errornorm import power_of_two
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.base import Fitted, Method, Problem, register_method
@@ -472,7 +472,7 @@ def _weights(weights, X) -> np.ndarray:
     """The callable's weights for the training points, checked."""
     N = X.shape[0]
     try:
-        w = np.asarray(weights(X), dtype=float)
+        w = np.asarray(weights(read_only(X)), dtype=float)  # a weights function writing into X would move the points
     except (TypeError, ValueError) as err:
         raise ValueError(f"weights(X) must return {N} non-negative numbers; it failed or returned non-numbers: {err}") \
             from err
