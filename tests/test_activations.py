@@ -416,6 +416,19 @@ def test_bad_fn_is_refused(fn, match, scratch_names):
         register_activation("test_bad_fn", fn)
 
 
+@pytest.mark.parametrize("which", ["fn", "deriv"])
+def test_an_in_place_activation_is_refused(which, scratch_names):
+    """np.tanh(z, out=z) would overwrite the z at which backpropagation then evaluates σ′."""
+    scratch_names.append("test_in_place")
+    fn, deriv = (lambda z: np.tanh(z, out=z), lambda z: 1 - np.tanh(z) ** 2)
+    if which == "deriv":
+        fn, deriv = np.tanh, lambda z: np.subtract(1, np.tanh(z, out=z) ** 2, out=z)
+    with pytest.raises(ValueError, match=rf"activation 'test_in_place': {which} must not modify its input array "
+                                         r"\(.*read-only\)"):
+        register_activation("test_in_place", fn, deriv)
+    assert "test_in_place" not in list_activations()
+
+
 def test_non_callables_are_refused():
     with pytest.raises(TypeError, match=r"fn must be callable \(z -> σ\(z\)\); got 'tanh'"):
         register_activation("test_nc", "tanh")

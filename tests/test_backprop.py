@@ -231,6 +231,7 @@ def test_integral_floats_are_accepted_as_integers():
     (lambda X: np.ones((len(X), 2)), r"shape \(128,\)"),
     (lambda X: np.ones((1, len(X))), r"shape \(128,\)"),
     (lambda X: "abc", "weights"),
+    (lambda X: X.__setitem__(slice(None), 0) or np.ones(len(X)), r"weights\(X\) .* read-only"),  # it moved the points
 ])
 def test_weights_of_the_wrong_shape_are_refused(weights, match):
     with pytest.raises(ValueError, match=match):

@@ -85,6 +85,39 @@ def test_errors_are_readable_without_traceback(run, args, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("args, message", [
+    (["fit", "runge", "--domain", "[-1,1]^2"], "target 'runge' is defined on 1-D points"),
+    (["fit", "circle", "--domain", "[-1,1]^2"], "target 'circle' is defined on 1-D points"),
+    (["fit", "franke", "--domain", "[-1,1]"], "target 'franke' is defined on 2-D points"),
+    (["fit", "1e308*x", "--domain", "[-1,1]"], "the output weights C overflow float64 (they would reach"),
+    (["fit", "x", "--domain", "[0,1e-300]"], "Box side 1, [0, 1e-300], has length 1e-300; uat takes lengths from"),
+    (["fit", "sin(x)", "--domain", "[-1e300,1e300]", "-k", "4"], "has length 2e+300; uat takes lengths from"),
+    (["fit", "x", "--domain", "[-inf,1]"], "domain bounds must be finite numbers (K is compact); got '-inf'"),
+    (["fit", "x", "--domain", "ball(center=[0,0], radius=1, extra=2)"], "unknown argument 'extra' of ball(...); "
+                                                                        "accepted: center, radius"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_hostile_inputs_end_in_one_error_line(args, message):
+    """Issue 15's reproductions: exit status 1 and one readable line, never a traceback or a result."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and message in errors[0], result.output
+    assert "Traceback" not in result.output and "sup error" not in result.output
+
+
+@pytest.mark.parametrize("method", ["lstsq", "backprop"])
+def test_a_huge_target_reports_its_finite_errors(run, method):
+    """Issue 15: 1e200·sin x reported sup error inf as 'rounding noise' (lstsq) or died (backprop)."""
+    options = ["-o", "max_iter=50"] if method == "backprop" else []
+    result = run("fit", "1e200*sin(x)", "--domain", "[-1,1]", "-k", "8", "-m", method, *options, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    for key in ("sup_error", "rms_error", "train_rms", "train_max", "rounding_floor"):
+        assert isinstance(record[key], float) and 0 < record[key] < 1e199, (key, record[key])
+    assert record["sup_error"] > 10 * record["rounding_floor"]  # an approximation error, not rounding noise
+
+
 def test_warnings_are_printed_as_one_line(run):
     result = CliRunner().invoke(main, ["fit", "runge", "-k", "128"], catch_exceptions=False)
     assert result.exit_code == 0

@@ -232,7 +232,9 @@ def test_refuses_bad_options_and_activations():
         _fit("sin2pi", "pl_best", 5, n_points=1)
     with pytest.raises(TypeError, match="unknown option 'steepness' for method 'pl_best'"):
         _fit("sin2pi", "pl_best", 5, steepness=3)
-    with pytest.raises(ValueError, match="method 'relu_interp' does not support activation 'tanh'; accepted: relu"):
+    with pytest.raises(ValueError, match="method 'relu_interp' does not support activation 'tanh'; accepted: relu: "
+                                         r"pass activation='relu' \(in a study, \[methods.relu_interp\] activations = "
+                                         r'\["relu"\] crosses it with these only'):
         _fit("sin2pi", "relu_interp", 5, "tanh")
     with pytest.raises(ValueError, match="does not support activation 'relu'; accepted: sigmoid, tanh, heaviside"):
         _fit("sin2pi", "sigmoid_staircase", 5, "relu")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from scipy.stats import qmc
 
-from uat.domains import SAMPLING_METHODS, Ball, Box, as_domain, parse_domain
+from uat.domains import MAX_LENGTH, MIN_FLOATS, MIN_LENGTH, SAMPLING_METHODS, Ball, Box, as_domain, parse_domain
 from uat.exceptions import ExpressionError
 
 PROPERTY = settings(
@@ -430,12 +430,13 @@ def test_box_uniform_sampling_has_uniform_moments():
 
 # ----------------------------------------------------------------------------- hypothesis properties
 def _interval(draw):
-    """A (lower, upper) pair; magnitudes from 1e-12 to 1e15, widths from 1e-8 to 1e12."""
+    """A (lower, upper) pair; magnitudes from 1e-12 to 1e15, widths from 1e-8 to 1e12, holding at least
+    MIN_FLOATS floats (narrower sides are refused, see test_sides_too_narrow_for_float64_are_refused)."""
     sign = draw(st.sampled_from([-1.0, 1.0]))
     lower = sign * draw(st.sampled_from([0.0, 1.0])) * 10 ** draw(st.floats(-12, 15))
     width = 10 ** draw(st.floats(-8, 12))
     upper = lower + width
-    assume(upper > lower)
+    assume(upper - lower >= MIN_FLOATS * np.spacing(max(abs(lower), abs(upper))))
     return lower, upper
 
 
@@ -500,12 +501,39 @@ def test_property_ball_samples_are_inside(ball, seed):
 def test_box_whose_width_overflows_is_refused():
     # upper - lower overflows to inf for |bounds| near the float maximum: diameter, volume and the
     # affine sampling map would all be inf. Such a box is refused at construction, without a warning.
-    with pytest.raises(ValueError, match=r"widths upper - lower must be finite in float64"):
+    with pytest.raises(ValueError, match=r"Box side 1, \[-1e\+308, 1e\+308\], has length inf; uat takes lengths from "
+                                         r"2\*\*-500 ≈ 3.1e-151 to 2\*\*500 ≈ 3.3e\+150"):
         Box(-1e308, 1e308)
-    box = Box(-1e307, 1e307)  # just representable: samples spread over K
+    box = Box(-MAX_LENGTH / 2, MAX_LENGTH / 2)  # the largest box: samples spread over K
     X = box.sample(1000, rng=8)
     assert box.contains(X).all()
-    assert X.min() < -5e306 and X.max() > 5e306
+    assert X.min() < -MAX_LENGTH / 4 and X.max() > MAX_LENGTH / 4
+    assert box.diameter == MAX_LENGTH and Box([0] * 4, [MAX_LENGTH] * 4).diameter == 2 * MAX_LENGTH
+
+
+@pytest.mark.parametrize(("text", "length"), [("[0,1e-300]", "1e-300"), ("[0,1e-320]", "1e-320"),
+                                              ("[-1e300,1e300]", "2e\\+300"), ("[0,1]x[-1e160,1e160]", "2e\\+160")])
+def test_sides_too_short_or_too_long_for_their_squares_are_refused(text, length):
+    """Issue 15: [0,1e-300] was a ZeroDivisionError (the diameter underflowed), [-1e300,1e300] an 'unexpected
+    array size' (it overflowed); in between, the sup search squares distances in K."""
+    with pytest.raises(ValueError, match=rf"Box side \d, .* has length {length}; uat takes lengths from 2\*\*-500 ≈ "
+                                         r"3.1e-151 to 2\*\*500 ≈ 3.3e\+150 .*: rescale the variable"):
+        parse_domain(text)
+    with pytest.raises(ValueError, match=r"Ball diameter 2·radius = 2·1e-200 has length 2e-200"):
+        Ball([0, 0], 1e-200)
+    assert Box(0, MIN_LENGTH).diameter == MIN_LENGTH  # the limits themselves are accepted
+    assert Box([0, 0], [MIN_LENGTH, MIN_LENGTH]).diameter == pytest.approx(math.sqrt(2) * MIN_LENGTH, rel=1e-15)
+
+
+def test_sides_too_narrow_for_float64_are_refused():
+    """[1, 1 + 1e-13] holds 450 floats: samples would repeat a few representable points."""
+    with pytest.raises(ValueError, match=r"Box side 2, \[1, 1.0000000000001\], holds only 450 float64 numbers \(length "
+                                         r"9.99e-14 at magnitude 1\); uat needs at least 4096, .*: shift the variable"):
+        parse_domain("[0,1]x[1,1.0000000000001]")
+    with pytest.raises(ValueError, match=r"Ball diameter .* holds only \d+ float64 numbers"):
+        Ball([1e6], 1e-12)
+    wide_enough = Box(1, 1 + MIN_FLOATS * np.spacing(1.0))
+    assert np.unique(wide_enough.sample(4096, "grid", rng=0)).size > 1000
 
 
 # ----------------------------------------------------------------------------- parse_domain and as_domain
@@ -519,7 +547,9 @@ def test_box_whose_width_overflows_is_refused():
         ("[0,exp(1)]x[-1,1]", [0, -1], [math.e, 1]),
         ("[-exp(1),0]x[0,sqrt(2)]", [-math.e, 0], [0, math.sqrt(2)]),
         ("[-1,1]^3", [-1, -1, -1], [1, 1, 1]),
-        ("[-1,1]x[0,2]^2", [-1, 0, -1, 0], [1, 2, 1, 2]),
+        ("[-1,1]x[0,2]^2", [-1, 0, 0], [1, 2, 2]),  # ^n repeats the interval before it (issue 15: was 4-D)
+        ("[0,2]^2x[-1,1]", [0, 0, -1], [2, 2, 1]),  # the same grammar on the left (issue 15: was refused)
+        ("[0,1]^2×[-1,1]^1x[2,3]^2", [0, 0, -1, 2, 2], [1, 1, 1, 3, 3]),
         (" [ -1 , 1 ] x [ 0 , 2 ] ", [-1, 0], [1, 2]),
         ("[ -1 , 1 ] ^ 2", [-1, -1], [1, 1]),
         ("[1e-3,1]", [1e-3], [1]),
@@ -535,7 +565,8 @@ def test_parse_domain(text, lower, upper):
 
 @pytest.mark.parametrize(
     "text", ["", "[]", "[-1,1]x", "x[-1,1]", "[-1,1]^0", "(-1,1)", "[-1,1,2]", "-1,1", "[-1,1][0,1]",
-             "[-1,1]*[0,1]", "[-1,1]X[0,1]", "[-1;1]", "[-1,1]^", "[-1,1]^2x[0,1]", "[-1,1]^-1"],
+             "[-1,1]*[0,1]", "[-1,1]X[0,1]", "[-1;1]", "[-1,1]^", "[-1,1]^-1", "[-1,1]^2^2", "[-1,1]x^2",
+             "([-1,1]x[0,1])^2", "[-1,1]^2x", "ball(center=[0], radius=1"],
 )
 def test_parse_domain_refuses_malformed_strings(text):
     with pytest.raises(ValueError, match=r"domain must be a product of intervals like '\[-1,1\]'.*got"):
@@ -552,6 +583,40 @@ def test_parse_domain_refuses_malformed_strings(text):
 def test_parse_domain_refuses_reversed_or_infinite_intervals(text, match):
     with pytest.raises(ValueError, match=match):
         parse_domain(text)
+
+
+@pytest.mark.parametrize("text", ["[-inf,1]", "[0,inf]", "[0,+Infinity]", "[nan,1]", "[-1,1]x[0,INF]",
+                                  "ball(center=[inf], radius=1)", "ball(center=[0], radius=inf)"])
+def test_infinite_bounds_are_refused_by_name(text):
+    """Issue 15: '[-inf,1]' answered "unknown name 'inf' ... did you mean 'sin'"."""
+    with pytest.raises(ValueError, match=r"domain bounds must be finite numbers \(K is compact\); got '[+-]?\w+' in "):
+        parse_domain(text)
+
+
+def test_a_power_asking_for_a_huge_dimension_is_refused_before_any_allocation():
+    with pytest.raises(ValueError, match=r"domain dimension must be at most 10000; '\[0,1\]\^1000000000' has dimension "
+                                         r"1000000000"):
+        parse_domain("[0,1]^1000000000")
+    assert parse_domain("[0,1]^10000").dim == 10000
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("ball(center=[0,0], radius=1, extra=2)", r"unknown argument 'extra' of ball\(...\); accepted: center, radius; "
+                                              r"got 'ball\(center=\[0,0\], radius=1, extra=2\)'"),
+    ("ball(centre=[0,0], radius=1)", r"unknown argument 'centre' of ball\(...\) \(did you mean 'center'\?\); accepted"),
+    ("ball([0,0], 1)", r"ball arguments are given by name, center=\[...\] and radius=...; got '\[0,0\]'"),
+    ("ball(center=[0,0])", r"ball\(...\) needs both center=\[...\] and radius=...; radius missing"),
+    ("ball(radius=1, radius=2)", r"ball argument 'radius' is given twice"),
+    ("ball(center=0, radius=1)", r"ball center must be a list of coordinates like \[0,0\]; got '0'"),
+])
+def test_ball_arguments_are_checked_by_name(text, match):
+    """Issue 15: an unknown argument gave "invalid syntax (column 8)"."""
+    with pytest.raises(ValueError, match=match):
+        parse_domain(text)
+
+
+def test_ball_arguments_may_come_in_either_order():
+    assert parse_domain("ball(radius=2, center=[1, pi])") == Ball([1, math.pi], 2)
 
 
 @pytest.mark.parametrize(("text", "match"), [("[a,1]", "unknown name 'a'"), ("[0,x]", "cannot use the variable 'x'")])

@@ -228,3 +228,51 @@ def test_option_values_are_checked_before_any_work():
         method.validate({**method.options, "transitions": "yes"})
     with pytest.raises(ValueError, match=r"max_rounds must be an integer >= 1; got 0"):
         uat.fit("abs", width=4, method="minimax", max_rounds=0)
+
+
+# --- huge and tiny targets: errors are their values, never inf or 0 (issue 15) ----------------------------------
+
+@pytest.mark.parametrize("method", ["lstsq", "minimax"])
+@pytest.mark.parametrize("power", [660, -660])
+def test_a_target_scaled_by_a_power_of_two_is_fitted_exactly_scaled(method, power):
+    """2^±660·sin x is sin x with another exponent: every number of the fit must be 2^±660 times sin x's,
+    bit for bit (1e200·sin x had training errors inf and an overflow warning; 1e-200·sin x would be 0)."""
+    small = uat.fit("sin(x)", "[-1,1]", width=8, method=method)
+    scaled = uat.fit(f"2**({power})*sin(x)", "[-1,1]", width=8, method=method)
+    factor = 2.0**power
+    np.testing.assert_array_equal(scaled.network.C, factor * small.network.C)
+    assert scaled.train_rms == factor * small.train_rms and scaled.train_max == factor * small.train_max
+    assert 0 < scaled.train_rms < np.inf
+    assert uat.rms_error(scaled.target, scaled.network) == factor * uat.rms_error(small.target, small.network)
+
+
+def test_backprop_fits_a_huge_target_on_its_scaled_values():
+    """Issue 15: 1e200·sin x with method backprop died with "'NoneType' object is not subscriptable"
+    (the first loss overflowed, so no parameters were ever the best). Trained on Y/2^e, it errs as sin x does."""
+    small = uat.fit("sin(x)", "[-1,1]", width=8, method="backprop", max_iter=100)
+    huge = uat.fit("1e200*sin(x)", "[-1,1]", width=8, method="backprop", max_iter=100)
+    assert huge.diagnostics["y_scale"] == 2.0**664 and "y_scale" not in small.diagnostics
+    assert np.isfinite(huge.train_max) and huge.train_max / 1e200 == pytest.approx(small.train_max, rel=0.5)
+    assert huge.sup_error().value / 1e200 == pytest.approx(small.sup_error().value, rel=0.5)
+    tiny = uat.fit("1e-200*sin(x)", "[-1,1]", width=8, method="backprop", max_iter=100)
+    assert tiny.train_max / 1e-200 == pytest.approx(small.train_max, rel=0.5)
+
+
+def test_output_weights_that_overflow_are_refused_naming_the_targets_size():
+    """Issue 15: 1e308·x gave "C must be finite; got nan"; a narrow fit of it is finite and reported."""
+    with pytest.raises(ValueError, match=r"least squares: the output weights C overflow float64 \(they would reach "
+                                         r"\S+ x \S+, for target values up to 1e\+308\): rescale the target"):
+        uat.fit("1e308*x", "[-1,1]", width=64)
+    narrow = uat.fit("1e308*x", "[-1,1]", width=4)
+    assert np.all(np.isfinite(narrow.network.C)) and 0 < narrow.train_max < 1e307
+
+
+def test_a_training_error_that_overflows_is_refused():
+    from uat.fitting.base import training_errors
+
+    g = uat.ShallowNetwork([[1.0]], [0.0], [[1e308]], "identity")
+    X = np.array([[0.5], [1.0]])
+    with pytest.raises(ValueError, match=r"the training error f − g overflows float64 at x = \[1.0\]"):
+        training_errors(g, X, np.array([[0.0], [-1e308]]))
+    with pytest.raises(ValueError, match=r"the fitted approximant is not finite at the training point x = \[1.0\]"):
+        training_errors(uat.ShallowNetwork([[1e103]], [0.0], [[1.0]], "cube"), X, np.zeros((2, 1)))  # (1e103)³ = inf

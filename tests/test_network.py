@@ -421,6 +421,25 @@ def test_object_arrays_refused_without_unpickling(tmp_path):
         ShallowNetwork.load(path)
 
 
+@pytest.mark.parametrize("key", ["A", "b", "C"])
+def test_complex_arrays_in_a_file_are_refused_not_made_real(tmp_path, key):
+    """Issue 15: a complex A in an .npz was loaded with its imaginary part dropped, in silence."""
+    net = random_network(3, 2, 1, "tanh", seed=0)
+    path = _write(tmp_path / "complex.npz", **{key: getattr(net, key) + 1j})
+    with pytest.raises(ValueError, match=rf"complex.npz': {key} has dtype complex128; a uat network file holds real "
+                                         r"float64 arrays"):
+        ShallowNetwork.load(path)
+
+
+@pytest.mark.parametrize("key", ["A", "b", "C", "d"])
+def test_complex_parameters_are_refused_not_made_real(key):
+    parts = {"A": [[1.0]], "b": [0.0], "C": [[1.0]], "d": [0.0]}
+    parts[key] = np.array(parts[key]) + 0.5j
+    with pytest.raises(TypeError, match=rf"^{key} must be an array of real numbers; got complex values \(dtype "
+                                        r"complex128\): uat never drops imaginary parts"):
+        ShallowNetwork(parts["A"], parts["b"], parts["C"], "tanh", parts["d"])
+
+
 @pytest.mark.parametrize("key", ["A", "b", "C", "metadata"])
 def test_missing_arrays_refused(tmp_path, key):
     with pytest.raises(ValueError, match=rf"is not a uat network file: missing \['{key}'\]"):

@@ -139,8 +139,9 @@ def test_sklearn_convergence_warning_goes_to_the_diagnostics():
                                 r"sigmoid, relu, identity"),
     ("torch_adam", "heaviside", r"method 'torch_adam' does not support activation 'heaviside'; accepted: tanh, "),
     ("torch_lbfgs", "heaviside", r"method 'torch_lbfgs' does not support activation 'heaviside'"),
-    ("random_fourier", "tanh", r"method 'random_fourier' does not support activation 'tanh'; accepted: cos \(in a "
-                               r"study, \[methods.random_fourier\] activations = \[...\] crosses it with these only\)"),
+    ("random_fourier", "tanh", r"method 'random_fourier' does not support activation 'tanh'; accepted: cos: pass "
+                               r"activation='cos' \(in a study, \[methods.random_fourier\] activations = \[\"cos\"\] "
+                               r"crosses it with these only, each of them in grid.activation\)"),
 ])
 def test_unsupported_activations_are_refused(method, activation, message):
     pytest.importorskip(PACKAGE[method])

@@ -124,3 +124,14 @@ def test_the_error_axis_stops_where_f_and_g_cross_instead_of_at_1e_308():
     data = fit_closeup_data(result.target, result.network)
     positive = data["E"][data["E"] > 0]
     assert bottom > 1e-20 and bottom <= np.quantile(positive, 0.01)
+
+
+def test_close_up_errors_of_a_huge_target_are_its_values_not_inf():
+    """Issue 15: ‖f − g‖ squared each row, so a 2-output target near 1e200 drew inf everywhere."""
+    small = uat.fit("cos(pi*x), sin(pi*x)", "[-1,1]", width=8)
+    huge = uat.fit("2**660*cos(pi*x), 2**660*sin(pi*x)", "[-1,1]", width=8)
+    E_small = fit_closeup_data(small.target, small.network)["E"]
+    E_huge = fit_closeup_data(huge.target, huge.network)["E"]
+    np.testing.assert_array_equal(E_huge, 2.0**660 * E_small)
+    weights = uat.plots.units.unit_positions_data(huge.network, "[-1,1]")["weight"]
+    np.testing.assert_array_equal(weights, 2.0**660 * uat.plots.units.unit_positions_data(small.network, "[-1,1]")["weight"])

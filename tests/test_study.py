@@ -1,6 +1,7 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -295,6 +296,44 @@ def test_rates_recover_a_power_law_and_flag_plateaus():
     assert rates(_summary([0.5, 0.2, 0.1, 0.09, 0.085]))["plateau"].iloc[0] == "stalled"
 
 
+def test_non_finite_errors_are_never_a_rounding_floor():
+    """Issue 15: a study stored 1e200·sin x's error inf with floor inf, and inf <= 10·inf made it a 'rounding floor'."""
+    overflowed = rates(_summary([1e-1, 1e-2, np.inf, np.inf], floor=[1e-16, 1e-16, np.inf, np.inf]))
+    assert overflowed["plateau"].iloc[0] == "not finite"
+    assert overflowed["rate"].iloc[0] == pytest.approx(np.log(0.1) / np.log(2)) and overflowed["n_points"].iloc[0] == 2
+    # the finite errors of today: 1e196 against floors near 1e185 fall at the rate of sin x itself
+    widths = 2.0 ** np.arange(1, 6)
+    plain = rates(_summary(list(3 * widths ** -4.0), floor=1e-16))
+    huge = rates(_summary(list(3e200 * widths ** -4.0), floor=1e185))
+    assert huge["plateau"].iloc[0] == plain["plateau"].iloc[0] == ""
+    assert huge["rate"].iloc[0] == pytest.approx(plain["rate"].iloc[0], abs=1e-12)
+
+
+def test_a_study_of_huge_targets_records_finite_results_or_readable_failures(tmp_path):
+    """Issue 15: a cell of 1e200·sin x was stored 'ok' with sup error inf. Now every cell is a finite result or a
+    failure that says why."""
+    text = """
+name = "huge"
+domain = "[-1,1]"
+[grid]
+target = ["1e200*sin(x)", "1e308*x"]
+activation = ["tanh"]
+width = [4, 8]
+method = ["lstsq", "minimax", "backprop"]
+[methods.backprop]
+max_iter = 20
+"""
+    frame = run_study(write(tmp_path, text), tmp_path / "out", jobs=1)
+    ok = frame[frame["status"] == "ok"]
+    assert set(ok["target"]) >= {"1e200*sin(x)"}
+    for column in ("sup_error", "rms_error", "train_rms", "train_max", "rounding_floor"):
+        assert np.all(np.isfinite(ok[column].to_numpy(float))), column
+    small = ok[ok["target"] == "1e200*sin(x)"]
+    assert np.all(small["sup_error"] > 10 * small["rounding_floor"])  # approximation errors, not rounding noise
+    failed = frame[frame["status"] != "ok"]
+    assert all("overflow float64" in message and "rescale the target" in message for message in failed["error"])
+
+
 def test_summary_counts_failures_and_uses_only_successful_repeats():
     frame = pd.DataFrame({"target": "f", "activation": "tanh", "method": "lstsq", "width": [4, 4, 4],
                           "repeat": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
@@ -511,6 +550,22 @@ max_rounds = 2
     bad = text.replace('activations = ["relu"]', 'activations = ["cos"]')
     with pytest.raises(StudyConfigError, match=r"methods.minimax.activations: 'cos' is not in grid.activation \(tanh, relu\)"):
         load_config(write(tmp_path, bad, "bad.toml"))
+
+
+def test_a_method_none_of_whose_activations_is_in_the_grid_gets_a_suggestion_that_loads(tmp_path):
+    """Issue 15: relu_interp x tanh suggested `activations = []`, which is itself refused."""
+    text = TINY.replace('activation = ["tanh", "relu"]', 'activation = ["tanh"]').replace(
+        'method = ["lstsq"]', 'method = ["lstsq", "relu_interp"]')
+    with pytest.raises(StudyConfigError, match=r'methods.relu_interp: does not support activation "tanh" \(accepted: '
+                       r'relu\); grid.activation has none of those: add one, e.g. \[grid\] activation = '
+                       r'\["tanh", "relu"\] with \[methods.relu_interp\] activations = \["relu"\], or take '
+                       r'"relu_interp" out of grid.method') as info:
+        load_config(write(tmp_path, text))
+    grid = re.search(r"\[grid\] activation = (\[.*?\])", str(info.value)).group(1)
+    only = re.search(r"activations = (\[.*?\])", str(info.value)).group(1)
+    fixed = text.replace('activation = ["tanh"]', f"activation = {grid}") + f"\n[methods.relu_interp]\nactivations = {only}\n"
+    pairs = {(c.activation, c.method) for c in load_config(write(tmp_path, fixed, "fixed.toml")).cells()}
+    assert pairs == {("tanh", "lstsq"), ("relu", "lstsq"), ("relu", "relu_interp")}
 
 
 def test_status_counts_the_cells_a_restricted_method_runs(tmp_path):

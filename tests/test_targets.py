@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from uat import targets
+from uat import fit, targets
 from uat.domains import Ball, Box
 from uat.exceptions import TargetError
 from uat.targets import Target, as_target, get_target, list_targets, register_target
@@ -284,6 +284,41 @@ def test_non_finite_values_name_the_first_bad_point_and_row(bad):
         target(X)
 
 
+@pytest.mark.parametrize("fn", [lambda X: X.__setitem__(slice(None), 0) or X[:, 0],
+                                lambda X: np.add(X, 1, out=X)[:, 0], lambda X: X.sort(axis=0) or X[:, 0]],
+                         ids=["setitem", "out=X", "sort"])
+def test_a_target_that_modifies_its_input_is_refused(fn):
+    """Issue 15: zeroing X in place made the fit and its sup error 'perfect' (0) in silence."""
+    with pytest.raises(TargetError, match=r"target '<lambda>' tried to modify its input array \(.*read-only.*\); "
+                                          r"targets must not modify their input X"):
+        fit(fn, "[-1,1]", width=8)
+    X = np.linspace(0, 1, 5)[:, None]
+    with pytest.raises(TargetError, match="must not modify their input"):
+        Target(fn, "[0,1]")(X)
+    assert X.flags.writeable and np.array_equal(X[:, 0], np.linspace(0, 1, 5))  # the caller's array is untouched
+
+
+def test_a_target_returning_its_input_gives_a_fresh_array():
+    X = np.linspace(0, 1, 5)[:, None]
+    Y = Target(lambda X: X, "[0,1]")(X)
+    assert not np.may_share_memory(X, Y) and Y.flags.writeable
+    np.testing.assert_array_equal(Y, X)
+
+
+def test_a_target_returning_no_columns_is_refused():
+    with pytest.raises(TargetError, match=r"target 'empty' returned no values: shape \(5, 0\) for X of shape \(5, 1\); "
+                                          r"a target returns \(N,\) or \(N, m\) with m >= 1 outputs"):
+        Target(lambda X: np.zeros((len(X), 0)), "[0,1]", "empty")(np.linspace(0, 1, 5))
+
+
+def test_a_scalar_function_as_target_is_explained():
+    """Issue 15: lambda x: math.sin(x) gave numpy's bare 'only 0-dimensional arrays can be converted'."""
+    with pytest.raises(TypeError, match=r"target '<lambda>' failed on an array X of shape \(\d+, 1\) \(.*\); targets "
+                                        r"take an \(N, n\) array of points, one per row, and return an \(N,\) or "
+                                        r"\(N, m\) array: .* not math.sin\(x\)"):
+        fit(lambda x: math.sin(x), "[-1,1]", width=8)
+
+
 def test_target_error_is_a_value_error():
     assert issubclass(TargetError, ValueError)
 
@@ -353,6 +388,28 @@ def test_as_target_expression_using_a_missing_coordinate(text, domain, var):
     with pytest.raises(ValueError, match=rf"target '{re.escape(text)}' uses {var}( \(written \w\))?, but the domain .* has dimension "
                                          rf"{int(var[1]) - 1}; give a domain of dimension >= {var[1]}"):
         as_target(text, domain)
+
+
+@pytest.mark.parametrize(("name", "domain", "own", "given"),
+                         [("runge", "[-1,1]^2", 1, 2), ("circle", "[-1,1]^2", 1, 2), ("franke", "[-1,1]", 2, 1),
+                          ("oscillatory", Ball([0, 0], 1), 3, 2)])
+def test_a_library_target_on_a_domain_of_another_dimension_is_refused(name, domain, own, given):
+    """Issue 15: runge on [-1,1]^2 fitted f(x1) in silence; franke on [-1,1] was an IndexError."""
+    with pytest.raises(ValueError, match=rf"target '{name}' is defined on {own}-D points \(its domain is .*\), but "
+                                         rf"the domain .* has dimension {given}; give a {own}-D domain"):
+        as_target(name, domain)
+
+
+def test_a_user_target_keeps_the_dimension_of_its_domain():
+    target = Target(lambda X: X[:, 0], "[0,1]", "first")
+    with pytest.raises(ValueError, match=r"target 'first' is defined on 1-D points \(its domain is \[0,1\]\), but the "
+                                         r"domain \[0,1\] x \[0,1\] has dimension 2; .* make a new Target"):
+        as_target(target, "[0,1]^2")
+    assert as_target(target, "[-2,2]").domain == Box(-2, 2)  # the same dimension: a new domain is fine
+    free = Target(lambda X: X[:, 0], name="free")  # no domain, no dimension yet: any domain
+    assert as_target(free, "[0,1]^3").dim == 3
+    # an expression's dimension is the domain's (it may use fewer coordinates)
+    assert as_target(as_target("sin(x)", "[0,1]"), "[0,1]^2").dim == 2
 
 
 def test_as_target_callable():

@@ -94,21 +94,33 @@ def as_float_array(name: str, value, *, ndim: int | None = None, finite: bool = 
     """``np.asarray(value, dtype=float)`` with a clear error for non-numeric, mis-shaped or non-finite input.
 
     Only real numbers are accepted: None, strings, booleans and complex numbers are a TypeError
-    (``np.asarray(None, dtype=float)`` would quietly give nan).
+    (``np.asarray(None, dtype=float)`` would quietly give nan, and a complex array would lose its
+    imaginary part).
     """
     try:
         raw = np.asarray(value)
-        if raw.dtype.kind not in "iuf":
-            raise TypeError(raw.dtype)
-        array = raw.astype(float, copy=False)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be an array of real numbers; got {_show(value)}") from err
+    if raw.dtype.kind == "c":
+        raise TypeError(f"{name} must be an array of real numbers; got complex values (dtype {raw.dtype}): uat "
+                        "never drops imaginary parts; pass .real yourself if they are meant to be zero")
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers; got {_show(value)}")
+    array = raw.astype(float, copy=False)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array; got shape {array.shape}")
     if finite and not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(f"{name} must be finite; got {array[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
     return array
+
+
+def read_only(X: np.ndarray) -> np.ndarray:
+    """A read-only view of X for a user's callable: one that writes into its input then raises
+    (numpy: "assignment destination is read-only") instead of changing the caller's points."""
+    view = X.view()
+    view.flags.writeable = False
+    return view
 
 
 def as_points(name: str, X, dim: int) -> np.ndarray:

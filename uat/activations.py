@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import expit, ndtr
 
 from uat._registry import Registry
+from uat._validation import read_only
 
 __all__ = ["Activation", "get_activation", "list_activations", "register_activation"]
 
@@ -221,7 +222,14 @@ def list_activations() -> list[str]:
 
 
 def _elementwise(act: Activation, which: str, func, z: np.ndarray) -> np.ndarray:
-    values = np.asarray(func(z.copy()), dtype=float)
+    try:
+        values = np.asarray(func(read_only(z.copy())), dtype=float)
+    except ValueError as err:
+        if "read-only" not in str(err):
+            raise
+        raise ValueError(f"activation {act.name!r}: {which} must not modify its input array ({err}): uat evaluates "
+                         "σ and σ′ at the same z, so an in-place σ would silently change σ′; return a new array") \
+            from err
     if values.shape != z.shape or not np.all(np.isfinite(values)):
         raise ValueError(f"activation {act.name!r}: {which} must map a float array elementwise to finite values "
                          f"of the same shape; on shape {z.shape} it returned shape {values.shape}")
@@ -258,7 +266,8 @@ def register_activation(name: str, fn: Callable, deriv: Callable | None = None, 
     """Register a user activation σ (``fn``) with its derivative σ′ (``deriv``) under ``name``.
 
     Both are checked on a few points before they are accepted: ``fn`` must be elementwise and
-    finite there, and ``deriv`` must agree with central differences of ``fn``.
+    finite there, must not write into its input, and ``deriv`` must agree with central differences
+    of ``fn``.
 
     >>> act = register_activation("softsign", lambda z: z / (1 + abs(z)),
     ...                           lambda z: 1 / (1 + abs(z)) ** 2, lipschitz=1.0, bound=1.0)

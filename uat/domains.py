@@ -13,9 +13,11 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import qmc
 
-from uat._validation import as_float_array, as_points, check_choice, check_int, check_real, check_rng, shortest
+from uat._validation import (as_float_array, as_points, check_choice, check_int, check_real, check_rng, shortest,
+                             suggest)
 
-__all__ = ["Box", "Ball", "Domain", "as_domain", "parse_domain", "SAMPLING_METHODS"]
+__all__ = ["Box", "Ball", "Domain", "as_domain", "parse_domain", "SAMPLING_METHODS", "MIN_LENGTH", "MAX_LENGTH",
+           "MIN_FLOATS"]
 
 #: Sampling methods and what they do; ``grid`` and ``chebyshev`` are tensor grids (boxes only).
 SAMPLING_METHODS = {
@@ -32,6 +34,29 @@ def _unit_sobol(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     return sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
 
 
+#: The side lengths (and a ball's diameter) uat takes: from 2⁻⁵⁰⁰ ≈ 3.1e-151 to 2⁵⁰⁰ ≈ 3.3e150, so that
+#: squared distances in K, which fits and sup-norm searches compute, are normal float64 numbers
+#: (beyond them [-1e160, 1e160] overflowed inside the sup search and [0, 1e-320] gave NaN features).
+MIN_LENGTH, MAX_LENGTH = 2.0**-500, 2.0**500
+#: The float64 numbers a side must hold at least (its length over the spacing of floats at its
+#: bounds), so that sampling and the sup search resolve it rather than a few representable points.
+MIN_FLOATS = 4096
+
+
+def _check_extent(what: str, length: float, magnitude: float) -> None:
+    """Refuse a side (or diameter) ``length`` outside [MIN_LENGTH, MAX_LENGTH] or holding fewer than
+    MIN_FLOATS floats at ``magnitude`` (the largest |coordinate| on it), saying how to rescale."""
+    if not MIN_LENGTH <= length <= MAX_LENGTH:
+        raise ValueError(f"{what} has length {length:.3g}; uat takes lengths from 2**-500 ≈ 3.1e-151 to 2**500 ≈ "
+                         "3.3e+150 (fits and sup-norm searches square distances in K, and the squares must be "
+                         "normal float64 numbers): rescale the variable, e.g. fit f(s*t) for t in a box of size ~1")
+    floats = length / np.spacing(magnitude)
+    if floats < MIN_FLOATS:
+        raise ValueError(f"{what} holds only {floats:.0f} float64 numbers (length {length:.3g} at magnitude "
+                         f"{magnitude:.3g}); uat needs at least {MIN_FLOATS}, so that sampling and the sup search "
+                         "resolve K: shift the variable, e.g. fit f(c + t) for t near 0")
+
+
 def _per_axis(n: int, d: int) -> int:
     return max(1, round(n ** (1.0 / d)))
 
@@ -43,7 +68,9 @@ class Box:
     Parameters
     ----------
     lower, upper : sequence of float, length n
-        Finite bounds with lower < upper in every coordinate. Scalars mean a 1-D box.
+        Finite bounds with lower < upper in every coordinate. Scalars mean a 1-D box. Each side's
+        length lies in [2⁻⁵⁰⁰, 2⁵⁰⁰] (:data:`MIN_LENGTH`, :data:`MAX_LENGTH`) and spans at least
+        :data:`MIN_FLOATS` float64 numbers; other sides are refused with the way to rescale.
 
     Examples
     --------
@@ -73,9 +100,9 @@ class Box:
                 f"lower={lower[i]} >= upper={upper[i]}"
             )
         with np.errstate(over="ignore"):
-            if not np.all(np.isfinite(upper - lower)):
-                raise ValueError(f"Box widths upper - lower must be finite in float64; got lower={lower.tolist()}, "
-                                 f"upper={upper.tolist()}")
+            lengths = upper - lower
+        for i, (a, b, length) in enumerate(zip(lower.tolist(), upper.tolist(), lengths.tolist())):
+            _check_extent(f"Box side {i + 1}, [{shortest(a)}, {shortest(b)}],", length, max(abs(a), abs(b)))
         object.__setattr__(self, "lower", tuple(lower.tolist()))
         object.__setattr__(self, "upper", tuple(upper.tolist()))
 
@@ -90,7 +117,8 @@ class Box:
 
     @property
     def diameter(self) -> float:
-        return float(np.linalg.norm(np.subtract(self.upper, self.lower)))
+        """‖upper − lower‖₂, without the overflow or underflow of squaring (math.hypot scales)."""
+        return math.hypot(*np.subtract(self.upper, self.lower).tolist())
 
     @property
     def volume(self) -> float:
@@ -159,6 +187,8 @@ class Ball:
     ----------
     center : sequence of float, length n
     radius : float > 0
+        The diameter 2·radius obeys the limits of a Box's sides (:data:`MIN_LENGTH`,
+        :data:`MAX_LENGTH`, :data:`MIN_FLOATS` at the largest |coordinate|).
     """
 
     center: tuple[float, ...]
@@ -171,6 +201,7 @@ class Ball:
         if not np.all(np.isfinite(center)):
             raise ValueError(f"Ball center must be finite; got {center.tolist()}")
         radius = check_real("radius", self.radius, positive=True)
+        _check_extent(f"Ball diameter 2·radius = 2·{shortest(radius)}", 2 * radius, float(np.max(np.abs(center))) + radius)
         object.__setattr__(self, "center", tuple(center.tolist()))
         object.__setattr__(self, "radius", radius)
 
@@ -262,41 +293,111 @@ class Ball:
 
 Domain = Box | Ball
 
-_INTERVAL = re.compile(r"\[([^\[\],]+),([^\[\],]+)\]")  # bounds may be expressions without commas
+#: One factor of a product: an interval ``[a,b]``, optionally raised to a power ``[a,b]^n`` (bounds
+#: are constant expressions without commas or brackets).
+_FACTOR = re.compile(r"\[([^\[\],]+),([^\[\],]+)\](?:\^(\d+))?")
+_NOT_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
+_BALL_ARGUMENTS = ("center", "radius")
+#: The largest dimension a domain string may ask for (``[0,1]^1000000000`` would be a list of 10⁹ bounds).
+MAX_DIM = 10_000
+_GRAMMAR = ("domain must be a product of intervals like '[-1,1]', '[-1,1]x[0,2]' or '[-1,1]^2' (^n repeats the "
+            "interval just before it), or a ball like 'ball(center=[0,0], radius=1)'")
 
 
-_BALL = re.compile(r"ball\(center=\[([^\[\]]+)\],radius=([^()]+|[^()]*\([^()]*\)[^()]*)\)")
+def _constant(text: str, where: str) -> float:
+    """A bound, coordinate or radius: a constant expression; inf and nan are refused by name."""
+    from uat.expressions import evaluate_constant
+
+    if _NOT_FINITE.fullmatch(text):
+        raise ValueError(f"domain bounds must be finite numbers (K is compact); got {text!r} in {where!r}")
+    return evaluate_constant(text)
+
+
+def _split_arguments(inner: str) -> list[str]:
+    """The comma-separated arguments of ``ball(...)``, splitting only outside brackets and parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(inner):
+        depth += (char in "([") - (char in ")]")
+        if char == "," and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    return [*parts, inner[start:]]
+
+
+def _parse_ball(spec: str, text: str) -> Ball:
+    """``ball(center=[c1,...,cn], radius=r)``, the arguments by name in either order."""
+    arguments = {}
+    for part in _split_arguments(spec[len("ball("):-1]):
+        name, sep, value = part.partition("=")
+        if not sep or not name:
+            raise ValueError(f"ball arguments are given by name, center=[...] and radius=...; got {part!r} in "
+                             f"{text!r}")
+        if name not in _BALL_ARGUMENTS:
+            raise ValueError(f"unknown argument {name!r} of ball(...){suggest(name, _BALL_ARGUMENTS)}; accepted: "
+                             f"{', '.join(_BALL_ARGUMENTS)}; got {text!r}")
+        if name in arguments:
+            raise ValueError(f"ball argument {name!r} is given twice in {text!r}")
+        arguments[name] = value
+    missing = [name for name in _BALL_ARGUMENTS if name not in arguments]
+    if missing:
+        raise ValueError(f"ball(...) needs both center=[...] and radius=...; {' and '.join(missing)} missing in "
+                         f"{text!r}")
+    center = re.fullmatch(r"\[([^\[\]]+)\]", arguments["center"])
+    if not center:
+        raise ValueError(f"ball center must be a list of coordinates like [0,0]; got {arguments['center']!r} in "
+                         f"{text!r}")
+    return Ball([_constant(c, text) for c in center.group(1).split(",")], _constant(arguments["radius"], text))
+
+
+def _parse_product(spec: str, text: str) -> Box:
+    """A product of factors ``[a,b]`` or ``[a,b]^n`` joined by ``x`` or ``×``."""
+    factors, pos = [], 0
+    while True:
+        factor = _FACTOR.match(spec, pos)
+        if not factor:
+            raise ValueError(f"{_GRAMMAR}; got {text!r}")
+        power = 1 if factor.group(3) is None else int(factor.group(3))
+        if power < 1:
+            raise ValueError(f"{_GRAMMAR}; got {text!r} (a power ^n needs n >= 1)")
+        factors.append((factor.group(1), factor.group(2), power))
+        pos = factor.end()
+        if pos == len(spec):
+            break
+        if spec[pos] not in "x×" or pos + 1 == len(spec):
+            raise ValueError(f"{_GRAMMAR}; got {text!r}")
+        pos += 1
+    dim = sum(power for _, _, power in factors)
+    if dim > MAX_DIM:
+        raise ValueError(f"domain dimension must be at most {MAX_DIM}; {text!r} has dimension {dim}")
+    lower, upper = [], []
+    for a, b, power in factors:
+        lower += [_constant(a, text)] * power
+        upper += [_constant(b, text)] * power
+    return Box(lower, upper)
 
 
 def parse_domain(text: str) -> Domain:
-    """Parse a domain: a product of intervals such as ``"[-1,1]x[0,2]"``, ``"[0,2*pi]"`` or
-    ``"[-1,1]^3"``, or a ball ``"ball(center=[0,0], radius=1)"`` (what ``str`` of a Ball prints).
+    """Parse a domain: a product of intervals, or a ball.
 
-    Bounds, coordinates and radii may be constant expressions (``pi``, ``sqrt(2)``); see
-    :mod:`uat.expressions`. Interval bounds cannot contain commas.
+    The grammar (spaces are ignored)::
+
+        domain  = product | ball
+        product = factor, { ("x" | "×"), factor }
+        factor  = "[", bound, ",", bound, "]", [ "^", n ]      (n >= 1: the interval n times)
+        ball    = "ball(", "center=[", bound, { ",", bound }, "]", ",", "radius=", bound, ")"
+
+    ``^n`` repeats the interval just before it, as a power binds tighter than a product:
+    ``"[-1,1]^3"`` is the cube, ``"[-1,1]x[0,2]^2"`` and ``"[0,2]^2x[-1,1]"`` are both 3-D.
+    The ball's arguments are given by name, in either order; ``str`` of a Ball prints one.
+    Bounds, coordinates and radii are constant expressions (``pi``, ``sqrt(2)``, ``1e-3``; see
+    :mod:`uat.expressions`) without commas, and must be finite.
     """
-    from uat.expressions import evaluate_constant
-
     if not isinstance(text, str):
         raise TypeError(f"domain must be a string like '[-1,1]x[0,2]'; got {text!r}")
     spec = text.replace(" ", "")
-    ball = _BALL.fullmatch(spec)
-    if ball:
-        return Ball([evaluate_constant(c) for c in ball.group(1).split(",")], evaluate_constant(ball.group(2)))
-    power = 1
-    match = re.fullmatch(r"(.*\])\^(\d+)", spec)
-    if match:
-        spec, power = match.group(1), int(match.group(2))
-    pieces = re.split(r"(?<=\])[x×](?=\[)", spec) if spec else []
-    intervals = [_INTERVAL.fullmatch(p) for p in pieces]
-    if not pieces or not all(intervals) or power < 1:
-        raise ValueError(
-            f"domain must be a product of intervals like '[-1,1]', '[-1,1]x[0,2]' or '[-1,1]^2', or a ball like "
-            f"'ball(center=[0,0], radius=1)'; got {text!r}"
-        )
-    lower = [evaluate_constant(m.group(1)) for m in intervals] * power
-    upper = [evaluate_constant(m.group(2)) for m in intervals] * power
-    return Box(lower, upper)
+    if spec.startswith("ball(") and spec.endswith(")"):
+        return _parse_ball(spec, text)
+    return _parse_product(spec, text)
 
 
 def as_domain(domain) -> Domain:

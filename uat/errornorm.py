@@ -4,36 +4,68 @@
 
 * :func:`check_pair`: the target on its domain, with g checked against it;
 * :class:`ErrorFunction`: x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations;
-* :func:`row_norms`: Euclidean norms of the rows of an (N, m) array without overflow;
+* :func:`row_norms`, :func:`rms`: Euclidean norms of the rows of an (N, m) array and root mean
+  squares, without overflow (:func:`power_of_two` is the exact scale they use);
 * :func:`rounding_floor`: the measured float64 noise of the errors, below which they mean nothing.
 """
 
 from __future__ import annotations
 
+import reprlib
+
 import numpy as np
 
+from uat._validation import read_only
 from uat.domains import Domain
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
-__all__ = ["ErrorFunction", "check_pair", "row_norms", "rounding_floor", "CHUNK"]
+__all__ = ["ErrorFunction", "call_g", "check_pair", "power_of_two", "rms", "row_norms", "rounding_floor", "CHUNK"]
 
 #: Points per evaluation block of f and g.
 CHUNK = 1 << 16
 
 
+def power_of_two(peak) -> np.ndarray:
+    """2^e with peak/2^e in [1, 2), elementwise; 1 where peak is 0 or not finite.
+
+    Dividing by it is exact (it changes only the exponent), so a computation on the scaled values
+    gives the same bits, scaled, wherever the unscaled one neither overflows nor underflows.
+    """
+    peak = np.asarray(peak, dtype=float)
+    _, e = np.frexp(peak)
+    return np.where((peak > 0) & np.isfinite(peak), np.ldexp(1.0, e - 1), 1.0)
+
+
 def row_norms(D: np.ndarray) -> np.ndarray:
     """‖D_i‖₂ for each row of D (N, m), computed without overflow or underflow.
 
-    One column is |D|. Otherwise each row is scaled by its largest entry s first,
-    ‖D_i‖ = s·‖D_i/s‖ (as LAPACK's dnrm2 does), so that rows near 1e200 or 1e-200 keep their
-    norm, where squaring them would give inf or 0.
+    One column is |D|. Otherwise each row is scaled by the power of two s at its largest entry
+    first, ‖D_i‖ = s·‖D_i/s‖ (as LAPACK's dnrm2 scales), so that rows near 1e200 or 1e-200 keep
+    their norm, where squaring them would give inf or 0; elsewhere the bits are numpy's.
     """
     if D.shape[1] == 1:
         return np.abs(D[:, 0])
-    scale = np.max(np.abs(D), axis=1)
-    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-    return np.where(np.isfinite(scale), safe * np.sqrt(np.sum((D / safe[:, None]) ** 2, axis=1)), scale)
+    peak = np.max(np.abs(D), axis=1)
+    scale = power_of_two(peak)
+    return np.where(np.isfinite(peak), scale * np.sqrt(np.sum((D / scale[:, None]) ** 2, axis=1)), peak)
+
+
+def rms(D: np.ndarray, axis=None, count: int | None = None):
+    """sqrt(Σ D² / count) over ``axis`` (``count``: the number of terms summed by default), without
+    overflow or underflow: D is scaled by the power of two at its largest |entry| first.
+
+    The root mean square of errors near 1e200 is then their size, not inf (and near 1e-200 not 0);
+    elsewhere the bits are those of ``np.sqrt(np.mean(D**2))``. Non-finite entries give inf or nan.
+    """
+    D = np.asarray(D, dtype=float)
+    axes = tuple(range(D.ndim)) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+    scale = power_of_two(np.max(np.abs(D), axis=axes, keepdims=True))
+    if count is None:
+        count = int(np.prod([D.shape[a] for a in axes]))
+    with np.errstate(invalid="ignore"):
+        total = np.sum((D / scale) ** 2, axis=axes)
+    return np.squeeze(scale, axis=axes) * np.sqrt(total / count)
 
 
 class ErrorFunction:
@@ -62,7 +94,7 @@ class ErrorFunction:
         return out
 
     def _g(self, X, shape):
-        G = np.asarray(self.g(X), dtype=float)
+        G = np.asarray(call_g(self.g, X), dtype=float)
         G = G[:, None] if G.ndim == 1 else G
         if G.shape != shape:
             raise ValueError(f"g must map (N, {X.shape[1]}) arrays to (N,) or (N, m) with m = {shape[1]}, the "
@@ -85,14 +117,29 @@ def rounding_floor(target: Target, g, X: np.ndarray) -> float:
     f_mag = float(np.max(row_norms(target(X))))
     if isinstance(g, ShallowNetwork) or callable(getattr(g, "rounding_floor", None)):  # networks, polynomials
         return g.rounding_floor(X) + eps * f_mag
-    return eps * (f_mag + float(np.max(row_norms(np.asarray(g(X), dtype=float).reshape(len(X), -1)))))
+    return eps * (f_mag + float(np.max(row_norms(np.asarray(call_g(g, X), dtype=float).reshape(len(X), -1)))))
+
+
+def call_g(g, X: np.ndarray):
+    """g(X) on a read-only view of the points: a g that writes into its input would change the points
+    its error is measured at, so it is refused."""
+    try:
+        return g(read_only(X))
+    except ValueError as err:
+        if "read-only" not in str(err):
+            raise
+        raise ValueError(f"g tried to modify its input array ({err}); g must not modify its input X (uat measures "
+                         "the error at those points): work on a copy, e.g. X = X.copy()") from err
 
 
 def check_pair(f, g, domain) -> Target:
     """The target on its domain, after checking that g is callable and fits the domain's dimension."""
     target = as_target(f, domain)
+    if hasattr(g, "network") and not callable(g):  # a FitResult
+        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got a {type(g).__name__}: pass "
+                        "its network, sup_error(f, result.network), or call result.sup_error()")
     if not callable(g):
-        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {g!r}")
+        raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {reprlib.repr(g)}")
     if isinstance(g, ShallowNetwork) and g.dim != target.dim:
         raise ValueError(f"the network has input dimension {g.dim} but the domain {target.domain} has dimension "
                          f"{target.dim}")

@@ -132,8 +132,8 @@ class ShallowNetwork:
     d: np.ndarray | None = None
 
     def __post_init__(self):
-        A = np.asarray(self.A, dtype=float)
-        C = np.asarray(self.C, dtype=float)
+        A = as_float_array("A", self.A, finite=False)
+        C = as_float_array("C", self.C, finite=False)
         A = _frozen("A", A[:, None] if A.ndim == 1 else A, 2)
         b = _frozen("b", self.b, 1)
         C = _frozen("C", C[None, :] if C.ndim == 1 else C, 2)
@@ -147,7 +147,7 @@ class ShallowNetwork:
         for name, value in (("A", A), ("b", b), ("C", C)):
             object.__setattr__(self, name, value)
         if self.d is not None:
-            d = _frozen("d", np.atleast_1d(np.asarray(self.d, dtype=float)), 1)
+            d = _frozen("d", np.atleast_1d(as_float_array("d", self.d, finite=False)), 1)
             if d.shape != (C.shape[0],):
                 raise ValueError(f"d (the output bias) must have one entry per output, shape ({C.shape[0]},); "
                                  f"got shape {d.shape}")
@@ -270,6 +270,10 @@ class ShallowNetwork:
         missing = {"A", "b", "C", "metadata"} - set(arrays)
         if missing:
             raise ValueError(f"{where} is not a uat network file: missing {sorted(missing)}")
+        for key in ("A", "b", "C", "d"):
+            if key in arrays and arrays[key].dtype.kind not in "iuf":
+                raise ValueError(f"{where}: {key} has dtype {arrays[key].dtype}; a uat network file holds real "
+                                 "float64 arrays (uat does not drop imaginary parts or parse strings)")
         metadata = _read_metadata(where, arrays["metadata"])
         if (metadata["format_version"] == _FORMAT_VERSION_BIAS) != ("d" in arrays):
             raise ValueError(f"{where}: format_version {metadata['format_version']} "

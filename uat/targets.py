@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from uat._registry import Registry
-from uat._validation import as_points, suggest
+from uat._validation import as_points, read_only, suggest
 from uat.domains import Ball, Box, Domain, as_domain
 from uat.exceptions import TargetError
+from uat.expressions import Expression
 
 __all__ = ["Target", "as_target", "get_target", "list_targets", "register_target"]
 
@@ -102,18 +103,27 @@ class Target:
         return self.domain.dim
 
     def __call__(self, X) -> np.ndarray:
-        """f(X) as an (N, m) float64 array, after checking shape and finiteness."""
+        """f(X) as an (N, m) float64 array, after checking shape and finiteness.
+
+        ``fn`` sees a read-only view of the points: a function that writes into its input (and so
+        changes the points the error is then measured at) is refused, never trusted.
+        """
         X = as_points("X", X, self.dim)
-        Y = self.fn(X)
+        Y = self._evaluate(X)
         if np.iscomplexobj(Y):
             raise TargetError(f"target {self.name!r} returned complex values; targets are real-valued")
         try:
             Y = np.asarray(Y, dtype=float)
         except (TypeError, ValueError) as err:
             raise TargetError(f"target {self.name!r} returned {type(Y).__name__}, not an array of numbers") from err
+        if np.may_share_memory(Y, X):  # fn returned (a view of) its input: the result must not alias the points
+            Y = Y.copy()
         if Y.ndim == 1 and Y.shape[0] == X.shape[0]:
             Y = Y[:, None]
         m = self.n_outputs
+        if Y.ndim == 2 and Y.shape[0] == X.shape[0] and Y.shape[1] == 0:
+            raise TargetError(f"target {self.name!r} returned no values: shape {Y.shape} for X of shape {X.shape}; "
+                              "a target returns (N,) or (N, m) with m >= 1 outputs")
         if Y.ndim != 2 or Y.shape[0] != X.shape[0] or (m is not None and Y.shape[1] != m):
             expected = "(N,) or (N, m)" if m is None else ("(N,) or (N, 1)" if m == 1 else f"(N, {m})")
             raise TargetError(f"target {self.name!r} must return shape {expected} for X of shape (N, n); "
@@ -124,6 +134,21 @@ class Target:
             raise TargetError(f"target {self.name!r} returned a non-finite value {Y[i].tolist()} at "
                               f"x = {X[i].tolist()} (row {i}); a target must be finite on its domain")
         return Y
+
+    def _evaluate(self, X: np.ndarray):
+        """fn on a read-only view of X, with the two common mistakes of user functions explained."""
+        try:
+            return self.fn(read_only(X))
+        except ValueError as err:
+            if "read-only" not in str(err):
+                raise
+            raise TargetError(f"target {self.name!r} tried to modify its input array ({err}); targets must not "
+                              "modify their input X (uat measures the error at those points): work on a copy, "
+                              "e.g. X = X.copy()") from err
+        except TypeError as err:
+            raise TypeError(f"target {self.name!r} failed on an array X of shape {X.shape} ({err}); targets take "
+                            "an (N, n) array of points, one per row, and return an (N,) or (N, m) array: write "
+                            "array code on the columns, e.g. lambda X: np.sin(X[:, 0]), not math.sin(x)") from err
 
 
 # --- the library --------------------------------------------------------------------------------
@@ -248,7 +273,10 @@ def as_target(target, domain=None) -> Target:
     """Coerce a library name, an expression string, a :class:`Target` or a callable to a Target on a domain.
 
     ``domain`` (a Box, Ball or string such as ``"[-1,1]x[0,2]"``) replaces the target's own;
-    expressions and callables need one.
+    expressions and callables need one. A target with a domain is a function of that domain's
+    dimension: a domain of another dimension is refused (the library's runge on [-1,1]² would
+    otherwise be f(x₁) in silence, franke on [-1,1] an IndexError). Expressions take any dimension
+    that holds the variables they use.
     """
     domain = None if domain is None else as_domain(domain)
     if isinstance(target, str):
@@ -262,6 +290,12 @@ def as_target(target, domain=None) -> Target:
     else:
         raise TypeError("target must be a library name, an expression string, a Target or a callable "
                         f"mapping (N, n) arrays to (N,) or (N, m); got {target!r}")
+    if domain is not None and result.domain is not None and domain.dim != result.domain.dim \
+            and not isinstance(result.fn, Expression):
+        raise ValueError(f"target {result.name!r} is defined on {result.domain.dim}-D points (its domain is "
+                         f"{result.domain}), but the domain {domain} has dimension {domain.dim}; give a "
+                         f"{result.domain.dim}-D domain (to use its function on {domain.dim}-D points, make a new "
+                         "Target(fn, domain))")
     if domain is not None and result.domain != domain:
         known = result.domain is None  # facts given for another domain do not carry over
         result = replace(result, domain=domain, lipschitz=result.lipschitz if known else None,

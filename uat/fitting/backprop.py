@@ -41,6 +41,12 @@ the network with the smallest estimated sup error is kept, the unrefined one inc
 the estimate in the loop: the kink at 0 lay between check points); sin 2πx at width 10,
 7.9e-7 → 6.2e-7.
 
+Targets whose values reach beyond [2⁻¹⁰⁰, 2¹⁰⁰] (1e200·sin x) are trained on Y / s, s the power of two at
+max|Y| (exact), and the network's C is multiplied back by s: the mean squared error of Y itself would
+overflow (or underflow) float64. ``diagnostics['y_scale']`` is then s, and the losses reported
+(``loss``, ``final_loss``, the history, ``target_rms``'s threshold) are those of Y / s. Other targets
+are trained as they are, so their results do not depend on this.
+
 Every optimizer keeps the best parameters seen (lowest training loss). A non-finite loss ends the fit
 with status ``diverged``, a :class:`~uat.exceptions.ConvergenceWarning` and those parameters; NaNs are
 never returned. Stopping: ``max_iter`` updates (default per optimizer), a ``max_seconds`` wall-clock
@@ -72,7 +78,8 @@ import numpy as np
 import scipy.linalg
 from scipy.optimize import minimize
 
-from uat._validation import check_choice, check_int, check_real
+from uat._validation import check_choice, check_int, check_real, read_only
+from uat.errornorm import power_of_two
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.gradients import Objective, _require_derivative, pack
@@ -100,6 +107,8 @@ INITS = {
     "he": "He normal: A ~ N(0, 2/n), C ~ N(0, 2/k), b = 0",
 }
 
+#: Targets whose largest |value| lies in this range are trained as they are; others on Y / 2^e (module docstring).
+_Y_RANGE = (2.0**-100, 2.0**100)
 _MAX_ITER = {"gd": 10000, "momentum": 10000, "adam": 10000, "lbfgs": 5000, "lm": 1000, "varpro": 1000}
 _LR = {"gd": 0.1, "momentum": 0.01, "adam": 1e-3}
 _JACOBIAN_LIMIT = 1 << 26  # entries of a Gauss–Newton Jacobian (512 MiB)
@@ -406,7 +415,7 @@ def _plain_least_squares(objective: Objective, monitor: Monitor, candidates) -> 
     the initial θ among the candidates, the fit never ends more than 2x above the least-squares fit of
     its starting hidden layer on the same points (in loss; √2 in RMS)."""
     before = monitor.best_loss
-    for theta in candidates:
+    for theta in (c for c in candidates if c is not None):  # None: no finite loss was ever seen
         A, b, _ = objective.unpack(theta)
         trial = pack(A, b, _least_squares_c(objective, A, b))
         loss = objective.loss(trial)
@@ -418,8 +427,28 @@ def _plain_least_squares(objective: Objective, monitor: Monitor, candidates) -> 
 
 # --- the method -----------------------------------------------------------------------------------------------
 
-def _initial(problem: Problem, init, objective: Objective, A, b) -> np.ndarray:
-    """θ₀ from ``init``; A, b are the random-feature draw of the seed (used by init='draw')."""
+def _y_scale(Y: np.ndarray) -> float:
+    """1 for targets with max|Y| in [2⁻¹⁰⁰, 2¹⁰⁰]; otherwise the power of two at max|Y|, by which Y is divided
+    for training (module docstring), so that the loss, a mean of squares, neither overflows nor underflows."""
+    peak = float(np.max(np.abs(Y))) if Y.size else 0.0
+    return 1.0 if peak == 0 or _Y_RANGE[0] <= peak <= _Y_RANGE[1] else float(power_of_two(peak))
+
+
+def _network(objective: Objective, theta: np.ndarray, act, y_scale: float) -> ShallowNetwork:
+    """The network of θ for the target's own values: C·y_scale, refused where that overflows float64."""
+    A, b, C = objective.unpack(theta)
+    with np.errstate(over="ignore"):
+        scaled = C * y_scale
+    if not np.all(np.isfinite(scaled)):
+        raise ValueError(f"backprop: the output weights C overflow float64 (trained on the target divided by "
+                         f"{y_scale:.3g}, they would reach {float(np.max(np.abs(C))):.3g} x {y_scale:.3g}): "
+                         "rescale the target")
+    return ShallowNetwork(A, b, scaled, act)
+
+
+def _initial(problem: Problem, init, objective: Objective, A, b, y_scale: float = 1.0) -> np.ndarray:
+    """θ₀ from ``init``; A, b are the random-feature draw of the seed (used by init='draw'); a warm start's C
+    is divided by ``y_scale`` like the training values."""
     k, act = problem.width, problem.activation
     n, m = objective.n, objective.m
     if isinstance(init, ShallowNetwork):
@@ -428,7 +457,7 @@ def _initial(problem: Problem, init, objective: Objective, A, b) -> np.ndarray:
                              f"width {init.width}, {init.dim} inputs, {init.n_outputs} outputs")
         if init.activation.name != act.name:
             raise ValueError(f"init network has activation {init.activation.name!r}; the fit uses {act.name!r}")
-        return pack(init.A, init.b, init.C)
+        return pack(init.A, init.b, init.C / y_scale)
     if init == "draw":
         return pack(A, b, _least_squares_c(objective, A, b))
     rng = problem.draw_rng  # after the draw of A, b: still a fixed function of the seed
@@ -443,7 +472,7 @@ def _weights(weights, X) -> np.ndarray:
     """The callable's weights for the training points, checked."""
     N = X.shape[0]
     try:
-        w = np.asarray(weights(X), dtype=float)
+        w = np.asarray(weights(read_only(X)), dtype=float)  # a weights function writing into X would move the points
     except (TypeError, ValueError) as err:
         raise ValueError(f"weights(X) must return {N} non-negative numbers; it failed or returned non-numbers: {err}") \
             from err
@@ -544,20 +573,21 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
     X, Y, A0, b0, resolved = _draw(problem, problem.width, **draw)
     N, k = X.shape[0], problem.width
     w = np.ones(N) if weights is None else _weights(weights, X)
-    objective = Objective(X, Y, act, k, w, threads)
+    y_scale = _y_scale(Y)
+    objective = Objective(X, Y / y_scale, act, k, w, threads)
     if optimizer in ("lm", "varpro") and N * Y.shape[1] * objective.n_params > _JACOBIAN_LIMIT:
         raise ValueError(f"optimizer={optimizer!r} forms the {N * Y.shape[1]} x {objective.n_params} Jacobian, more than "
                          f"{_JACOBIAN_LIMIT} entries; use optimizer='lbfgs' or 'adam', or fewer n_samples")
-    theta0 = _initial(problem, init, objective, A0, b0)
+    theta0 = _initial(problem, init, objective, A0, b0, y_scale)
     max_iter = _MAX_ITER[optimizer] if max_iter is None else max_iter
     rcond = np.finfo(float).eps * max(N, k) if rcond is None else rcond
 
     def checkpoint(theta):
         from uat.supnorm import sup_error
 
-        return sup_error(problem.target, ShallowNetwork(*objective.unpack(theta), act)).value
+        return sup_error(problem.target, _network(objective, theta, act, y_scale)).value
 
-    target_loss = None if target_rms is None else target_rms**2
+    target_loss = None if target_rms is None else (target_rms / y_scale) ** 2
     monitor = Monitor(max_iter=max_iter, max_seconds=max_seconds, target_loss=target_loss,
                       checkpoint=checkpoint if checkpoint_every else None, checkpoint_every=checkpoint_every)
     phases = []
@@ -581,12 +611,14 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
         objective.close()
 
     theta = monitor.best_theta if monitor.best_theta is not None else theta0
-    network = ShallowNetwork(*objective.unpack(theta), act)
+    network = _network(objective, theta, act, y_scale)
     diagnostics = {**resolved, "optimizer": optimizer, "init": init if isinstance(init, str) else "network",
                    "status": monitor.status, "iterations": monitor.iteration, "loss": monitor.best_loss,
                    "final_loss": monitor.history["loss"][-1], "threads": objective.threads}
     if optimizer in ("gd", "momentum", "adam"):
         diagnostics["lr"] = lr_used
+    if y_scale != 1.0:
+        diagnostics["y_scale"] = y_scale
     if phases:
         diagnostics["path"] = "+".join(p["phase"] for p in phases if p["phase"] != "lstsq C")
         diagnostics["phases"] = phases

@@ -22,6 +22,7 @@ from uat._registry import Registry
 from uat._threads import single_numpy_blas
 from uat._validation import check_int, suggest
 from uat.activations import Activation, get_activation
+from uat.errornorm import rms, row_norms
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
@@ -75,9 +76,11 @@ class Method:
 def check_activation(method: Method, activation: str) -> None:
     """Refuse σ that ``method`` does not accept (its ``activations``), naming both."""
     if method.activations is not None and activation not in method.activations:
+        accepted = ", ".join(f'"{a}"' for a in method.activations)
         raise ValueError(f"method {method.name!r} does not support activation {activation!r}; accepted: "
-                         f"{', '.join(method.activations)} (in a study, [methods.{method.name}] activations = [...] "
-                         "crosses it with these only)")
+                         f"{', '.join(method.activations)}: pass activation={method.activations[0]!r} (in a study, "
+                         f"[methods.{method.name}] activations = [{accepted}] crosses it with these only, each of "
+                         "them in grid.activation)")
 
 
 _METHODS: Registry[Method] = Registry("method")
@@ -180,10 +183,23 @@ def streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
 
 
 def training_errors(network: ShallowNetwork, X: np.ndarray, Y: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """(RMS, max, argmax) of ‖f − g‖₂ over the training points."""
-    norms = np.linalg.norm(network(X) - Y, axis=1)
+    """(RMS, max, argmax) of ‖f − g‖₂ over the training points, without overflow (an error near 1e200
+    is its value); a g or an error that is not finite in float64 is refused, never reported."""
+    G = network(X)
+    bad = ~np.all(np.isfinite(G), axis=1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"the fitted approximant is not finite at the training point x = {X[i].tolist()} (the fit "
+                         f"overflowed float64; the target's values reach {float(np.max(np.abs(Y))):.3g}): rescale "
+                         "the target")
+    with np.errstate(over="ignore"):
+        norms = row_norms(G - Y)
+    if not np.all(np.isfinite(norms)):
+        i = int(np.argmax(~np.isfinite(norms)))
+        raise ValueError(f"the training error f − g overflows float64 at x = {X[i].tolist()} (f and g are finite "
+                         "there, their difference is not): rescale the target")
     i = int(np.argmax(norms))
-    return float(np.sqrt(np.mean(norms**2))), float(norms[i]), X[i].copy()
+    return float(rms(norms)), float(norms[i]), X[i].copy()
 
 
 def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh", method: str = "lstsq",

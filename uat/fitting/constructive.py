@@ -60,6 +60,7 @@ from scipy.optimize import linprog
 
 from uat._validation import check_int, check_real
 from uat.domains import Box
+from uat.errornorm import row_norms
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.network import ShallowNetwork
 from uat.targets import Target
@@ -232,7 +233,7 @@ def _interval(problem: Problem, method: str, minimum_width: int = 2) -> tuple[fl
 
 def _weights(network: ShallowNetwork) -> dict:
     """The size of the weights: max|a_i|, Σ_i ‖C_{:,i}‖₂, and the Lipschitz bound L_σ Σ_i ‖C_{:,i}‖₂ |a_i| (None for σ without one)."""
-    a, c = np.abs(network.A[:, 0]), np.linalg.norm(network.C, axis=0)
+    a, c = np.abs(network.A[:, 0]), row_norms(network.C.T)
     lip = network.activation.lipschitz
     return {"max_abs_a": float(a.max()), "sum_abs_c": float(c.sum()),
             "lipschitz_g": None if lip is None else float(lip * np.sum(c * a))}
@@ -240,7 +241,7 @@ def _weights(network: ShallowNetwork) -> dict:
 
 def _pl_diagnostics(network: ShallowNetwork, knots: np.ndarray, V: np.ndarray) -> dict:
     h = float(knots[1] - knots[0])
-    slopes = np.linalg.norm(np.diff(V, axis=0), axis=1) / h
+    slopes = row_norms(np.diff(V, axis=0)) / h
     return {"n_knots": knots.size, "h": h, **_weights(network), "max_slope": float(slopes.max())}
 
 
@@ -275,7 +276,7 @@ def _fit_pl_best(problem: Problem, *, n_points=None) -> Fitted:
         kind = (f"{'√m·' if m > 1 else ''}B(h) + B(h/q): B(h) = {kind}; B(h/q) = {fine:.3g} bounds the gaps "
                 f"between the {X.shape[0]} sample points (q = {q} per knot interval)")
     diagnostics = {"a_priori_bound": bound, "a_priori_bound_kind": kind, "lp_value": level,
-                   "sample_max": float(np.max(np.linalg.norm(network(X) - Y, axis=1))),
+                   "sample_max": float(np.max(row_norms(network(X) - Y))),
                    "n_points": X.shape[0], "points_per_interval": q, **_pl_diagnostics(network, t, V)}
     return Fitted(network, X, Y, diagnostics)
 

@@ -46,6 +46,7 @@ from scipy.linalg import lapack
 
 from uat._threads import single_numpy_blas
 from uat._validation import check_choice, check_real
+from uat.errornorm import power_of_two, rms
 from uat.exceptions import IllConditionedWarning
 
 __all__ = ["LstsqSolution", "lstsq_solve", "lstsq_path", "SOLVERS"]
@@ -183,6 +184,9 @@ def _solve_all(Phi, Y, widths, solver, ridge, rcond):
     gives the minimum-norm solution over all non-zero columns. Residuals are computed explicitly.
     """
     m = Y.shape[1]
+    peak = float(np.max(np.abs(Y))) if Y.size else 0.0
+    scale = float(power_of_two(peak))
+    Y = Y / scale  # exact: C and the residuals scale back bit for bit, and 1e308·x cannot overflow QᵀY
     R, QtY, norms, nonzero = _factor(Phi, Y, ridge)
     diag = np.abs(np.diag(R))
     independent = diag > rcond * np.maximum.accumulate(diag) if diag.size else diag.astype(bool)
@@ -206,8 +210,20 @@ def _solve_all(Phi, Y, widths, solver, ridge, rcond):
         C = np.zeros((m, k))
         C[:, columns[j]] = (coefficients[j] / norms[columns[j], None]).T
         solutions.append((C, ranks[j], conds[j], "svd" if use_svd[j] else "qr"))
-    rms = _residuals(Phi, Y, [sol[0] for sol in solutions])
-    return [LstsqSolution(C, rank, cond, r, used) for (C, rank, cond, used), r in zip(solutions, rms)]
+    residuals = _residuals(Phi, Y, [sol[0] for sol in solutions])
+    return [LstsqSolution(_unscale(C, scale, peak), rank, cond, r * scale, used)
+            for (C, rank, cond, used), r in zip(solutions, residuals)]
+
+
+def _unscale(C: np.ndarray, scale: float, peak: float) -> np.ndarray:
+    """C·scale, the weights for the target's own values; refused where they overflow float64."""
+    with np.errstate(over="ignore"):
+        out = C * scale
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"least squares: the output weights C overflow float64 (they would reach "
+                         f"{float(np.max(np.abs(C))):.3g} x {scale:.3g}, for target values up to {peak:.3g}): "
+                         "rescale the target")
+    return out
 
 
 def _residuals(Phi, Y, Cs, block=256):
@@ -220,7 +236,7 @@ def _residuals(Phi, Y, Cs, block=256):
         for i, C in enumerate(group):
             stacked[: C.shape[1], i * Y.shape[1]:(i + 1) * Y.shape[1]] = C.T
         fitted = (Phi[:, :K] @ stacked).reshape(Phi.shape[0], len(group), Y.shape[1])
-        out.extend(np.sqrt(np.sum((fitted - Y[:, None, :]) ** 2, axis=(0, 2)) / Y.shape[0]).tolist())
+        out.extend(np.atleast_1d(rms(fitted - Y[:, None, :], axis=(0, 2), count=Y.shape[0])).tolist())
     return out
 
 

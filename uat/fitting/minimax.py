@@ -26,6 +26,7 @@ import scipy.linalg
 from scipy import sparse
 from scipy.optimize import linprog
 
+from uat.errornorm import power_of_two, row_norms
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.lstsq import check_features
 
@@ -115,7 +116,27 @@ def minimax_solve(Phi, Y, *, rcond: float | None = None) -> tuple[np.ndarray, fl
     """
     Phi, Y = check_features(Phi, Y)
     T = orthonormal_basis(Phi, rcond)
-    return _solve_in_basis(Phi @ T, Y, T)
+    peak, scale = _scale(Y)
+    C, level = _solve_in_basis(Phi @ T, Y / scale, T)
+    return _unscale(C, scale, peak), level * scale
+
+
+def _scale(*values: np.ndarray) -> tuple[float, float]:
+    """The largest |value| and the power of two there: the LP and its exchange run on values scaled by it
+    (exact, so the bits are those of the unscaled run wherever that neither overflows nor underflows)."""
+    peak = max(float(np.max(np.abs(v))) if v.size else 0.0 for v in values)
+    return peak, float(power_of_two(peak))
+
+
+def _unscale(C: np.ndarray, scale: float, peak: float) -> np.ndarray:
+    """C·scale, the weights for the target's own values; refused where they overflow float64."""
+    with np.errstate(over="ignore"):
+        out = C * scale
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"minimax: the output weights C overflow float64 (they would reach "
+                         f"{float(np.max(np.abs(C))):.3g} x {scale:.3g}, for target values up to {peak:.3g}): rescale "
+                         "the target")
+    return out
 
 
 def _solve_in_basis(B: np.ndarray, Y: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, float]:
@@ -175,6 +196,8 @@ def minimax_exchange(features, X, Y, X_check, Y_check, *, max_rounds: int = 8, t
     MinimaxSolution
     """
     add = add_per_round or max(16, X.shape[0] // 4)
+    peak, scale = _scale(Y, Y_check)
+    Y, Y_check = Y / scale, Y_check / scale  # exact; C, the level and the errors are scaled back at the end
     X_act, Y_act, Phi_act = X, Y, features(X)
     T = orthonormal_basis(Phi_act, rcond)
     Phi_check = features(X_check)
@@ -191,8 +214,8 @@ def minimax_exchange(features, X, Y, X_check, Y_check, *, max_rounds: int = 8, t
         Phi_act = np.vstack([Phi_act, Phi_check[new]])
     if warn and not converged:
         warnings.warn(f"minimax exchange stopped after {max_rounds} rounds with the check-set error "
-                      f"{worst.max():.3e} above the LP level {level:.3e}; raise max_rounds or n_samples",
-                      ConvergenceWarning, stacklevel=2)
-    errors = np.concatenate([np.linalg.norm(Y_check - Phi_check @ C.T, axis=1),
-                             np.linalg.norm(Y_act - Phi_act @ C.T, axis=1)])
-    return MinimaxSolution(C, level, float(errors.max()), T.shape[1], X_act.shape[0], rounds, converged)
+                      f"{worst.max() * scale:.3e} above the LP level {level * scale:.3e}; raise max_rounds or "
+                      "n_samples", ConvergenceWarning, stacklevel=2)
+    errors = np.concatenate([row_norms(Y_check - Phi_check @ C.T), row_norms(Y_act - Phi_act @ C.T)])
+    return MinimaxSolution(_unscale(C, scale, peak), level * scale, float(errors.max()) * scale, T.shape[1],
+                           X_act.shape[0], rounds, converged)

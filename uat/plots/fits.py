@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
+from uat.errornorm import row_norms
 from uat.network import ShallowNetwork, interior_transitions
 from uat.plots._style import OKABE_ITO
 from uat.supnorm import SupEstimate
@@ -40,7 +41,7 @@ def fit_closeup_data(target: Target, network: ShallowNetwork, n: int | None = No
     F = np.full((X.shape[0], network.n_outputs), np.nan)
     G = np.full_like(F, np.nan)
     F[inside], G[inside] = target(X[inside]), network(X[inside])
-    return {"X": X, "F": F, "G": G, "E": np.linalg.norm(F - G, axis=1), "shape": shape, "inside": inside}
+    return {"X": X, "F": F, "G": G, "E": row_norms(F - G), "shape": shape, "inside": inside}
 
 
 def _log_bottom(errors: np.ndarray) -> float:

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from uat.domains import as_domain
+from uat.errornorm import row_norms
 from uat.network import ShallowNetwork
 from uat.plots._style import _MARKERS, OKABE_ITO, _colours, style
 from uat.targets import as_target
@@ -57,7 +58,7 @@ def unit_positions_data(network: ShallowNetwork, domain) -> dict:
     unit = np.flatnonzero(a != 0)
     position = -b[unit] / a[unit]
     return {"unit": unit, "position": position, "steepness": np.abs(a[unit]),
-            "weight": np.linalg.norm(network.C[:, unit], axis=0), "inside": (position >= lo) & (position <= hi),
+            "weight": row_norms(network.C[:, unit].T), "inside": (position >= lo) & (position <= hi),
             "n_flat": int(np.count_nonzero(a == 0)), "width": network.width, "lo": lo, "hi": hi}
 
 

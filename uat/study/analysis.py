@@ -13,8 +13,10 @@
   independent; the widths of one seed share nested draws, so it is optimistic), and a plateau
   flag: ``polynomial`` (σ is a
   polynomial: the error cannot fall below the best polynomial approximation), ``rounding floor``
-  (the widest fits are within 10× of their float64 floor) or ``stalled`` (over the last third of the
-  widths the error fell by less than a factor 2).
+  (the widest fits are within 10× of their float64 floor), ``stalled`` (over the last third of the
+  widths the error fell by less than a factor 2) or ``not finite`` (the widest fits' median error is
+  inf, as stores written before uat refused overflowing errors may hold; such errors never
+  enter a rate).
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ _SIGMA_FREE = ("chebyshev", "poly_minimax")
 def _plateau(method: str, activation: str, widths: np.ndarray, errors: np.ndarray, floors: np.ndarray) -> str:
     if method not in _SIGMA_FREE and not method.endswith(BOUND) and get_activation(activation).polynomial:
         return "polynomial"
+    if not np.isfinite(errors[-1]):  # inf <= 10·inf would call an overflow a rounding floor
+        return "not finite"
     if errors[-1] <= 10 * floors[-1]:
         return "rounding floor"
     tail = max(2, len(widths) // 3)
@@ -124,7 +128,7 @@ def _plateau(method: str, activation: str, widths: np.ndarray, errors: np.ndarra
 
 
 def _fit_rate(widths: np.ndarray, errors: np.ndarray, floors: np.ndarray):
-    usable = errors > 10 * floors
+    usable = np.isfinite(errors) & (errors > 10 * floors)
     if not usable.any():
         return np.nan, np.nan, np.nan, 0
     end = int(np.argmin(np.where(usable, errors, np.inf))) + 1

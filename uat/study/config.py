@@ -289,11 +289,23 @@ def _check_pairs(check: _Checker, methods: list[str], activations: list[str], re
         method = get_method(name)
         crossed = restricted.get(name, activations)
         refused = [a for a in crossed if method.activations is not None and a not in method.activations]
-        if refused:
-            check.fail(f"methods.{name}", f"does not support activation {', '.join(map(repr, refused))} (accepted: "
-                                          f"{', '.join(method.activations)}); cross it with the others only: "
-                                          f"[methods.{name}] activations = "
-                                          f"{[a for a in crossed if a in method.activations]!r}".replace("'", '"'))
+        if not refused:
+            continue
+        kept = [a for a in crossed if a in method.activations] or [a for a in activations if a in method.activations]
+        if kept:
+            fix = f"cross it with the others only: [methods.{name}] activations = {_toml_list(kept)}"
+        else:  # an empty list would itself be refused: say what to add instead
+            first = method.activations[0]
+            fix = (f"grid.activation has none of those: add one, e.g. [grid] activation = "
+                   f"{_toml_list([*activations, first])} with [methods.{name}] activations = {_toml_list([first])}, "
+                   f"or take {name!r} out of grid.method")
+        check.fail(f"methods.{name}", f"does not support activation {', '.join(map(repr, refused))} (accepted: "
+                                      f"{', '.join(method.activations)}); {fix}".replace("'", '"'))
+
+
+def _toml_list(values) -> str:
+    """A TOML array of strings, as a study file spells it."""
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
 
 
 def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
