@@ -526,3 +526,35 @@ max_rounds = 2
     run_study(write(tmp_path, text), tmp_path / "out", jobs=1)
     out = CliRunner().invoke(main, ["study", "status", str(tmp_path / "out")]).output
     assert "18 of 18 cells finished, 18 ok, 0 failed, 0 to run" in out  # 2 targets x 3 widths x (2 + 1)
+
+
+# --- the size of a grid ------------------------------------------------------------------------------
+
+def test_cells_are_counted_without_enumerating_them(tmp_path):
+    text = TINY.replace('method = ["lstsq"]', 'method = ["lstsq", "minimax"]') + """
+[methods.minimax]
+activations = ["relu"]
+"""
+    config = load_config(write(tmp_path, text))
+    assert config.n_cells == len(config.cells()) == 2 * 3 * 2 * (2 + 1)
+
+
+def test_a_grid_above_max_cells_is_refused_at_once(tmp_path):
+    huge = TINY.replace("repeats = 2", "repeats = 1000000")
+    start = time.perf_counter()
+    with pytest.raises(StudyConfigError, match=r"grid: 12000000 cells \(2 targets x 2 activations x 3 widths x "
+                                               r"1000000 repeats\), more than run.max_cells = 100000; .*"
+                                               r"\[run\] max_cells = 12000000"):
+        load_config(write(tmp_path, huge))
+    assert time.perf_counter() - start < 1
+    # run_study refuses a StudyConfig built in Python the same way, before touching the folder
+    config = load_config(write(tmp_path, TINY, "small.toml"))
+    from dataclasses import replace
+    with pytest.raises(StudyConfigError, match=r"24 cells .* more than run.max_cells = 10"):
+        run_study(replace(config, max_cells=10), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    # the limit is a setting, not part of the study's identity
+    raised = load_config(write(tmp_path, TINY + "\n[run]\nmax_cells = 24\n", "raised.toml"))
+    assert raised.max_cells == 24 and raised.config_hash == config.config_hash
+    with pytest.raises(StudyConfigError, match=r"run.max_cells: must be an integer >= 1; got 0"):
+        load_config(write(tmp_path, TINY + "\n[run]\nmax_cells = 0\n", "zero.toml"))

@@ -305,7 +305,7 @@ def study_status(folder):
     from uat.study.store import _tuples
 
     frame, config = _open(folder)
-    total = len(StudyConfig(**_tuples(config)).cells())  # methods may be crossed with some activations only
+    total = StudyConfig(**_tuples(config)).n_cells  # methods may be crossed with some activations only
     failed = frame[frame["status"] != "ok"]
     click.echo(f"study {config['name']!r}: {len(frame)} of {total} cells finished, "
                f"{len(frame) - len(failed)} ok, {len(failed)} failed, {total - len(frame)} to run")

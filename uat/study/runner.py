@@ -303,6 +303,7 @@ def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | 
     """
     if isinstance(config_or_path, StudyConfig):
         config, study_file = config_or_path, ""
+        config.check_size(f"study {config.name!r}")  # a file's grid was checked when it was read
     else:
         config, study_file = read_study_file(config_or_path)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
