@@ -216,7 +216,7 @@ def test_a_task_past_its_timeout_is_recorded_as_failed(tmp_path):
                  .replace("[evaluation]", "[run]\ntimeout = 0.01\n[evaluation]"))
     frame = run_study(path, tmp_path / "out", jobs=1)
     assert (frame["status"] == "failed").all()
-    assert frame["error"].str.contains(r"TimeoutError: timed out after 0.01 CPU seconds \(run.timeout per cell\)").all()
+    assert frame["error"].str.contains(r"TimeoutError: timed out after 0.01 seconds \(run.timeout per cell, wall-clock time\)").all()
     with pytest.raises(ValueError, match=r"run.timeout is enforced by uat's own worker processes"):
         run_study(path, tmp_path / "other", scheduler="tcp://127.0.0.1:1")
 
@@ -558,3 +558,32 @@ def test_a_grid_above_max_cells_is_refused_at_once(tmp_path):
     assert raised.max_cells == 24 and raised.config_hash == config.config_hash
     with pytest.raises(StudyConfigError, match=r"run.max_cells: must be an integer >= 1; got 0"):
         load_config(write(tmp_path, TINY + "\n[run]\nmax_cells = 0\n", "zero.toml"))
+
+
+# --- run.timeout --------------------------------------------------------------------------------------
+
+def test_the_timeout_counts_wall_time_so_a_sleeping_target_times_out(monkeypatch):
+    """run.timeout is seconds of wall time: a target blocked in sleep (or I/O) uses no CPU and timed
+    out never while the deadline counted CPU time. Run in-process (workers are spawned processes
+    that would not see a target registered here)."""
+    from uat.study.runner import Task, run_task
+    from uat.targets import _TARGETS, Target
+
+    calls = []
+
+    def sleepy(X):
+        if not calls:  # once: before the fix the cell then finished as ok, 5 s later
+            calls.append(1)
+            time.sleep(5)
+        return np.sin(X[:, 0])
+
+    monkeypatch.setitem(_TARGETS._entries, "sleepy", Target(sleepy, uat.Box([-1], [1]), "sleepy"))
+    task = Task("sleepy", None, "tanh", "lstsq", 0, 0, (4,), 4, {}, False, None, 0.3)
+    start = time.perf_counter()
+    (row,) = run_task(task)
+    assert time.perf_counter() - start < 3
+    assert row["status"] == "failed"
+    assert row["error"] == "TimeoutError: timed out after 0.3 seconds (run.timeout per cell, wall-clock time)"
+    # the timer is off again, and the previous SIGALRM handler back, after the task
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL

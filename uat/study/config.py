@@ -30,7 +30,7 @@ The format (documented in the README, kept stable)::
     n_points = 65537                     # optional: initial points of the sup-norm estimate
 
     [run]
-    timeout = 600                        # optional: seconds per task before it is recorded as failed
+    timeout = 600                        # optional: wall-clock seconds per cell, then recorded as failed
     sweep = true                         # lstsq cells differing only in width share one QR
     max_cells = 100000                   # a bigger grid is refused before any work (the default)
 

@@ -102,11 +102,14 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class _Deadline:
-    """Raise TimeoutError in the worker's main thread after ``seconds`` of its CPU time.
+    """Raise TimeoutError in the worker's main thread after ``seconds`` of wall-clock time.
 
-    CPU time (ITIMER_PROF), not wall time, so that a cell times out the same way whatever else
-    runs on the machine (``--jobs 1`` or ``--jobs 2``). The signal is handled between Python
-    operations: a single long call into compiled code (one LP solve, one QR) finishes first.
+    Wall time (ITIMER_REAL, SIGALRM): what "seconds" means to a user, and the only clock that runs
+    while a target sleeps or waits for I/O (a CPU-time deadline never fired on those). The price is
+    reproducibility at the margin: a cell close to its limit may time out on a busy machine (or with
+    more jobs than cores) and not on an idle one, so give the timeout room; it is a guard against
+    runaway cells, not a measurement. The signal is handled between Python operations: a single long
+    call into compiled code (one LP solve, one QR) finishes first.
     """
 
     def __init__(self, seconds: float | None):
@@ -115,18 +118,18 @@ class _Deadline:
         self.seconds = seconds
 
     def _expire(self, *_):
-        raise TimeoutError(f"timed out after {self.seconds:g} CPU seconds (run.timeout per cell)")
+        raise TimeoutError(f"timed out after {self.seconds:g} seconds (run.timeout per cell, wall-clock time)")
 
     def __enter__(self):
         if self.active:
-            self.previous = signal.signal(signal.SIGPROF, self._expire)
-            signal.setitimer(signal.ITIMER_PROF, self.seconds)
+            self.previous = signal.signal(signal.SIGALRM, self._expire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
         return self
 
     def __exit__(self, *exc):
         if self.active:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.signal(signal.SIGPROF, self.previous)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
         return False
 
 
