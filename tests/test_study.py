@@ -1,6 +1,7 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -236,6 +237,54 @@ def _rows(database):
         return 0
 
 
+def _marked(marker):
+    """PIDs of the living (not zombie) processes whose environment holds ``marker`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes() and _alive(entry.name):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid):
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds the workers through Linux /proc")
+def test_workers_die_with_a_coordinator_killed_while_they_start(tmp_path):
+    """kill -9 of the coordinator while its workers import uat: they must not live on (they did, for
+    good: a worker that started after its parent's death took init's pid for its parent's)."""
+    marker = f"UAT_TEST_ORPHANS={os.getpid()}-{time.time_ns()}"  # inherited by the workers, found in /proc
+    name, _, value = marker.partition("=")
+    process = subprocess.Popen([sys.executable, "-m", "uat.cli", "study", "run", str(write(tmp_path, TINY)), "--out",
+                                str(tmp_path / "out"), "--jobs", "2"], env={**os.environ, name: value},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline and process.poll() is None:
+            workers = [pid for pid in _marked(marker) if pid != process.pid]
+            time.sleep(0.01)
+        assert workers, "the coordinator started no worker"
+        process.kill()  # while the first worker is still starting: it imports uat for a second or more
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10  # a worker may finish importing uat before it looks
+        while _marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = _marked(marker)
+        assert not survivors, f"processes {survivors} outlived their coordinator by 10 s"
+    finally:
+        process.kill()
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -9), (signal.SIGINT, 130)])
 def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code):
     study = TINY.replace("width = [4, 8, 16]", "width = [4, 8, 16, 32, 64]").replace("repeats = 2", "repeats = 4")
@@ -410,17 +459,12 @@ def test_per_target_domains(tmp_path):
 
 
 def test_a_task_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
-    import concurrent.futures as cf
-    import multiprocessing
-
     import _study_poison
 
     from uat.study import runner
 
     def executor(jobs, scheduler):
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=runner._init_worker)
-        return pool, _study_poison.run_or_die
+        return runner.process_pool(jobs), _study_poison.run_or_die
 
     monkeypatch.setattr(runner, "_executor", executor)
     frame = run_study(write(tmp_path, TINY), tmp_path / "out", jobs=2)

@@ -18,6 +18,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -32,7 +33,7 @@ from uat._validation import jsonable
 from uat.study.config import Cell, StudyConfig, read_study_file
 from uat.study.store import StudyStore, history_bytes, load_results, network_bytes
 
-__all__ = ["Task", "run_task", "run_study", "plan_tasks"]
+__all__ = ["Task", "run_task", "run_study", "plan_tasks", "process_pool"]
 
 
 @dataclass(frozen=True)
@@ -85,17 +86,46 @@ def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
 
 # --- in the worker ----------------------------------------------------------------------------------
 
-def _init_worker() -> None:
+def _init_worker(coordinator: int) -> None:
     from threadpoolctl import threadpool_limits
 
+    _follow(coordinator)
     threadpool_limits(1)  # every cell single-threaded: identical results for any number of jobs
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
-    parent = os.getppid()
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _follow(coordinator: int) -> None:
+    """End this worker when the coordinator (pid ``coordinator``) dies, even by SIGKILL, which nothing
+    announces.
+
+    The coordinator's pid comes in ``initargs``: read here with ``os.getppid()`` it would be init's
+    (or a subreaper's) for a worker that got this far only after its coordinator was killed, and the
+    worker would wait for that one forever. On Linux the kernel sends SIGKILL when the parent dies
+    (prctl PR_SET_PDEATHSIG); a thread polling the parent pid is the portable fallback. A spawned
+    worker is the coordinator's own child (fork and exec), so its parent is the coordinator until
+    the coordinator dies.
+    """
+    _parent_death_signal(signal.SIGKILL)
+    if os.getppid() != coordinator:  # it died before the signal was armed: the worker is orphaned already
+        os._exit(1)
+    threading.Thread(target=_exit_with_parent, args=(coordinator,), daemon=True).start()
+
+
+def _parent_death_signal(sig: int) -> bool:
+    """Linux: ask the kernel for ``sig`` when this process's parent dies; False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Workers outlive a coordinator killed with SIGKILL (nothing tells them): poll and follow it."""
+    """Poll the parent pid and exit once the coordinator is gone (reparenting changes it)."""
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
@@ -211,10 +241,15 @@ def _failed(task: Task, message: str, detail: str = "") -> list[dict]:
 
 # --- the coordinator --------------------------------------------------------------------------------
 
+def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
+    """``jobs`` spawned worker processes, single-threaded, that die with this (the coordinating) process."""
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_init_worker, initargs=(os.getpid(),))
+
+
 def _executor(jobs: int, scheduler: str | None):
     if scheduler is None:
-        context = multiprocessing.get_context("spawn")
-        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker), run_task
+        return process_pool(jobs), run_task
     try:
         from uat.study._dask import DaskExecutor
     except ImportError as err:
