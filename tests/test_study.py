@@ -631,3 +631,26 @@ def test_the_timeout_counts_wall_time_so_a_sleeping_target_times_out(monkeypatch
     # the timer is off again, and the previous SIGALRM handler back, after the task
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+
+
+def test_a_stored_network_or_history_that_inflates_is_refused_without_inflating(tiny_runs, tmp_path):
+    import shutil
+    import tracemalloc
+
+    from _npz_bomb import inflating_network
+
+    from uat.study import load_histories, load_networks
+
+    _, folder, one, _ = tiny_runs
+    shutil.copytree(folder / "one", tmp_path / "bombed")
+    cell = one["cell_id"].iloc[0]
+    with sqlite3.connect(tmp_path / "bombed" / "results.sqlite") as db:
+        db.execute("UPDATE results SET network = ?, history = ? WHERE cell_id = ?",
+                   (inflating_network(), inflating_network(), cell))
+    for load, what in ((load_networks, "network"), (load_histories, "training history")):
+        tracemalloc.start()
+        with pytest.raises(StoreError, match=rf"the stored {what} of cell .* is unreadable \(.*(announces A of shape \(3, 2\)|A announces shape)"):
+            load(tmp_path / "bombed", [cell])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 20_000_000, f"{what}: {peak} bytes traced"

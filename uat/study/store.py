@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from uat.npzfile import open_npz
+
 __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks", "load_histories",
            "network_bytes", "history_bytes"]
 
@@ -237,9 +239,10 @@ def history_bytes(history: dict | None) -> bytes | None:
 def _approximant(data: bytes):
     """A stored approximant: a ShallowNetwork, or a polynomial of the baselines (by its format name)."""
     from uat.fitting.baselines import PolynomialApproximant
-    from uat.network import ShallowNetwork, read_npz
+    from uat.network import ShallowNetwork
 
-    raw = read_npz("the stored data", io.BytesIO(data), "network").get("metadata")
+    with open_npz("the stored data", io.BytesIO(data), "network") as members:  # headers, then the metadata only
+        raw = members.read("metadata") if "metadata" in members.shapes else None
     try:
         kind = json.loads(str(raw)).get("format") if raw is not None else None
     except (json.JSONDecodeError, AttributeError):
@@ -263,6 +266,21 @@ def load_networks(folder: str | Path, cell_ids) -> dict:
     return networks
 
 
+#: Longest curve a stored training history may hold (2²¹ updates; the defaults run 10⁴ at most).
+MAX_HISTORY = 1 << 21
+
+
+def _history(data: bytes) -> dict:
+    """A stored training history: 1-D arrays of at most ``MAX_HISTORY`` entries, checked from their headers
+    before any is read."""
+    with open_npz("the stored data", io.BytesIO(data), "training history") as members:
+        for name, shape in members.shapes.items():
+            if len(shape) != 1 or shape[0] > MAX_HISTORY:
+                raise ValueError(f"{name} announces shape {shape}; a training history holds 1-D curves of at most "
+                                 f"{MAX_HISTORY} entries")
+        return {name: members.read(name) for name in members.shapes}
+
+
 def load_histories(folder: str | Path, cell_ids) -> dict:
     """cell_id → the training history of that cell (dict of arrays, as ``FitResult.history``), or None."""
     stored = StudyStore(folder)
@@ -273,8 +291,7 @@ def load_histories(folder: str | Path, cell_ids) -> dict:
             histories[cell_id] = None
             continue
         try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                histories[cell_id] = {key: archive[key] for key in archive.files}
+            histories[cell_id] = _history(data)
         except (ValueError, OSError, zipfile.BadZipFile) as err:
             raise StoreError(f"{stored.folder}: the stored training history of cell {cell_id} is unreadable "
                              f"({err})") from err
