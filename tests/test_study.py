@@ -1,6 +1,7 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
 import json
+import re
 import os
 import signal
 import sqlite3
@@ -654,3 +655,47 @@ def test_a_stored_network_or_history_that_inflates_is_refused_without_inflating(
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert peak < 20_000_000, f"{what}: {peak} bytes traced"
+
+
+# --- a corrupted store ---------------------------------------------------------------------------------
+
+def _corrupt(database, how):
+    data = database.read_bytes()
+    if how == "truncated":
+        database.write_bytes(data[:len(data) // 2])
+    elif how == "bit-flipped header":
+        database.write_bytes(bytes([data[0] ^ 0x10]) + data[1:])
+    elif how == "text file":
+        database.write_text("name,sup_error\nruns,0.1\n")
+    else:  # an emptied meta table
+        with sqlite3.connect(database) as db:
+            db.execute("DELETE FROM meta")
+        db.close()
+
+
+@pytest.mark.parametrize("how, reason", [
+    ("truncated", "database disk image is malformed"), ("bit-flipped header", "file is not a database"),
+    ("text file", "file is not a database"), ("emptied meta", "its meta table holds no study configuration")])
+def test_every_study_command_names_a_corrupted_store_and_leaves_it_alone(tiny_runs, tmp_path, how, reason):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    path, folder, _, _ = tiny_runs
+    out = tmp_path / "out"
+    shutil.copytree(folder / "one", out)
+    database = out / "results.sqlite"
+    _corrupt(database, how)
+    before = database.read_bytes()
+    message = (f"Error: {database} is not a readable uat study store ({reason}): move it away and rerun the "
+               "study, or restore it from a copy")
+    for command in (["run", str(path), "--out", str(out), "--jobs", "1"], ["status", str(out)], ["table", str(out)],
+                    ["plot", str(out)], ["report", str(out)], ["export", str(out)]):
+        result = CliRunner().invoke(main, ["study", *command], catch_exceptions=False)
+        assert result.exit_code == 1, (command, result.output)
+        assert message in result.output, (command, result.output)
+        assert database.read_bytes() == before, command  # nothing is lost: the store is never rewritten
+    with pytest.raises(StoreError, match=re.escape(message[len("Error: "):])):
+        uat.load_results(out)

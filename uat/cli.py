@@ -283,8 +283,8 @@ def _open(folder):
     from uat.study.store import StudyStore
 
     try:
-        meta = StudyStore(folder).meta()
-        return load_results(folder), json.loads(meta["config"])
+        config = StudyStore(folder).config()
+        return load_results(folder), config
     except _USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
 
