@@ -131,8 +131,14 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
+class CellTimeout(BaseException):
+    """A cell past its run.timeout. A BaseException, as KeyboardInterrupt is: the deadline fires once, and a
+    library's ``except Exception`` (or ``except OSError``: TimeoutError is one) around the call it interrupts
+    must not swallow it and let the cell finish as if it had not run out of time."""
+
+
 class _Deadline:
-    """Raise TimeoutError in the worker's main thread after ``seconds`` of wall-clock time.
+    """Raise :class:`CellTimeout` in the worker's main thread after ``seconds`` of wall-clock time.
 
     Wall time (ITIMER_REAL, SIGALRM): what "seconds" means to a user, and the only clock that runs
     while a target sleeps or waits for I/O (a CPU-time deadline never fired on those). The price is
@@ -148,7 +154,7 @@ class _Deadline:
         self.seconds = seconds
 
     def _expire(self, *_):
-        raise TimeoutError(f"timed out after {self.seconds:g} seconds (run.timeout per cell, wall-clock time)")
+        raise CellTimeout(f"timed out after {self.seconds:g} seconds (run.timeout per cell, wall-clock time)")
 
     def __enter__(self):
         if self.active:
@@ -208,6 +214,8 @@ def run_task(task: Task) -> list[dict]:
                                                        activation=task.activation, method=task.method,
                                                        seed=task.seed, **task.options))
                     for width in task.widths]
+    except CellTimeout as err:
+        return _failed(task, f"TimeoutError: {err}")
     except Exception as err:  # noqa: BLE001 - any failure of a cell is recorded, never lost
         return _failed(task, f"{type(err).__name__}: {err}", traceback.format_exc(limit=4))
 
@@ -227,9 +235,7 @@ def _measured_row(task: Task, width: int, result) -> dict:
     """The row of one fitted cell; a failure of its measurement fails this cell only (not the sweep)."""
     try:
         return _row(task, width, **_measure(task, result))
-    except TimeoutError:
-        raise
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:  # noqa: BLE001 - a CellTimeout, not an Exception, goes through to the task
         return _row(task, width, status="failed", error=f"{type(err).__name__}: {err}",
                     diagnostics={"traceback": traceback.format_exc(limit=4)})
 
