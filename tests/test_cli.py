@@ -141,3 +141,49 @@ def test_list(run, what, names):
 def test_list_rejects_unknown_registries(run):
     result = CliRunner().invoke(main, ["list", "widths"])
     assert result.exit_code == 2 and "Invalid value" in result.output
+
+
+# --- every error is one readable line, never a traceback ---------------------------------------------
+
+@pytest.mark.parametrize("error, line", [
+    (MemoryError(), "Error: out of memory (MemoryError); lower width, n_samples or n_points"),
+    (ZeroDivisionError("float division by zero"),
+     "Error: ZeroDivisionError: float division by zero (unexpected: please report it as a uat bug, with the "
+     "command you ran)"),
+    (IndexError("index 1 is out of bounds"), "Error: IndexError: index 1 is out of bounds (unexpected: please "
+                                             "report it as a uat bug, with the command you ran)"),
+    (KeyError("config"), "Error: KeyError: 'config' (unexpected: please report it as a uat bug, with the command "
+                         "you ran)"),
+    (__import__("sqlite3").OperationalError("disk I/O error"),
+     "Error: the study store failed (sqlite3.OperationalError: disk I/O error)"),
+    (ValueError("width must be an integer >= 1; got 0"), "Error: width must be an integer >= 1; got 0"),
+    (Exception("something else"), "Error: Exception: something else (unexpected: please report it as a uat bug, "
+                                  "with the command you ran)"),
+])
+def test_every_error_is_one_line_and_a_non_zero_exit(run, monkeypatch, tmp_path, error, line):
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(uat, "fit", fail)
+    result = run("fit", "runge", "-k", "8")
+    assert result.exit_code == 1 and result.output == line + "\n", result.output
+    import uat.study as study
+    from uat.study.store import StudyStore
+
+    monkeypatch.setattr(study, "load_results", fail)
+    monkeypatch.setattr(StudyStore, "config", lambda self: {})
+    result = run("study", "table", str(tmp_path))
+    assert result.exit_code == 1 and result.output == line + "\n", result.output
+
+
+def test_click_usage_errors_stay_as_they_are(run):
+    result = CliRunner().invoke(main, ["fit", "runge", "--width", "many"])
+    assert result.exit_code == 2 and "Invalid value for '--width' / '-k': 'many' is not a valid integer" in result.output
+
+
+def test_a_fit_too_big_for_the_machine_is_one_line(run):
+    result = run("fit", "runge", "--width", "100000000")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: width = 100000000 with n_samples = 400000000 (the default, "
+                                    "max(2048, 4·width)) needs about 8e+17 bytes for the feature matrix")
+    assert len(result.output.splitlines()) == 1

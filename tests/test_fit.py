@@ -1,5 +1,7 @@
 """uat.fit: the front door, reproducibility, and results checked against approximation theory."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -276,3 +278,39 @@ def test_a_training_error_that_overflows_is_refused():
         training_errors(g, X, np.array([[0.0], [-1e308]]))
     with pytest.raises(ValueError, match=r"the fitted approximant is not finite at the training point x = \[1.0\]"):
         training_errors(uat.ShallowNetwork([[1e103]], [0.0], [[1.0]], "cube"), X, np.zeros((2, 1)))  # (1e103)³ = inf
+
+
+# --- memory: refused at the front door, before any allocation ---------------------------------------
+
+def test_a_fit_needing_more_memory_than_available_is_refused_before_allocating(monkeypatch):
+    import uat.fitting.base as base
+
+    monkeypatch.setattr(base, "available_memory", lambda: 1e6)
+    assert uat.fit("runge", width=16).network.width == 16  # 2064 x (2·16 + 2) x 8 bytes = 5.6e5: fits
+    with pytest.raises(ValueError, match=r"^width = 64 with n_samples = 2048 \(the default, max\(2048, 4·width\)\) "
+                                         r"needs about 2.2e\+06 bytes for the feature matrix \(n_samples × width "
+                                         r"float64, twice: Φ and the copy QR factorises\); this machine has 1e\+06 "
+                                         r"available: lower width or n_samples$"):
+        uat.fit("runge", width=64)
+    with pytest.raises(ValueError, match=r"^width = 4 with n_samples = 100000 needs about"):
+        uat.fit("runge", width=4, n_samples=100_000)
+    with pytest.raises(ValueError, match=r"and on the 16384 check points"):
+        uat.fit("runge", width=8, method="minimax")
+    with pytest.raises(ValueError, match=r"^width = 64 with n_samples = 2048.* needs about"):
+        uat.fit_widths("runge", widths=[8, 64])
+    with pytest.raises(ValueError, match=r"^width = 64 with n_samples = 2048 .* needs about 1.1e\+06 bytes for the "
+                                         r"feature matrix \(n_samples × width float64\)"):
+        uat.fit("runge", width=64, method="backprop")  # methods without an estimate of their own: one Φ
+    monkeypatch.setattr(base, "available_memory", lambda: 2.3e10)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"^width = 100000000 with n_samples = 400000000 .* needs about 8e\+17 bytes "
+                                         r"for the feature matrix .*; this machine has 2.3e\+10 available"):
+        uat.fit("runge", width=100_000_000)
+    assert time.perf_counter() - start < 1
+
+
+def test_available_memory_is_the_machines():
+    from uat.fitting.base import available_memory
+
+    available = available_memory()
+    assert available is None or 1e6 < available < 1e15

@@ -7,6 +7,7 @@ compared to the network's own ``rounding_floor``.
 
 import dataclasses
 import json
+import re
 import time
 import tracemalloc
 
@@ -426,8 +427,8 @@ def test_complex_arrays_in_a_file_are_refused_not_made_real(tmp_path, key):
     """Issue 15: a complex A in an .npz was loaded with its imaginary part dropped, in silence."""
     net = random_network(3, 2, 1, "tanh", seed=0)
     path = _write(tmp_path / "complex.npz", **{key: getattr(net, key) + 1j})
-    with pytest.raises(ValueError, match=rf"complex.npz': {key} has dtype complex128; a uat network file holds real "
-                                         r"float64 arrays"):
+    with pytest.raises(ValueError, match=rf"complex.npz': {key} must be real numbers \(float64, integer or boolean\); "
+                                         r"got dtype complex128"):
         ShallowNetwork.load(path)
 
 
@@ -548,3 +549,63 @@ def test_a_biased_network_round_trips_as_format_2_and_a_plain_one_stays_format_1
         X = np.linspace(-2, 2, 9)[:, None]
         np.testing.assert_array_equal(loaded(X), net(X))
         assert (loaded.d is None) == (net.d is None)
+
+
+# --- crafted files: nothing is inflated before its shape is checked ----------------------------------
+
+def _peak_bytes(call):
+    """(the exception ``call`` raised, the peak of memory traced meanwhile, in bytes; seconds taken)."""
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        call()
+    except Exception as err:  # noqa: BLE001 - returned for the test to check
+        raised = err
+    else:
+        raised = None
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return raised, peak, seconds
+
+
+def test_a_decompression_bomb_is_refused_before_it_inflates():
+    import io
+
+    from _npz_bomb import inflating_network
+
+    data = inflating_network()
+    assert len(data) < 1_000_000  # a small file whose A inflates to 128 MiB
+    raised, peak, seconds = _peak_bytes(lambda: ShallowNetwork.load(io.BytesIO(data)))
+    assert isinstance(raised, ValueError)
+    assert re.search(r"metadata disagrees with the arrays: it announces A of shape \(3, 2\) \(width 3, dim 2, "
+                     r"n_outputs 1\); got \(8388608, 2\)", str(raised))
+    assert peak < 10_000_000 and seconds < 1
+
+
+def test_an_array_above_the_cap_is_refused_from_its_header():
+    import io
+
+    from _npz_bomb import bomb, network_metadata
+
+    from uat.npzfile import MAX_ARRAY_BYTES
+
+    k = MAX_ARRAY_BYTES // 8 + 1  # the metadata agrees: a network just too wide for a file
+    data = bomb({"A": ((k, 1), 64), "b": ((k,), 64), "C": ((1, k), 64)}, network_metadata(k, 1, 1))
+    raised, peak, seconds = _peak_bytes(lambda: ShallowNetwork.load(io.BytesIO(data)))
+    assert isinstance(raised, ValueError)
+    assert re.search(r"A announces shape \(33554433, 1\) \(2.68e\+08 bytes\), more than a uat file holds "
+                     r"\(2.68e\+08 bytes per array\); refused before reading it", str(raised))
+    assert peak < 10_000_000 and seconds < 1
+
+
+@pytest.mark.parametrize("dtype, message", [
+    ("<c16", r"A must be real numbers \(float64, integer or boolean\); got dtype complex128"),
+    ("<f4", r"A must be real numbers \(float64, integer or boolean\); got dtype float32"),
+    ("<U3", r"A must be real numbers \(float64, integer or boolean\); got dtype <U3"),
+])
+def test_arrays_of_other_dtypes_are_refused(tmp_path, dtype, message):
+    path = _write(tmp_path / "dtype.npz", A=np.ones((3, 2), dtype=dtype))
+    with pytest.raises(ValueError, match=message):
+        ShallowNetwork.load(path)

@@ -1,6 +1,7 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -217,7 +218,7 @@ def test_a_task_past_its_timeout_is_recorded_as_failed(tmp_path):
                  .replace("[evaluation]", "[run]\ntimeout = 0.01\n[evaluation]"))
     frame = run_study(path, tmp_path / "out", jobs=1)
     assert (frame["status"] == "failed").all()
-    assert frame["error"].str.contains(r"TimeoutError: timed out after 0.01 CPU seconds \(run.timeout per cell\)").all()
+    assert frame["error"].str.contains(r"TimeoutError: timed out after 0.01 seconds \(run.timeout per cell, wall-clock time\)").all()
     with pytest.raises(ValueError, match=r"run.timeout is enforced by uat's own worker processes"):
         run_study(path, tmp_path / "other", scheduler="tcp://127.0.0.1:1")
 
@@ -235,6 +236,54 @@ def _rows(database):
             return db.execute("SELECT count(*) FROM results").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
+
+
+def _marked(marker):
+    """PIDs of the living (not zombie) processes whose environment holds ``marker`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes() and _alive(entry.name):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid):
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds the workers through Linux /proc")
+def test_workers_die_with_a_coordinator_killed_while_they_start(tmp_path):
+    """kill -9 of the coordinator while its workers import uat: they must not live on (they did, for
+    good: a worker that started after its parent's death took init's pid for its parent's)."""
+    marker = f"UAT_TEST_ORPHANS={os.getpid()}-{time.time_ns()}"  # inherited by the workers, found in /proc
+    name, _, value = marker.partition("=")
+    process = subprocess.Popen([sys.executable, "-m", "uat.cli", "study", "run", str(write(tmp_path, TINY)), "--out",
+                                str(tmp_path / "out"), "--jobs", "2"], env={**os.environ, name: value},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline and process.poll() is None:
+            workers = [pid for pid in _marked(marker) if pid != process.pid]
+            time.sleep(0.01)
+        assert workers, "the coordinator started no worker"
+        process.kill()  # while the first worker is still starting: it imports uat for a second or more
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10  # a worker may finish importing uat before it looks
+        while _marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = _marked(marker)
+        assert not survivors, f"processes {survivors} outlived their coordinator by 10 s"
+    finally:
+        process.kill()
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -9), (signal.SIGINT, 130)])
@@ -449,17 +498,12 @@ def test_per_target_domains(tmp_path):
 
 
 def test_a_task_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
-    import concurrent.futures as cf
-    import multiprocessing
-
     import _study_poison
 
     from uat.study import runner
 
     def executor(jobs, scheduler):
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=runner._init_worker)
-        return pool, _study_poison.run_or_die
+        return runner.process_pool(jobs), _study_poison.run_or_die
 
     monkeypatch.setattr(runner, "_executor", executor)
     frame = run_study(write(tmp_path, TINY), tmp_path / "out", jobs=2)
@@ -581,3 +625,137 @@ max_rounds = 2
     run_study(write(tmp_path, text), tmp_path / "out", jobs=1)
     out = CliRunner().invoke(main, ["study", "status", str(tmp_path / "out")]).output
     assert "18 of 18 cells finished, 18 ok, 0 failed, 0 to run" in out  # 2 targets x 3 widths x (2 + 1)
+
+
+# --- the size of a grid ------------------------------------------------------------------------------
+
+def test_cells_are_counted_without_enumerating_them(tmp_path):
+    text = TINY.replace('method = ["lstsq"]', 'method = ["lstsq", "minimax"]') + """
+[methods.minimax]
+activations = ["relu"]
+"""
+    config = load_config(write(tmp_path, text))
+    assert config.n_cells == len(config.cells()) == 2 * 3 * 2 * (2 + 1)
+
+
+def test_a_grid_above_max_cells_is_refused_at_once(tmp_path):
+    huge = TINY.replace("repeats = 2", "repeats = 1000000")
+    start = time.perf_counter()
+    with pytest.raises(StudyConfigError, match=r"grid: 12000000 cells \(2 targets x 2 activations x 3 widths x "
+                                               r"1000000 repeats\), more than run.max_cells = 100000; .*"
+                                               r"\[run\] max_cells = 12000000"):
+        load_config(write(tmp_path, huge))
+    assert time.perf_counter() - start < 1
+    # run_study refuses a StudyConfig built in Python the same way, before touching the folder
+    config = load_config(write(tmp_path, TINY, "small.toml"))
+    from dataclasses import replace
+    with pytest.raises(StudyConfigError, match=r"24 cells .* more than run.max_cells = 10"):
+        run_study(replace(config, max_cells=10), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    # the limit is a setting, not part of the study's identity
+    raised = load_config(write(tmp_path, TINY + "\n[run]\nmax_cells = 24\n", "raised.toml"))
+    assert raised.max_cells == 24 and raised.config_hash == config.config_hash
+    with pytest.raises(StudyConfigError, match=r"run.max_cells: must be an integer >= 1; got 0"):
+        load_config(write(tmp_path, TINY + "\n[run]\nmax_cells = 0\n", "zero.toml"))
+
+
+# --- run.timeout --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("swallow", [False, True])
+def test_the_timeout_counts_wall_time_so_a_sleeping_target_times_out(monkeypatch, swallow):
+    """run.timeout is seconds of wall time: a target blocked in sleep (or I/O) uses no CPU and timed
+    out never while the deadline counted CPU time. Nor may code that catches OSError (TimeoutError
+    is one) or Exception around a blocking call swallow the deadline: it fires once. Run in-process
+    (workers are spawned processes that would not see a target registered here)."""
+    from uat.study.runner import Task, run_task
+    from uat.targets import _TARGETS, Target
+
+    calls = []
+
+    def sleepy(X):
+        if not calls:  # once: before the fix the cell then finished as ok, 5 s later
+            calls.append(1)
+            try:
+                time.sleep(5)
+            except Exception:  # noqa: BLE001 - as a library's broad handler would
+                if not swallow:
+                    raise
+        return np.sin(X[:, 0])
+
+    monkeypatch.setitem(_TARGETS._entries, "sleepy", Target(sleepy, uat.Box([-1], [1]), "sleepy"))
+    task = Task("sleepy", None, "tanh", "lstsq", 0, 0, (4,), 4, {}, False, None, 0.3)
+    start = time.perf_counter()
+    (row,) = run_task(task)
+    assert time.perf_counter() - start < 3
+    assert row["status"] == "failed"
+    assert row["error"] == "TimeoutError: timed out after 0.3 seconds (run.timeout per cell, wall-clock time)"
+    # the timer is off again, and the previous SIGALRM handler back, after the task
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+
+
+def test_a_stored_network_or_history_that_inflates_is_refused_without_inflating(tiny_runs, tmp_path):
+    import shutil
+    import tracemalloc
+
+    from _npz_bomb import inflating_network
+
+    from uat.study import load_histories, load_networks
+
+    _, folder, one, _ = tiny_runs
+    shutil.copytree(folder / "one", tmp_path / "bombed")
+    cell = one["cell_id"].iloc[0]
+    with sqlite3.connect(tmp_path / "bombed" / "results.sqlite") as db:
+        db.execute("UPDATE results SET network = ?, history = ? WHERE cell_id = ?",
+                   (inflating_network(), inflating_network(), cell))
+    for load, what in ((load_networks, "network"), (load_histories, "training history")):
+        tracemalloc.start()
+        with pytest.raises(StoreError, match=rf"the stored {what} of cell .* is unreadable \(.*(announces A of shape \(3, 2\)|A announces shape)"):
+            load(tmp_path / "bombed", [cell])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 20_000_000, f"{what}: {peak} bytes traced"
+
+
+# --- a corrupted store ---------------------------------------------------------------------------------
+
+def _corrupt(database, how):
+    data = database.read_bytes()
+    if how == "truncated":
+        database.write_bytes(data[:len(data) // 2])
+    elif how == "bit-flipped header":
+        database.write_bytes(bytes([data[0] ^ 0x10]) + data[1:])
+    elif how == "text file":
+        database.write_text("name,sup_error\nruns,0.1\n")
+    else:  # an emptied meta table
+        with sqlite3.connect(database) as db:
+            db.execute("DELETE FROM meta")
+        db.close()
+
+
+@pytest.mark.parametrize("how, reason", [
+    ("truncated", "database disk image is malformed"), ("bit-flipped header", "file is not a database"),
+    ("text file", "file is not a database"), ("emptied meta", "its meta table holds no study configuration")])
+def test_every_study_command_names_a_corrupted_store_and_leaves_it_alone(tiny_runs, tmp_path, how, reason):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    path, folder, _, _ = tiny_runs
+    out = tmp_path / "out"
+    shutil.copytree(folder / "one", out)
+    database = out / "results.sqlite"
+    _corrupt(database, how)
+    before = database.read_bytes()
+    message = (f"Error: {database} is not a readable uat study store ({reason}): move it away and rerun the "
+               "study, or restore it from a copy")
+    for command in (["run", str(path), "--out", str(out), "--jobs", "1"], ["status", str(out)], ["table", str(out)],
+                    ["plot", str(out)], ["report", str(out)], ["export", str(out)]):
+        result = CliRunner().invoke(main, ["study", *command], catch_exceptions=False)
+        assert result.exit_code == 1, (command, result.output)
+        assert message in result.output, (command, result.output)
+        assert database.read_bytes() == before, command  # nothing is lost: the store is never rewritten
+    with pytest.raises(StoreError, match=re.escape(message[len("Error: "):])):
+        uat.load_results(out)

@@ -307,11 +307,15 @@ repeats = 1
 
 def test_targets_that_slug_alike_get_their_own_figures_and_captions_are_escaped(tmp_path):
     path = tmp_path / "slugs.toml"
-    path.write_text(textwrap.dedent(SLUGS))
+    long = "x + 0." + "0" * 1600 + "1"  # a valid 1,607-character expression
+    path.write_text(textwrap.dedent(SLUGS).replace('(x < 2)"]', f'(x < 2)", "{long}"]'))
     run_study(path, tmp_path / "out", jobs=1)
     figures = study_figures(tmp_path / "out", "png")
     names = [f.name for f in figures]
     assert len(names) == len(set(names))
+    # a very long name makes a file name of bounded length ("File name too long" before)
+    assert all(len(Path(p).name) < 100 for f in figures for p in f.paths)
+    assert any(n.startswith("fit-x-0.000") for n in names)
     fits = [f for f in figures if f.name.startswith("fit-x-2-")]
     assert len(fits) == 2 and {f.title.split(":")[0] for f in fits} == {"x**2", "x*2"}
     page = write_report(tmp_path / "out").read_text(encoding="utf-8")
@@ -470,3 +474,11 @@ def _legend_texts(folder):
 
     fig, _ = _errors_figure(_Study(folder))
     return fig.legends[0].get_texts()
+
+
+def test_file_name_slugs_are_capped_with_a_hash_and_short_ones_unchanged():
+    from uat.plots.study import _slug
+
+    assert _slug("sin(2*pi*x)") == "sin-2-pi-x" and _slug("x" * 60) == "x" * 60
+    a, b = _slug("x" * 61), _slug("x" * 62)
+    assert a != b and len(a) == len(b) == 60 + 1 + 8 and a.startswith("x" * 60 + "-")

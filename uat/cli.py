@@ -1,13 +1,17 @@
 """The ``uat`` command: a thin shell over the library (parse, call, print).
 
-Errors are printed as ``Error: ...`` without a traceback and exit with status 1; uat's warnings
-(ill-conditioning, convergence) are printed to stderr as ``warning: ...``.
+Errors are printed as one line ``Error: ...`` without a traceback and exit with status 1, whatever
+they are (a traceback is a defect): uat's own messages as they are, running out of memory and a
+failing SQLite as what they are, anything else with its type and a request to report it. click's
+usage errors keep their form (status 2). uat's warnings (ill-conditioning, convergence) are printed
+to stderr as ``warning: ...``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import time
 import warnings
@@ -59,7 +63,31 @@ class _Warnings:
         return False
 
 
-@click.group()
+def _one_line(err: Exception) -> click.ClickException:
+    """Any error that reached the command line as one readable line."""
+    if isinstance(err, MemoryError):
+        return click.ClickException("out of memory (MemoryError); lower width, n_samples or n_points")
+    if isinstance(err, sqlite3.Error):
+        return click.ClickException(f"the study store failed (sqlite3.{type(err).__name__}: {err})")
+    if isinstance(err, _USER_ERRORS):
+        return click.ClickException(str(err))
+    return click.ClickException(f"{type(err).__name__}: {err} (unexpected: please report it as a uat bug, with the "
+                                "command you ran)")
+
+
+class _Group(click.Group):
+    """The top-level group: every error a command lets through becomes ``Error: <one line>``, status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except Exception as err:  # noqa: BLE001 - the command line shows no tracebacks
+            raise _one_line(err) from err
+
+
+@click.group(cls=_Group)
 @click.version_option(uat.__version__, prog_name="uat")
 def main():
     """uat: fit C·σ(Ax+b) to continuous targets, measure sup-norm errors and the width k*(ε)."""
@@ -283,8 +311,8 @@ def _open(folder):
     from uat.study.store import StudyStore
 
     try:
-        meta = StudyStore(folder).meta()
-        return load_results(folder), json.loads(meta["config"])
+        config = StudyStore(folder).config()
+        return load_results(folder), config
     except _USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
 
@@ -305,7 +333,7 @@ def study_status(folder):
     from uat.study.store import _tuples
 
     frame, config = _open(folder)
-    total = len(StudyConfig(**_tuples(config)).cells())  # methods may be crossed with some activations only
+    total = StudyConfig(**_tuples(config)).n_cells  # methods may be crossed with some activations only
     failed = frame[frame["status"] != "ok"]
     click.echo(f"study {config['name']!r}: {len(frame)} of {total} cells finished, "
                f"{len(frame) - len(failed)} ok, {len(failed)} failed, {total - len(frame)} to run")

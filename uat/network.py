@@ -23,6 +23,7 @@ import numpy as np
 
 from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
+from uat.npzfile import open_npz, read_npz, write_npz  # noqa: F401 - read_npz is imported from here too
 
 __all__ = ["ShallowNetwork", "hidden_features", "forward", "interior_transitions", "BLOCK"]
 
@@ -266,19 +267,18 @@ class ShallowNetwork:
         """Read a network written by :meth:`save` (a file name or a binary file object). Files that
         would need unpickling are refused."""
         where = "the network data" if hasattr(path, "read") else repr(os.fspath(path))
-        arrays = read_npz(where, path, "network")
-        missing = {"A", "b", "C", "metadata"} - set(arrays)
-        if missing:
-            raise ValueError(f"{where} is not a uat network file: missing {sorted(missing)}")
-        for key in ("A", "b", "C", "d"):
-            if key in arrays and arrays[key].dtype.kind not in "iuf":
-                raise ValueError(f"{where}: {key} has dtype {arrays[key].dtype}; a uat network file holds real "
-                                 "float64 arrays (uat does not drop imaginary parts or parse strings)")
-        metadata = _read_metadata(where, arrays["metadata"])
-        if (metadata["format_version"] == _FORMAT_VERSION_BIAS) != ("d" in arrays):
-            raise ValueError(f"{where}: format_version {metadata['format_version']} "
-                             + ("needs an output bias d, which is missing" if "d" not in arrays else
-                                "has no output bias, but d is present"))
+        with open_npz(where, path, "network") as members:
+            missing = {"A", "b", "C", "metadata"} - set(members.shapes)
+            if missing:
+                raise ValueError(f"{where} is not a uat network file: missing {sorted(missing)}")
+            metadata = _read_metadata(where, members.read("metadata"))
+            if (metadata["format_version"] == _FORMAT_VERSION_BIAS) != ("d" in members.shapes):
+                raise ValueError(f"{where}: format_version {metadata['format_version']} "
+                                 + ("needs an output bias d, which is missing" if "d" not in members.shapes else
+                                    "has no output bias, but d is present"))
+            members.check_shapes(_announced(where, metadata, members.shapes),  # before any array is read
+                                 ", ".join(f"{key} {metadata[key]}" for key in ("width", "dim", "n_outputs")))
+            arrays = {name: members.read(name) for name in members.shapes}
         network = cls(arrays["A"], arrays["b"], arrays["C"], metadata["activation"], arrays.get("d"))
         shapes = {"width": network.width, "dim": network.dim, "n_outputs": network.n_outputs}
         wrong = {key: (metadata[key], value) for key, value in shapes.items() if metadata.get(key) != value}
@@ -287,32 +287,16 @@ class ShallowNetwork:
         return network
 
 
-def write_npz(path, arrays: dict) -> None:
-    """Write arrays as an .npz archive to a file name or a binary file object."""
-    if hasattr(path, "write"):
-        np.savez(path, **arrays)
-        return
-    with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
-
-
-def read_npz(where: str, path, kind: str) -> dict[str, np.ndarray]:
-    """The arrays of an .npz archive (a file name or a binary file object), read without pickles;
-    anything else is a ValueError saying it is not a uat ``kind`` file."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, EOFError) as err:
-        raise ValueError(f"{where} is not a uat {kind} file (not an .npz archive, or it needs unpickling, "
-                         "which uat never does)") from err
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{where} is not a uat {kind} file: a single .npy array, not an .npz archive")
-    try:
-        with archive:
-            return {key: archive[key] for key in archive.files}
-    except ValueError as err:
-        raise ValueError(f"{where} is not a uat {kind} file: an entry needs unpickling, which uat never does") from err
+def _announced(where: str, metadata: dict, shapes: dict) -> dict[str, tuple[int, ...]]:
+    """The shapes of A, b, C (and d) that the metadata's width k, dim n and n_outputs m announce: A (k, n),
+    b (k,), C (m, k), d (m,); a 1-D A stands for n = 1 and a 1-D C for m = 1, as the constructor reads them."""
+    sizes = {key: metadata.get(key) for key in ("width", "dim", "n_outputs")}
+    if not all(type(v) is int and v >= 1 for v in sizes.values()):
+        raise ValueError(f"{where}: metadata must give width, dim and n_outputs as integers >= 1; got {sizes}")
+    k, n, m = sizes["width"], sizes["dim"], sizes["n_outputs"]
+    announced = {"A": (k,) if n == 1 and len(shapes["A"]) == 1 else (k, n), "b": (k,),
+                 "C": (k,) if m == 1 and len(shapes["C"]) == 1 else (m, k)}
+    return announced | ({"d": (m,)} if "d" in shapes else {})
 
 
 def _read_metadata(where: str, raw: np.ndarray) -> dict:

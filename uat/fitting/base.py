@@ -12,6 +12,8 @@ and every method (least squares, minimax, later backpropagation) starts from the
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +28,8 @@ from uat.errornorm import rms, row_norms
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
-__all__ = ["FitResult", "Method", "Problem", "Fitted", "fit", "get_method", "list_methods", "register_method"]
+__all__ = ["FitResult", "Method", "Problem", "Fitted", "MemoryNeed", "fit", "get_method", "list_methods",
+           "register_method", "available_memory", "feature_memory"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,67 @@ class Method:
     validate: Callable[[dict], None] | None = None
     draws_hidden: bool = False
     activations: tuple[str, ...] | None = None
+    memory: Callable[[int, int, int, dict], MemoryNeed] | None = None
+
+    def memory_need(self, width: int, dim: int, n_outputs: int, options: dict) -> MemoryNeed | None:
+        """``memory(width, dim, n_outputs, options)``, the bytes a fit needs at least; for a method without
+        one that samples ``n_samples`` training points, one feature matrix on them; else None (unknown)."""
+        if self.memory is not None:
+            return self.memory(width, dim, n_outputs, options)
+        if "n_samples" in self.options:
+            return feature_memory(width, dim, n_outputs, options)
+        return None
+
+
+@dataclass(frozen=True)
+class MemoryNeed:
+    """A lower estimate of the memory a fit needs: ``nbytes`` for ``what``, given ``given`` (the parameters)."""
+
+    nbytes: float
+    what: str
+    given: str
+
+
+def feature_memory(width: int, dim: int, n_outputs: int, options: dict, copies: int = 1,
+                   why: str = "") -> MemoryNeed:
+    """The (N, k) float64 feature matrix on the N training points, ``copies`` times, plus X (N, n) and Y (N, m):
+    8·N·(copies·k + n + m) bytes, with N = n_samples (default max(2048, 4·width)), plus the k transition
+    points in 1-D."""
+    given = options.get("n_samples")
+    N = max(2048, 4 * width) if given is None else given
+    rows = N + (width if dim == 1 else 0)  # 1-D fits may add the units' transition points
+    nbytes = 8.0 * rows * (copies * width + dim + n_outputs)
+    count = {1: "", 2: ", twice"}.get(copies, f", {copies} times")
+    shown = f"n_samples = {N}" + (" (the default, max(2048, 4·width))" if given is None else "")
+    return MemoryNeed(nbytes, f"the feature matrix (n_samples × width float64{count}{why})",
+                      f"width = {width} with {shown}")
+
+
+def available_memory() -> float | None:
+    """Bytes of memory this machine can give now: MemAvailable of /proc/meminfo (Linux), else the
+    available physical pages; None where neither is known."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(method: Method, width: int, target: Target, options: dict) -> None:
+    """Refuse, before any allocation, a fit whose memory need exceeds what the machine has available."""
+    need = method.memory_need(width, target.dim, target.n_outputs or 1, options)
+    if need is None:
+        return
+    available = available_memory()
+    if available is not None and need.nbytes > available:
+        raise ValueError(f"{need.given} needs about {need.nbytes:.2g} bytes for {need.what}; this machine has "
+                         f"{available:.2g} available: lower width or n_samples")
 
 
 def check_activation(method: Method, activation: str) -> None:
@@ -242,6 +306,7 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
     the_method = get_method(method)
     check_activation(the_method, act.name)
     resolved = resolve_options(the_method, options)
+    check_memory(the_method, width, the_target, resolved)
     draw_rng, sample_rng = streams(seed)
     problem = Problem(the_target, width, act, draw_rng, sample_rng)
     with single_numpy_blas():

@@ -32,7 +32,8 @@ from uat.domains import Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.polynomial import (BestPolynomial, _as_interval, _check_inputs, _clenshaw, _coefficient_tensor,
                                     _exchange, _to_unit, _two_sum, _warn_unconverged, total_degree_indices)
-from uat.network import BLOCK, read_npz, write_npz
+from uat.network import BLOCK
+from uat.npzfile import MAX_ARRAY_BYTES, open_npz, write_npz
 from uat.targets import Target
 
 __all__ = ["MAX_DEGREE", "PolynomialApproximant", "matched_degree"]
@@ -198,29 +199,38 @@ class PolynomialApproximant:
         """Read a polynomial written by :meth:`save` (a file name or a binary file object), refusing
         anything else (files that would need unpickling included) with a ValueError saying why."""
         where = "the polynomial data" if hasattr(path, "read") else repr(os.fspath(path))
-        arrays = read_npz(where, path, "polynomial")
-        missing = {"coefficients", "metadata"} - set(arrays)
-        if missing:
-            raise ValueError(f"{where} is not a uat polynomial file: missing {sorted(missing)}")
-        metadata = _read_polynomial_metadata(where, arrays["metadata"])
-        try:
-            domain = parse_domain(metadata["domain"])
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"{where}: metadata has no readable domain ({err})") from err
-        c = arrays["coefficients"]
-        if c.dtype.kind not in "fiu":
-            raise ValueError(f"{where}: coefficients must be real numbers; got dtype {c.dtype}")
-        expected = math.comb(metadata["degree"] + domain.dim, domain.dim) if domain.dim == metadata["dim"] else None
-        if c.shape != (expected,):
-            raise ValueError(f"{where}: metadata disagrees with the arrays: degree {metadata['degree']} in "
-                             f"dimension {metadata['dim']} on {domain} needs coefficients of shape ({expected},); "
-                             f"got {c.shape}")
+        with open_npz(where, path, "polynomial") as members:
+            missing = {"coefficients", "metadata"} - set(members.shapes)
+            if missing:
+                raise ValueError(f"{where} is not a uat polynomial file: missing {sorted(missing)}")
+            metadata = _read_polynomial_metadata(where, members.read("metadata"))
+            try:
+                domain = parse_domain(metadata["domain"])
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"{where}: metadata has no readable domain ({err})") from err
+            if domain.dim != metadata["dim"]:
+                raise ValueError(f"{where}: metadata disagrees with the arrays: dim {metadata['dim']} on a "
+                                 f"{domain.dim}-D domain {domain}")
+            expected = _n_coefficients(metadata["degree"], domain.dim)  # before the coefficients are read
+            members.check_shapes({"coefficients": (expected,)}, f"degree {metadata['degree']} in dimension {domain.dim}")
+            c = members.read("coefficients")
         P = cls(c, metadata["degree"], domain, metadata["width"])
         facts = {"n_params": P.n_params, "n_outputs": P.n_outputs}
         wrong = {key: (metadata.get(key), value) for key, value in facts.items() if metadata.get(key) != value}
         if wrong:
             raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
         return P
+
+
+def _n_coefficients(degree: int, dim: int) -> int:
+    """C(p + n, n), the coefficient count of total degree p in n variables; counting stops past the
+    largest a file may hold (a crafted degree must not make this a long computation)."""
+    count, cap = 1, MAX_ARRAY_BYTES // 8
+    for i in range(1, min(degree, dim) + 1):
+        count = count * (max(degree, dim) + i) // i
+        if count > cap:
+            return cap + 1
+    return count
 
 
 def _read_polynomial_metadata(where: str, raw: np.ndarray) -> dict:

@@ -27,8 +27,8 @@ import numpy as np
 from uat._threads import single_numpy_blas
 from uat._validation import check_choice, check_int, check_real
 from uat.domains import SAMPLING_METHODS, Box
-from uat.fitting.base import (FitResult, Fitted, Method, Problem, get_method, register_method, resolve_options,
-                              streams, training_errors)
+from uat.fitting.base import (FitResult, Fitted, MemoryNeed, Method, Problem, check_memory, feature_memory,
+                              get_method, register_method, resolve_options, streams, training_errors)
 from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import SOLVERS, lstsq_path, lstsq_solve
 from uat.fitting.minimax import minimax_exchange
@@ -154,6 +154,21 @@ def _fit_minimax(problem: Problem, *, n_check=None, max_rounds=8, tol=1e-3, rcon
     return Fitted(network, X, Y, diagnostics)
 
 
+def _lstsq_memory(width: int, dim: int, n_outputs: int, options: dict) -> MemoryNeed:
+    """Φ and the column-scaled copy that the QR factorises in place."""
+    return feature_memory(width, dim, n_outputs, options, copies=2, why=": Φ and the copy QR factorises")
+
+
+def _minimax_memory(width: int, dim: int, n_outputs: int, options: dict) -> MemoryNeed:
+    """Φ on the training points and on the check set (n_check, default 8·n_samples): (1 + n_check/N) copies."""
+    need = feature_memory(width, dim, n_outputs, options)
+    N = max(2048, 4 * width) if options.get("n_samples") is None else options["n_samples"]
+    n_check = 8 * N if options.get("n_check") is None else options["n_check"]
+    extra = 8.0 * n_check * (width + dim + n_outputs)
+    return MemoryNeed(need.nbytes + extra, need.what.replace(")", f", and on the {n_check} check points)"),
+                      need.given)
+
+
 register_method(Method(
     "lstsq", _fit_lstsq,
     "random A, b; C by least squares on column-scaled features (Householder QR; SVD where needed)",
@@ -161,7 +176,7 @@ register_method(Method(
     {**_DRAW_DOCS, "solver": "qr, svd or auto (default qr for smooth σ, auto for σ with kinks)",
      "ridge": "Tikhonov λ on the column-scaled coefficients (default 0: none)",
      "rcond": "relative rank threshold (default max(N, k)·eps)"},
-    _check_lstsq_options, draws_hidden=True,
+    _check_lstsq_options, draws_hidden=True, memory=_lstsq_memory,
 ))
 
 register_method(Method(
@@ -171,7 +186,7 @@ register_method(Method(
     {**_DRAW_DOCS, "n_check": "points of the finer check set (default 8·n_samples)",
      "max_rounds": "LP solves at most", "tol": "stop when the check-set max is within tol of the LP level",
      "rcond": "cut-off of the LP's orthonormal basis (default max(N,k)·eps for σ with kinks, 4·eps otherwise)"},
-    _check_minimax_options, draws_hidden=True,
+    _check_minimax_options, draws_hidden=True, memory=_minimax_memory,
 ))
 
 
@@ -211,6 +226,8 @@ def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0,
     if K < widths[-1]:
         raise ValueError(f"max_width must be >= the largest width {widths[-1]}; got {K}")
     opts = resolve_options(get_method("lstsq"), options)
+    n_samples = max(2048, 4 * K) if opts["n_samples"] is None else opts["n_samples"]  # sized by the draw's width
+    check_memory(get_method("lstsq"), widths[-1], the_target, {**opts, "n_samples": n_samples})
     solver, ridge, rcond = _default_solver(act, opts.pop("solver")), opts.pop("ridge"), opts.pop("rcond")
     draw_rng, sample_rng = streams(seed)
     problem = Problem(the_target, K, act, draw_rng, sample_rng)

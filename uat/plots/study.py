@@ -224,9 +224,18 @@ class StudyFigure:
     paths: tuple[str, ...]
 
 
+#: Longest slug kept as it is; a longer one is cut there and told apart by a hash of the whole name
+#: (a 1,600-character expression made file names past the usual 255-byte limit).
+SLUG_MAX = 60
+
+
 def _slug(text: str) -> str:
-    """A file-name-safe rendering of a target or activation name ('sin(2*pi*x)' → 'sin-2-pi-x')."""
-    return re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.") or "target"
+    """A file-name-safe rendering of a target or activation name ('sin(2*pi*x)' → 'sin-2-pi-x'): at most
+    ``SLUG_MAX`` characters as they are, else the first ``SLUG_MAX`` and 8 hex digits of the name's SHA-1."""
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.") or "target"
+    if len(slug) <= SLUG_MAX:
+        return slug
+    return f"{slug[:SLUG_MAX]}-{hashlib.sha1(str(text).encode()).hexdigest()[:8]}"
 
 
 #: Certified upper bounds are drawn as bars where they are within this factor of the measured error

@@ -30,8 +30,9 @@ The format (documented in the README, kept stable)::
     n_points = 65537                     # optional: initial points of the sup-norm estimate
 
     [run]
-    timeout = 600                        # optional: seconds per task before it is recorded as failed
+    timeout = 600                        # optional: wall-clock seconds per cell, then recorded as failed
     sweep = true                         # lstsq cells differing only in width share one QR
+    max_cells = 100000                   # a bigger grid is refused before any work (the default)
 
 A single value is accepted where a list is expected (``method = "lstsq"``).
 
@@ -66,8 +67,10 @@ _TOP = {"name", "description", "seed", "domain", "domains", "facts", "grid", "me
 _FACTS = {"lipschitz", "curvature", "holder"}
 _GRID = {"target", "activation", "width", "method", "repeats"}
 _EVALUATION = {"tolerances", "n_points"}
-_RUN = {"timeout", "sweep"}
+_RUN = {"timeout", "sweep", "max_cells"}
 _DEFAULT_TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
+#: Largest grid run without ``[run] max_cells``: a typo such as repeats = 1000000 is refused, not enumerated.
+MAX_CELLS = 100_000
 
 
 class StudyConfigError(ValueError):
@@ -111,6 +114,7 @@ class StudyConfig:
     sweep: bool = True
     method_activations: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
+    max_cells: int = MAX_CELLS
 
     def resolved(self) -> dict:
         """Every setting, defaults filled in, as plain JSON data."""
@@ -118,10 +122,10 @@ class StudyConfig:
 
     def identity(self) -> dict:
         """The settings that decide the results: what the study hash covers. The description, the
-        tolerances (analysis only), the timeout and the order of the axes are left out, so editing
+        tolerances (analysis only), the timeout, the cell limit and the order of the axes are left out, so editing
         them does not orphan a folder's results."""
         resolved = self.resolved()
-        for key in ("name", "description", "tolerances", "timeout"):
+        for key in ("name", "description", "tolerances", "timeout", "max_cells"):
             resolved.pop(key)
         for key in ("method_activations", "facts"):  # absent from studies written before they existed
             if not resolved[key]:
@@ -140,6 +144,28 @@ class StudyConfig:
         words = np.frombuffer(hashlib.sha256(identity.encode()).digest()[:16], dtype="<u4")
         sequence = np.random.SeedSequence(self.seed, spawn_key=tuple(int(w) for w in words))
         return int(sequence.generate_state(1, dtype=np.uint32)[0])
+
+    @property
+    def n_cells(self) -> int:
+        """len(self.cells()), counted without enumerating: targets × repeats × widths × Σ over methods of the
+        activations each is crossed with."""
+        pairs = sum(len(self.method_activations.get(m, self.activations)) for m in self.methods)
+        return len(self.targets) * self.repeats * len(self.widths) * pairs
+
+    def check_size(self, source: str = "<study>") -> None:
+        """Refuse a grid of more than ``max_cells`` cells, with the count and how to raise the limit."""
+        n = self.n_cells
+        if n <= self.max_cells:
+            return
+        if self.method_activations:
+            crossed = sum(len(self.method_activations.get(m, self.activations)) for m in self.methods)
+            pairs = f"{crossed} (method, activation) pairs"
+        else:
+            pairs = f"{len(self.activations)} activations" + (f" x {len(self.methods)} methods"
+                                                              if len(self.methods) > 1 else "")
+        raise StudyConfigError(f"{source}: grid: {n} cells ({len(self.targets)} targets x {pairs} x "
+                               f"{len(self.widths)} widths x {self.repeats} repeats), more than run.max_cells = "
+                               f"{self.max_cells}; shrink the grid, or raise the limit with [run] max_cells = {n}")
 
     def cells(self) -> list[Cell]:
         """Every cell, in a fixed order (target, activation, method, repeat, width)."""
@@ -365,10 +391,13 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     sweep = run.get("sweep", True)
     if not isinstance(sweep, bool):
         check.fail("run.sweep", f"must be true or false; got {sweep!r}")
-    return StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
-                       tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
-                       tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
-                       {m: restricted[m] for m in axes["method"] if m in restricted}, facts)
+    max_cells = check.integer(run.get("max_cells", MAX_CELLS), "run.max_cells", 1)
+    config = StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
+                         tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
+                         tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
+                         {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells)
+    config.check_size(source)
+    return config
 
 
 def _facts(check: _Checker, table, targets: list[str], domain, domains: dict) -> dict:

@@ -18,6 +18,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -32,7 +33,7 @@ from uat._validation import jsonable
 from uat.study.config import Cell, StudyConfig, read_study_file
 from uat.study.store import StudyStore, history_bytes, load_results, network_bytes
 
-__all__ = ["Task", "run_task", "run_study", "plan_tasks"]
+__all__ = ["Task", "run_task", "run_study", "plan_tasks", "process_pool"]
 
 
 @dataclass(frozen=True)
@@ -85,28 +86,66 @@ def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
 
 # --- in the worker ----------------------------------------------------------------------------------
 
-def _init_worker() -> None:
+def _init_worker(coordinator: int) -> None:
     from threadpoolctl import threadpool_limits
 
+    _follow(coordinator)
     threadpool_limits(1)  # every cell single-threaded: identical results for any number of jobs
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
-    parent = os.getppid()
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _follow(coordinator: int) -> None:
+    """End this worker when the coordinator (pid ``coordinator``) dies, even by SIGKILL, which nothing
+    announces.
+
+    The coordinator's pid comes in ``initargs``: read here with ``os.getppid()`` it would be init's
+    (or a subreaper's) for a worker that got this far only after its coordinator was killed, and the
+    worker would wait for that one forever. On Linux the kernel sends SIGKILL when the parent dies
+    (prctl PR_SET_PDEATHSIG); a thread polling the parent pid is the portable fallback. A spawned
+    worker is the coordinator's own child (fork and exec), so its parent is the coordinator until
+    the coordinator dies.
+    """
+    _parent_death_signal(signal.SIGKILL)
+    if os.getppid() != coordinator:  # it died before the signal was armed: the worker is orphaned already
+        os._exit(1)
+    threading.Thread(target=_exit_with_parent, args=(coordinator,), daemon=True).start()
+
+
+def _parent_death_signal(sig: int) -> bool:
+    """Linux: ask the kernel for ``sig`` when this process's parent dies; False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Workers outlive a coordinator killed with SIGKILL (nothing tells them): poll and follow it."""
+    """Poll the parent pid and exit once the coordinator is gone (reparenting changes it)."""
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
 
 
-class _Deadline:
-    """Raise TimeoutError in the worker's main thread after ``seconds`` of its CPU time.
+class CellTimeout(BaseException):
+    """A cell past its run.timeout. A BaseException, as KeyboardInterrupt is: the deadline fires once, and a
+    library's ``except Exception`` (or ``except OSError``: TimeoutError is one) around the call it interrupts
+    must not swallow it and let the cell finish as if it had not run out of time."""
 
-    CPU time (ITIMER_PROF), not wall time, so that a cell times out the same way whatever else
-    runs on the machine (``--jobs 1`` or ``--jobs 2``). The signal is handled between Python
-    operations: a single long call into compiled code (one LP solve, one QR) finishes first.
+
+class _Deadline:
+    """Raise :class:`CellTimeout` in the worker's main thread after ``seconds`` of wall-clock time.
+
+    Wall time (ITIMER_REAL, SIGALRM): what "seconds" means to a user, and the only clock that runs
+    while a target sleeps or waits for I/O (a CPU-time deadline never fired on those). The price is
+    reproducibility at the margin: a cell close to its limit may time out on a busy machine (or with
+    more jobs than cores) and not on an idle one, so give the timeout room; it is a guard against
+    runaway cells, not a measurement. The signal is handled between Python operations: a single long
+    call into compiled code (one LP solve, one QR) finishes first.
     """
 
     def __init__(self, seconds: float | None):
@@ -115,18 +154,18 @@ class _Deadline:
         self.seconds = seconds
 
     def _expire(self, *_):
-        raise TimeoutError(f"timed out after {self.seconds:g} CPU seconds (run.timeout per cell)")
+        raise CellTimeout(f"timed out after {self.seconds:g} seconds (run.timeout per cell, wall-clock time)")
 
     def __enter__(self):
         if self.active:
-            self.previous = signal.signal(signal.SIGPROF, self._expire)
-            signal.setitimer(signal.ITIMER_PROF, self.seconds)
+            self.previous = signal.signal(signal.SIGALRM, self._expire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
         return self
 
     def __exit__(self, *exc):
         if self.active:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            signal.signal(signal.SIGPROF, self.previous)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
         return False
 
 
@@ -175,6 +214,8 @@ def run_task(task: Task) -> list[dict]:
                                                        activation=task.activation, method=task.method,
                                                        seed=task.seed, **task.options))
                     for width in task.widths]
+    except CellTimeout as err:
+        return _failed(task, f"TimeoutError: {err}")
     except Exception as err:  # noqa: BLE001 - any failure of a cell is recorded, never lost
         return _failed(task, f"{type(err).__name__}: {err}", traceback.format_exc(limit=4))
 
@@ -194,9 +235,7 @@ def _measured_row(task: Task, width: int, result) -> dict:
     """The row of one fitted cell; a failure of its measurement fails this cell only (not the sweep)."""
     try:
         return _row(task, width, **_measure(task, result))
-    except TimeoutError:
-        raise
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:  # noqa: BLE001 - a CellTimeout, not an Exception, goes through to the task
         return _row(task, width, status="failed", error=f"{type(err).__name__}: {err}",
                     diagnostics={"traceback": traceback.format_exc(limit=4)})
 
@@ -208,10 +247,15 @@ def _failed(task: Task, message: str, detail: str = "") -> list[dict]:
 
 # --- the coordinator --------------------------------------------------------------------------------
 
+def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
+    """``jobs`` spawned worker processes, single-threaded, that die with this (the coordinating) process."""
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_init_worker, initargs=(os.getpid(),))
+
+
 def _executor(jobs: int, scheduler: str | None):
     if scheduler is None:
-        context = multiprocessing.get_context("spawn")
-        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker), run_task
+        return process_pool(jobs), run_task
     try:
         from uat.study._dask import DaskExecutor
     except ImportError as err:
@@ -303,6 +347,7 @@ def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | 
     """
     if isinstance(config_or_path, StudyConfig):
         config, study_file = config_or_path, ""
+        config.check_size(f"study {config.name!r}")  # a file's grid was checked when it was read
     else:
         config, study_file = read_study_file(config_or_path)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs

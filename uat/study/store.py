@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from uat.npzfile import open_npz
+
 __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks", "load_histories",
            "network_bytes", "history_bytes"]
 
@@ -70,9 +72,34 @@ class StudyStore:
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+        except BaseException:
+            connection.close()
+            raise
         return connection
+
+    @contextlib.contextmanager
+    def _database(self):
+        """A connection, closed afterwards; SQLite's errors on a damaged file become one StoreError naming it."""
+        try:
+            with closing(self._connect()) as db:
+                yield db
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # uat's own mistakes, not the file's
+        except sqlite3.OperationalError as err:
+            if "locked" in str(err) or "busy" in str(err):
+                raise StoreError(f"{self.path} is locked by another process ({err}); wait for it and try again") \
+                    from err
+            raise self.unreadable(str(err)) from err
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as err:
+            raise self.unreadable(str(getattr(err, "__cause__", None) or err)) from err
+
+    def unreadable(self, reason: str) -> StoreError:
+        """The error for a store that cannot be read: it names the file and what to do; the file is left as it is."""
+        return StoreError(f"{self.path} is not a readable uat study store ({reason}): move it away and rerun the "
+                          "study, or restore it from a copy")
 
     @contextlib.contextmanager
     def lock(self):
@@ -99,12 +126,14 @@ class StudyStore:
         identity = StudyConfig(**_tuples(config)).identity()
         versions = {"uat_version": uat.__version__, "numpy_version": np.__version__}
         self.folder.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
+        with self._database() as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute(f"CREATE TABLE IF NOT EXISTS results ({', '.join(f'{n} {t}' for n, t in COLUMNS)})")
             stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
             if stored:
                 self._check(stored, identity, config_hash, versions, force)
+            elif db.execute("SELECT count(*) FROM results").fetchone()[0]:  # results of an unknown study
+                raise self.unreadable("its meta table holds no study configuration")
             # schema 1 lacked the array columns: add the missing ones, only once every check passed
             present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
             for name in BLOBS:
@@ -136,29 +165,40 @@ class StudyStore:
         if not self.path.exists():
             return set()
         query = "SELECT cell_id FROM results" + ("" if include_failed else " WHERE status = 'ok'")
-        with closing(self._connect()) as db:
+        with self._database() as db:
             return {row[0] for row in db.execute(query)}
 
     def write(self, rows: list[dict]) -> None:
         """Insert or replace the rows of one finished task, in one committed transaction."""
         values = [tuple(_sql_value(row.get(name)) for name in _NAMES) for row in rows]
-        with closing(self._connect()) as db, db:
+        with self._database() as db, db:
             db.executemany(f"INSERT OR REPLACE INTO results ({', '.join(_NAMES)}) VALUES ({', '.join('?' * len(_NAMES))})", values)
 
     def delete(self, cell_ids) -> None:
-        with closing(self._connect()) as db, db:
+        with self._database() as db, db:
             db.executemany("DELETE FROM results WHERE cell_id = ?", [(c,) for c in cell_ids])
 
     def meta(self) -> dict:
         if not self.path.exists():
             raise StoreError(f"{self.folder} is not a study folder (no {DATABASE}); run `uat study run FILE --out "
                              f"{self.folder}` first")
-        with closing(self._connect()) as db:
+        with self._database() as db:
             return dict(db.execute("SELECT key, value FROM meta").fetchall())
+
+    def config(self) -> dict:
+        """The stored resolved configuration (see :meth:`meta`), refused when it is missing or not a study's."""
+        try:
+            config = json.loads(self.meta()["config"])
+            if not isinstance(config, dict) or not all(key in config for key in ("name", "targets", "activations",
+                                                                                 "methods", "tolerances")):
+                raise KeyError("config")
+        except (KeyError, TypeError, json.JSONDecodeError) as err:
+            raise self.unreadable("its meta table holds no study configuration") from err
+        return config
 
     def frame(self) -> pd.DataFrame:
         """The results table as stored (call :meth:`meta` first: it says when the folder is no study)."""
-        with closing(self._connect()) as db:
+        with self._database() as db:
             frame = pd.read_sql_query(f"SELECT {', '.join(_TABLE)} FROM results", db)
         return frame
 
@@ -167,7 +207,7 @@ class StudyStore:
         if column not in BLOBS:
             raise ValueError(f"column must be one of {BLOBS}; got {column!r}")
         cell_ids = list(cell_ids)
-        with closing(self._connect()) as db:
+        with self._database() as db:
             present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
             if column not in present:  # a schema-1 store, read without being upgraded
                 return dict.fromkeys(cell_ids)
@@ -202,7 +242,7 @@ def load_results(folder: str | Path) -> pd.DataFrame:
     expanded into ``diag_<key>`` columns, uat_version, numpy_version and finished_at.
     """
     store = StudyStore(folder)
-    config = json.loads(store.meta()["config"])
+    config = store.config()
     frame = store.frame()
     frame["sup_argmax"] = [tuple(json.loads(v)) if isinstance(v, str) else None for v in frame["sup_argmax"]]
     diagnostics = pd.DataFrame([json.loads(v) if isinstance(v, str) else {} for v in frame.pop("diagnostics")],
@@ -237,9 +277,10 @@ def history_bytes(history: dict | None) -> bytes | None:
 def _approximant(data: bytes):
     """A stored approximant: a ShallowNetwork, or a polynomial of the baselines (by its format name)."""
     from uat.fitting.baselines import PolynomialApproximant
-    from uat.network import ShallowNetwork, read_npz
+    from uat.network import ShallowNetwork
 
-    raw = read_npz("the stored data", io.BytesIO(data), "network").get("metadata")
+    with open_npz("the stored data", io.BytesIO(data), "network") as members:  # headers, then the metadata only
+        raw = members.read("metadata") if "metadata" in members.shapes else None
     try:
         kind = json.loads(str(raw)).get("format") if raw is not None else None
     except (json.JSONDecodeError, AttributeError):
@@ -263,6 +304,21 @@ def load_networks(folder: str | Path, cell_ids) -> dict:
     return networks
 
 
+#: Longest curve a stored training history may hold (2²¹ updates; the defaults run 10⁴ at most).
+MAX_HISTORY = 1 << 21
+
+
+def _history(data: bytes) -> dict:
+    """A stored training history: 1-D arrays of at most ``MAX_HISTORY`` entries, checked from their headers
+    before any is read."""
+    with open_npz("the stored data", io.BytesIO(data), "training history") as members:
+        for name, shape in members.shapes.items():
+            if len(shape) != 1 or shape[0] > MAX_HISTORY:
+                raise ValueError(f"{name} announces shape {shape}; a training history holds 1-D curves of at most "
+                                 f"{MAX_HISTORY} entries")
+        return {name: members.read(name) for name in members.shapes}
+
+
 def load_histories(folder: str | Path, cell_ids) -> dict:
     """cell_id → the training history of that cell (dict of arrays, as ``FitResult.history``), or None."""
     stored = StudyStore(folder)
@@ -273,8 +329,7 @@ def load_histories(folder: str | Path, cell_ids) -> dict:
             histories[cell_id] = None
             continue
         try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                histories[cell_id] = {key: archive[key] for key in archive.files}
+            histories[cell_id] = _history(data)
         except (ValueError, OSError, zipfile.BadZipFile) as err:
             raise StoreError(f"{stored.folder}: the stored training history of cell {cell_id} is unreadable "
                              f"({err})") from err
