@@ -282,3 +282,33 @@ def test_review_refusals_name_their_parameter():
 def test_an_overflowing_derivative_gives_an_infinite_range_not_an_error():
     lo, hi = derivative_range(get_activation("cube"), np.array([-1e200, 0.5]), np.array([1e200, 1.0]))
     assert (lo[0], hi[0]) == (0.0, np.inf) and (lo[1], hi[1]) == (0.75, 3.0)  # 3z² ≥ 0; its top overflows
+
+
+@pytest.mark.filterwarnings("ignore::uat.IllConditionedWarning")
+def test_a_hopeless_bracket_stops_early_with_a_proved_upper_bound():
+    """Least-squares tanh features on Runge at width 64 have coefficients ~1e9 that cancel: interval bounds cannot
+    close the bracket, and its projection says so at once (benchmarks/bracket_projection.md). It stops, 'hopeless',
+    with an upper bound that is still proved (above the dense maximum); with the early stop off it spends its budget."""
+    import uat.certify as certify
+
+    g = uat.fit("runge", width=64).network
+    est = uat.sup_error("runge", g)
+    bracket = est.details["bracket"]
+    assert bracket.outcome == "hopeless" and not bracket.converged and "stopped early" in est.method
+    assert bracket.upper >= _dense_max(get_target("runge"), g) and bracket.upper > certify.HOPELESS * bracket.lower
+    assert bracket.n_evals < 1 << 13
+    full = uat.sup_error("runge", g, certify_levels=[10 * bracket.upper])  # no level below the upper: stops too
+    assert full.details["bracket"].outcome == "hopeless"
+    kept = uat.sup_error("runge", g, certify_levels=[2.0])  # 2 might still be proved: it works until it is
+    assert kept.upper <= 2.0 < bracket.upper and kept.details["bracket"].n_evals > bracket.n_evals
+
+
+@pytest.mark.filterwarnings("ignore::uat.IllConditionedWarning")
+def test_outcomes_are_a_fixed_vocabulary():
+    from uat.certify import OUTCOMES
+
+    g = uat.fit("runge", width=8).network
+    for est in (uat.sup_error("runge", g), uat.sup_error("runge", g, certify_evals=1, certify_rtol=0.0),
+                uat.sup_error("runge", uat.fit("runge", width=64).network)):
+        assert est.details["bracket"].outcome in OUTCOMES
+        assert est.facts["outcome"] == est.details["bracket"].outcome

@@ -444,6 +444,26 @@ def test_facts_of_an_expression_target_give_certified_upper_bounds(tmp_path):
     assert (frame["sup_upper"] <= 1.01 * frame["sup_error"] + 10 * frame["rounding_floor"]).mean() > 0.5
 
 
+def test_evaluation_settings_control_the_certified_bracket(tmp_path):
+    """[evaluation] certify, certify_evals, certify_rtol (issue 14): off gives no upper bound, a budget is spent
+    as given, the defaults keep a study's hash, and other values change it."""
+    text = TINY.replace('target = ["sin(2*pi*x)", "abs"]', 'target = ["abs"]').replace("repeats = 2", "repeats = 1")
+    base = load_config(write(tmp_path, text))
+    defaults = text + "certify = true\ncertify_evals = 32768\ncertify_rtol = 0.01\n"
+    assert load_config(write(tmp_path, defaults, "defaults.toml")).config_hash == base.config_hash
+    off = run_study(write(tmp_path, text + "certify = false\n", "off.toml"), tmp_path / "off", jobs=1)
+    assert off["sup_upper"].isna().all() and off["sup_method"].str.contains("branch and bound").sum() == 0
+    small = text + "certify_evals = 1\ncertify_rtol = 0.5\n"
+    assert load_config(write(tmp_path, small, "small.toml")).config_hash != base.config_hash
+    frame = run_study(write(tmp_path, small, "small.toml"), tmp_path / "small", jobs=1)
+    assert frame["sup_upper"].notna().all() and (frame["sup_upper"] >= frame["sup_error"]).all()
+    for bad, message in [("certify = 1", "evaluation.certify: must be true or false; got 1"),
+                         ("certify_evals = 0", "evaluation.certify_evals"),
+                         ("certify_rtol = -1.0", "evaluation.certify_rtol: must be a finite number >= 0; got -1.0")]:
+        with pytest.raises(StudyConfigError, match=re.escape(message)):
+            load_config(write(tmp_path, text + bad + "\n", "bad.toml"))
+
+
 # --- the commands -----------------------------------------------------------------------------------
 
 def test_study_commands(tiny_runs, tmp_path):

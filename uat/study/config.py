@@ -28,6 +28,9 @@ The format (documented in the README, kept stable)::
     [evaluation]
     tolerances = [1e-1, 1e-2, 1e-3]      # the ε of k*(ε)
     n_points = 65537                     # optional: initial points of the sup-norm estimate
+    certify = true                       # prove upper bounds where the facts allow (the default)
+    certify_evals = 32768                # the bracket's budget of error evaluations (the default)
+    certify_rtol = 0.01                  # the relative gap it aims for (the default)
 
     [run]
     timeout = 600                        # optional: wall-clock seconds per cell, then recorded as failed
@@ -66,7 +69,10 @@ __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_conf
 _TOP = {"name", "description", "seed", "domain", "domains", "facts", "grid", "methods", "evaluation", "run"}
 _FACTS = {"lipschitz", "curvature", "holder"}
 _GRID = {"target", "activation", "width", "method", "repeats"}
-_EVALUATION = {"tolerances", "n_points"}
+_EVALUATION = {"tolerances", "n_points", "certify", "certify_evals", "certify_rtol"}
+#: The defaults of the certified bracket (those of :func:`uat.sup_error`); left out of the study hash when
+#: a study keeps them, so that studies written before they were settings keep their hash.
+CERTIFY_DEFAULTS = {"certify": True, "certify_evals": 1 << 15, "certify_rtol": 1e-2}
 _RUN = {"timeout", "sweep", "max_cells"}
 _DEFAULT_TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 #: Largest grid run without ``[run] max_cells``: a typo such as repeats = 1000000 is refused, not enumerated.
@@ -115,6 +121,9 @@ class StudyConfig:
     method_activations: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
     max_cells: int = MAX_CELLS
+    certify: bool = True
+    certify_evals: int = 1 << 15
+    certify_rtol: float = 1e-2
 
     def resolved(self) -> dict:
         """Every setting, defaults filled in, as plain JSON data."""
@@ -129,6 +138,9 @@ class StudyConfig:
             resolved.pop(key)
         for key in ("method_activations", "facts"):  # absent from studies written before they existed
             if not resolved[key]:
+                resolved.pop(key)
+        for key, default in CERTIFY_DEFAULTS.items():  # likewise, unless changed
+            if resolved[key] == default:
                 resolved.pop(key)
         for key in ("targets", "activations", "widths", "methods"):
             resolved[key] = sorted(resolved[key], key=str)
@@ -385,6 +397,15 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     n_points = evaluation.get("n_points")
     if n_points is not None:
         n_points = check.integer(n_points, "evaluation.n_points", 2)
+    certify = evaluation.get("certify", CERTIFY_DEFAULTS["certify"])
+    if not isinstance(certify, bool):
+        check.fail("evaluation.certify", f"must be true or false; got {certify!r}")
+    certify_evals = check.integer(evaluation.get("certify_evals", CERTIFY_DEFAULTS["certify_evals"]),
+                                  "evaluation.certify_evals", 1)
+    certify_rtol = evaluation.get("certify_rtol", CERTIFY_DEFAULTS["certify_rtol"])
+    if isinstance(certify_rtol, bool) or not isinstance(certify_rtol, (int, float)) or not certify_rtol >= 0 \
+            or not math.isfinite(certify_rtol):
+        check.fail("evaluation.certify_rtol", f"must be a finite number >= 0; got {certify_rtol!r}")
     run = data.get("run", {})
     check.keys(run, _RUN, "run.")
     timeout = None if run.get("timeout") is None else check.positive(run["timeout"], "run.timeout")
@@ -395,7 +416,8 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     config = StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
                          tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
                          tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
-                         {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells)
+                         {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells, certify,
+                         certify_evals, float(certify_rtol))
     config.check_size(source)
     return config
 

@@ -53,11 +53,19 @@ class Task:
     n_points: int | None
     timeout: float | None
     facts: tuple = ()  # (name, value) pairs of [facts."target"]: lipschitz, curvature, holder
+    certify: tuple = ()  # (name, value) pairs of sup_error's certify, certify_evals, certify_rtol, certify_levels
 
     @property
     def cost(self) -> float:
         """A rough relative cost, to start the big tasks first (QR ~ K², sup estimates ~ Σ widths)."""
         return self.max_width**2 / 64 + sum(self.widths)
+
+
+def _certify_options(config: StudyConfig) -> tuple:
+    """sup_error's certify options from [evaluation]; the tolerances are the levels a bracket keeps working
+    for (it stops early only when it could prove none of them, see :func:`uat.sup_error`)."""
+    return (("certify", config.certify), ("certify_evals", config.certify_evals),
+            ("certify_rtol", config.certify_rtol), ("certify_levels", tuple(config.tolerances)))
 
 
 def _sweeps(config: StudyConfig, method: str) -> bool:
@@ -80,7 +88,8 @@ def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
                           max(config.widths) if sweep else widths[0], dict(config.method_options[method]), sweep,
                           config.n_points, config.timeout,
                           tuple((k, tuple(v) if isinstance(v, list) else v)
-                                for k, v in sorted(config.facts.get(target, {}).items()))))
+                                for k, v in sorted(config.facts.get(target, {}).items())),
+                          _certify_options(config)))
     return sorted(tasks, key=lambda t: -t.cost)
 
 
@@ -183,7 +192,7 @@ def _measure(task: Task, result) -> dict:
     import uat
 
     start = time.perf_counter()
-    estimate = result.sup_error(n_points=task.n_points)
+    estimate = result.sup_error(n_points=task.n_points, **dict(task.certify))
     sup_seconds = time.perf_counter() - start
     return {"status": "ok", "error": None, "domain": str(result.domain), "sup_error": estimate.value,
             "sup_argmax": estimate.argmax.tolist(), "sup_lower": estimate.lower, "sup_upper": estimate.upper,
