@@ -15,8 +15,10 @@ What is checked, against what:
 * reproducibility and independence of ``points`` that are not higher than the estimate;
 * bad g, degenerate networks.
 
-Tests marked ``xfail(strict=True)`` fail on 776f6d6 and state the defect in their reason; they are
-meant to be turned on once it is fixed.
+Eleven of these failed on 776f6d6 (the early stop below 100×, levels left unproved, the n-D search
+stalling on ridges and edges, narrow 1-D domains, sin features of high frequency, given points moving
+the n-D search, σ″ tails of silu/softplus, leaky_relu's range, complex g, a scalar certify_levels);
+they pass since the fixes that followed.
 """
 
 import math
@@ -207,10 +209,6 @@ def test_curvature_bounds_sup_abs_g2_on_moderate_cells(activation):
         assert g2.max() <= curv[0] * (1 + 1e-9), (g2.max(), curv[0])
 
 
-@pytest.mark.xfail(strict=True, reason="certify._SECOND: silu's and softplus's σ″ use _sig2(z) = expit(z)·(1 − expit(z)), "
-                   "which loses all relative accuracy for |z| > ~20 (1 − expit(z) rounds to 0 beyond 36.7), and "
-                   "_second_bound pads the tail only by (1 + 1e-12): sup|σ″| comes out below the true value, 0 for "
-                   "z ≥ 36.8 (sigmoid's fast path adds 8 eps and is right)")
 @pytest.mark.parametrize("activation", ["silu", "softplus"])
 def test_second_bound_is_an_upper_bound_in_the_tails(activation):
     act = get_activation(activation)
@@ -235,9 +233,6 @@ def test_fast_sigma_prime_ranges_contain_the_generic_ones(activation):
     assert np.all(second >= _second_bound(act, zc - zw, zc + zw))
 
 
-@pytest.mark.xfail(strict=True, reason="certify._slope_ranges, _KINKED: leaky_relu's mid ± rad = 0.505 ± 0.495 is "
-                   "[0.010000000000000009, 1] in float64, which misses σ′ = 0.01 by one ulp; the interval is not padded "
-                   "(the per-axis slack 4·eps·k·L·Σ|C||A| covers it in S, so no bound is wrong yet)")
 def test_leaky_relu_fast_range_contains_its_slope():
     act = get_activation("leaky_relu")
     mid, rad, _ = _slope_ranges(act, np.array([0.0]), np.array([1.0]), False)
@@ -311,10 +306,6 @@ def test_minimax_fits_are_found_within_their_floor():
         assert_close(sup_error(target, g), dense_1d(target, g, n=400_001, zoom=40))
 
 
-@pytest.mark.xfail(strict=True, reason="supnorm._zoom (n-D shrinking-box search) stalls on ill-conditioned maxima: r only "
-                   "shrinks (x0.6 on every failed round, never grows) and 8 uniform trials in a box rarely improve "
-                   "along a ridge; value 1.0999968 for a sup of exactly 1.1 (2.9e-6 short; 93f95e8's L-BFGS-B polish "
-                   "gave 1.5e-14)")
 def test_nd_estimate_reaches_a_ridge_maximum():
     # g = exp(-(10(x1 - x2))²) + 0.1 exp(-(x1 + x2 - 1)²): sup = 1.1 at (1/2, 1/2), a ridge of condition ~1e3
     g = ShallowNetwork([[10.0, -10.0], [1.0, 1.0]], [0.0, -1.0], [[1.0, 0.1]], "gaussian")
@@ -323,16 +314,11 @@ def test_nd_estimate_reaches_a_ridge_maximum():
     assert sup_error(f, g).value >= 1.1 * (1 - 1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="supnorm._zoom: the same stall at a maximum on an edge of the cube, 3-D: "
-                   "5.7e-2 short (93f95e8: 1.8e-13)")
 def test_nd_estimate_reaches_an_edge_maximum_in_3d():
     est = sup_error("(1 + x3)/(1 + (x1 - 0.3)**2 + 1e4*(x1 + x2 - 0.3)**2)", lambda X: np.zeros(len(X)), "[0,1]^3")
     assert est.value >= 2 * (1 - 1e-9)  # at (0.3, 0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="supnorm._zoom_1d stops when hi − lo <= 4 eps·max(1, |lo|, |hi|): an absolute "
-                   "4 eps, so on a domain narrower than ~1e-12 (allowed down to 2^-500) no candidate is refined and "
-                   "value is the grid maximum (2.4e-5 short on [0, 1e-12], exact on [0, 1]; 93f95e8 was exact)")
 @pytest.mark.parametrize("s", [1e-12, 1e-20, 1e-100])
 def test_1d_refinement_is_scale_invariant(s):
     x0, w = 0.3 * s * (1 + 1e-7 * math.pi), 0.01 * s
@@ -341,10 +327,6 @@ def test_1d_refinement_is_scale_invariant(s):
     assert sup_error(bump, g).value >= 1 - 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="supnorm._grid_size_1d gives sin/cos units 8 points per period and _sup_1d "
-                   "refines only the n_starts = 16 highest grid maxima: a grid peak can sit cos(π/8) = 0.92 below its "
-                   "maximum, so among thousands of near-equal peaks the highest is missed (5.8e-3 short at ω = 1e4 "
-                   "without a bracket, 8.8e-4 at 3e4 with one; 93f95e8: < 1e-7)")
 @pytest.mark.parametrize("omega,certify_", [(1e4, False), (3e4, True)])
 def test_1d_sin_features_of_high_frequency(omega, certify_):
     g = ShallowNetwork([[omega], [omega * 1.0001]], [0.1, 0.7], [[1.0, 0.999]], "sin")
@@ -376,10 +358,6 @@ def test_early_stop_only_loosens_the_upper_bound(target, activation, width):
     assert_upper_holds(full.upper, max(dense_1d(target, g), full.value, early.value))
 
 
-@pytest.mark.xfail(strict=True, reason="certify._Search._hopeless: in the last rounds `remaining` is small, so "
-                   "lower + gap·(predicted/remaining)^2 explodes and the bracket is declared hopeless ('its whole "
-                   "budget would leave the upper bound above 100x the error') while its upper bound is already 4-26x "
-                   "the error; the projection is never capped by the current upper bound")
 def test_hopeless_is_never_claimed_below_the_hopeless_ratio():
     claims = []
     for target, activation, width in HOPELESS_FITS:
@@ -389,10 +367,6 @@ def test_hopeless_is_never_claimed_below_the_hopeless_ratio():
     assert not claims, f"'hopeless' with upper/lower of only {claims}"
 
 
-@pytest.mark.xfail(strict=True, reason="certify._Search._hopeless: a level the whole budget proves (HOPELESS = inf) is "
-                   "left unproved, because the stop fires in the last round (projection pessimistic when few "
-                   "evaluations remain) although certify_levels promises no early stop while a level could be "
-                   "brought within 10x")
 def test_levels_that_the_budget_can_prove_are_proved():
     missed = []
     for target, activation, width in HOPELESS_FITS:
@@ -437,10 +411,6 @@ def test_1d_points_below_the_estimate_do_not_change_it(target, activation):
     assert np.array_equal(with_points.argmax, est.argmax)
 
 
-@pytest.mark.xfail(strict=True, reason="supnorm._sup_nd adds the best given point as a start when it beats the best "
-                   "Sobol' start (not the final estimate), which changes the shape of the shrinking-box draws and so "
-                   "every start's trials: the estimate changes (46 of 46 cases; 16 lower, up to 1.0e-6 relative on "
-                   "vortex/relu) though no point is higher than it")
 def test_nd_points_below_the_estimate_do_not_change_it():
     g = uat.fit("franke", width=20, activation="tanh", seed=0).network
     est = sup_error("franke", g)
@@ -466,9 +436,6 @@ def test_bad_g_is_refused(g, match):
         sup_error("runge", g)
 
 
-@pytest.mark.xfail(strict=True, reason="errornorm.ErrorFunction._g coerces g's values with np.asarray(dtype=float): a "
-                   "complex g loses its imaginary part with only a ComplexWarning (as ShallowNetwork parameters no "
-                   "longer do, c2130b1)")
 def test_complex_g_is_refused():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
@@ -476,8 +443,6 @@ def test_complex_g_is_refused():
             sup_error("runge", lambda X: X[:, 0] * 1j)
 
 
-@pytest.mark.xfail(strict=True, reason="sup_error iterates certify_levels unchecked: a scalar gives \"TypeError: "
-                   "'float' object is not iterable\", without the parameter's name")
 def test_scalar_certify_levels_gets_a_message():
     with pytest.raises(TypeError, match="certify_levels"):
         sup_error("runge", ShallowNetwork([[3.0]], [0.3], [[1.0]], "tanh"), certify_levels=0.1)

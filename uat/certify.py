@@ -66,10 +66,10 @@ def _phi(z):
 
 
 def _sig2(z):
+    """σ′ of the sigmoid, expit(z)·expit(−z): accurate in both tails (1 − expit(z) rounds to 0 beyond z ≈ 37)."""
     from scipy.special import expit
 
-    t = expit(z)
-    return t * (1 - t)
+    return expit(z) * expit(-z)
 
 
 #: |σ″| per activation: (σ″, M = sup|σ″|, z*) with |σ″(z)| non-increasing in |z| for |z| ≥ z* (and
@@ -241,7 +241,7 @@ def _slope_ranges(activation: Activation, zc: np.ndarray, zw: np.ndarray, curvat
         left = _KINKED[name]
         hi, lo = np.where(zhi >= 0, 1.0, left), np.where(zlo > 0, 1.0, left)
         S = np.where((zlo > 0) | (zhi < 0), 0.0, np.inf) if curvature else None
-        return 0.5 * (hi + lo), 0.5 * (hi - lo), S
+        return 0.5 * (hi + lo), 0.5 * (hi - lo) + 2 * _EPS, S  # mid ± rad rounds: widen it to contain both slopes
     lo, hi = derivative_range(activation, zlo, zhi)
     mid = 0.5 * (lo + hi)
     rad = 0.5 * (hi - lo) + 4 * _EPS * np.abs(mid)
@@ -426,16 +426,18 @@ class _Search:
         least-squares fits (benchmarks/bracket_projection.md), the projection after the first round was
         0.70–0.84 of the upper/lower the whole budget then reached: slightly optimistic, as it should be.
         """
-        if self.lower <= 0 or not np.all(np.isfinite(bounds)):
-            return False
+        current = float(bounds.max())
+        if self.lower <= 0 or not np.isfinite(current) or current <= HOPELESS * self.lower:
+            return False  # already within HOPELESS of the lower bound: never called hopeless
         gap = self.gap(self.lower)
         predicted = float(np.sum(np.maximum((bounds - self.lower) / gap, 1.0) ** (self.dim / 2) - 1))
         if predicted <= remaining:
             return False
-        projected = self.lower + gap * (predicted / remaining) ** (2 / self.dim)
+        # bounds never rise: the upper bound reached is at most the current one
+        projected = min(current, self.lower + gap * (predicted / remaining) ** (2 / self.dim))
         if projected <= HOPELESS * self.lower:
             return False
-        reachable = [level for level in self.levels if self.lower < level < bounds.max()]
+        reachable = [level for level in self.levels if self.lower < level < current]
         if reachable and projected <= 10 * max(reachable):
             return False
         self.predicted = predicted

@@ -94,7 +94,11 @@ class ErrorFunction:
         return out
 
     def _g(self, X, shape):
-        G = np.asarray(call_g(self.g, X), dtype=float)
+        raw = np.asarray(call_g(self.g, X))
+        if np.iscomplexobj(raw):
+            raise TypeError(f"g returned complex values (dtype {raw.dtype}); the error is measured between real "
+                            "functions, and uat never drops imaginary parts")
+        G = np.asarray(raw, dtype=float)
         G = G[:, None] if G.ndim == 1 else G
         if G.shape != shape:
             raise ValueError(f"g must map (N, {X.shape[1]}) arrays to (N,) or (N, m) with m = {shape[1]}, the "

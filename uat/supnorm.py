@@ -12,7 +12,9 @@ by half), so :func:`sup_error` refines:
   to a few ulps or until the error is flat to rounding).
 * **n-D**: scrambled Sobol' points (and a box's corners), then from the best distinct candidates
   a vectorised shrinking-box search (random trials around every candidate at once, projected onto
-  K; robust at kinks), until each is flat to rounding or its box below 1e-13 of K's diameter.
+  K; robust at kinks), until each is flat to rounding or its box below 1e-13 of K's diameter; then
+  L-BFGS-B from the best (central differences in one call per gradient), for ridges and maxima on
+  K's boundary, where random trials stall.
 
 Given ``points`` seed the estimate (and the bracket) without changing its point set, so the same g
 gives the same estimate with or without them unless one of them is higher.
@@ -100,11 +102,15 @@ _MAX_GRID = (1 << 18) + 1
 #: A unit whose transition width 1/|a_i| spans fewer than this many grid spacings gets a cluster of
 #: _CLUSTER points within ±8 transition widths of −b_i/a_i (tanh and sigmoid are flat to 1e-7 beyond).
 _STEEP, _CLUSTER = 4, 33
+#: sin and cos units: grid points per period of the fastest one. A grid peak then lies within a factor
+#: cos(π/32) ≈ 0.995 of its maximum, so every local maximum of the grid that high is refined (at most
+#: _MAX_STARTS), not only the n_starts largest: beating frequencies make thousands of near-equal peaks.
+_PER_PERIOD, _MAX_STARTS = 32, 1024
 
 
 def _grid_size_1d(target: Target, g, domain: Box, certified: bool) -> int:
     """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for sin and cos units, at least 8 per
-    period of the fastest unit."""
+    period of the fastest unit (32: see ``_PER_PERIOD``)."""
     if certified:
         n = _GRID_CERTIFIED
     else:
@@ -113,7 +119,7 @@ def _grid_size_1d(target: Target, g, domain: Box, certified: bool) -> int:
         n = max(n, (16 if certified else 64) * g.width + 1)
         if g.activation.name in ("sin", "cos"):
             fastest = float(np.max(np.abs(g.A))) * domain.diameter / (2 * np.pi)
-            n = max(n, int(min(8 * fastest, _MAX_GRID)) + 1)
+            n = max(n, int(min(_PER_PERIOD * fastest, _MAX_GRID)) + 1)
     return min(n, _MAX_GRID)
 
 
@@ -139,19 +145,22 @@ def _local_maxima(values: np.ndarray) -> np.ndarray:
     return idx[np.argsort(values[idx], kind="stable")[::-1]]
 
 
-def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, per_step: int = 7, max_steps: int = 60):
+def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, scale: float, per_step: int = 7,
+             max_steps: int = 60):
     """Maximise the error on many brackets [lo_j, hi_j] at once, by repeated uniform subdivision.
 
     Each step evaluates ``per_step`` interior points of every open bracket in one call and shrinks it to
     the two sample points around its best one (by (per_step + 1)/2 = 4 per step), down to a few ulps
     or until the error is flat to rounding across it. Robust at kinks (no derivatives, no parabolas);
-    returns the best point and value of each bracket, (x_j, v_j) included.
+    returns the best point and value of each bracket, (x_j, v_j) included. "A few ulps" is relative to
+    the points and to ``scale`` (half the domain's length), so that a domain of length 1e-100 is refined
+    as finely, relatively, as one of length 1.
     """
     lo, hi, v_lo, v_hi, x, v = (np.array(a, dtype=float) for a in (lo, hi, v_lo, v_hi, x, v))
     fractions = np.arange(1, per_step + 1) / (per_step + 1)
     rows = np.arange(len(lo))
     for _ in range(max_steps):
-        active = np.flatnonzero(hi - lo > 4 * _EPS * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
+        active = np.flatnonzero(hi - lo > 4 * _EPS * np.maximum(scale, np.maximum(np.abs(lo), np.abs(hi))))
         if len(active) == 0:
             break
         a, b = lo[active], hi[active]
@@ -186,9 +195,12 @@ def _sup_1d(errors: ErrorFunction, g, domain: Box, n_points: int | None, n_start
     x, where = np.unique(np.concatenate([grid, extra]), return_inverse=True)
     e = errors(x[:, None])
     initial = float(e[where[:n]].max())
-    maxima = _local_maxima(e)[:n_starts]
+    maxima = _local_maxima(e)
+    periodic = isinstance(g, ShallowNetwork) and g.activation.name in ("sin", "cos")
+    high = int(np.sum(e[maxima] >= e[maxima[0]] * np.cos(np.pi / _PER_PERIOD))) if periodic else 0
+    maxima = maxima[:min(max(n_starts, high), _MAX_STARTS)]
     left, right = np.maximum(maxima - 1, 0), np.minimum(maxima + 1, len(x) - 1)
-    found_x, found = _zoom_1d(errors, x[left], x[right], e[left], e[right], x[maxima], e[maxima])
+    found_x, found = _zoom_1d(errors, x[left], x[right], e[left], e[right], x[maxima], e[maxima], (hi - lo) / 2)
     best = int(np.argmax(found))
     argmax, value = found_x[best:best + 1], float(found[best])
     if len(points):  # given points seed the estimate but do not move the grid: without them it is the same
@@ -205,7 +217,8 @@ def _refine_near(errors: ErrorFunction, domain: Box, x: float, radius: float):
     """The local maximum near x (within ± radius, in K), for a point the bracket found."""
     lo, hi = max(float(domain.lower[0]), x - radius), min(float(domain.upper[0]), x + radius)
     ends = errors(np.array([[lo], [hi], [x]]))
-    found_x, found = _zoom_1d(errors, [lo], [hi], ends[:1], ends[1:2], [x], ends[2:])
+    scale = (float(domain.upper[0]) - float(domain.lower[0])) / 2
+    found_x, found = _zoom_1d(errors, [lo], [hi], ends[:1], ends[1:2], [x], ends[2:], scale)
     return found_x[:1], float(found[0])
 
 
@@ -248,9 +261,39 @@ def _zoom(errors: ErrorFunction, domain: Domain, starts: np.ndarray, values: np.
     return P, v
 
 
+def _polish(errors: ErrorFunction, domain: Domain, x0: np.ndarray, value: float, scale: float):
+    """L-BFGS-B from x0 on e(P(x)), P the projection onto K, with central differences of step ~eps^(1/3)·scale
+    evaluated in one call per gradient (the stencil clipped to K's bounding box); for ridges and maxima on
+    an edge, where the random search stalls. Returns the best point of K seen and its error (x0's if none
+    is higher)."""
+    from scipy.optimize import minimize
+
+    lower, upper = domain.bounds
+    d, h = len(x0), np.finfo(float).eps ** (1 / 3) * scale
+    best = [x0.copy(), value]
+
+    def fun_and_grad(x):
+        stencil = np.vstack([x, x + h * np.eye(d), x - h * np.eye(d)])
+        stencil = np.clip(stencil, lower, upper)
+        points = domain.project(stencil)
+        e = errors(points)
+        i = int(np.argmax(e))
+        if e[i] > best[1] * (1 + 4 * _EPS):
+            best[0], best[1] = points[i].copy(), float(e[i])
+        step = stencil[1:d + 1] - stencil[d + 1:]
+        width = step[np.arange(d), np.arange(d)]
+        grad = np.where(width > 0, (e[1:d + 1] - e[d + 1:]) / np.where(width > 0, width, 1.0), 0.0)
+        return -float(e[0]), -grad
+
+    minimize(fun_and_grad, np.clip(x0, lower, upper), jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
+             options={"maxiter": 100, "ftol": 1e-15, "gtol": 1e-12})
+    return best[0], best[1]
+
+
 def _sup_nd(errors: ErrorFunction, g, domain: Domain, n_points: int | None, n_starts: int, rng, points: np.ndarray):
     """The n-D estimate: scrambled Sobol' points and a box's corners, then the shrinking-box search from the
-    best distinct ones; given points seed it without moving the point set."""
+    best distinct ones, and L-BFGS-B from the best of them. Given points seed it without moving the point
+    set or the search: one higher than the estimate is searched from in the same way, after it."""
     d = domain.dim
     width = g.width if isinstance(g, ShallowNetwork) else 0
     n = n_points or min(max(1 << 14, 32 * width), 1 << 18)
@@ -261,17 +304,18 @@ def _sup_nd(errors: ErrorFunction, g, domain: Domain, n_points: int | None, n_st
     initial = float(e.max())
     spacing = domain.diameter * n ** (-1.0 / d)
     top = _distinct_top(X, e, n_starts, spacing)
-    starts, values = X[top], e[top]
-    if len(points):  # given points seed the search (the best of them, when it beats every start)
+    P, v = _zoom(errors, domain, X[top], e[top], spacing, rng)
+    best = int(np.argmax(v))
+    x, value = _polish(errors, domain, P[best], float(v[best]), domain.diameter)
+    if len(points):
         seeds = errors(points)
         i = int(np.argmax(seeds))
-        if seeds[i] > values.max():
-            starts, values = np.vstack([starts, points[i]]), np.append(values, seeds[i])
-    P, v = _zoom(errors, domain, starts, values, spacing, rng)
-    best = int(np.argmax(v))
-    facts = {"search": f"{d}-D Sobol'", "dim": d, "n_grid": n, "n_extra": int(len(X) - n), "n_refined": int(len(starts)),
+        if seeds[i] > value:
+            Q, w = _zoom(errors, domain, points[i:i + 1], seeds[i:i + 1], spacing, rng)
+            x, value = _polish(errors, domain, Q[0], float(w[0]), domain.diameter)
+    facts = {"search": f"{d}-D Sobol'", "dim": d, "n_grid": n, "n_extra": int(len(X) - n), "n_refined": int(len(top)),
              "n_given": int(len(points))}
-    return P[best], float(v[best]), initial, facts
+    return x, value, initial, facts
 
 
 def _certifiable(target: Target, g, domain: Domain) -> bool:
@@ -287,7 +331,7 @@ def _describe(facts: dict) -> str:
                 f"points, the {facts['n_refined']} largest local maxima refined together")
     else:
         text = (f"{facts['dim']}-D: {facts['n_grid']} Sobol' points + {facts['n_extra']} corners, shrinking-box "
-                f"search from the {facts['n_refined']} best distinct points")
+                f"search from the {facts['n_refined']} best distinct points, L-BFGS-B from the best")
     if facts.get("bracket"):
         ending = {"converged": "closed to the requested gap",
                   "budget": f"the budget of {facts['certify_evals']} evaluations ran out first",
@@ -356,6 +400,9 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         raise TypeError(f"certify must be True or False; got {certify!r}")
     certify_rtol = check_nonnegative("certify_rtol", certify_rtol)
     certify_evals = check_int("certify_evals", certify_evals)
+    if isinstance(certify_levels, (str, bytes)) or not hasattr(certify_levels, "__iter__"):
+        raise TypeError(f"certify_levels must be a sequence of numbers >= 0 (e.g. a study's tolerances); got "
+                        f"{certify_levels!r}")
     certify_levels = tuple(check_nonnegative("certify_levels", level) for level in certify_levels)
     errors = ErrorFunction(target, g, domain)
     certified = certify and _certifiable(target, g, domain)
