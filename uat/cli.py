@@ -14,8 +14,7 @@ import warnings
 
 import click
 
-import uat
-from uat._validation import jsonable
+import uat  # a lazy facade: `uat --help` and `uat --version` import no numpy, scipy, pandas or matplotlib
 from uat.exceptions import UatWarning
 
 _USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)
@@ -82,6 +81,8 @@ def main():
               help="save the fitted network (.npz, no pickle)")
 def fit_command(target, domain, activation, width, method, seed, option_pairs, as_json, plot_path, save_path):
     """Fit one network to TARGET (a library name or an expression such as 'sin(2*pi*x)')."""
+    from uat._validation import jsonable
+
     options = _parse_options(option_pairs)
     if plot_path:
         _plot_format(plot_path)
