@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
+from uat._threads import pinned_blas
 from uat._validation import as_points, check_int, check_nonnegative, check_rng
 from uat.certify import can_bracket, sup_bracket
 from uat.errornorm import ErrorFunction, check_pair, rounding_floor
@@ -226,6 +227,7 @@ def _bracket(target: Target, g, domain: Domain, argmax: np.ndarray, rtol: float,
     return sup_bracket(target, g, rtol=rtol, max_evals=max_evals, points=argmax[None, :])
 
 
+@pinned_blas
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
               points=None, certify: bool = True, certify_rtol: float = 1e-2,
               certify_evals: int = 1 << 15) -> SupEstimate:
@@ -301,6 +303,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     return SupEstimate(value, argmax, value, upper, n_evals, method, initial, floor, details)
 
 
+@pinned_blas
 def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:
     """Root-mean-square error sqrt(∫_K ‖f − g‖² dx / |K|), by the midpoint rule (1-D) or Sobol' QMC (n-D).
 
