@@ -60,8 +60,12 @@ class _Warnings:
 
 @click.group()
 @click.version_option(uat.__version__, prog_name="uat")
-def main():
+@click.pass_context
+def main(ctx):
     """uat: fit C·σ(Ax+b) to continuous targets, measure sup-norm errors and the width k*(ε)."""
+    from uat._threads import lazily_pinned_blas
+
+    ctx.with_resource(lazily_pinned_blas)  # the whole command computes with every BLAS pool on one thread
 
 
 @main.command("fit")
