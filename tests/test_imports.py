@@ -35,6 +35,15 @@ def test_uat_help_and_version_load_none_of_them():
         assert _loaded_after(f"from uat.cli import main\ntry:\n    main([{flag!r}])\nexcept SystemExit:\n    pass") == []
 
 
+def test_uat_version_prints_the_version():
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"uat, version {uat.__version__}"
+
+
 def test_the_study_loads_pandas_when_used():
     assert "pandas" in _loaded_after("from uat import load_results")
 
