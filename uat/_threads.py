@@ -18,7 +18,8 @@ this module pinned anything but numpy's pool during a fit, in fresh processes wi
   three settings give the same bits (tests/test_threads.py).
 * **Two threads bought nothing here and cost a lot under load**: lstsq at width 1024 (N = 5120) took
   8.1-8.7 s against 1.0 s, at width 2048 (N = 10240) 26-37 s against 7-9 s; the fit of
-  ``uat fit runge -k 128`` 2.5-3.4 s against 0.04 s; backprop at width 30, 80 s against 10 s. OpenBLAS's
+  ``uat fit runge -k 128`` 2.5-3.4 s against 0.04 s; backprop (varpro, 1000 iterations) on
+  sin 2πx + ½|x| at width 50, 127-254 s against 6-9 s pinned, at width 30 80 s against 10 s. OpenBLAS's
   threads spin for cores that the other pool, the row-block threads or another process hold.
 * **It is cheap.** The pools are found once (a ``ThreadpoolController`` takes 1-2 ms to build, so it is
   kept); entering and leaving the outermost block then reads and sets each pool's limit, ≈ 20 µs
