@@ -21,7 +21,7 @@ The two alternate, repeat by repeat.
 
 Part 3 (short): Levenberg–Marquardt ('lm') and variable projection ('varpro', the default) cost per
 iteration at widths 10, 50, 200 (N = 1024), from history seconds, with uat's default threads (row
-blocks on a thread pool, numpy's BLAS single-threaded inside, see uat/_threads.py) and threads=1.
+blocks on a thread pool, every BLAS pool single-threaded inside, see uat/_threads.py) and threads=1.
 
 torch and scikit-learn are optional: their rows say "not installed" when they are missing.
 torch.set_num_threads(os.cpu_count()) is set explicitly before any torch timing.
@@ -427,7 +427,7 @@ def _main(args):
         "",
         *table(["width", "optimizer", "default threads", "threads=1", "run"], rows3),
         "",
-        f"Threads: {torch_threads}; uat.fit runs its methods with numpy's BLAS single-threaded and its own row-block "
+        f"Threads: {torch_threads}; uat.fit runs its methods with every BLAS pool single-threaded and its own row-block "
         "thread pool; sklearn runs on numpy's default BLAS threads.",
     )
     report.finish(args)

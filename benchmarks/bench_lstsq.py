@@ -15,7 +15,7 @@ costs a second, smaller QR). Peers, timed on the same matrix in the same process
 uat's lstsq_solve adds column scaling, a rank estimate, a condition estimate (trcon) and the
 explicit training residual. Timings are medians over repeats (min-max in brackets), wall clock;
 the contenders of each comparison run alternately, repeat by repeat, all under the thread setting
-uat fits with (numpy's BLAS pool single-threaded, scipy's LAPACK on every core; see
+uat fits with (every BLAS pool, numpy's and scipy's, single-threaded; see
 uat/_threads.py), so that no pool's spinning threads favour one contender; one untimed warm-up round first.
 
 Goal rows (also in the JSON beside --out): per feature matrix, lstsq_solve / the LAPACK floor (<= 1.1) and
@@ -38,7 +38,7 @@ import scipy.linalg
 from scipy.linalg import lapack
 
 import uat
-from uat._threads import single_numpy_blas
+from uat._threads import pinned_blas
 from uat.activations import get_activation
 from uat.fitting import draw_features, lstsq_path, lstsq_solve
 from uat.network import hidden_features, interior_transitions
@@ -79,7 +79,7 @@ def measure(report, activation, N, K, repeats, separate):
     Phi, Y = features(N, K, activation)
     y = np.asfortranarray(Y)
     rank = lstsq_solve(Phi, Y, warn=False).rank
-    with single_numpy_blas():
+    with pinned_blas:
         bare_lapack, bare_scipy, ours, full_fit, path = alternate([
             lambda: lapack_qr_solve(Phi, y.copy(order="F")),
             lambda: scipy_qr_solve(Phi, Y),

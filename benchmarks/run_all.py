@@ -1,7 +1,7 @@
 """Run every benchmark afresh and write BENCHMARKS.md: the performance goals of the issues, measured.
 
     python benchmarks/run_all.py            # full run (under 15 minutes on 2 cores), rewrites BENCHMARKS.md,
-                                            # benchmarks/{lstsq,supnorm,backprop,study}.{md,json} and
+                                            # benchmarks/{lstsq,supnorm,backprop,study,import}.{md,json} and
                                             # benchmarks/{goals,supnorm}.png
     python benchmarks/run_all.py --quick    # tiny sizes (a smoke test, NOT a measurement); writes to
                                             # out/benchmarks-quick/ unless --out says otherwise
@@ -44,6 +44,7 @@ SCRIPTS = [  # (short name, script, what it measures)
     ("backprop", "bench_backprop.py", "Adam step vs PyTorch; sup error and time at equal width vs MLPRegressor "
                                       "and torch"),
     ("study", "bench_study.py", "study throughput and parallel speed-up"),
+    ("import", "bench_import.py", "import uat and uat --help vs the bare numpy and scipy imports"),
 ]
 BUDGET = 15 * 60  # seconds, for the full run on 2 cores (issue 7)
 

@@ -7,27 +7,45 @@ honestly, and measures the width k that reaches each ε.
 >>> import uat
 >>> result = uat.fit("runge", width=64, activation="tanh", seed=0)
 >>> estimate = uat.sup_error("runge", result.network)
+
+Importing uat imports none of its modules: each name below is looked up in the module that defines
+it on first use (PEP 562), so ``import uat`` and ``uat --help`` cost no numpy, scipy, pandas or
+matplotlib, and ``uat.fit`` costs numpy and scipy but not the study's pandas.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from uat.activations import Activation, get_activation, list_activations, register_activation
-from uat.domains import Ball, Box, parse_domain
-from uat.exceptions import ConvergenceWarning, ExpressionError, IllConditionedWarning, TargetError, UatWarning
-from uat.fitting import FitResult, fit, fit_widths, list_methods, loss_and_grad, residual_jacobian
-from uat.network import ShallowNetwork
-from uat.study import load_results, run_study
-from uat.supnorm import SupEstimate, rms_error, sup_error
-from uat.targets import Target, get_target, list_targets, register_target
+#: every public name -> the module that defines it
+_EXPORTS = {
+    **dict.fromkeys(["Box", "Ball", "parse_domain"], "uat.domains"),
+    "ShallowNetwork": "uat.network",
+    **dict.fromkeys(["Activation", "get_activation", "list_activations", "register_activation"], "uat.activations"),
+    **dict.fromkeys(["Target", "get_target", "list_targets", "register_target"], "uat.targets"),
+    **dict.fromkeys(["fit", "fit_widths", "FitResult", "list_methods", "loss_and_grad", "residual_jacobian"],
+                    "uat.fitting"),
+    **dict.fromkeys(["sup_error", "rms_error", "SupEstimate"], "uat.supnorm"),
+    **dict.fromkeys(["run_study", "load_results"], "uat.study"),
+    **dict.fromkeys(["IllConditionedWarning", "ConvergenceWarning", "ExpressionError", "TargetError", "UatWarning"],
+                    "uat.exceptions"),
+}
+_SUBMODULES = frozenset(["activations", "certify", "cli", "domains", "errornorm", "exceptions", "expressions",
+                         "fitting", "network", "plots", "study", "supnorm", "targets"])
 
-__all__ = [
-    "Box", "Ball", "parse_domain",
-    "ShallowNetwork",
-    "Activation", "get_activation", "list_activations", "register_activation",
-    "Target", "get_target", "list_targets", "register_target",
-    "fit", "fit_widths", "FitResult", "list_methods", "loss_and_grad", "residual_jacobian",
-    "sup_error", "rms_error", "SupEstimate",
-    "run_study", "load_results",
-    "IllConditionedWarning", "ConvergenceWarning", "ExpressionError", "TargetError", "UatWarning",
-    "__version__",
-]
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    """A public name, imported from its module on first use (and kept here: the next lookup is plain)."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:  # `uat.study.run_study` after a bare `import uat`
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

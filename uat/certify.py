@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from uat._threads import pinned_blas
 from uat._validation import as_points, check_int, check_nonnegative
 from uat.activations import Activation
 from uat.domains import Box
@@ -543,6 +544,7 @@ def _bracket_nd(search: _Search, g, domain, L, n_initial, smallest):
         search.rounds += 1
 
 
+@pinned_blas
 def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature: float | None = None,
                 rtol: float = 1e-2, atol: float = 0.0, max_evals: int = 1 << 20, n_initial: int | None = None,
                 points=None) -> SupBracket:

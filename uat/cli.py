@@ -18,8 +18,7 @@ import warnings
 
 import click
 
-import uat
-from uat._validation import jsonable
+import uat  # a lazy facade: `uat --help` and `uat --version` import no numpy, scipy, pandas or matplotlib
 from uat.exceptions import UatWarning
 
 _USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)
@@ -89,8 +88,12 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(uat.__version__, prog_name="uat")
-def main():
+@click.pass_context
+def main(ctx):
     """uat: fit C·σ(Ax+b) to continuous targets, measure sup-norm errors and the width k*(ε)."""
+    from uat._threads import lazily_pinned_blas
+
+    ctx.with_resource(lazily_pinned_blas)  # the whole command computes with every BLAS pool on one thread
 
 
 @main.command("fit")
@@ -110,6 +113,8 @@ def main():
               help="save the fitted network (.npz, no pickle)")
 def fit_command(target, domain, activation, width, method, seed, option_pairs, as_json, plot_path, save_path):
     """Fit one network to TARGET (a library name or an expression such as 'sin(2*pi*x)')."""
+    from uat._validation import jsonable
+
     options = _parse_options(option_pairs)
     if plot_path:
         _plot_format(plot_path)

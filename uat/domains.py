@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import qmc
 
 from uat._validation import (as_float_array, as_points, check_choice, check_int, check_real, check_rng, shortest,
                              suggest)
@@ -30,6 +29,8 @@ SAMPLING_METHODS = {
 
 def _unit_sobol(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     """The first n scrambled Sobol' points in [0, 1)^d (drawn as a power of two, so scipy does not warn)."""
+    from scipy.stats import qmc  # here, not at import: scipy.stats costs more than numpy and scipy.linalg together
+
     sampler = qmc.Sobol(d, scramble=True, rng=rng)
     return sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
 

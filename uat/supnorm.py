@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from uat._threads import pinned_blas
 from uat._validation import as_points, check_int, check_nonnegative, check_rng
 from uat.certify import HOPELESS, branch_and_bound, can_bracket
 from uat.errornorm import ErrorFunction, check_pair, rms, rounding_floor
@@ -340,6 +341,7 @@ def _describe(facts: dict) -> str:
     return text
 
 
+@pinned_blas
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
               points=None, certify: bool = True, certify_rtol: float = 1e-2,
               certify_evals: int = 1 << 15, certify_levels=()) -> SupEstimate:
@@ -433,6 +435,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     return SupEstimate(value, argmax, value, upper, errors.count, _describe(facts), initial, floor, details, facts)
 
 
+@pinned_blas
 def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:
     """Root-mean-square error sqrt(∫_K ‖f − g‖² dx / |K|), by the midpoint rule (1-D) or Sobol' QMC (n-D).
 

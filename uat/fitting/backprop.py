@@ -55,12 +55,10 @@ reproducible), ``gtol`` on the gradient's largest entry, ``xtol``/``ftol`` on th
 decrease (Gauss–Newton methods; ``ftol`` also L-BFGS), and ``target_rms`` on the training RMS error.
 
 Threads: the gradient and Jacobian are computed in row blocks on a pool of Python threads, each
-block's BLAS on one thread (``uat.fit`` makes numpy's pool single-threaded while a method runs;
-scipy's LAPACK keeps its pool). The pools matter: LM per iteration at width 50, N = 1024, measured
+block's BLAS on one thread (``uat.fit`` runs every BLAS pool, numpy's and scipy's, single-threaded;
+see :mod:`uat._threads`). The pools matter: LM per iteration at width 50, N = 1024, measured
 1.8 ms this way against 8.0 ms with both pools left at their defaults (varpro at width 200: 23 ms
-against 42 ms). The number of row-block threads never changes a result; scipy's LAPACK threads can,
-at the rounding level, so plain sessions on machines with different core counts may differ in the
-last digits (study workers run every pool single-threaded, so study tables do not).
+against 42 ms). Neither the number of row-block threads nor the machine's core count changes a result.
 
 With ``init='draw'`` every optimizer starts at the least-squares fit and keeps the best parameters
 it sees, so it never ends above least squares on the same points. First-order methods rarely

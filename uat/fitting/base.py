@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from uat._registry import Registry
-from uat._threads import single_numpy_blas
+from uat._threads import pinned_blas
 from uat._validation import check_int, suggest
 from uat.activations import Activation, get_activation
 from uat.errornorm import rms, row_norms
@@ -309,7 +309,7 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
     check_memory(the_method, width, the_target, resolved)
     draw_rng, sample_rng = streams(seed)
     problem = Problem(the_target, width, act, draw_rng, sample_rng)
-    with single_numpy_blas():
+    with pinned_blas:
         start = time.perf_counter()
         fitted = the_method.fn(problem, **resolved)
         seconds = time.perf_counter() - start

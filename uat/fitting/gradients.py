@@ -41,7 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from uat._threads import available_threads
+from uat._threads import available_threads, pinned_blas
 from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
 from uat.network import BLOCK, ShallowNetwork
@@ -254,6 +254,7 @@ def _objective(network: ShallowNetwork, X, Y, weights) -> tuple[Objective, np.nd
     return objective, pack(network.A, network.b, network.C)
 
 
+@pinned_blas
 def loss_and_grad(network: ShallowNetwork, X, Y, *, weights=None) -> tuple[float, Gradient]:
     """The training loss of ``network`` on (X, Y) and its gradient, by backpropagation.
 
@@ -287,6 +288,7 @@ def loss_and_grad(network: ShallowNetwork, X, Y, *, weights=None) -> tuple[float
     return loss, Gradient(*(p.copy() for p in objective.unpack(grad)))
 
 
+@pinned_blas
 def residual_jacobian(network: ShallowNetwork, X, Y, *, weights=None) -> tuple[np.ndarray, np.ndarray]:
     """Residuals r (N·m,) and their Jacobian J (N·m, P) with respect to θ = (A, b, C).
 

@@ -44,7 +44,7 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
-from uat._threads import single_numpy_blas
+from uat._threads import pinned_blas
 from uat._validation import check_choice, check_real
 from uat.errornorm import power_of_two, rms
 from uat.exceptions import IllConditionedWarning
@@ -304,7 +304,7 @@ def lstsq_solve(Phi, Y, *, solver: str = "qr", ridge: float = 0.0, rcond: float 
     """
     Phi, Y, ridge, rcond = _check_inputs(Phi, Y, solver, ridge, rcond)
     k = Phi.shape[1]
-    with single_numpy_blas():
+    with pinned_blas:
         sol = _solve_all(Phi, Y, [k], solver, ridge, rcond)[0]
     if warn and sol.rank < k:
         warnings.warn(_rank_message(sol.rank, k, sol.cond, sol.solver), IllConditionedWarning, stacklevel=2)
@@ -336,7 +336,7 @@ def lstsq_path(Phi, Y, widths=None, *, solver: str = "qr", ridge: float = 0.0, r
     widths = list(range(1, K + 1)) if widths is None else sorted({int(k) for k in widths})
     if not widths or widths[0] < 1 or widths[-1] > K:
         raise ValueError(f"widths must lie in 1..{K} (the columns of Phi); got {widths}")
-    with single_numpy_blas():
+    with pinned_blas:
         out = dict(zip(widths, _solve_all(Phi, Y, widths, solver, ridge, rcond)))
     deficient = [k for k, sol in out.items() if sol.rank < k]
     if warn and deficient:

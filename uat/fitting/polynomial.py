@@ -38,7 +38,7 @@ import numpy as np
 from numpy.polynomial import chebyshev as cheb
 from scipy.spatial import cKDTree
 
-from uat._threads import single_numpy_blas
+from uat._threads import pinned_blas
 from uat._validation import as_points, check_int, check_real
 from uat.domains import Ball, Box, Domain
 from uat.exceptions import ConvergenceWarning
@@ -281,7 +281,7 @@ def best_polynomial(target, degree: int, domain=None, *, n_points: int | None = 
     (0.125, 0.125)
     """
     f, degree, n_points, rtol, max_rounds = _check_inputs(target, degree, domain, n_points, rtol, max_rounds)
-    with single_numpy_blas():
+    with pinned_blas:
         best, _, _ = _exchange(f, degree, n_points, rtol, max_rounds)
     _warn_unconverged(best, rtol, max_rounds, "best_polynomial")
     return best

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from uat._threads import single_numpy_blas
+from uat._threads import pinned_blas
 from uat._validation import check_choice, check_int, check_real
 from uat.domains import SAMPLING_METHODS, Box
 from uat.fitting.base import (FitResult, Fitted, MemoryNeed, Method, Problem, check_memory, feature_memory,
@@ -231,7 +231,7 @@ def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0,
     solver, ridge, rcond = _default_solver(act, opts.pop("solver")), opts.pop("ridge"), opts.pop("rcond")
     draw_rng, sample_rng = streams(seed)
     problem = Problem(the_target, K, act, draw_rng, sample_rng)
-    with single_numpy_blas():
+    with pinned_blas:
         start = time.perf_counter()
         X, Y, A, b, resolved = _draw(problem, K, **opts)
         top = widths[-1]  # features of the units used; the draw and training set are those of width K

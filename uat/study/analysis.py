@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from uat._validation import shortest
 from uat.activations import get_activation
@@ -128,6 +127,8 @@ def _plateau(method: str, activation: str, widths: np.ndarray, errors: np.ndarra
 
 
 def _fit_rate(widths: np.ndarray, errors: np.ndarray, floors: np.ndarray):
+    from scipy import stats  # here, not at import: scipy.stats costs more than numpy and scipy.linalg together
+
     usable = np.isfinite(errors) & (errors > 10 * floors)
     if not usable.any():
         return np.nan, np.nan, np.nan, 0
