@@ -187,3 +187,18 @@ def test_a_fit_too_big_for_the_machine_is_one_line(run):
     assert result.output.startswith("Error: width = 100000000 with n_samples = 400000000 (the default, "
                                     "max(2048, 4·width)) needs about 8e+17 bytes for the feature matrix")
     assert len(result.output.splitlines()) == 1
+
+
+def test_no_certify_skips_the_upper_bound_and_says_so():
+    runner = CliRunner()
+    certified = runner.invoke(main, ["fit", "abs", "-a", "relu", "-k", "8", "--json"])
+    plain = runner.invoke(main, ["fit", "abs", "-a", "relu", "-k", "8", "--json", "--no-certify"])
+    assert certified.exit_code == 0 and plain.exit_code == 0, plain.output
+    with_bound, without = json.loads(certified.output), json.loads(plain.output)
+    assert with_bound["sup_upper"] >= with_bound["sup_error"] and with_bound["certify"] is True
+    assert without["sup_upper"] is None and without["certify"] is False
+    assert "branch and bound" not in without["sup_method"]
+    text = runner.invoke(main, ["fit", "abs", "-a", "relu", "-k", "8", "--no-certify"])
+    assert "no upper bound (--no-certify)" in text.output
+    budget = runner.invoke(main, ["fit", "abs", "--certify-evals", "0"])
+    assert budget.exit_code == 1 and "certify_evals must be an integer >= 1; got 0" in budget.output

@@ -111,7 +111,12 @@ def main(ctx):
               help="save a figure of f, g and |f-g| (1-D) or heat maps (2-D) to this file")
 @click.option("--save", "save_path", default=None, type=click.Path(dir_okay=False),
               help="save the fitted network (.npz, no pickle)")
-def fit_command(target, domain, activation, width, method, seed, option_pairs, as_json, plot_path, save_path):
+@click.option("--certify/--no-certify", default=True, show_default=True,
+              help="prove an upper bound of the sup error where the facts allow (branch and bound)")
+@click.option("--certify-evals", default=1 << 15, show_default=True, type=int,
+              help="the bound's budget of error evaluations")
+def fit_command(target, domain, activation, width, method, seed, option_pairs, as_json, plot_path, save_path,
+                certify, certify_evals):
     """Fit one network to TARGET (a library name or an expression such as 'sin(2*pi*x)')."""
     from uat._validation import jsonable
 
@@ -128,7 +133,7 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
             result = uat.fit(target, domain, width=width, activation=activation, method=method, seed=seed,
                              **options)
             start = time.perf_counter()
-            estimate = result.sup_error()
+            estimate = result.sup_error(certify=certify, certify_evals=certify_evals)
             sup_seconds = time.perf_counter() - start
             rms = uat.rms_error(result.target, result.network)
         if save_path:
@@ -137,11 +142,12 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
             _save_plot(result, estimate, plot_path)
     except _USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
-    record = _record(result, estimate, rms, sup_seconds)
+    record = _record(result, estimate, rms, sup_seconds, certify)
     click.echo(json.dumps(jsonable(record), indent=2) if as_json else _describe(record))
 
 
-def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_seconds: float) -> dict:
+def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_seconds: float,
+            certify: bool = True) -> dict:
     return {
         "target": result.target.name, "domain": str(result.domain), "activation": result.activation,
         "width": result.width, "method": result.method, "seed": result.seed,
@@ -151,7 +157,7 @@ def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_se
         "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
         "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds, "diagnostics": result.diagnostics,
         "approximant": result.network.describe() if hasattr(result.network, "describe") else None,
-        "uat_version": uat.__version__,
+        "certify": certify, "uat_version": uat.__version__,
     }
 
 
@@ -160,7 +166,8 @@ def _describe(r: dict) -> str:
     diag = r["diagnostics"]
     facts = ", ".join(f"{key} {diag[key]:.3g}" if isinstance(diag[key], float) else f"{key} {diag[key]}"
                       for key in ("rank", "cond", "solver", "rounds", "converged") if key in diag)
-    upper = f", certified upper bound {r['sup_upper']:.3e}" if r["sup_upper"] is not None else ""
+    upper = (f", certified upper bound {r['sup_upper']:.3e}" if r["sup_upper"] is not None else
+             ", no upper bound (--no-certify)" if not r["certify"] else "")
     noise = ("\n            (within 10x the rounding floor: this error is rounding noise, not approximation)"
              if r["sup_error"] <= 10 * r["rounding_floor"] else "")
     network = (f"{r['approximant']}, method {r['method']} (σ not used)" if r.get("approximant") else
