@@ -40,7 +40,7 @@ from uat._threads import pinned_blas
 from uat._validation import as_points, check_int, check_nonnegative
 from uat.activations import Activation
 from uat.domains import Box
-from uat.errornorm import ErrorFunction, check_pair, rounding_floor
+from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, rounding_floor
 from uat.network import ShallowNetwork, interior_transitions
 
 __all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "OUTCOMES", "HOPELESS"]
@@ -611,7 +611,7 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     if not np.all(domain.contains(extra)):
         raise ValueError(f"points must lie in the domain {domain}; got {extra[~domain.contains(extra)][0].tolist()}")
     errors = ErrorFunction(target, g, domain)
-    floor = rounding_floor(target, g, domain.sample(4096, "sobol", rng=0))
+    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
     grid = None
     if domain.dim == 1:
         lo, hi = float(domain.lower[0]), float(domain.upper[0])

@@ -38,7 +38,7 @@ import numpy as np
 from uat._threads import pinned_blas
 from uat._validation import as_points, check_int, check_nonnegative, check_rng
 from uat.certify import HOPELESS, branch_and_bound, can_bracket
-from uat.errornorm import ErrorFunction, check_pair, rms, rounding_floor
+from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, rms, rounding_floor
 from uat.domains import Box, Domain
 from uat.network import ShallowNetwork, interior_transitions
 from uat.targets import Target
@@ -69,7 +69,8 @@ class SupEstimate:
     initial : float
         The maximum over the initial point set, before refinement (what a raw grid reports).
     floor : float
-        The float64 rounding noise of evaluating g (and f) on K, measured on 4096 points.
+        The float64 rounding noise of evaluating g (and f) on K, measured on
+        :data:`uat.errornorm.FLOOR_POINTS` Sobol' points.
     details : dict
         ``details["bracket"]``: the :class:`~uat.certify.SupBracket`, where one was proved.
     facts : dict
@@ -146,12 +147,12 @@ def _local_maxima(values: np.ndarray) -> np.ndarray:
     return idx[np.argsort(values[idx], kind="stable")[::-1]]
 
 
-def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, scale: float, per_step: int = 7,
+def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, scale: float, per_step: int = 15,
              max_steps: int = 60):
     """Maximise the error on many brackets [lo_j, hi_j] at once, by repeated uniform subdivision.
 
     Each step evaluates ``per_step`` interior points of every open bracket in one call and shrinks it to
-    the two sample points around its best one (by (per_step + 1)/2 = 4 per step), down to a few ulps
+    the two sample points around its best one (by (per_step + 1)/2 = 8 per step), down to a few ulps
     or until the error is flat to rounding across it. Robust at kinks (no derivatives, no parabolas);
     returns the best point and value of each bracket, (x_j, v_j) included. "A few ulps" is relative to
     the points and to ``scale`` (half the domain's length), so that a domain of length 1e-100 is refined
@@ -415,8 +416,8 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         argmax, value, initial, facts = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
         grid = None
     argmax = np.asarray(argmax, dtype=float)
-    # the floor of f − g on 4096 Sobol' points: the bracket's gap and upper bound need it too
-    floor = rounding_floor(target, g, domain.sample(4096, "sobol", rng=0))
+    # the floor of f − g on FLOOR_POINTS Sobol' points: the bracket's gap and upper bound need it too
+    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
     upper, details = None, {}
     if certified:
         bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, rtol=certify_rtol, atol=0.0,
