@@ -5,7 +5,7 @@ about. A raw grid maximum underestimates it (a kink maximum between grid points 
 by half), so :func:`sup_error` refines:
 
 * **1-D**: a uniform grid (2049 points and 16 per unit when a certified bracket follows, which
-  refines wherever the grid is too coarse; 2^14 + 1 and 64 per unit without one, 2^16 + 1 when f's
+  refines wherever the grid is too coarse; 2^14 + 1 and 64 per unit without one, 2^15 + 1 when f's
   smoothness is unknown), the transition points −b_i/a_i of a network's units, and a cluster of 33
   points around each unit too steep for the grid; then the largest local maxima refined together
   by repeated subdivision of their brackets (one array evaluation per step, robust at kinks, down
@@ -97,9 +97,10 @@ class SupEstimate:
 
 #: Points of the first 1-D grid (before unit transitions, clusters at steep units and given points):
 #: with a certified bracket to follow, 16 per unit and at least 2049 (the bracket refines where the grid
-#: is too coarse); without one, 64 per unit and at least 2^14 + 1, or 2^16 + 1 when f's smoothness is
-#: unknown (it may be as rough as Takagi's function); never more than 2^18 + 1.
-_GRID_CERTIFIED, _GRID_LIPSCHITZ, _GRID_ROUGH = (1 << 11) + 1, (1 << 14) + 1, (1 << 16) + 1
+#: is too coarse); without one, 64 per unit and at least 2^14 + 1, or 2^15 + 1 when f's smoothness is
+#: unknown (it may be as rough as Takagi's function: 300 random networks on the five library targets without a
+#: Lipschitz constant all reached their 200001-point dense maximum); never more than 2^18 + 1.
+_GRID_CERTIFIED, _GRID_LIPSCHITZ, _GRID_ROUGH = (1 << 11) + 1, (1 << 14) + 1, (1 << 15) + 1
 _MAX_GRID = (1 << 18) + 1
 #: A unit whose transition width 1/|a_i| spans fewer than this many grid spacings gets a cluster of
 #: _CLUSTER points within ±8 transition widths of −b_i/a_i (tanh and sigmoid are flat to 1e-7 beyond).
@@ -147,12 +148,12 @@ def _local_maxima(values: np.ndarray) -> np.ndarray:
     return idx[np.argsort(values[idx], kind="stable")[::-1]]
 
 
-def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, scale: float, per_step: int = 15,
+def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, scale: float, per_step: int = 7,
              max_steps: int = 60):
     """Maximise the error on many brackets [lo_j, hi_j] at once, by repeated uniform subdivision.
 
     Each step evaluates ``per_step`` interior points of every open bracket in one call and shrinks it to
-    the two sample points around its best one (by (per_step + 1)/2 = 8 per step), down to a few ulps
+    the two sample points around its best one (by (per_step + 1)/2 = 4 per step), down to a few ulps
     or until the error is flat to rounding across it. Robust at kinks (no derivatives, no parabolas);
     returns the best point and value of each bracket, (x_j, v_j) included. "A few ulps" is relative to
     the points and to ``scale`` (half the domain's length), so that a domain of length 1e-100 is refined
@@ -298,7 +299,7 @@ def _sup_nd(errors: ErrorFunction, g, domain: Domain, n_points: int | None, n_st
     set or the search: one higher than the estimate is searched from in the same way, after it."""
     d = domain.dim
     width = g.width if isinstance(g, ShallowNetwork) else 0
-    n = n_points or min(max(1 << 14, 32 * width), 1 << 18)
+    n = n_points or min(max(1 << 13, 32 * width), 1 << 18)
     X = domain.sample(n, "sobol", rng=rng)
     if isinstance(domain, Box) and d <= 10:
         X = np.vstack([X, np.array(list(itertools.product(*zip(domain.lower, domain.upper))))])
@@ -359,7 +360,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         K; default the target's own domain.
     n_points : int, optional
         Size of the initial point set (1-D: grid points). Default: sized to g's width and
-        steepness (1-D) or 2^14..2^18 Sobol' points (n-D).
+        steepness (1-D) or 2^13..2^18 Sobol (32 per unit)' points (n-D).
     n_starts : int
         Number of candidates refined locally.
     rng : numpy.random.Generator or int
