@@ -16,5 +16,5 @@ for tgt, act, method, k in [("sin2pi", "tanh", "lstsq", 16), ("exp_cos", "tanh",
     t = time.perf_counter()
     b = sup_bracket(tgt, r.network, points=est.argmax[None], max_evals=1 << 20)
     print(f"{tgt:11s} {act:5s} {method:11s} k={k:3d}  estimate {est.value:.6e}  bracket [{b.lower:.6e}, {b.upper:.6e}]"
-          f"  gap {b.gap:.2g}  {'converged' if b.converged else 'budget spent'}  {b.n_evals} evals  {time.perf_counter() - t:.2f} s"
+          f"  gap {b.gap:.2g}  {b.outcome}  {b.n_evals} evals  {time.perf_counter() - t:.2f} s"
           f"  floor {b.floor:.1e}")

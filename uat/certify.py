@@ -395,9 +395,11 @@ class _Search:
     within 10× of a level below the current one.
     """
 
-    def __init__(self, errors, lower: float, argmax: np.ndarray, budget: int, gap, dim: int, levels=()):
+    def __init__(self, errors, lower: float, argmax: np.ndarray, budget: int, gap, dim: int, levels=(),
+                 hopeless: float = HOPELESS):
         self.errors, self.lower, self.argmax, self.budget, self.gap = errors, lower, argmax, budget, gap
         self.dim, self.levels, self.spent, self.rounds, self.predicted = dim, tuple(levels), 0, 0, None
+        self.hopeless = hopeless
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         values = self.errors(X)
@@ -428,7 +430,7 @@ class _Search:
         0.70–0.84 of the upper/lower the whole budget then reached: slightly optimistic, as it should be.
         """
         current = float(bounds.max())
-        if self.lower <= 0 or not np.isfinite(current) or current <= HOPELESS * self.lower:
+        if self.lower <= 0 or not np.isfinite(current) or current <= self.hopeless * self.lower:
             return False  # already within HOPELESS of the lower bound: never called hopeless
         gap = self.gap(self.lower)
         predicted = float(np.sum(np.maximum((bounds - self.lower) / gap, 1.0) ** (self.dim / 2) - 1))
@@ -436,7 +438,7 @@ class _Search:
             return False
         # bounds never rise: the upper bound reached is at most the current one
         projected = min(current, self.lower + gap * (predicted / remaining) ** (2 / self.dim))
-        if projected <= HOPELESS * self.lower:
+        if projected <= self.hopeless * self.lower:
             return False
         reachable = [level for level in self.levels if self.lower < level < current]
         if reachable and projected <= 10 * max(reachable):
@@ -570,7 +572,9 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
         Stop when upper − lower ≤ max(rtol·lower, atol, 2·floor), floor the rounding noise of the
         errors (no bracket can be narrower).
     max_evals : int
-        Budget of error evaluations; in 3-D it is what makes the search finish.
+        Budget of error evaluations; in 3-D it is what makes the search finish. Spent whole when the
+        bracket does not close (no early stop here: :func:`uat.sup_error`'s brackets stop early when
+        hopeless).
     n_initial : int, optional
         Cells of the first grid (default 1024 in 1-D, 64² in 2-D, 16³ in 3-D); in 1-D every
         unit's transition −b_i/a_i inside K is added as a cell edge.
@@ -620,12 +624,12 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
         grid = (edges, errors(edges[:, None]))
     seeds = errors(extra) if len(extra) else np.empty(0)
     return branch_and_bound(errors, g, L, M, rtol=rtol, atol=atol, budget=max_evals - errors.count, floor=floor,
-                            grid=grid, seeds=(extra, seeds), n_initial=n_initial)
+                            grid=grid, seeds=(extra, seeds), n_initial=n_initial, hopeless=math.inf)
 
 
 def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float, curvature: float | None, *,
                      rtol: float, atol: float, budget: int, floor: float, grid=None, seeds=None,
-                     n_initial: int | None = None, levels=()) -> SupBracket:
+                     n_initial: int | None = None, levels=(), hopeless: float | None = None) -> SupBracket:
     """The bracket of :func:`sup_bracket` from checked inputs, for callers that have evaluated errors already.
 
     Parameters
@@ -647,6 +651,8 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float,
         n-D: cells of the first grid.
     levels : sequence of float
         Values whose certification matters (a study's tolerances): see :class:`_Search`.
+    hopeless : float, optional
+        The early stop's ratio (default :data:`HOPELESS`); ``math.inf`` spends the whole budget.
     """
     domain = errors.domain
     L, M = lipschitz, curvature
@@ -659,14 +665,16 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float,
         edges, e = grid
         if e.max() > lower:
             lower, argmax = float(e.max()), edges[int(np.argmax(e))][None].copy()
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels))
+        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels),
+                         HOPELESS if hopeless is None else hopeless)
         smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
         bounds = _bracket_1d(search, g, L, M, edges, e, smallest)
         how = "1-D intervals between grid points and unit transitions, " + (
             f"first- and second-order bounds (L_f = {L:.6g}, sup|f″| ≤ {M:.6g})" if M is not None else
             f"first-order bounds (L_f = {L:.6g})")
     else:
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels))
+        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels),
+                         HOPELESS if hopeless is None else hopeless)
         smallest = 4 * _EPS * np.maximum(np.abs(np.asarray(domain.lower, float)), np.abs(np.asarray(domain.upper, float)))
         bounds = _bracket_nd(search, g, domain, L, n_initial or {2: 64**2, 3: 16**3}[domain.dim], smallest)
         how = f"{domain.dim}-D boxes, first-order bounds (L_f = {L:.6g})"
