@@ -15,6 +15,7 @@ import pytest
 
 import uat
 from uat.study import StoreError, StudyConfigError, k_star, load_config, rates, run_study, summarize
+from uat.study.analysis import STALLED
 
 TINY = """
 name = "tiny"
@@ -293,6 +294,24 @@ def test_rates_recover_a_power_law_and_flag_plateaus():
     assert floored["plateau"].iloc[0] == "rounding floor" and floored["n_points"].iloc[0] == 4
     assert rates(_summary([0.5, 0.2, 0.125, 0.125, 0.125], "square"))["plateau"].iloc[0] == "polynomial"
     assert rates(_summary([0.5, 0.2, 0.1, 0.09, 0.085]))["plateau"].iloc[0] == "stalled"
+
+
+def test_stalled_means_the_tail_rate_is_not_shown_to_fall_not_a_slow_rate():
+    """On doubling widths a steady k^-0.8 falls only 1.74x per step: slow, but not stalled."""
+    widths = 2.0 ** np.arange(1, 9)
+    slow = rates(_summary(list(3 * widths ** -0.8))).iloc[0]
+    assert slow["plateau"] == "" and slow["tail_rate"] == pytest.approx(-0.8, abs=1e-12)
+    noisy = rates(_summary(list(3 * widths ** -0.8 * np.exp(np.random.default_rng(0).normal(0, 0.1, 8))))).iloc[0]
+    assert noisy["plateau"] == "" and noisy["tail_high"] < 0
+    flat = rates(_summary([0.5, 0.2, 0.05, 0.02, 0.0101, 0.0099, 0.0102, 0.01])).iloc[0]
+    assert flat["plateau"] == "stalled" and flat["tail_low"] < 0 < flat["tail_high"]
+    crawling = rates(_summary(list(3 * widths ** -0.05))).iloc[0]  # falls, but slower than k^STALLED
+    assert crawling["plateau"] == "stalled" and crawling["tail_low"] > STALLED
+    rising = rates(_summary([0.5, 0.2, 0.05, 0.02, 0.03, 0.05, 0.08, 0.2])).iloc[0]
+    assert rising["plateau"] == "stalled"
+    floored = rates(_summary([1e-2, 1e-4, 1e-8, 1e-12, 1e-14, 1.2e-14, 0.9e-14, 1.1e-14], floor=1e-14)).iloc[0]
+    assert floored["plateau"] == "rounding floor"
+    assert rates(_summary([0.5, 0.5, 0.5]))["plateau"].iloc[0] == ""  # 3 widths: too few to tell
 
 
 def test_summary_counts_failures_and_uses_only_successful_repeats():

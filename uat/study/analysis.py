@@ -10,11 +10,13 @@
 * :func:`rates`: the slope of log(median sup error) against log(width) over the decreasing part
   (from the smallest width to the smallest error not within 10× of the rounding floor), with a
   95% interval from the regression's standard error (which treats the widths' errors as
-  independent; the widths of one seed share nested draws, so it is optimistic), and a plateau
-  flag: ``polynomial`` (σ is a
-  polynomial: the error cannot fall below the best polynomial approximation), ``rounding floor``
-  (the widest fits are within 10× of their float64 floor) or ``stalled`` (over the last third of the
-  widths the error fell by less than a factor 2).
+  independent; the widths of one seed share nested draws, so it is optimistic), the same fit over
+  the tail (the last max(4, n/3) widths) and a plateau flag: ``polynomial`` (σ is a polynomial: the
+  error cannot fall below the best polynomial approximation), ``rounding floor`` (the widest fits
+  are within 10× of their float64 floor) or ``stalled`` (the tail is not shown to fall: the 95%
+  interval of its rate reaches 0, or lies wholly above −0.1, i.e. slower than k^-0.1; see
+  :data:`STALLED`). A steady slow decay such as k^-0.8 is not stalled, however little it falls
+  per doubling; with fewer than 4 widths no curve is called stalled.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from scipy import stats
 from uat._validation import shortest
 from uat.activations import get_activation
 
-__all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED"]
+__all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED",
+           "STALLED"]
 
 #: The columns that identify a curve (one line of an error-against-width chart).
 KEYS = ["target", "activation", "method"]
@@ -112,13 +115,36 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
 _SIGMA_FREE = ("chebyshev", "poly_minimax")
 
 
-def _plateau(method: str, activation: str, widths: np.ndarray, errors: np.ndarray, floors: np.ndarray) -> str:
+#: The slowest tail rate that still counts as falling: a tail whose whole 95% interval lies above it
+#: (error ~ k^-0.1 or slower, 7% per doubling) is ``stalled``, as is one whose interval reaches 0.
+STALLED = -0.1
+
+
+def _tail_size(n_widths: int) -> int:
+    """Widths in the tail: the last third, at least 4 (a t-interval from 3 points spans ±12.7 standard errors)."""
+    return max(4, n_widths // 3)
+
+
+def _regression(widths: np.ndarray, errors: np.ndarray):
+    """Slope of log error against log width and its 95% t-interval (NaN where fewer than 3 points)."""
+    x, y = np.log(widths), np.log(errors)
+    if len(x) < 2:
+        return np.nan, np.nan, np.nan
+    fit = stats.linregress(x, y)
+    if len(x) < 3:
+        return fit.slope, np.nan, np.nan
+    half = stats.t.ppf(0.975, len(x) - 2) * fit.stderr
+    return fit.slope, fit.slope - half, fit.slope + half
+
+
+def _plateau(method: str, activation: str, errors: np.ndarray, floors: np.ndarray, tail) -> str:
+    """The plateau flag (module docstring); ``tail`` = (rate, low, high) of the last widths."""
     if method not in _SIGMA_FREE and not method.endswith(BOUND) and get_activation(activation).polynomial:
         return "polynomial"
     if errors[-1] <= 10 * floors[-1]:
         return "rounding floor"
-    tail = max(2, len(widths) // 3)
-    if len(widths) >= 3 and errors[-tail] < 2 * errors[-1]:
+    _, low, high = tail
+    if np.isfinite(low) and (high >= 0 or low > STALLED):
         return "stalled"
     return ""
 
@@ -128,18 +154,15 @@ def _fit_rate(widths: np.ndarray, errors: np.ndarray, floors: np.ndarray):
     if not usable.any():
         return np.nan, np.nan, np.nan, 0
     end = int(np.argmin(np.where(usable, errors, np.inf))) + 1
-    x, y = np.log(widths[:end]), np.log(errors[:end])
-    if len(x) < 2:
-        return np.nan, np.nan, np.nan, len(x)
-    fit = stats.linregress(x, y)
-    if len(x) < 3:
-        return fit.slope, np.nan, np.nan, len(x)
-    half = stats.t.ppf(0.975, len(x) - 2) * fit.stderr
-    return fit.slope, fit.slope - half, fit.slope + half, len(x)
+    return (*_regression(widths[:end], errors[:end]), end)
+
+
+_RATE_COLUMNS = ["rate", "rate_low", "rate_high", "n_points", "plateau", "tail_rate", "tail_low", "tail_high"]
 
 
 def rates(summary: pd.DataFrame) -> pd.DataFrame:
-    """Convergence rate per curve: slope of log error against log width, its 95% interval, plateau flag."""
+    """Convergence rate per curve: slope of log error against log width, its 95% interval, the plateau
+    flag, and the rate and interval over the tail that the ``stalled`` flag rests on (module docstring)."""
     rows = []
     for key, curve in summary.groupby(KEYS, sort=False):
         curve = curve.dropna(subset=["sup_median"]).sort_values("width")
@@ -148,13 +171,15 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
         floors = curve["floor_median"].fillna(0).to_numpy(float)
         record = dict(zip(KEYS, key))
         if len(curve) == 0:
-            rows.append({**record, "rate": np.nan, "rate_low": np.nan, "rate_high": np.nan, "n_points": 0,
-                         "plateau": ""})
+            rows.append({**record, **dict.fromkeys(_RATE_COLUMNS, np.nan), "n_points": 0, "plateau": ""})
             continue
         slope, low, high, n = _fit_rate(widths, errors, floors)
+        tail = _tail_size(len(widths))
+        tail = _regression(widths[-tail:], errors[-tail:]) if len(widths) >= tail else (np.nan,) * 3
         rows.append({**record, "rate": slope, "rate_low": low, "rate_high": high, "n_points": n,
-                     "plateau": _plateau(key[2], key[1], widths, errors, floors)})
-    return pd.DataFrame(rows, columns=KEYS + ["rate", "rate_low", "rate_high", "n_points", "plateau"])
+                     "plateau": _plateau(key[2], key[1], errors, floors, tail),
+                     "tail_rate": tail[0], "tail_low": tail[1], "tail_high": tail[2]})
+    return pd.DataFrame(rows, columns=KEYS + _RATE_COLUMNS)
 
 
 def _epsilon_label(eps: float) -> str:
