@@ -1,5 +1,6 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
+import io
 import json
 import signal
 import sqlite3
@@ -14,7 +15,8 @@ import pandas as pd
 import pytest
 
 import uat
-from uat.study import StoreError, StudyConfigError, k_star, load_config, rates, run_study, summarize
+from uat.study import (StoreError, StudyConfigError, k_star, k_star_table, load_config, rates, run_study,
+                       summarize)
 from uat.study.analysis import STALLED
 
 TINY = """
@@ -398,6 +400,77 @@ def test_study_commands(tiny_runs, tmp_path):
     assert (folder / "one" / "figures" / "k-star.svg").exists()
     missing = runner.invoke(main, ["study", "table", str(tmp_path / "nothing")])
     assert missing.exit_code == 1 and "is not a study folder" in missing.output
+
+
+def test_study_table_formats(tiny_runs):
+    """Each format holds the same table: text and markdown with the legend, latex with it as comments, csv alone."""
+    from click.testing import CliRunner
+
+    from uat.cli import main
+    from uat.study.tables import select
+
+    _, folder, one, _ = tiny_runs
+    expected = k_star_table(summarize(one), [1e-1, 1e-2])
+
+    def table(*args):
+        result = CliRunner().invoke(main, ["study", "table", str(folder / "one"), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    text = table()
+    assert text == table("--format", "text") and "plateau: polynomial" in text and "stalled (over the last" in text
+    csv = pd.read_csv(io.StringIO(table("--format", "csv")), dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(csv, expected.astype(str))
+    markdown = table("--format", "markdown").splitlines()
+    rows = [line for line in markdown if line.startswith("| ")]
+    assert rows[0] == "| target | activation | method | ε=0.1 | ε=0.01 | rate | plateau |"
+    assert rows[1] == "| :--- | :--- | :--- | ---: | ---: | ---: | :--- |" and len(rows) == 2 + len(expected)
+    assert rows[2].startswith("| sin(2\\*pi\\*x) | tanh | lstsq | ")  # * escaped: no italics
+    assert "stalled (over the last" in markdown[0]
+    latex = table("--format", "latex").splitlines()
+    assert all(line.startswith("% ") for line in latex[:latex.index(r"\begin{tabular}{lllrrrl}")])
+    assert r"target & activation & method & $\varepsilon$=0.1 & $\varepsilon$=0.01 & rate & plateau \\" in latex
+    assert latex[-1] == r"\end{tabular}" and sum(line.endswith(r"\\") for line in latex) == 1 + len(expected)
+    relu = pd.read_csv(io.StringIO(table("--format", "csv", "--activation", "relu", "--target", "abs,sin(2*pi*x)")),
+                       dtype=str, keep_default_na=False)
+    assert set(relu["activation"]) == {"relu"} and set(relu["target"]) == {"abs", "sin(2*pi*x)"}
+    pd.testing.assert_frame_equal(relu, k_star_table(summarize(select(one, activation=["relu"])), [1e-1, 1e-2])
+                                  .astype(str))
+    repeated = table("--format", "csv", "--target", "abs", "--target", "sin(2*pi*x)", "--method", "lstsq")
+    assert repeated == table("--format", "csv")
+
+
+def test_study_table_refuses_unknown_filters_naming_what_is_there(tiny_runs):
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    _, folder, _, _ = tiny_runs
+    for option, value, message in (("--target", "sin2pi", "no target 'sin2pi' in this study (did you mean "
+                                                           "'sin(2*pi*x)'?); its targets: sin(2*pi*x), abs"),
+                                   ("--activation", "tanh,sigmoid", "no activation 'sigmoid' in this study; "
+                                                                    "its activations: tanh, relu"),
+                                   ("--method", "backprop", "no method 'backprop' in this study; its methods: lstsq")):
+        result = CliRunner().invoke(main, ["study", "table", str(folder / "one"), option, value])
+        assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
+        assert f"Invalid value for {option}" in result.output
+    bad = CliRunner().invoke(main, ["study", "table", str(folder / "one"), "--format", "html"])
+    assert bad.exit_code == 2 and "'text', 'markdown', 'latex', 'csv'" in bad.output
+
+
+def test_table_writers_escape_every_cell():
+    from uat.study.tables import latex_table, markdown_table, select
+
+    table = pd.DataFrame({"target": ["x_1 & 50% #2 {a}^b~\\c $", "a|b*c_d`<e>"], "ε=0.1": [">8", "16?"]})
+    latex = latex_table(table).splitlines()
+    assert latex[0] == r"\begin{tabular}{lr}"
+    assert latex[4] == (r"x\_1 \& 50\% \#2 \{a\}\textasciicircum{}b\textasciitilde{}\textbackslash{}c \$ & "
+                        r"\textgreater{}8 \\")
+    markdown = markdown_table(table).splitlines()
+    assert markdown[3] == r"| a\|b\*c\_d\`\<e\> | 16? |"
+    frame = pd.DataFrame({"target": ["max(x, 0)", "abs", "runge"]})
+    assert select(frame, target=["max(x, 0)"])["target"].tolist() == ["max(x, 0)"]  # a comma inside a name
+    assert select(frame, target=["abs, runge"], activation=[])["target"].tolist() == ["abs", "runge"]
 
 
 def test_study_run_command_prints_the_table(tmp_path):

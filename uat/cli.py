@@ -17,6 +17,7 @@ import click
 import uat
 from uat._validation import jsonable
 from uat.exceptions import UatWarning
+from uat.study.tables import FORMATS as TABLE_FORMATS
 
 _USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)
 
@@ -259,9 +260,10 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
     click.echo(_table_text(frame, config.tolerances))
 
 
-def _table_text(frame, tolerances) -> str:
+def _table_text(frame, tolerances, fmt: str = "text") -> str:
     from uat.study import k_star_table, summarize
     from uat.study.analysis import STALLED
+    from uat.study.tables import render
 
     table = k_star_table(summarize(frame), tolerances)
     repeats = int(frame["repeat"].max()) + 1 if len(frame) else 0
@@ -280,7 +282,7 @@ def _table_text(frame, tolerances) -> str:
                  "reaches ε.")
     if any(m.endswith(" (a-priori bound)") for m in methods):
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
-    return head + "\n\n" + table.to_string(index=False)
+    return render(table, fmt, head)
 
 
 def _open(folder):
@@ -296,10 +298,23 @@ def _open(folder):
 
 @study.command("table")
 @click.argument("folder", type=click.Path(file_okay=False))
-def study_table(folder):
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
+              show_default=True, help="text (with its legend), markdown or latex (legend as a paragraph or % "
+              "comments, cells escaped), csv (the table alone)")
+@click.option("--target", multiple=True, help="only these targets (repeatable or comma-separated)")
+@click.option("--activation", multiple=True, help="only these activations (repeatable or comma-separated)")
+@click.option("--method", multiple=True, help="only these methods (repeatable or comma-separated)")
+def study_table(folder, fmt, target, activation, method):
     """Print the k*(ε) table of a study folder."""
+    from uat.study.tables import select
+
     frame, config = _open(folder)
-    click.echo(_table_text(frame, config["tolerances"]))
+    for column, values in (("target", target), ("activation", activation), ("method", method)):
+        try:
+            frame = select(frame, **{column: values})
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint=f"--{column}") from err
+    click.echo(_table_text(frame, config["tolerances"], fmt))
 
 
 @study.command("status")
