@@ -170,6 +170,9 @@ def test_minimax_refinement_lowers_the_sup_error():
     assert facts["sup_before"] == pytest.approx(plain.sup_error().value, rel=1e-6)
     assert facts["sup_after"] == pytest.approx(refined.sup_error().value, rel=1e-6)
     assert facts["sup_after"] <= 1.001 * facts["check_max"] or facts["sup_rounds"] == 4
+    # diagnostics' loss is the returned network's, refined; the optimizer's is the unrefined fit's
+    assert refined.diagnostics["loss"] == pytest.approx(refined.train_rms**2, rel=1e-9)
+    assert refined.diagnostics["optimizer_loss"] == plain.diagnostics["optimizer_loss"]
 
 
 def test_activations_without_a_derivative_are_refused():
