@@ -17,7 +17,7 @@ import pytest
 import uat
 from uat.study import (StoreError, StudyConfigError, k_star, k_star_table, load_config, rates, run_study,
                        summarize)
-from uat.study.analysis import STALLED
+from uat.study.analysis import SLOW, STALLED
 
 TINY = """
 name = "tiny"
@@ -303,6 +303,8 @@ def test_stalled_means_the_tail_rate_is_not_shown_to_fall_not_a_slow_rate():
     widths = 2.0 ** np.arange(1, 9)
     slow = rates(_summary(list(3 * widths ** -0.8))).iloc[0]
     assert slow["plateau"] == "" and slow["tail_rate"] == pytest.approx(-0.8, abs=1e-12)
+    steady = rates(_summary(list(3 * widths ** -0.3))).iloc[0]  # slower than k^SLOW, but steadily falling
+    assert steady["plateau"] == "" and steady["tail_high"] < STALLED
     noisy = rates(_summary(list(3 * widths ** -0.8 * np.exp(np.random.default_rng(0).normal(0, 0.1, 8))))).iloc[0]
     assert noisy["plateau"] == "" and noisy["tail_high"] < 0
     flat = rates(_summary([0.5, 0.2, 0.05, 0.02, 0.0101, 0.0099, 0.0102, 0.01])).iloc[0]
@@ -311,6 +313,10 @@ def test_stalled_means_the_tail_rate_is_not_shown_to_fall_not_a_slow_rate():
     assert crawling["plateau"] == "stalled" and crawling["tail_low"] > STALLED
     rising = rates(_summary([0.5, 0.2, 0.05, 0.02, 0.03, 0.05, 0.08, 0.2])).iloc[0]
     assert rising["plateau"] == "stalled"
+    # decelerating, as measured (backprop study, lstsq on sin 2πx + |x|/2): one line misfits the tail and
+    # its interval reaches 0, but the fitted rate says the error falls
+    slowing = rates(_summary([1.33, 1.10, 0.152, 0.0151, 0.00746, 0.00452])).iloc[0]
+    assert slowing["plateau"] == "" and slowing["tail_rate"] < SLOW < 0 < slowing["tail_high"]
     floored = rates(_summary([1e-2, 1e-4, 1e-8, 1e-12, 1e-14, 1.2e-14, 0.9e-14, 1.1e-14], floor=1e-14)).iloc[0]
     assert floored["plateau"] == "rounding floor"
     assert rates(_summary([0.5, 0.5, 0.5]))["plateau"].iloc[0] == ""  # 3 widths: too few to tell

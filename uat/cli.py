@@ -262,7 +262,7 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
 
 def _table_text(frame, tolerances, fmt: str = "text") -> str:
     from uat.study import k_star_table, summarize
-    from uat.study.analysis import STALLED
+    from uat.study.analysis import PLATEAUS
     from uat.study.tables import render
 
     table = k_star_table(summarize(frame), tolerances)
@@ -270,11 +270,7 @@ def _table_text(frame, tolerances, fmt: str = "text") -> str:
     widths = sorted(frame["width"].unique())
     head = (f"k*(ε): the smallest width whose median sup error over {repeats} repeat(s) is <= ε "
             f"(widths {widths[0]}..{widths[-1]}; >K: not reached; ?: cells failed at the widths it rests on). "
-            "rate: slope of log error against log width [95% interval]. plateau: polynomial (σ is a polynomial), "
-            "rounding floor (the widest fits are within 10× of their float64 floor) or stalled (over the last max(4, "
-            "n/3) widths the error is not shown to fall: the 95% interval of its rate there reaches 0 or lies above "
-            f"{STALLED:g}, slower than k^{STALLED:g}); a slow steady decay such as k^-0.8 is not stalled."
-            if widths else "no results yet")
+            "rate: slope of log error against log width [95% interval]. " + PLATEAUS if widths else "no results yet")
     methods = set(table["method"]) if "method" in table else set()
     if any(m.endswith(" (certified upper)") for m in methods):
         head += (" Rows '(certified upper)': the same read off the proved upper bounds of the sup (branch and "

@@ -11,12 +11,14 @@
   (from the smallest width to the smallest error not within 10× of the rounding floor), with a
   95% interval from the regression's standard error (which treats the widths' errors as
   independent; the widths of one seed share nested draws, so it is optimistic), the same fit over
-  the tail (the last max(4, n/3) widths) and a plateau flag: ``polynomial`` (σ is a polynomial: the
-  error cannot fall below the best polynomial approximation), ``rounding floor`` (the widest fits
-  are within 10× of their float64 floor) or ``stalled`` (the tail is not shown to fall: the 95%
-  interval of its rate reaches 0, or lies wholly above −0.1, i.e. slower than k^-0.1; see
-  :data:`STALLED`). A steady slow decay such as k^-0.8 is not stalled, however little it falls
-  per doubling; with fewer than 4 widths no curve is called stalled.
+  the tail (the last max(4, n/3) widths) and a plateau flag (:data:`PLATEAUS`): ``polynomial`` (σ
+  is a polynomial: the error cannot fall below the best polynomial approximation), ``rounding
+  floor`` (the widest fits are within 10× of their float64 floor) or ``stalled``: the tail's fitted
+  rate is slower than k^-0.5 (:data:`SLOW`) and its 95% interval reaches above k^-0.1
+  (:data:`STALLED`), so the last widths do not show the error falling. A steady slow decay such as
+  k^-0.3 is not stalled (its interval lies below k^-0.1), and neither is a tail whose fitted rate
+  is k^-0.5 or steeper, however wide its interval (a decelerating curve: the misfit of one line
+  widens the interval, the fall is real); with fewer than 4 widths no curve is called stalled.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from uat._validation import shortest
 from uat.activations import get_activation
 
 __all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED",
-           "STALLED"]
+           "STALLED", "SLOW", "PLATEAUS"]
 
 #: The columns that identify a curve (one line of an error-against-width chart).
 KEYS = ["target", "activation", "method"]
@@ -115,9 +117,16 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
 _SIGMA_FREE = ("chebyshev", "poly_minimax")
 
 
-#: The slowest tail rate that still counts as falling: a tail whose whole 95% interval lies above it
-#: (error ~ k^-0.1 or slower, 7% per doubling) is ``stalled``, as is one whose interval reaches 0.
+#: A tail is ``stalled`` when its fitted rate is slower than k^SLOW and the upper end of its 95%
+#: interval is above k^STALLED (7% per doubling): the error is not shown to fall.
 STALLED = -0.1
+SLOW = -0.5
+
+#: What each plateau flag means, as the table's legend and the report say it.
+PLATEAUS = ("plateau: polynomial (σ is a polynomial), rounding floor (the widest fits are within 10× of their "
+            "float64 floor) or stalled (over the last max(4, n/3) widths the fitted rate is slower than "
+            f"k^{SLOW:g} and its 95% interval reaches above k^{STALLED:g}: the error is not shown to fall; a "
+            "steady slow decay such as k^-0.3 is not stalled).")
 
 
 def _tail_size(n_widths: int) -> int:
@@ -143,8 +152,8 @@ def _plateau(method: str, activation: str, errors: np.ndarray, floors: np.ndarra
         return "polynomial"
     if errors[-1] <= 10 * floors[-1]:
         return "rounding floor"
-    _, low, high = tail
-    if np.isfinite(low) and (high >= 0 or low > STALLED):
+    slope, _, high = tail
+    if np.isfinite(high) and slope > SLOW and high > STALLED:
         return "stalled"
     return ""
 

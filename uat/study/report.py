@@ -108,7 +108,7 @@ def write_report(folder, out=None) -> Path:
     """Write the study's figures (PNG) and one self-contained ``report.html`` (default
     ``folder/report.html``); return its path."""
     from uat.plots.study import study_figures
-    from uat.study.analysis import STALLED, k_star_table, rates, summarize
+    from uat.study.analysis import PLATEAUS, k_star_table, rates, summarize
     from uat.study.store import StudyStore, load_results
 
     folder = Path(folder)
@@ -139,11 +139,8 @@ def write_report(folder, out=None) -> Path:
         ("k-star", "k*(ε): the smallest width reaching each tolerance",
          "<p class='note'>The smallest swept width whose median sup error is ≤ ε; &gt;K: no swept width up to K "
          "reaches it; ?: cells failed at the widths the entry rests on. rate: slope of log error against log "
-         "width [95% interval]; plateau: why the curve stops falling, where it does: polynomial (σ is a "
-         "polynomial), rounding floor (the widest fits are within 10× of their float64 floor) or stalled (over the "
-         "last max(4, n/3) widths the error is not shown to fall: the 95% interval of its rate there, tail_low to "
-         f"tail_high below, reaches 0 or lies above {STALLED:g}, slower than k^{STALLED:g}; a slow steady decay such "
-         "as k^-0.8 is not stalled).</p>"
+         "width [95% interval]; " + html.escape(PLATEAUS) + " The tail's rate and interval are tail_rate, "
+         "tail_low and tail_high in the rates below.</p>"
          + _table(table, text_columns=("target", "activation", "method", "plateau"))),
         ("rates", "Convergence rates",
          "<p class='note'>Least-squares slope of log median sup error against log width over the decreasing "
