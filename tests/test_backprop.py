@@ -107,6 +107,8 @@ def test_the_history_ends_with_variable_projections_final_least_squares_c():
     assert h["checkpoint_resolve_c"].tolist() == [False, False, False, True]
     assert h["checkpoint_sup_error"][-1] == uat.sup_error(result.target, result.network).value
     assert h["checkpoint_sup_error"][-1] < 0.1 * h["checkpoint_sup_error"][-2]
+    # a checkpoint is timed at its entry: the time its own sup estimate takes is not training
+    np.testing.assert_array_equal(h["checkpoint_seconds"], h["seconds"][[0, 10, 20, 21]])
     other = _fit("lm", max_iter=5)  # no re-solve: every entry is an update
     assert not other.history["resolve_c"].any() and other.diagnostics["optimizer_loss"] == other.history["loss"][-1]
 

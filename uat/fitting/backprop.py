@@ -155,30 +155,33 @@ class Monitor:
         """Record a re-solve of C that the fit keeps (it becomes the best parameters): one more entry at
         the same iteration, marked ``resolve_c``, with a sup-norm checkpoint whenever checkpoints are on."""
         self.best_loss, self.best_theta = float(loss), theta.copy()
-        self._entry(loss, resolve=True)
+        seconds = self._entry(loss, resolve=True)
         if self.checkpoint is not None and self.checkpoint_every:
-            self._checkpoint(theta, loss, resolve=True)
+            self._checkpoint(theta, loss, seconds, resolve=True)
 
     def _log(self, theta, loss):
-        self._entry(loss)
+        seconds = self._entry(loss)
         self.optimizer_loss = float(loss)
         if np.isfinite(loss) and loss < self.best_loss:
             self.best_loss, self.best_theta = float(loss), theta.copy()
         if self.checkpoint is not None and self.checkpoint_every and self.iteration % self.checkpoint_every == 0:
-            self._checkpoint(theta, loss)
+            self._checkpoint(theta, loss, seconds)
 
-    def _entry(self, loss, resolve=False):
+    def _entry(self, loss, resolve=False) -> float:
+        seconds = self.seconds
         self.history["iteration"].append(self.iteration)
         self.history["loss"].append(float(loss))
-        self.history["seconds"].append(self.seconds)
+        self.history["seconds"].append(seconds)
         self.history["resolve_c"].append(resolve)
+        return seconds
 
-    def _checkpoint(self, theta, loss, resolve=False):
+    def _checkpoint(self, theta, loss, seconds, resolve=False):
+        """The sup error at θ, timed at its history entry (its own estimate is not training time)."""
         pause = time.perf_counter()
         value = self.checkpoint(theta) if np.isfinite(loss) and np.all(np.isfinite(theta)) else np.inf
         self.checkpoints["iteration"].append(self.iteration)
         self.checkpoints["sup_error"].append(value)
-        self.checkpoints["seconds"].append(self.seconds)
+        self.checkpoints["seconds"].append(seconds)
         self.checkpoints["resolve_c"].append(resolve)
         self._paused += time.perf_counter() - pause
 
