@@ -26,25 +26,26 @@ is full batch and minimises the mean squared error L on the training points:
 
 Variable projection's least squares carries a small ridge (``ridge`` = 1e-14, on ‖C‖²): plain least
 squares on nearly dependent tanh features gave coefficients of 1e11 (width 50), where the projected
-residual is not smooth and LM stalled within 20 iterations (sup error 9e-4 on sin 2πx + ½|x| at width
-50, against 2.8e-4 with the ridge). The ridge costs accuracy where least squares alone is already
+residual is not smooth and LM stalled within 20 iterations (sup error 9.9e-4 on sin 2πx + ½|x| at
+width 50, against 2.6e-4 with the ridge; median of seeds 0–2). The ridge costs accuracy where least squares alone is already
 near rounding (sin 2πx at width 64): the final plain least-squares C recovers it.
 
 Defaults, measured (N = 1024 points on [-1, 1], tanh, median over seeds 0, 1, 2; reproduce with
-``python benchmarks/bench_backprop.py``): sup error 7.9e-7 on sin 2πx at width 10 and 2.8e-4 on
-sin 2πx + ½|x| at width 50, in under 4 s each. Training points are equispaced by default on boxes of
-dimension <= 3 (Sobol' beyond): on the kink of ½|x| Chebyshev points leave gaps 1.6x wider at the
-centre, and trained steep units use such gaps (sup error 4.5e-4 with Chebyshev points, 2.8e-4 with
-equispaced ones).
+``python benchmarks/bench_backprop.py``): sup error 1.5e-6 on sin 2πx at width 10 (the median over
+seeds 0–11 is the same, 1.5e-6; it was 7.9e-7 on seeds 0–2 and 1.5e-6 on 0–11 before the 1-D
+transition points of the draw were spread evenly) and 2.6e-4 on sin 2πx + ½|x| at width 50, in
+under 4 s each. Training points are equispaced by default on boxes of dimension <= 3 (Sobol'
+beyond): on the kink of ½|x| Chebyshev points leave gaps 1.6x wider at the centre, and trained steep
+units use such gaps (sup error 4.3e-4 with Chebyshev points, 2.6e-4 with equispaced ones).
 
 ``refine='minimax'`` re-solves C after training to minimise the maximum error on the training
 points and a finer check set (:mod:`uat.fitting.minimax`), A and b kept, with the sup-norm estimate
 in the loop: where :func:`uat.sup_error` finds a larger error than the check set saw (a kink of f
 between check points), its argmax joins the check set and the LP is solved again (up to 4 times);
 the network with the smallest estimated sup error is kept, the unrefined one included. Measured
-(median of seeds 0, 1, 2): sin 2πx + ½|x| at width 50, sup error 2.8e-4 → 1.1e-4 (1.4e-4 without
-the estimate in the loop: the kink at 0 lay between check points); sin 2πx at width 10,
-7.9e-7 → 6.2e-7.
+(median of seeds 0, 1, 2): sin 2πx + ½|x| at width 50, sup error 2.6e-4 → 8.6e-5 (with the draw of
+independent transition points 2.8e-4 → 1.1e-4, and 1.4e-4 without the estimate in the loop: the
+kink at 0 lay between check points); sin 2πx at width 10, 1.5e-6 → 1.0e-6.
 
 ``diagnostics['loss']`` is the training loss of the network returned (after any re-solve or
 refinement), ``diagnostics['optimizer_loss']`` that of the optimizer's last iterate.
