@@ -115,7 +115,12 @@ def run_uat(options, expr, k, N, seed, max_iter):
     seconds = time.perf_counter() - start
     d = result.diagnostics
     if opts["method"] == "backprop":
-        info = f"{d['iterations']} it, {d['status']}, best at it {int(np.argmin(result.history['loss']))}"
+        h = result.history
+        updates = ~h["resolve_c"]  # the last entry may be variable projection's final least-squares C
+        best = int(h["iteration"][updates][np.argmin(h["loss"][updates])])
+        info = f"{d['iterations']} it, {d['status']}, best at it {best}"
+        if h["resolve_c"].any():
+            info += ", then least-squares C"
         if "path" in d:
             info += f", path {d['path']}"
         if "refine" in d:

@@ -202,3 +202,10 @@ def test_no_certify_skips_the_upper_bound_and_says_so():
     assert "no upper bound (--no-certify)" in text.output
     budget = runner.invoke(main, ["fit", "abs", "--certify-evals", "0"])
     assert budget.exit_code == 1 and "certify_evals must be an integer >= 1; got 0" in budget.output
+
+
+def test_the_table_formats_of_the_command_are_the_library_s():
+    from uat.cli import TABLE_FORMATS
+    from uat.study.tables import FORMATS
+
+    assert tuple(TABLE_FORMATS) == tuple(FORMATS)

@@ -65,7 +65,7 @@ def test_torch_conversion_reproduces_forward(optimizer):
         assert _relative(network(X_FRESH), theirs) < 1e-12, activation
         # the model holds the best parameters seen: its training loss is the recorded one
         assert np.mean(np.sum((network(X_TRAIN) - Y_TRAIN) ** 2, axis=1)) == pytest.approx(facts["loss"], rel=1e-10)
-        assert facts["loss"] == np.min(history["loss"]) and facts["final_loss"] == history["loss"][-1]
+        assert facts["loss"] == np.min(history["loss"]) and facts["optimizer_loss"] == history["loss"][-1]
 
 
 def test_fourier_conversion_reproduces_ridge():

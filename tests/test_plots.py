@@ -1,5 +1,7 @@
 """Figures: the data they draw, not only that a file appears."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -78,6 +80,26 @@ def test_training_curves_draw_the_history_the_checkpoints_and_the_returned_netwo
     assert ax.get_yscale() == "log" and ax.get_xscale() == "linear"
     fig = training_curves(results)
     assert [a.get_xscale() for a in fig.axes] == ["linear", "log"]
+
+
+def test_training_curves_show_variable_projections_final_least_squares_c():
+    result = uat.fit("sin2pi", width=6, method="backprop", init="glorot", n_samples=128, seed=3, max_iter=20,
+                     checkpoint_every=10)
+    h = result.history
+    assert h["resolve_c"][-1]
+    lines = {line.get_label(): line for line in draw_training_curves(Figure().subplots(), {"vp": result}).get_lines()}
+    np.testing.assert_array_equal(lines["vp: training RMS"].get_xdata(), h["iteration"][:-1])  # the updates
+    drop = lines["vp: final least-squares C"]
+    np.testing.assert_array_equal(drop.get_ydata(), np.sqrt(h["loss"][-2:]))
+    assert drop.get_linestyle() == ":"
+    assert drop.get_ydata()[1] == pytest.approx(result.train_rms, rel=1e-9)
+    after = lines["vp: sup error after the final least-squares C"]
+    assert after.get_ydata().tolist() == [h["checkpoint_sup_error"][-1]] and after.get_xdata().tolist() == [20]
+    np.testing.assert_array_equal(lines["vp: sup error"].get_ydata(), h["checkpoint_sup_error"][:-1])
+    stored = {key: np.asarray(value, dtype=float) for key, value in h.items()}  # as the study store keeps it
+    again = {line.get_label(): line for line in draw_training_curves(Figure().subplots(), {"vp": SimpleNamespace(
+        history=stored, train_rms=result.train_rms)}).get_lines()}
+    np.testing.assert_array_equal(again["vp: final least-squares C"].get_ydata(), drop.get_ydata())
 
 
 def test_training_curves_refuse_a_result_without_history():

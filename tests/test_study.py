@@ -1,5 +1,6 @@
 """The study runner: validation before work, reproducible cells, a store that survives kill -9."""
 
+import io
 import json
 import os
 import re
@@ -16,7 +17,9 @@ import pandas as pd
 import pytest
 
 import uat
-from uat.study import StoreError, StudyConfigError, k_star, load_config, rates, run_study, summarize
+from uat.study import (StoreError, StudyConfigError, k_star, k_star_table, load_config, rates, run_study,
+                       summarize)
+from uat.study.analysis import SLOW, STALLED
 
 TINY = """
 name = "tiny"
@@ -383,6 +386,30 @@ max_iter = 20
     assert all("overflow float64" in message and "rescale the target" in message for message in failed["error"])
 
 
+def test_stalled_means_the_tail_rate_is_not_shown_to_fall_not_a_slow_rate():
+    """On doubling widths a steady k^-0.8 falls only 1.74x per step: slow, but not stalled."""
+    widths = 2.0 ** np.arange(1, 9)
+    slow = rates(_summary(list(3 * widths ** -0.8))).iloc[0]
+    assert slow["plateau"] == "" and slow["tail_rate"] == pytest.approx(-0.8, abs=1e-12)
+    steady = rates(_summary(list(3 * widths ** -0.3))).iloc[0]  # slower than k^SLOW, but steadily falling
+    assert steady["plateau"] == "" and steady["tail_high"] < STALLED
+    noisy = rates(_summary(list(3 * widths ** -0.8 * np.exp(np.random.default_rng(0).normal(0, 0.1, 8))))).iloc[0]
+    assert noisy["plateau"] == "" and noisy["tail_high"] < 0
+    flat = rates(_summary([0.5, 0.2, 0.05, 0.02, 0.0101, 0.0099, 0.0102, 0.01])).iloc[0]
+    assert flat["plateau"] == "stalled" and flat["tail_low"] < 0 < flat["tail_high"]
+    crawling = rates(_summary(list(3 * widths ** -0.05))).iloc[0]  # falls, but slower than k^STALLED
+    assert crawling["plateau"] == "stalled" and crawling["tail_low"] > STALLED
+    rising = rates(_summary([0.5, 0.2, 0.05, 0.02, 0.03, 0.05, 0.08, 0.2])).iloc[0]
+    assert rising["plateau"] == "stalled"
+    # decelerating, as measured (backprop study, lstsq on sin 2πx + |x|/2): one line misfits the tail and
+    # its interval reaches 0, but the fitted rate says the error falls
+    slowing = rates(_summary([1.33, 1.10, 0.152, 0.0151, 0.00746, 0.00452])).iloc[0]
+    assert slowing["plateau"] == "" and slowing["tail_rate"] < SLOW < 0 < slowing["tail_high"]
+    floored = rates(_summary([1e-2, 1e-4, 1e-8, 1e-12, 1e-14, 1.2e-14, 0.9e-14, 1.1e-14], floor=1e-14)).iloc[0]
+    assert floored["plateau"] == "rounding floor"
+    assert rates(_summary([0.5, 0.5, 0.5]))["plateau"].iloc[0] == ""  # 3 widths: too few to tell
+
+
 def test_summary_counts_failures_and_uses_only_successful_repeats():
     frame = pd.DataFrame({"target": "f", "activation": "tanh", "method": "lstsq", "width": [4, 4, 4],
                           "repeat": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
@@ -487,6 +514,77 @@ def test_study_commands(tiny_runs, tmp_path):
     assert (folder / "one" / "figures" / "k-star.svg").exists()
     missing = runner.invoke(main, ["study", "table", str(tmp_path / "nothing")])
     assert missing.exit_code == 1 and "is not a study folder" in missing.output
+
+
+def test_study_table_formats(tiny_runs):
+    """Each format holds the same table: text and markdown with the legend, latex with it as comments, csv alone."""
+    from click.testing import CliRunner
+
+    from uat.cli import main
+    from uat.study.tables import select
+
+    _, folder, one, _ = tiny_runs
+    expected = k_star_table(summarize(one), [1e-1, 1e-2])
+
+    def table(*args):
+        result = CliRunner().invoke(main, ["study", "table", str(folder / "one"), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    text = table()
+    assert text == table("--format", "text") and "plateau: polynomial" in text and "stalled (over the last" in text
+    csv = pd.read_csv(io.StringIO(table("--format", "csv")), dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(csv, expected.astype(str))
+    markdown = table("--format", "markdown").splitlines()
+    rows = [line for line in markdown if line.startswith("| ")]
+    assert rows[0] == "| target | activation | method | ε=0.1 | ε=0.01 | rate | plateau |"
+    assert rows[1] == "| :--- | :--- | :--- | ---: | ---: | ---: | :--- |" and len(rows) == 2 + len(expected)
+    assert rows[2].startswith("| sin(2\\*pi\\*x) | tanh | lstsq | ")  # * escaped: no italics
+    assert "stalled (over the last" in markdown[0]
+    latex = table("--format", "latex").splitlines()
+    assert all(line.startswith("% ") for line in latex[:latex.index(r"\begin{tabular}{lllrrrl}")])
+    assert r"target & activation & method & $\varepsilon$=0.1 & $\varepsilon$=0.01 & rate & plateau \\" in latex
+    assert latex[-1] == r"\end{tabular}" and sum(line.endswith(r"\\") for line in latex) == 1 + len(expected)
+    relu = pd.read_csv(io.StringIO(table("--format", "csv", "--activation", "relu", "--target", "abs,sin(2*pi*x)")),
+                       dtype=str, keep_default_na=False)
+    assert set(relu["activation"]) == {"relu"} and set(relu["target"]) == {"abs", "sin(2*pi*x)"}
+    pd.testing.assert_frame_equal(relu, k_star_table(summarize(select(one, activation=["relu"])), [1e-1, 1e-2])
+                                  .astype(str))
+    repeated = table("--format", "csv", "--target", "abs", "--target", "sin(2*pi*x)", "--method", "lstsq")
+    assert repeated == table("--format", "csv")
+
+
+def test_study_table_refuses_unknown_filters_naming_what_is_there(tiny_runs):
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    _, folder, _, _ = tiny_runs
+    for option, value, message in (("--target", "sin2pi", "no target 'sin2pi' in this study (did you mean "
+                                                           "'sin(2*pi*x)'?); its targets: sin(2*pi*x), abs"),
+                                   ("--activation", "tanh,sigmoid", "no activation 'sigmoid' in this study; "
+                                                                    "its activations: tanh, relu"),
+                                   ("--method", "backprop", "no method 'backprop' in this study; its methods: lstsq")):
+        result = CliRunner().invoke(main, ["study", "table", str(folder / "one"), option, value])
+        assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
+        assert f"Invalid value for {option}" in result.output
+    bad = CliRunner().invoke(main, ["study", "table", str(folder / "one"), "--format", "html"])
+    assert bad.exit_code == 2 and "'text', 'markdown', 'latex', 'csv'" in bad.output
+
+
+def test_table_writers_escape_every_cell():
+    from uat.study.tables import latex_table, markdown_table, select
+
+    table = pd.DataFrame({"target": ["x_1 & 50% #2 {a}^b~\\c $", "a|b*c_d`<e>"], "ε=0.1": [">8", "16?"]})
+    latex = latex_table(table).splitlines()
+    assert latex[0] == r"\begin{tabular}{lr}"
+    assert latex[4] == (r"x\_1 \& 50\% \#2 \{a\}\textasciicircum{}b\textasciitilde{}\textbackslash{}c \$ & "
+                        r"\textgreater{}8 \\")
+    markdown = markdown_table(table).splitlines()
+    assert markdown[3] == r"| a\|b\*c\_d\`\<e\> | 16? |"
+    frame = pd.DataFrame({"target": ["max(x, 0)", "abs", "runge"]})
+    assert select(frame, target=["max(x, 0)"])["target"].tolist() == ["max(x, 0)"]  # a comma inside a name
+    assert select(frame, target=["abs, runge"], activation=[])["target"].tolist() == ["abs", "runge"]
 
 
 def test_study_run_command_prints_the_table(tmp_path):

@@ -21,6 +21,10 @@ import click
 import uat  # a lazy facade: `uat --help` and `uat --version` import no numpy, scipy, pandas or matplotlib
 from uat.exceptions import UatWarning
 
+#: uat.study.tables.FORMATS, written out: importing it here would load pandas for `uat --help` (a test checks
+#: that the two agree).
+TABLE_FORMATS = ("text", "markdown", "latex", "csv")
+
 _USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)
 
 
@@ -299,15 +303,17 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
     click.echo(_table_text(frame, config.tolerances))
 
 
-def _table_text(frame, tolerances) -> str:
+def _table_text(frame, tolerances, fmt: str = "text") -> str:
     from uat.study import k_star_table, summarize
+    from uat.study.analysis import PLATEAUS
+    from uat.study.tables import render
 
     table = k_star_table(summarize(frame), tolerances)
     repeats = int(frame["repeat"].max()) + 1 if len(frame) else 0
     widths = sorted(frame["width"].unique())
     head = (f"k*(ε): the smallest width whose median sup error over {repeats} repeat(s) is <= ε "
             f"(widths {widths[0]}..{widths[-1]}; >K: not reached; ?: cells failed at the widths it rests on). "
-            "rate: slope of log error against log width [95% interval]." if widths else "no results yet")
+            "rate: slope of log error against log width [95% interval]. " + PLATEAUS if widths else "no results yet")
     methods = set(table["method"]) if "method" in table else set()
     if any(m.endswith(" (certified upper)") for m in methods):
         head += (" Rows '(certified upper)': the same read off the proved upper bounds of the sup (branch and "
@@ -315,7 +321,7 @@ def _table_text(frame, tolerances) -> str:
                  "reaches ε.")
     if any(m.endswith(" (a-priori bound)") for m in methods):
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
-    return head + "\n\n" + table.to_string(index=False)
+    return render(table, fmt, head)
 
 
 def _open(folder):
@@ -331,10 +337,23 @@ def _open(folder):
 
 @study.command("table")
 @click.argument("folder", type=click.Path(file_okay=False))
-def study_table(folder):
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
+              show_default=True, help="text (with its legend), markdown or latex (legend as a paragraph or % "
+              "comments, cells escaped), csv (the table alone)")
+@click.option("--target", multiple=True, help="only these targets (repeatable or comma-separated)")
+@click.option("--activation", multiple=True, help="only these activations (repeatable or comma-separated)")
+@click.option("--method", multiple=True, help="only these methods (repeatable or comma-separated)")
+def study_table(folder, fmt, target, activation, method):
     """Print the k*(ε) table of a study folder."""
+    from uat.study.tables import select
+
     frame, config = _open(folder)
-    click.echo(_table_text(frame, config["tolerances"]))
+    for column, values in (("target", target), ("activation", activation), ("method", method)):
+        try:
+            frame = select(frame, **{column: values})
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint=f"--{column}") from err
+    click.echo(_table_text(frame, config["tolerances"], fmt))
 
 
 @study.command("status")

@@ -16,6 +16,7 @@ be registered again before loading.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 
@@ -213,7 +214,11 @@ class ShallowNetwork:
         return max(spread, self._per_term_floor(X))
 
     def _per_term_floor(self, X: np.ndarray) -> float:
-        act, absC, absA, absb = self.activation, np.abs(self.C), np.abs(self.A), np.abs(self.b)
+        act, absA, absb = self.activation, np.abs(self.A), np.abs(self.b)
+        # |C| scaled by a power of two (exact), so that sums near 1e308 do not overflow: eps·s·worst is finite
+        peak = float(np.max(np.abs(self.C))) if self.C.size else 0.0
+        s = math.ldexp(1.0, math.frexp(peak)[1] - 1) if peak > 0 and math.isfinite(peak) else 1.0
+        absC = np.abs(self.C) / s
         worst, rows = 0.0, max(1, BLOCK // self.width)
         for start in range(0, X.shape[0], rows):
             chunk = X[start:start + rows]
@@ -232,9 +237,10 @@ class ShallowNetwork:
             slope *= self.dim + 1
             slope += np.abs(value, out=value)
             worst = max(worst, float(np.max(slope @ absC.T)))
+        worst = np.finfo(float).eps * worst * s
         if self.d is not None:  # the output bias is added once more: its own rounding
-            worst += float(np.max(np.abs(self.d)))
-        return float(np.finfo(float).eps * worst)
+            worst += np.finfo(float).eps * float(np.max(np.abs(self.d)))
+        return float(worst)
 
     def save(self, path) -> None:
         """Write the network to ``path`` (a file name or a binary file object; .npz, no pickle; see

@@ -194,8 +194,9 @@ class FitResult:
     history : dict of ndarray, or None
         Iterative methods: the training curve, ``iteration``, ``loss`` and ``seconds`` (training
         time, checkpoints excluded) per update, and with ``checkpoint_every`` also
-        ``checkpoint_iteration``, ``checkpoint_sup_error`` and ``checkpoint_seconds``. None for
-        direct methods.
+        ``checkpoint_iteration``, ``checkpoint_sup_error`` and ``checkpoint_seconds``. Backprop's
+        ``resolve_c`` (and ``checkpoint_resolve_c``) marks the entry of variable projection's final
+        least-squares C: no update, so it repeats the last iteration number. None for direct methods.
     """
 
     network: ShallowNetwork

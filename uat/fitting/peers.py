@@ -264,10 +264,10 @@ def train_torch(X: np.ndarray, Y: np.ndarray, *, width: int, activation: str, op
     Y (N, m) with ``optimizer`` 'adam' or 'lbfgs'; the best parameters seen are loaded at the end.
 
     ``activation`` is uat's name (one of TORCH_ACTIVATIONS). Returns (model, facts, history): facts
-    ``loss`` (best), ``final_loss`` (last evaluated), ``iterations``, ``status``, ``threads``; history
-    ``iteration``, ``loss``, ``seconds`` per loss evaluation (Adam: one per step from step 0; L-BFGS's
-    line search evaluates more often than it iterates). torch's thread count is set to ``threads``
-    while training and restored afterwards.
+    ``loss`` (the best: the returned model's), ``optimizer_loss`` (the last evaluated), ``iterations``,
+    ``status``, ``threads``; history ``iteration``, ``loss``, ``seconds`` per loss evaluation (Adam: one
+    per step from step 0; L-BFGS's line search evaluates more often than it iterates). torch's thread
+    count is set to ``threads`` while training and restored afterwards.
     """
     torch = _require("torch", f"torch_{optimizer}")
     sigma = _torch_sigma(torch, activation)
@@ -285,7 +285,7 @@ def train_torch(X: np.ndarray, Y: np.ndarray, *, width: int, activation: str, op
 
         facts = _TORCH_OPTIMIZERS[optimizer](torch, model, loss, best, **options)
         with torch.no_grad():
-            facts["final_loss"] = best.see(loss())
+            facts["optimizer_loss"] = best.see(loss())
         best.restore(torch)
     finally:
         torch.set_num_threads(previous)

@@ -10,13 +10,17 @@
 * :func:`rates`: the slope of log(median sup error) against log(width) over the decreasing part
   (from the smallest width to the smallest error not within 10× of the rounding floor), with a
   95% interval from the regression's standard error (which treats the widths' errors as
-  independent; the widths of one seed share nested draws, so it is optimistic), and a plateau
-  flag: ``polynomial`` (σ is a
-  polynomial: the error cannot fall below the best polynomial approximation), ``rounding floor``
-  (the widest fits are within 10× of their float64 floor), ``stalled`` (over the last third of the
-  widths the error fell by less than a factor 2) or ``not finite`` (the widest fits' median error is
-  inf, as stores written before uat refused overflowing errors may hold; such errors never
-  enter a rate).
+  independent; the widths of one seed share nested draws, so it is optimistic), the same fit over
+  the tail (the last max(4, n/3) widths) and a plateau flag (:data:`PLATEAUS`): ``polynomial`` (σ
+  is a polynomial: the error cannot fall below the best polynomial approximation), ``rounding
+  floor`` (the widest fits are within 10× of their float64 floor) or ``stalled``: the tail's fitted
+  rate is slower than k^-0.5 (:data:`SLOW`) and its 95% interval reaches above k^-0.1
+  (:data:`STALLED`), so the last widths do not show the error falling. A steady slow decay such as
+  k^-0.3 is not stalled (its interval lies below k^-0.1), and neither is a tail whose fitted rate
+  is k^-0.5 or steeper, however wide its interval (a decelerating curve: the misfit of one line
+  widens the interval, the fall is real); with fewer than 4 widths no curve is called stalled. Or
+  ``not finite``: the widest fits' median error is inf, as stores written before uat refused
+  overflowing errors may hold; such errors never enter a rate.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import pandas as pd
 from uat._validation import shortest
 from uat.activations import get_activation
 
-__all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED"]
+__all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED",
+           "STALLED", "SLOW", "PLATEAUS"]
 
 #: The columns that identify a curve (one line of an error-against-width chart).
 KEYS = ["target", "activation", "method"]
@@ -113,38 +118,65 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
 _SIGMA_FREE = ("chebyshev", "poly_minimax")
 
 
-def _plateau(method: str, activation: str, widths: np.ndarray, errors: np.ndarray, floors: np.ndarray) -> str:
+#: A tail is ``stalled`` when its fitted rate is slower than k^SLOW and the upper end of its 95%
+#: interval is above k^STALLED (7% per doubling): the error is not shown to fall.
+STALLED = -0.1
+SLOW = -0.5
+
+#: What each plateau flag means, as the table's legend and the report say it.
+PLATEAUS = ("plateau: polynomial (σ is a polynomial), rounding floor (the widest fits are within 10× of their "
+            "float64 floor) or stalled (over the last max(4, n/3) widths the fitted rate is slower than "
+            f"k^{SLOW:g} and its 95% interval reaches above k^{STALLED:g}: the error is not shown to fall; a "
+            "steady slow decay such as k^-0.3 is not stalled).")
+
+
+def _tail_size(n_widths: int) -> int:
+    """Widths in the tail: the last third, at least 4 (a t-interval from 3 points spans ±12.7 standard errors)."""
+    return max(4, n_widths // 3)
+
+
+def _regression(widths: np.ndarray, errors: np.ndarray):
+    """Slope of log error against log width and its 95% t-interval (NaN where fewer than 3 points)."""
+    from scipy import stats  # here, not at import: scipy.stats costs more than numpy and scipy.linalg together
+
+    x, y = np.log(widths), np.log(errors)
+    if len(x) < 2:
+        return np.nan, np.nan, np.nan
+    fit = stats.linregress(x, y)
+    if len(x) < 3:
+        return fit.slope, np.nan, np.nan
+    half = stats.t.ppf(0.975, len(x) - 2) * fit.stderr
+    return fit.slope, fit.slope - half, fit.slope + half
+
+
+def _plateau(method: str, activation: str, errors: np.ndarray, floors: np.ndarray, tail) -> str:
+    """The plateau flag (module docstring); ``tail`` = (rate, low, high) of the last widths."""
     if method not in _SIGMA_FREE and not method.endswith(BOUND) and get_activation(activation).polynomial:
         return "polynomial"
     if not np.isfinite(errors[-1]):  # inf <= 10·inf would call an overflow a rounding floor
         return "not finite"
     if errors[-1] <= 10 * floors[-1]:
         return "rounding floor"
-    tail = max(2, len(widths) // 3)
-    if len(widths) >= 3 and errors[-tail] < 2 * errors[-1]:
+    slope, _, high = tail
+    if np.isfinite(high) and slope > SLOW and high > STALLED:
         return "stalled"
     return ""
 
 
 def _fit_rate(widths: np.ndarray, errors: np.ndarray, floors: np.ndarray):
-    from scipy import stats  # here, not at import: scipy.stats costs more than numpy and scipy.linalg together
-
     usable = np.isfinite(errors) & (errors > 10 * floors)
     if not usable.any():
         return np.nan, np.nan, np.nan, 0
     end = int(np.argmin(np.where(usable, errors, np.inf))) + 1
-    x, y = np.log(widths[:end]), np.log(errors[:end])
-    if len(x) < 2:
-        return np.nan, np.nan, np.nan, len(x)
-    fit = stats.linregress(x, y)
-    if len(x) < 3:
-        return fit.slope, np.nan, np.nan, len(x)
-    half = stats.t.ppf(0.975, len(x) - 2) * fit.stderr
-    return fit.slope, fit.slope - half, fit.slope + half, len(x)
+    return (*_regression(widths[:end], errors[:end]), end)
+
+
+_RATE_COLUMNS = ["rate", "rate_low", "rate_high", "n_points", "plateau", "tail_rate", "tail_low", "tail_high"]
 
 
 def rates(summary: pd.DataFrame) -> pd.DataFrame:
-    """Convergence rate per curve: slope of log error against log width, its 95% interval, plateau flag."""
+    """Convergence rate per curve: slope of log error against log width, its 95% interval, the plateau
+    flag, and the rate and interval over the tail that the ``stalled`` flag rests on (module docstring)."""
     rows = []
     for key, curve in summary.groupby(KEYS, sort=False):
         curve = curve.dropna(subset=["sup_median"]).sort_values("width")
@@ -153,13 +185,16 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
         floors = curve["floor_median"].fillna(0).to_numpy(float)
         record = dict(zip(KEYS, key))
         if len(curve) == 0:
-            rows.append({**record, "rate": np.nan, "rate_low": np.nan, "rate_high": np.nan, "n_points": 0,
-                         "plateau": ""})
+            rows.append({**record, **dict.fromkeys(_RATE_COLUMNS, np.nan), "n_points": 0, "plateau": ""})
             continue
         slope, low, high, n = _fit_rate(widths, errors, floors)
+        tail = _tail_size(len(widths))
+        finite_tail = len(widths) >= tail and np.all(np.isfinite(errors[-tail:]) & (errors[-tail:] > 0))
+        tail = _regression(widths[-tail:], errors[-tail:]) if finite_tail else (np.nan,) * 3
         rows.append({**record, "rate": slope, "rate_low": low, "rate_high": high, "n_points": n,
-                     "plateau": _plateau(key[2], key[1], widths, errors, floors)})
-    return pd.DataFrame(rows, columns=KEYS + ["rate", "rate_low", "rate_high", "n_points", "plateau"])
+                     "plateau": _plateau(key[2], key[1], errors, floors, tail),
+                     "tail_rate": tail[0], "tail_low": tail[1], "tail_high": tail[2]})
+    return pd.DataFrame(rows, columns=KEYS + _RATE_COLUMNS)
 
 
 def _epsilon_label(eps: float) -> str:

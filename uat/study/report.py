@@ -108,7 +108,7 @@ def write_report(folder, out=None) -> Path:
     """Write the study's figures (PNG) and one self-contained ``report.html`` (default
     ``folder/report.html``); return its path."""
     from uat.plots.study import study_figures
-    from uat.study.analysis import k_star_table, rates, summarize
+    from uat.study.analysis import PLATEAUS, k_star_table, rates, summarize
     from uat.study.store import StudyStore, load_results
 
     folder = Path(folder)
@@ -130,8 +130,8 @@ def write_report(folder, out=None) -> Path:
         shown = "<p class='failed'>No figures: no cell of this study has succeeded yet.</p>"
     table = k_star_table(summary, config["tolerances"])
     rate = rates(summary)
-    rate = rate.assign(rate=rate["rate"].round(3), rate_low=rate["rate_low"].round(3),
-                       rate_high=rate["rate_high"].round(3))
+    rate = rate.assign(**{c: rate[c].round(3) for c in ("rate", "rate_low", "rate_high", "tail_rate", "tail_low",
+                                                         "tail_high")})
     name = html.escape(config["name"])
     sections = [
         ("description", "What the study asks", _paragraphs(config.get("description", ""))),
@@ -139,12 +139,14 @@ def write_report(folder, out=None) -> Path:
         ("k-star", "k*(ε): the smallest width reaching each tolerance",
          "<p class='note'>The smallest swept width whose median sup error is ≤ ε; &gt;K: no swept width up to K "
          "reaches it; ?: cells failed at the widths the entry rests on. rate: slope of log error against log "
-         "width [95% interval]; plateau: why the curve stops falling, where it does.</p>"
+         "width [95% interval]; " + html.escape(PLATEAUS) + " The tail's rate and interval are tail_rate, "
+         "tail_low and tail_high in the rates below.</p>"
          + _table(table, text_columns=("target", "activation", "method", "plateau"))),
         ("rates", "Convergence rates",
          "<p class='note'>Least-squares slope of log median sup error against log width over the decreasing "
          "part of each curve (up to the smallest error not within 10× of the rounding floor); n_points: widths "
-         "used.</p>" + _table(rate, text_columns=("target", "activation", "method", "plateau"))),
+         "used; tail_rate [tail_low, tail_high]: the same fit over the last max(4, n/3) widths alone.</p>"
+         + _table(rate, text_columns=("target", "activation", "method", "plateau"))),
         ("figures", "Figures", shown),
         ("failures", "Failed cells", _failures(frame)),
         ("configuration", "The study file",
