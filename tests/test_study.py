@@ -38,7 +38,7 @@ repeats = 2
 tolerances = [1e-1, 1e-2]
 """
 
-VALUES = ["target", "activation", "method", "width", "repeat", "seed", "status", "sup_error", "rms_error",
+VALUES = ["target", "activation", "method", "width", "replicate", "seed", "status", "sup_error", "rms_error",
           "train_rms", "train_max", "n_samples", "rounding_floor"]
 
 
@@ -52,7 +52,7 @@ def table(frame):
     """The result values of a study (not its timings), in a fixed order, for exact comparison."""
     diagnostics = [c for c in frame.columns if c.startswith("diag_") and not c.endswith("seconds")]
     return (frame[VALUES + ["sup_argmax"] + diagnostics]
-            .sort_values(["target", "activation", "method", "width", "repeat"]).reset_index(drop=True))
+            .sort_values(["target", "activation", "method", "width", "replicate"]).reset_index(drop=True))
 
 
 def same(a, b):
@@ -137,14 +137,14 @@ def test_same_file_same_cells_and_seeds_independent_of_order(tmp_path):
     reordered = TINY.replace('["sin(2*pi*x)", "abs"]', '["abs", "sin(2*pi*x)"]').replace(
         '["tanh", "relu"]', '["relu", "tanh"]').replace("[4, 8, 16]", "[16, 4, 8, 2]")
     b = load_config(write(tmp_path, reordered, "b.toml"))
-    seeds_a = {(c.target, c.activation, c.repeat, c.width): c.seed for c in a.cells()}
-    seeds_b = {(c.target, c.activation, c.repeat, c.width): c.seed for c in b.cells()}
+    seeds_a = {(c.target, c.activation, c.replicate, c.width): c.seed for c in a.cells()}
+    seeds_b = {(c.target, c.activation, c.replicate, c.width): c.seed for c in b.cells()}
     assert all(seeds_b[key] == seed for key, seed in seeds_a.items())
     assert len(a.cells()) == 2 * 2 * 3 * 2
-    # one seed per (target, activation, repeat): shared by widths and methods, distinct otherwise
+    # one seed per (target, activation, replicate): shared by widths and methods, distinct otherwise
     by_group = {}
     for cell in a.cells():
-        by_group.setdefault((cell.target, cell.activation, cell.repeat), set()).add(cell.seed)
+        by_group.setdefault((cell.target, cell.activation, cell.replicate), set()).add(cell.seed)
     assert all(len(s) == 1 for s in by_group.values())
     assert len({s.pop() for s in by_group.values()}) == len(by_group)
     other = load_config(write(tmp_path, TINY.replace("seed = 3", "seed = 4"), "c.toml"))
@@ -207,6 +207,12 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
     assert set(failed["target"]) == {"log(x)"} and len(failed) == 6
     assert failed["error"].str.contains(r"TargetError: target 'log\(x\)' returned a non-finite value").all()
     assert (frame[frame["target"] == "abs"]["status"] == "ok").all()
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    status = CliRunner().invoke(main, ["study", "status", str(tmp_path / "out")]).output
+    assert "failed: log(x) tanh lstsq width 4 replicate 0: TargetError" in status  # was "repeat 0"
     # failed cells are kept on resume (not run again), and run again on request
     resumed = run_study(path, tmp_path / "out", jobs=1)
     pd.testing.assert_series_equal(resumed["finished_at"], frame["finished_at"])
@@ -412,7 +418,7 @@ def test_stalled_means_the_tail_rate_is_not_shown_to_fall_not_a_slow_rate():
 
 def test_summary_counts_failures_and_uses_only_successful_repeats():
     frame = pd.DataFrame({"target": "f", "activation": "tanh", "method": "lstsq", "width": [4, 4, 4],
-                          "repeat": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
+                          "replicate": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
                           "rms_error": 0.1, "rounding_floor": 0.0, "fit_seconds": 0.0, "n_params": 12})
     row = summarize(frame).iloc[0]
     assert (row["n_cells"], row["n_ok"], row["n_failed"], row["sup_median"]) == (3, 2, 1, 2.0)
@@ -426,7 +432,7 @@ def _bracketed_frame():
                                           (16, [0.001, 0.001], [0.0011, 0.0012], [0.05, 0.05])):
         for repeat in (0, 1):
             rows.append({"target": "f", "activation": "relu", "method": "relu_interp", "width": width,
-                         "repeat": repeat, "status": "ok", "sup_error": errors[repeat], "sup_upper": uppers[repeat],
+                         "replicate": repeat, "status": "ok", "sup_error": errors[repeat], "sup_upper": uppers[repeat],
                          "rms_error": 0.1, "rounding_floor": 0.0, "fit_seconds": 0.0, "n_params": 3 * width,
                          "diag_a_priori_bound": bounds[repeat]})
     return pd.DataFrame(rows)
@@ -626,9 +632,9 @@ def test_a_task_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_executor", executor)
     frame = run_study(write(tmp_path, TINY), tmp_path / "out", jobs=2)
     died = frame[frame["status"] == "failed"]
-    assert set(zip(died["target"], died["repeat"])) == {("abs", 0)} and len(died) == 6  # 2 activations x 3 widths
+    assert set(zip(died["target"], died["replicate"])) == {("abs", 0)} and len(died) == 6  # 2 activations x 3 widths
     assert died["error"].str.contains("the worker process died while running this task alone").all()
-    assert (frame[(frame["target"] != "abs") | (frame["repeat"] != 0)]["status"] == "ok").all()
+    assert (frame[(frame["target"] != "abs") | (frame["replicate"] != 0)]["status"] == "ok").all()
 
 
 def test_a_second_coordinator_is_refused(tmp_path):

@@ -218,16 +218,18 @@ def test_study_plot_and_report_on_the_command_line(study, tmp_path):
 
 
 def test_a_store_written_before_networks_were_kept_is_upgraded(study, tmp_path):
-    """Schema 1 had no network or history columns: opening it adds them; its cells have none, and
-    the figures that need networks are left out instead of failing."""
+    """Schema 1 had no network or history columns (and named the replicate column ``repeat``): opening it
+    adds them; its cells have none, and the figures that need networks are left out instead of failing."""
     folder, _ = study
     old = tmp_path / "old"
     shutil.copytree(folder, old)
     with sqlite3.connect(old / "results.sqlite") as db:
         db.execute("ALTER TABLE results DROP COLUMN network")
         db.execute("ALTER TABLE results DROP COLUMN history")
+        db.execute("ALTER TABLE results RENAME COLUMN replicate TO repeat")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     frame = uat.study.load_results(old)
+    assert "replicate" in frame and "repeat" not in frame
     assert all(v is None for v in load_networks(old, frame["cell_id"]).values())
     names = [f.name for f in study_figures(old, "png")]
     assert names[:3] == ["error-vs-width", "k-star", "polynomial-counterexample"]
@@ -241,13 +243,13 @@ def test_a_store_written_before_networks_were_kept_is_upgraded(study, tmp_path):
     with pytest.raises(StoreError, match="holds a different study"):
         store.open(other, "another hash", "")
     with sqlite3.connect(old / "results.sqlite") as db:
-        assert not {"network", "history"} & {row[1] for row in db.execute("PRAGMA table_info(results)")}
+        assert not {"network", "history", "replicate"} & {row[1] for row in db.execute("PRAGMA table_info(results)")}
     store.open(config, meta["config_hash"], meta["study_file"])
     store.open(config, meta["config_hash"], meta["study_file"])  # a second open finds nothing to upgrade
     with sqlite3.connect(old / "results.sqlite") as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-    assert {"network", "history"} <= columns and version == "2"
+    assert {"network", "history", "replicate"} <= columns and "repeat" not in columns and version == "3"
 
 
 def test_how_the_sup_norms_were_estimated_is_summarised_not_listed():
@@ -276,7 +278,7 @@ def test_the_polynomial_floors_are_drawn_at_the_best_polynomial_errors(study):
         assert "E$_2$ = 0.125  (square)" in "".join(t.get_text() for t in ax.texts)
 
 
-def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_repeat(study):
+def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_replicate(study):
     from uat.plots.study import _closeup_figures, _Study
 
     folder, frame = study
@@ -286,8 +288,8 @@ def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_repea
         rows = ok[ok["method"] == method]
         best = rows.groupby("activation")["sup_error"].median().idxmin()
         worse = rows[rows["activation"] == best].sort_values("sup_error").iloc[-1]  # 2 repeats: the worse one
-        assert chosen[f"fit-abs-{best}-{method}-k8"] == (f"abs: {best}, width 8, {method}, repeat "
-                                                        f"{worse['repeat']}")
+        assert chosen[f"fit-abs-{best}-{method}-k8"] == (f"abs: {best}, width 8, {method}, replicate "
+                                                        f"{worse['replicate']}")
 
 
 SLUGS = """

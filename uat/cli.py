@@ -309,15 +309,15 @@ def _table_text(frame, tolerances, fmt: str = "text") -> str:
     from uat.study.tables import render
 
     table = k_star_table(summarize(frame), tolerances)
-    repeats = int(frame["repeat"].max()) + 1 if len(frame) else 0
+    replicates = int(frame["replicate"].max()) + 1 if len(frame) else 0
     widths = sorted(frame["width"].unique())
-    head = (f"k*(ε): the smallest width whose median sup error over {repeats} repeat(s) is <= ε "
+    head = (f"k*(ε): the smallest width whose median sup error over {replicates} replicate(s) is <= ε "
             f"(widths {widths[0]}..{widths[-1]}; >K: not reached; ?: cells failed at the widths it rests on). "
             "rate: slope of log error against log width [95% interval]. " + PLATEAUS if widths else "no results yet")
     methods = set(table["method"]) if "method" in table else set()
     if any(m.endswith(" (certified upper)") for m in methods):
         head += (" Rows '(certified upper)': the same read off the proved upper bounds of the sup (branch and "
-                 "bound), at the widths where every repeat was certified: at such a k* every repeat provably "
+                 "bound), at the widths where every replicate was certified: at such a k* every replicate provably "
                  "reaches ε.")
     if any(m.endswith(" (a-priori bound)") for m in methods):
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
@@ -370,7 +370,7 @@ def study_status(folder):
                f"{len(frame) - len(failed)} ok, {len(failed)} failed, {total - len(frame)} to run")
     for _, row in failed.head(20).iterrows():
         click.echo(f"  failed: {row['target']} {row['activation']} {row['method']} width {row['width']} "
-                   f"repeat {row['repeat']}: {row['error']}")
+                   f"replicate {row['replicate']}: {row['error']}")
     if len(failed) > 20:
         click.echo(f"  ... and {len(failed) - 20} more (uat study export {folder})")
 

@@ -4,7 +4,7 @@
 * :mod:`uat.study.runner`: tasks, workers and the coordinator (:func:`run_study`);
 * :mod:`uat.study.store`: the SQLite result store (:func:`load_results`, and the fitted networks and training
   histories: :func:`load_networks`, :func:`load_histories`);
-* :mod:`uat.study.analysis`: medians over repeats, k*(ε), rates and plateaus.
+* :mod:`uat.study.analysis`: medians over replicates, k*(ε), rates and plateaus.
 """
 
 from uat.study.analysis import k_star, k_star_table, rates, summarize

@@ -19,7 +19,7 @@ The format (documented in the README, kept stable)::
     activation = ["tanh", "relu"]
     width = [2, 4, 8, 16]
     method = ["lstsq"]
-    repeats = 3                          # seeds per cell
+    repeats = 3                          # replicates (seeds) per cell: replicate 0, 1, 2
 
     [methods.lstsq]                      # options per method, passed to uat.fit
                                          # (activations = [...]: cross this method with these only)
@@ -40,7 +40,7 @@ The format (documented in the README, kept stable)::
 A single value is accepted where a list is expected (``method = "lstsq"``).
 
 Seeds: a cell's seed is drawn from ``SeedSequence(seed, spawn_key=hash(target, domain,
-activation, repeat))``: it does not depend on the run order, and it is shared by all widths
+activation, replicate))``: it does not depend on the run order, and it is shared by all widths
 (the draws are nested, so one QR serves every width) and by all methods (methods are compared on
 the same random hidden layers).
 """
@@ -85,18 +85,20 @@ class StudyConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Cell:
-    """One fit of a study: the axis values, the repeat index and the derived seed."""
+    """One fit of a study: the axis values, the replicate index (0 .. repeats - 1) and the derived seed."""
 
     target: str
     activation: str
     method: str
     width: int
-    repeat: int
+    replicate: int
     seed: int
 
     @property
     def cell_id(self) -> str:
-        return json.dumps([self.target, self.activation, self.method, self.width, self.repeat])
+        """The key of the cell's row in the store: ``[target, activation, method, width, replicate]`` as JSON
+        (the same list stores have always used, so the ids of stored cells stay valid)."""
+        return json.dumps([self.target, self.activation, self.method, self.width, self.replicate])
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,9 @@ class StudyConfig:
     def config_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
 
-    def seed_for(self, target: str, activation: str, repeat: int) -> int:
-        """The seed shared by every width and method of (target, activation, repeat)."""
-        identity = json.dumps([target, self.domain_for(target), activation, repeat])
+    def seed_for(self, target: str, activation: str, replicate: int) -> int:
+        """The seed shared by every width and method of (target, activation, replicate)."""
+        identity = json.dumps([target, self.domain_for(target), activation, replicate])
         words = np.frombuffer(hashlib.sha256(identity.encode()).digest()[:16], dtype="<u4")
         sequence = np.random.SeedSequence(self.seed, spawn_key=tuple(int(w) for w in words))
         return int(sequence.generate_state(1, dtype=np.uint32)[0])
@@ -180,16 +182,16 @@ class StudyConfig:
                                f"{self.max_cells}; shrink the grid, or raise the limit with [run] max_cells = {n}")
 
     def cells(self) -> list[Cell]:
-        """Every cell, in a fixed order (target, activation, method, repeat, width)."""
+        """Every cell, in a fixed order (target, activation, replicate, method, width)."""
         out = []
         for target in self.targets:
             for activation in self.activations:
-                for repeat in range(self.repeats):
-                    seed = self.seed_for(target, activation, repeat)
+                for replicate in range(self.repeats):
+                    seed = self.seed_for(target, activation, replicate)
                     for method in self.methods:
                         if activation not in self.method_activations.get(method, (activation,)):
                             continue  # [methods.NAME] activations = [...] leaves this pair out
-                        out.extend(Cell(target, activation, method, w, repeat, seed) for w in self.widths)
+                        out.extend(Cell(target, activation, method, w, replicate, seed) for w in self.widths)
         return out
 
     def domain_for(self, target: str) -> str | None:

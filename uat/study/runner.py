@@ -1,7 +1,7 @@
 """Running a study: tasks, workers, the coordinator loop.
 
 A *task* is the unit sent to a worker: one cell, or, for least squares with ``sweep = true``, all
-the cells of one (target, activation, repeat) that differ only in width, fitted from one QR
+the cells of one (target, activation, replicate) that differ only in width, fitted from one QR
 (:func:`uat.fit_widths`, always drawn at the grid's largest width so that a resumed sweep gives
 the same networks as an uninterrupted one). Workers are spawned processes with single-threaded
 BLAS (so that ``--jobs 1`` and ``--jobs N`` give identical tables: BLAS rounding may depend on its
@@ -44,7 +44,7 @@ class Task:
     domain: str | None
     activation: str
     method: str
-    repeat: int
+    replicate: int
     seed: int
     widths: tuple[int, ...]
     max_width: int
@@ -77,14 +77,14 @@ def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
     """Group the cells to run into tasks, biggest first."""
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
-        key = (cell.target, cell.activation, cell.method, cell.repeat,
+        key = (cell.target, cell.activation, cell.method, cell.replicate,
                None if _sweeps(config, cell.method) else cell.width)
         groups.setdefault(key, []).append(cell)
     tasks = []
-    for (target, activation, method, repeat, _), members in groups.items():
+    for (target, activation, method, replicate, _), members in groups.items():
         sweep = _sweeps(config, method)
         widths = tuple(sorted(c.width for c in members))
-        tasks.append(Task(target, config.domain_for(target), activation, method, repeat, members[0].seed, widths,
+        tasks.append(Task(target, config.domain_for(target), activation, method, replicate, members[0].seed, widths,
                           max(config.widths) if sweep else widths[0], dict(config.method_options[method]), sweep,
                           config.n_points, config.timeout,
                           tuple((k, tuple(v) if isinstance(v, list) else v)
@@ -181,9 +181,9 @@ class _Deadline:
 def _row(task: Task, width: int, **fields) -> dict:
     import uat
 
-    cell = Cell(task.target, task.activation, task.method, width, task.repeat, task.seed)
+    cell = Cell(task.target, task.activation, task.method, width, task.replicate, task.seed)
     return {"cell_id": cell.cell_id, "target": task.target, "activation": task.activation, "method": task.method,
-            "width": width, "repeat": task.repeat, "seed": task.seed, "uat_version": uat.__version__,
+            "width": width, "replicate": task.replicate, "seed": task.seed, "uat_version": uat.__version__,
             "numpy_version": np.__version__, "finished_at": datetime.now(timezone.utc).isoformat(), **fields}
 
 

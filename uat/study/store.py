@@ -15,8 +15,12 @@ second coordinator out of a folder that one is writing to.
 Each successful cell also keeps its fitted network and, for iterative methods, its training
 history, as ``.npz`` bytes (read back with ``allow_pickle=False``, never unpickled): the figures
 draw the very networks the table measured, without fitting again (:func:`load_networks`,
-:func:`load_histories`). Stores of schema 1, which kept neither, are upgraded in place; their
-old cells simply have none.
+:func:`load_histories`).
+
+Older stores are read as they are and upgraded in place by the next run, in the transaction that checks
+them, so that an interrupted upgrade leaves the old store: schema 1 kept no networks or histories (its
+cells simply have none); schemas 1 and 2 named the replicate column ``repeat``, which shadowed
+``pandas.Series.repeat`` (schema 3 renames it ``replicate``).
 """
 
 from __future__ import annotations
@@ -38,14 +42,14 @@ __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks
            "network_bytes", "history_bytes"]
 
 DATABASE = "results.sqlite"
-SCHEMA_VERSION = "2"
-#: Schemas this uat reads and resumes (1 is upgraded in place when a run opens it).
-_READABLE = ("1", SCHEMA_VERSION)
+SCHEMA_VERSION = "3"
+#: Schemas this uat reads and resumes (older ones are upgraded in place when a run opens them).
+_READABLE = ("1", "2", SCHEMA_VERSION)
 
 #: Columns of the results table, in order: (name, SQL type).
 COLUMNS = [
     ("cell_id", "TEXT PRIMARY KEY"), ("target", "TEXT"), ("domain", "TEXT"), ("activation", "TEXT"),
-    ("method", "TEXT"), ("width", "INTEGER"), ("repeat", "INTEGER"), ("seed", "INTEGER"),
+    ("method", "TEXT"), ("width", "INTEGER"), ("replicate", "INTEGER"), ("seed", "INTEGER"),
     ("status", "TEXT"), ("error", "TEXT"), ("sup_error", "REAL"), ("sup_argmax", "TEXT"),
     ("sup_lower", "REAL"), ("sup_upper", "REAL"), ("sup_initial", "REAL"), ("rounding_floor", "REAL"),
     ("sup_method", "TEXT"), ("sup_n_evals", "INTEGER"), ("rms_error", "REAL"), ("train_rms", "REAL"),
@@ -57,6 +61,8 @@ _NAMES = [name for name, _ in COLUMNS]
 #: The columns holding arrays (npz bytes): read on request, not with the table.
 BLOBS = ("network", "history")
 _TABLE = [name for name in _NAMES if name not in BLOBS]
+#: Columns renamed since schema 1, old name -> new name.
+_RENAMED = {"repeat": "replicate"}
 
 
 class StoreError(ValueError):
@@ -127,6 +133,7 @@ class StudyStore:
         versions = {"uat_version": uat.__version__, "numpy_version": np.__version__}
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._database() as db, db:
+            db.execute("BEGIN IMMEDIATE")  # checks, upgrade and meta in one transaction (SQLite's DDL is transactional)
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute(f"CREATE TABLE IF NOT EXISTS results ({', '.join(f'{n} {t}' for n, t in COLUMNS)})")
             stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
@@ -134,11 +141,7 @@ class StudyStore:
                 self._check(stored, identity, config_hash, versions, force)
             elif db.execute("SELECT count(*) FROM results").fetchone()[0]:  # results of an unknown study
                 raise self.unreadable("its meta table holds no study configuration")
-            # schema 1 lacked the array columns: add the missing ones, only once every check passed
-            present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
-            for name in BLOBS:
-                if name not in present:
-                    db.execute(f"ALTER TABLE results ADD COLUMN {name} BLOB")
+            _upgrade(db)  # only once every check passed
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
                 ("schema_version", SCHEMA_VERSION), ("config", json.dumps(config, sort_keys=True)),
                 ("identity", json.dumps(identity, sort_keys=True)), ("config_hash", config_hash),
@@ -197,9 +200,15 @@ class StudyStore:
         return config
 
     def frame(self) -> pd.DataFrame:
-        """The results table as stored (call :meth:`meta` first: it says when the folder is no study)."""
+        """The results table, with this schema's columns whatever the store's (call :meth:`meta` first: it says
+        when the folder is no study): an old store is read as it is, renamed columns under their new names,
+        columns it lacks as NULL."""
         with self._database() as db:
-            frame = pd.read_sql_query(f"SELECT {', '.join(_TABLE)} FROM results", db)
+            present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+            old = {new: old for old, new in _RENAMED.items() if old in present and new not in present}
+            columns = [name if name in present else f"{old[name]} AS {name}" if name in old else f"NULL AS {name}"
+                       for name in _TABLE]
+            frame = pd.read_sql_query(f"SELECT {', '.join(columns)} FROM results", db)
         return frame
 
     def arrays(self, column: str, cell_ids) -> dict:
@@ -219,6 +228,20 @@ class StudyStore:
         return {cell_id: found.get(cell_id) for cell_id in cell_ids}
 
 
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring the results table of an older schema to this one, in place: renamed columns get their new names
+    (:data:`_RENAMED`), missing columns are added (NULL in the rows already there). Idempotent: a second call,
+    or one after an upgrade that was interrupted, changes nothing more."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    for old, new in _RENAMED.items():
+        if old in present and new not in present:
+            db.execute(f"ALTER TABLE results RENAME COLUMN {old} TO {new}")
+            present = (present - {old}) | {new}
+    for name, kind in COLUMNS:
+        if name not in present:
+            db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+
+
 def _tuples(config: dict) -> dict:
     """A resolved configuration with its lists back as tuples (the StudyConfig field types)."""
     return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
@@ -235,7 +258,7 @@ def _sql_value(value):
 def load_results(folder: str | Path) -> pd.DataFrame:
     """The results of a study folder as a tidy DataFrame, one row per cell, in the grid's order.
 
-    Columns: the axis values (target, domain, activation, method, width, repeat), the derived
+    Columns: the axis values (target, domain, activation, method, width, replicate), the derived
     seed, status ('ok' or 'failed') and error, the sup-norm estimate (sup_error, sup_argmax as a
     tuple, sup_lower, sup_upper, sup_initial, rounding_floor, sup_method, sup_n_evals), rms_error,
     train_rms, train_max, n_samples, n_params, fit_seconds, sup_seconds, the method's diagnostics
@@ -250,7 +273,7 @@ def load_results(folder: str | Path) -> pd.DataFrame:
     frame = pd.concat([frame, diagnostics], axis=1)
     ranks = {column: frame[column].map({v: i for i, v in enumerate(config[axis])}).fillna(-1)
              for column, axis in (("target", "targets"), ("activation", "activations"), ("method", "methods"))}
-    keys = pd.DataFrame({**ranks, "repeat": frame["repeat"], "width": frame["width"]})
+    keys = pd.DataFrame({**ranks, "replicate": frame["replicate"], "width": frame["width"]})
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order].reset_index(drop=True)
 
