@@ -486,6 +486,13 @@ def test_evaluation_settings_control_the_certified_bracket(tmp_path):
     assert load_config(write(tmp_path, defaults, "defaults.toml")).config_hash == base.config_hash
     off = run_study(write(tmp_path, text + "certify = false\n", "off.toml"), tmp_path / "off", jobs=1)
     assert off["sup_upper"].isna().all() and off["sup_method"].str.contains("branch and bound").sum() == 0
+    assert not any("bracket" in facts for facts in off["sup_facts"])
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    legend = " ".join(CliRunner().invoke(main, ["study", "table", str(tmp_path / "off")]).output.split())
+    assert "Certified upper bounds: off (certify = false)." in legend
     small = text + "certify_evals = 1\ncertify_rtol = 0.5\n"
     assert load_config(write(tmp_path, small, "small.toml")).config_hash != base.config_hash
     frame = run_study(write(tmp_path, small, "small.toml"), tmp_path / "small", jobs=1)
@@ -508,6 +515,8 @@ def test_study_commands(tiny_runs, tmp_path):
     runner = CliRunner()
     shown = runner.invoke(main, ["study", "table", str(folder / "one")])
     assert shown.exit_code == 0 and "k*(ε)" in shown.output and "ε=0.1" in shown.output
+    assert ("Certified upper bounds: branch and bound where the target's facts allow, budget 32768 evaluations, "
+            "target gap 1%.") in " ".join(shown.output.split())
     status = runner.invoke(main, ["study", "status", str(folder / "one")])
     assert "24 of 24 cells finished, 24 ok, 0 failed, 0 to run" in status.output
     out = tmp_path / "r.csv"

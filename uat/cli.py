@@ -300,14 +300,17 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
     failed = int((frame["status"] != "ok").sum())
     click.echo(f"{len(frame)} cells in {out}: {len(frame) - failed} ok, {failed} failed"
                + (f" (see `uat study status {out}`)" if failed else ""))
-    click.echo(_table_text(frame, config.tolerances))
+    click.echo(_table_text(frame, config.resolved()))
 
 
-def _table_text(frame, tolerances, fmt: str = "text") -> str:
+def _table_text(frame, config: dict, fmt: str = "text") -> str:
+    """The k*(ε) table of a study's results in ``fmt``, after its legend (``config``: the resolved configuration)."""
     from uat.study import k_star_table, summarize
     from uat.study.analysis import PLATEAUS
+    from uat.study.describe import certify_summary
     from uat.study.tables import render
 
+    tolerances = config["tolerances"]
     table = k_star_table(summarize(frame), tolerances)
     replicates = int(frame["replicate"].max()) + 1 if len(frame) else 0
     widths = sorted(frame["width"].unique())
@@ -321,6 +324,8 @@ def _table_text(frame, tolerances, fmt: str = "text") -> str:
                  "reaches ε.")
     if any(m.endswith(" (a-priori bound)") for m in methods):
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
+    if widths:
+        head += f" Certified {certify_summary(config)}."
     return render(table, fmt, head)
 
 
@@ -353,7 +358,7 @@ def study_table(folder, fmt, target, activation, method):
             frame = select(frame, **{column: values})
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint=f"--{column}") from err
-    click.echo(_table_text(frame, config["tolerances"], fmt))
+    click.echo(_table_text(frame, config, fmt))
 
 
 @study.command("status")
@@ -384,13 +389,19 @@ def study_export(folder, fmt, output):
     frame, _ = _open(folder)
     output = output or f"{folder}/results.{fmt}"
     if fmt == "csv":
-        frame.assign(sup_argmax=frame["sup_argmax"].map(json.dumps)).to_csv(output, index=False)
+        frame.assign(sup_argmax=frame["sup_argmax"].map(json.dumps), sup_facts=_json_column(frame["sup_facts"])) \
+            .to_csv(output, index=False)
     else:
         try:
-            frame.to_parquet(output, index=False)
+            frame.assign(sup_facts=_json_column(frame["sup_facts"])).to_parquet(output, index=False)
         except ImportError as err:
             raise click.ClickException("parquet export needs pyarrow: pip install 'uat[parquet]'") from err
     click.echo(f"wrote {len(frame)} rows to {output}")
+
+
+def _json_column(column):
+    """A column of dicts (or None) as JSON text (empty where None), for files that hold text, not objects."""
+    return column.map(lambda value: "" if value is None else json.dumps(value))
 
 
 @study.command("plot")

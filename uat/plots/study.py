@@ -339,31 +339,10 @@ class _Study:
         return self.frame[self.frame["status"] == "ok"]
 
 
-def sup_method_summary(methods) -> str:
-    """How the sup norms of many cells were estimated, in a line: the estimator descriptions with
-    their numbers (grid sizes, counts of maxima) replaced by the range they take, and the cells each.
-
-    >>> sup_method_summary(["grid of 10 points", "grid of 30 points", "grid of 20 points"])
-    'grid of 10–30 points (3 cells)'
-    """
-    groups: dict[str, list[list[int]]] = {}
-    for method in methods:
-        if not isinstance(method, str):
-            continue
-        numbers = [int(n) for n in re.findall(r"\d+", method)]
-        groups.setdefault(re.sub(r"\d+", "#", method), []).append(numbers)
-    parts = []
-    for template, rows in groups.items():
-        text = template
-        for values in zip(*rows):
-            low, high = min(values), max(values)
-            text = text.replace("#", str(low) if low == high else f"{low}–{high}", 1)
-        parts.append(f"{text} ({len(rows)} cells)")
-    return "; ".join(parts) or "none"
-
-
 def _sup_method_note(frame) -> str:
-    return sup_method_summary(frame.loc[frame["status"] == "ok", "sup_method"])
+    from uat.study.describe import sup_method_summary
+
+    return sup_method_summary(frame[frame["status"] == "ok"])
 
 
 def _errors_figure(study: _Study):
@@ -389,7 +368,10 @@ def _certified_note(study: _Study) -> str:
     if upper.notna().sum() == 0:
         return " (no cell of this study could be certified: the facts for it are missing)"
     within = int((upper <= BAR_LIMIT * ok["sup_error"]).sum())
-    return f" ({upper.notna().sum()} of {len(ok)} cells bracketed, {within} within {BAR_LIMIT:g}×)"
+    from uat.study.describe import certify_summary
+
+    return (f" ({upper.notna().sum()} of {len(ok)} cells bracketed, {within} within {BAR_LIMIT:g}×; "
+            f"{certify_summary(study.config.resolved())})")
 
 
 def _k_star_figure(study: _Study):

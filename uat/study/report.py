@@ -70,7 +70,7 @@ def _paragraphs(text: str) -> str:
 
 
 def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
-    from uat.plots.study import sup_method_summary
+    from uat.study.describe import certify_summary, sup_method_summary
 
     ok = frame[frame["status"] == "ok"]
     widths = sorted(frame["width"].unique())
@@ -78,9 +78,10 @@ def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
         f"{len(frame)} cells: {len(ok)} ok, {len(frame) - len(ok)} failed; "
         f"{int(frame['replicate'].max()) + 1 if len(frame) else 0} replicate(s) per (target, activation, method, width); "
         f"widths {', '.join(str(w) for w in widths)}.",
-        "Sup norms estimated by: " + html.escape(sup_method_summary(ok["sup_method"])) + ". Each estimate is "
+        "Sup norms estimated by: " + html.escape(sup_method_summary(ok)) + ". Each estimate is "
         "attained at a point of K, hence a lower bound of the true sup; the dotted lines of the error figure "
         "show the float64 rounding floor of each curve.",
+        "Certified " + html.escape(certify_summary(config)) + ".",
         f"Medians of the sup error over replicates decide k*(ε); tolerances ε: "
         f"{', '.join(f'{e:g}' for e in config['tolerances'])}.",
         f"Fitting time: {ok['fit_seconds'].sum():.1f} s in all (median {ok['fit_seconds'].median():.3g} s per cell); "

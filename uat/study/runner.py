@@ -197,7 +197,7 @@ def _measure(task: Task, result) -> dict:
     return {"status": "ok", "error": None, "domain": str(result.domain), "sup_error": estimate.value,
             "sup_argmax": estimate.argmax.tolist(), "sup_lower": estimate.lower, "sup_upper": estimate.upper,
             "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "sup_method": estimate.method,
-            "sup_n_evals": estimate.n_evals, "rms_error": uat.rms_error(result.target, result.network),
+            "sup_facts": jsonable(estimate.facts), "sup_n_evals": estimate.n_evals, "rms_error": uat.rms_error(result.target, result.network),
             "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
             "n_params": result.network.n_params, "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds,
             "diagnostics": jsonable(result.diagnostics), "network": network_bytes(result.network),

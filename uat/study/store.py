@@ -20,7 +20,9 @@ draw the very networks the table measured, without fitting again (:func:`load_ne
 Older stores are read as they are and upgraded in place by the next run, in the transaction that checks
 them, so that an interrupted upgrade leaves the old store: schema 1 kept no networks or histories (its
 cells simply have none); schemas 1 and 2 named the replicate column ``repeat``, which shadowed
-``pandas.Series.repeat`` (schema 3 renames it ``replicate``).
+``pandas.Series.repeat`` (schema 3 renames it ``replicate``), and kept how each sup norm was estimated as
+prose only (``sup_method``): schema 3 adds ``sup_facts``, the estimate's facts as JSON
+(:attr:`uat.supnorm.SupEstimate.facts`), NULL in the cells computed before.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ COLUMNS = [
     ("method", "TEXT"), ("width", "INTEGER"), ("replicate", "INTEGER"), ("seed", "INTEGER"),
     ("status", "TEXT"), ("error", "TEXT"), ("sup_error", "REAL"), ("sup_argmax", "TEXT"),
     ("sup_lower", "REAL"), ("sup_upper", "REAL"), ("sup_initial", "REAL"), ("rounding_floor", "REAL"),
-    ("sup_method", "TEXT"), ("sup_n_evals", "INTEGER"), ("rms_error", "REAL"), ("train_rms", "REAL"),
+    ("sup_method", "TEXT"), ("sup_facts", "TEXT"), ("sup_n_evals", "INTEGER"), ("rms_error", "REAL"), ("train_rms", "REAL"),
     ("train_max", "REAL"), ("n_samples", "INTEGER"), ("n_params", "INTEGER"), ("fit_seconds", "REAL"),
     ("sup_seconds", "REAL"), ("diagnostics", "TEXT"), ("uat_version", "TEXT"), ("numpy_version", "TEXT"),
     ("finished_at", "TEXT"), ("network", "BLOB"), ("history", "BLOB"),
@@ -260,7 +262,8 @@ def load_results(folder: str | Path) -> pd.DataFrame:
 
     Columns: the axis values (target, domain, activation, method, width, replicate), the derived
     seed, status ('ok' or 'failed') and error, the sup-norm estimate (sup_error, sup_argmax as a
-    tuple, sup_lower, sup_upper, sup_initial, rounding_floor, sup_method, sup_n_evals), rms_error,
+    tuple, sup_lower, sup_upper, sup_initial, rounding_floor, sup_method, sup_facts as a dict or None for cells
+    of older stores, sup_n_evals), rms_error,
     train_rms, train_max, n_samples, n_params, fit_seconds, sup_seconds, the method's diagnostics
     expanded into ``diag_<key>`` columns, uat_version, numpy_version and finished_at.
     """
@@ -268,6 +271,7 @@ def load_results(folder: str | Path) -> pd.DataFrame:
     config = store.config()
     frame = store.frame()
     frame["sup_argmax"] = [tuple(json.loads(v)) if isinstance(v, str) else None for v in frame["sup_argmax"]]
+    frame["sup_facts"] = [json.loads(v) if isinstance(v, str) else None for v in frame["sup_facts"]]
     diagnostics = pd.DataFrame([json.loads(v) if isinstance(v, str) else {} for v in frame.pop("diagnostics")],
                                index=frame.index).add_prefix("diag_")
     frame = pd.concat([frame, diagnostics], axis=1)
