@@ -77,6 +77,8 @@ def same(a, b):
     (('method = ["lstsq"]', 'method = ["lstqs"]'), "grid.method[0]", "unknown method 'lstqs' (did you mean 'lstsq'?)"),
     (("repeats = 2", "repeats = 0"), "grid.repeats", "must be an integer >= 1; got 0"),
     (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, -1]"), "evaluation.tolerances[1]", "must be a number > 0"),
+    (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1]\ncertify_levels = [0.1, 0]"), "evaluation.certify_levels[1]",
+     "must be a number > 0; got 0"),
     (("[evaluation]", "[methods.lstsq]\nn_sample = 10\n[evaluation]"), "methods.lstsq",
      "unknown option 'n_sample' for method 'lstsq' (did you mean 'n_samples'?)"),
     (("[evaluation]", "[methods.lstsq]\nsampling = 'sobel'\n[evaluation]"), "methods.lstsq",
@@ -176,10 +178,10 @@ def test_rows_carry_everything_promised(tiny_runs):
         assert column in one.columns, column
     assert row["uat_version"] == uat.__version__ and row["numpy_version"] == np.__version__
     assert isinstance(row["sup_argmax"], tuple) and len(row["sup_argmax"]) == 1
-    # the stored numbers are those of the library: refit one cell by hand and compare
+    # the stored numbers are those of the library: refit one cell by hand and compare, to the bit
     cell = one[(one["target"] == "abs") & (one["activation"] == "tanh") & (one["width"] == 8)].iloc[0]
-    again = uat.fit_widths("abs", widths=[8], seed=int(cell["seed"]), activation="tanh", max_width=16)[8]
-    assert cell["sup_error"] == pytest.approx(again.sup_error().value, rel=1e-12)
+    again = uat.fit("abs", width=8, seed=int(cell["seed"]), activation="tanh")
+    assert cell["sup_error"] == again.sup_error(certify_levels=(1e-1, 1e-2)).value
     assert list(one["width"][:3]) == [4, 8, 16] and one["target"].iloc[0] == "sin(2*pi*x)"  # grid order
 
 
@@ -194,8 +196,9 @@ def test_rerun_resumes_without_recomputing_and_force_recomputes(tiny_runs):
 
 def test_a_different_study_in_the_same_folder_is_refused(tiny_runs, tmp_path):
     _, folder, _, _ = tiny_runs
-    other = write(tmp_path, TINY.replace("width = [4, 8, 16]", "width = [4, 8]"))
-    with pytest.raises(StoreError, match=r"holds a different study \('tiny'; settings that differ: widths\)"):
+    other = write(tmp_path, TINY.replace("seed = 3", "seed = 5"))  # every cell would differ (other widths would not)
+    with pytest.raises(StoreError, match=r"holds a different study \('tiny'; settings that differ from those its "
+                                         r"cells were computed with: seed 3 -> 5\)"):
         run_study(other, folder / "one", jobs=1)
 
 
@@ -667,10 +670,12 @@ def test_results_of_other_versions_are_not_mixed(tmp_path):
 
 
 def test_editing_description_and_tolerances_keeps_the_results(tmp_path):
+    """The tolerances of a study with certified brackets are their levels too (tests/test_study_store.py): kept as
+    certify_levels, the tolerances of the analysis may change."""
     path = write(tmp_path, TINY.replace("repeats = 2", "repeats = 1").replace('["tanh", "relu"]', '["tanh"]'))
     first = run_study(path, tmp_path / "out", jobs=1)
     edited = write(tmp_path, path.read_text().replace("two targets", "2 targets").replace(
-        "tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]"), "edited.toml")
+        "tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]\ncertify_levels = [1e-1, 1e-2]"), "edited.toml")
     again = run_study(edited, tmp_path / "out", jobs=1)
     pd.testing.assert_series_equal(again["finished_at"], first["finished_at"])  # nothing recomputed
     from click.testing import CliRunner
@@ -711,9 +716,9 @@ max_rounds = 2
     pairs = {(c.activation, c.method) for c in config.cells()}
     assert pairs == {("tanh", "lstsq"), ("relu", "lstsq"), ("relu", "minimax")}
     assert config.method_options["minimax"]["max_rounds"] == 2 and "activations" not in config.method_options["minimax"]
-    assert config.identity()["method_activations"] == {"minimax": ["relu"]}
-    # a study without the key hashes as before the key existed (its folders stay valid)
-    assert "method_activations" not in load_config(write(tmp_path, TINY, "plain.toml")).identity()
+    # which activations a method is crossed with selects cells and changes none: not in the identity
+    assert config.config_hash == load_config(write(tmp_path, text.replace('activations = ["relu"]\n', ""),
+                                                   "every.toml")).config_hash
     # the order of the list, or listing every activation, changes no cell and so no hash
     reordered = load_config(write(tmp_path, text.replace('["relu"]', '["relu", "tanh"]'), "all.toml"))
     assert reordered.config_hash == load_config(write(tmp_path, TINY.replace(

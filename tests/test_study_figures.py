@@ -248,18 +248,21 @@ def test_a_store_written_before_networks_were_kept_is_upgraded(study, tmp_path):
     names = [f.name for f in study_figures(old, "png")]
     assert names[:3] == ["error-vs-width", "k-star", "polynomial-counterexample"]
     assert not any(n.startswith(("fit-", "units-", "training-")) for n in names)
+    from dataclasses import replace
+
+    from uat.study import StudyConfig
     from uat.study.store import StoreError, StudyStore
 
     store = StudyStore(old)
     meta = store.meta()
-    config = json.loads(meta["config"])
-    other = {**config, "repeats": 3}  # another study aimed at the folder is refused, and changes nothing
+    config = StudyConfig.from_resolved(json.loads(meta["config"]))
+    other = replace(config, seed=6)  # another study aimed at the folder is refused, and changes nothing
     with pytest.raises(StoreError, match="holds a different study"):
-        store.open(other, "another hash", "")
+        store.open(other, "")
     with sqlite3.connect(old / "results.sqlite") as db:
         assert not {"network", "history", "replicate"} & {row[1] for row in db.execute("PRAGMA table_info(results)")}
-    store.open(config, meta["config_hash"], meta["study_file"])
-    store.open(config, meta["config_hash"], meta["study_file"])  # a second open finds nothing to upgrade
+    store.open(config, meta["study_file"])
+    store.open(config, meta["study_file"])  # a second open finds nothing to upgrade
     with sqlite3.connect(old / "results.sqlite") as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]

@@ -329,13 +329,13 @@ def _table_text(frame, config: dict, fmt: str = "text") -> str:
     return render(table, fmt, head)
 
 
-def _open(folder):
+def _open(folder, all_cells: bool = False):
     from uat.study import load_results
     from uat.study.store import StudyStore
 
     try:
         config = StudyStore(folder).config()
-        return load_results(folder), config
+        return load_results(folder, all_cells=all_cells), config
     except _USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
 
@@ -366,13 +366,17 @@ def study_table(folder, fmt, target, activation, method):
 def study_status(folder):
     """Print progress and failures of a study folder."""
     from uat.study.config import StudyConfig
-    from uat.study.store import _tuples
+    from uat.study.store import StudyStore
 
-    frame, config = _open(folder)
-    total = StudyConfig(**_tuples(config)).n_cells  # methods may be crossed with some activations only
+    frame, config = _open(folder)  # the cells of the folder's grid (its last run's)
+    total = StudyConfig.from_resolved(config).n_cells  # methods may be crossed with some activations only
     failed = frame[frame["status"] != "ok"]
     click.echo(f"study {config['name']!r}: {len(frame)} of {total} cells finished, "
                f"{len(frame) - len(failed)} ok, {len(failed)} failed, {total - len(frame)} to run")
+    outside = StudyStore(folder).cell_count() - len(frame)
+    if outside:
+        click.echo(f"  and {outside} stored cells outside this grid (kept: a run that includes them again reuses "
+                   f"them; uat study export --all-cells {folder} lists them)")
     for _, row in failed.head(20).iterrows():
         click.echo(f"  failed: {row['target']} {row['activation']} {row['method']} width {row['width']} "
                    f"replicate {row['replicate']}: {row['error']}")
@@ -384,9 +388,10 @@ def study_status(folder):
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--output", "-o", default=None, help="file to write (default: FOLDER/results.csv|parquet)")
-def study_export(folder, fmt, output):
+@click.option("--all-cells", is_flag=True, help="also the stored cells outside the folder's grid (left by a wider run)")
+def study_export(folder, fmt, output, all_cells):
     """Export the results of a study folder as one tidy table."""
-    frame, _ = _open(folder)
+    frame, _ = _open(folder, all_cells)
     output = output or f"{folder}/results.{fmt}"
     if fmt == "csv":
         frame.assign(sup_argmax=frame["sup_argmax"].map(json.dumps), sup_facts=_json_column(frame["sup_facts"])) \

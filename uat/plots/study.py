@@ -295,11 +295,11 @@ class _Study:
 
         from uat.study.analysis import k_star, summarize
         from uat.study.config import StudyConfig
-        from uat.study.store import StudyStore, _tuples, load_results
+        from uat.study.store import StudyStore, load_results
 
         self.folder = Path(folder)
         meta = StudyStore(folder).meta()
-        self.config = StudyConfig(**_tuples(json.loads(meta["config"])))
+        self.config = StudyConfig.from_resolved(json.loads(meta["config"]))
         self.frame = load_results(folder)
         self.summary = summarize(self.frame)
         if self.summary["sup_median"].notna().sum() == 0:

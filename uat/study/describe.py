@@ -101,5 +101,8 @@ def certify_summary(config: dict) -> str:
     settings = {key: config.get(key, default) for key, default in CERTIFY_DEFAULTS.items()}
     if not settings["certify"]:
         return "upper bounds: off (certify = false)"
-    return (f"upper bounds: branch and bound where the target's facts allow, budget {settings['certify_evals']} "
+    text = (f"upper bounds: branch and bound where the target's facts allow, budget {settings['certify_evals']} "
             f"evaluations, target gap {100 * settings['certify_rtol']:g}%")
+    if config.get("certify_levels") is not None:
+        text += f", working for the errors {', '.join(f'{v:g}' for v in config['certify_levels'])} (certify_levels)"
+    return text
