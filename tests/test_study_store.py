@@ -289,6 +289,13 @@ def test_a_legacy_sweep_folder_grows_by_its_own_rule(tmp_path):
         else:
             fitted = uat.fit(row.target, domain, width=16, seed=row.seed)
         np.testing.assert_array_equal(networks[row.cell_id].C, fitted.network.C)
+    from uat.study.report import _measurement
+    from uat.study.store import StudyStore
+
+    meta = StudyStore(folder).meta()
+    said = _measurement(frame, StudyStore(folder).config(), meta)
+    assert ("18 least-squares cells were fitted as uat did before store schema 3: those of each (target, "
+            "activation, replicate) from one draw and one training set of width 8 (sweep_width)") in said
     with pytest.raises(StoreError, match=r"holds least-squares cells fitted as uat did before store schema 3: each "
                                          r"\(target, activation, replicate\) from one draw of width 8"):
         run_study(study_file(tmp_path, text + "\n[run]\nsweep = false\n", "unswept.toml"), folder, jobs=1)

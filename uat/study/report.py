@@ -82,6 +82,7 @@ def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
         "attained at a point of K, hence a lower bound of the true sup; the dotted lines of the error figure "
         "show the float64 rounding floor of each curve.",
         "Certified " + html.escape(certify_summary(config)) + ".",
+        *_swept(frame),
         f"Medians of the sup error over replicates decide k*(ε); tolerances ε: "
         f"{', '.join(f'{e:g}' for e in config['tolerances'])}.",
         f"Fitting time: {ok['fit_seconds'].sum():.1f} s in all (median {ok['fit_seconds'].median():.3g} s per cell); "
@@ -91,6 +92,17 @@ def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
         f"{html.escape(str(frame['finished_at'].min()))} to {html.escape(str(frame['finished_at'].max()))} (UTC).",
     ]
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _swept(frame: pd.DataFrame) -> list[str]:
+    """The report's line on the cells of a legacy width sweep (``sweep_width``), if the folder has any."""
+    swept = pd.to_numeric(frame.get("sweep_width"), errors="coerce").dropna()
+    if swept.empty:
+        return []
+    widths = ", ".join(str(int(k)) for k in sorted(swept.unique()))
+    return [f"{len(swept)} least-squares cells were fitted as uat did before store schema 3: those of each (target, "
+            f"activation, replicate) from one draw and one training set of width {widths} (sweep_width); every "
+            f"other cell on its own, as uat.fit fits it."]
 
 
 def _failures(frame: pd.DataFrame) -> str:
