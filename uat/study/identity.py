@@ -42,7 +42,7 @@ def stored_identity(meta: dict) -> dict:
 def _show(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]"
-    return json.dumps(value) if isinstance(value, (dict, str)) or value is None else f"{value}"
+    return json.dumps(value) if isinstance(value, (dict, str, bool)) or value is None else f"{value}"
 
 
 def _changes(old: dict, new: dict) -> str:
