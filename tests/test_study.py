@@ -38,7 +38,7 @@ repeats = 2
 tolerances = [1e-1, 1e-2]
 """
 
-VALUES = ["target", "activation", "method", "width", "repeat", "seed", "status", "sup_error", "rms_error",
+VALUES = ["target", "activation", "method", "width", "replicate", "seed", "status", "sup_error", "rms_error",
           "train_rms", "train_max", "n_samples", "rounding_floor"]
 
 
@@ -52,7 +52,7 @@ def table(frame):
     """The result values of a study (not its timings), in a fixed order, for exact comparison."""
     diagnostics = [c for c in frame.columns if c.startswith("diag_") and not c.endswith("seconds")]
     return (frame[VALUES + ["sup_argmax"] + diagnostics]
-            .sort_values(["target", "activation", "method", "width", "repeat"]).reset_index(drop=True))
+            .sort_values(["target", "activation", "method", "width", "replicate"]).reset_index(drop=True))
 
 
 def same(a, b):
@@ -77,6 +77,8 @@ def same(a, b):
     (('method = ["lstsq"]', 'method = ["lstqs"]'), "grid.method[0]", "unknown method 'lstqs' (did you mean 'lstsq'?)"),
     (("repeats = 2", "repeats = 0"), "grid.repeats", "must be an integer >= 1; got 0"),
     (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, -1]"), "evaluation.tolerances[1]", "must be a number > 0"),
+    (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1]\ncertify_levels = [0.1, 0]"), "evaluation.certify_levels[1]",
+     "must be a number > 0; got 0"),
     (("[evaluation]", "[methods.lstsq]\nn_sample = 10\n[evaluation]"), "methods.lstsq",
      "unknown option 'n_sample' for method 'lstsq' (did you mean 'n_samples'?)"),
     (("[evaluation]", "[methods.lstsq]\nsampling = 'sobel'\n[evaluation]"), "methods.lstsq",
@@ -137,14 +139,14 @@ def test_same_file_same_cells_and_seeds_independent_of_order(tmp_path):
     reordered = TINY.replace('["sin(2*pi*x)", "abs"]', '["abs", "sin(2*pi*x)"]').replace(
         '["tanh", "relu"]', '["relu", "tanh"]').replace("[4, 8, 16]", "[16, 4, 8, 2]")
     b = load_config(write(tmp_path, reordered, "b.toml"))
-    seeds_a = {(c.target, c.activation, c.repeat, c.width): c.seed for c in a.cells()}
-    seeds_b = {(c.target, c.activation, c.repeat, c.width): c.seed for c in b.cells()}
+    seeds_a = {(c.target, c.activation, c.replicate, c.width): c.seed for c in a.cells()}
+    seeds_b = {(c.target, c.activation, c.replicate, c.width): c.seed for c in b.cells()}
     assert all(seeds_b[key] == seed for key, seed in seeds_a.items())
     assert len(a.cells()) == 2 * 2 * 3 * 2
-    # one seed per (target, activation, repeat): shared by widths and methods, distinct otherwise
+    # one seed per (target, activation, replicate): shared by widths and methods, distinct otherwise
     by_group = {}
     for cell in a.cells():
-        by_group.setdefault((cell.target, cell.activation, cell.repeat), set()).add(cell.seed)
+        by_group.setdefault((cell.target, cell.activation, cell.replicate), set()).add(cell.seed)
     assert all(len(s) == 1 for s in by_group.values())
     assert len({s.pop() for s in by_group.values()}) == len(by_group)
     other = load_config(write(tmp_path, TINY.replace("seed = 3", "seed = 4"), "c.toml"))
@@ -176,10 +178,10 @@ def test_rows_carry_everything_promised(tiny_runs):
         assert column in one.columns, column
     assert row["uat_version"] == uat.__version__ and row["numpy_version"] == np.__version__
     assert isinstance(row["sup_argmax"], tuple) and len(row["sup_argmax"]) == 1
-    # the stored numbers are those of the library: refit one cell by hand and compare
+    # the stored numbers are those of the library: refit one cell by hand and compare, to the bit
     cell = one[(one["target"] == "abs") & (one["activation"] == "tanh") & (one["width"] == 8)].iloc[0]
-    again = uat.fit_widths("abs", widths=[8], seed=int(cell["seed"]), activation="tanh", max_width=16)[8]
-    assert cell["sup_error"] == pytest.approx(again.sup_error().value, rel=1e-12)
+    again = uat.fit("abs", width=8, seed=int(cell["seed"]), activation="tanh")
+    assert cell["sup_error"] == again.sup_error(certify_levels=(1e-1, 1e-2)).value
     assert list(one["width"][:3]) == [4, 8, 16] and one["target"].iloc[0] == "sin(2*pi*x)"  # grid order
 
 
@@ -194,8 +196,9 @@ def test_rerun_resumes_without_recomputing_and_force_recomputes(tiny_runs):
 
 def test_a_different_study_in_the_same_folder_is_refused(tiny_runs, tmp_path):
     _, folder, _, _ = tiny_runs
-    other = write(tmp_path, TINY.replace("width = [4, 8, 16]", "width = [4, 8]"))
-    with pytest.raises(StoreError, match=r"holds a different study \('tiny'; settings that differ: widths\)"):
+    other = write(tmp_path, TINY.replace("seed = 3", "seed = 5"))  # every cell would differ (other widths would not)
+    with pytest.raises(StoreError, match=r"holds a different study \('tiny'; settings that differ from those its "
+                                         r"cells were computed with: seed 3 -> 5\)"):
         run_study(other, folder / "one", jobs=1)
 
 
@@ -207,6 +210,12 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
     assert set(failed["target"]) == {"log(x)"} and len(failed) == 6
     assert failed["error"].str.contains(r"TargetError: target 'log\(x\)' returned a non-finite value").all()
     assert (frame[frame["target"] == "abs"]["status"] == "ok").all()
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    status = CliRunner().invoke(main, ["study", "status", str(tmp_path / "out")]).output
+    assert "failed: log(x) tanh lstsq width 4 replicate 0: TargetError" in status  # was "repeat 0"
     # failed cells are kept on resume (not run again), and run again on request
     resumed = run_study(path, tmp_path / "out", jobs=1)
     pd.testing.assert_series_equal(resumed["finished_at"], frame["finished_at"])
@@ -412,7 +421,7 @@ def test_stalled_means_the_tail_rate_is_not_shown_to_fall_not_a_slow_rate():
 
 def test_summary_counts_failures_and_uses_only_successful_repeats():
     frame = pd.DataFrame({"target": "f", "activation": "tanh", "method": "lstsq", "width": [4, 4, 4],
-                          "repeat": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
+                          "replicate": [0, 1, 2], "status": ["ok", "ok", "failed"], "sup_error": [1.0, 3.0, np.nan],
                           "rms_error": 0.1, "rounding_floor": 0.0, "fit_seconds": 0.0, "n_params": 12})
     row = summarize(frame).iloc[0]
     assert (row["n_cells"], row["n_ok"], row["n_failed"], row["sup_median"]) == (3, 2, 1, 2.0)
@@ -426,7 +435,7 @@ def _bracketed_frame():
                                           (16, [0.001, 0.001], [0.0011, 0.0012], [0.05, 0.05])):
         for repeat in (0, 1):
             rows.append({"target": "f", "activation": "relu", "method": "relu_interp", "width": width,
-                         "repeat": repeat, "status": "ok", "sup_error": errors[repeat], "sup_upper": uppers[repeat],
+                         "replicate": repeat, "status": "ok", "sup_error": errors[repeat], "sup_upper": uppers[repeat],
                          "rms_error": 0.1, "rounding_floor": 0.0, "fit_seconds": 0.0, "n_params": 3 * width,
                          "diag_a_priori_bound": bounds[repeat]})
     return pd.DataFrame(rows)
@@ -480,6 +489,13 @@ def test_evaluation_settings_control_the_certified_bracket(tmp_path):
     assert load_config(write(tmp_path, defaults, "defaults.toml")).config_hash == base.config_hash
     off = run_study(write(tmp_path, text + "certify = false\n", "off.toml"), tmp_path / "off", jobs=1)
     assert off["sup_upper"].isna().all() and off["sup_method"].str.contains("branch and bound").sum() == 0
+    assert not any("bracket" in facts for facts in off["sup_facts"])
+    from click.testing import CliRunner
+
+    from uat.cli import main
+
+    legend = " ".join(CliRunner().invoke(main, ["study", "table", str(tmp_path / "off")]).output.split())
+    assert "Certified upper bounds: off (certify = false)." in legend
     small = text + "certify_evals = 1\ncertify_rtol = 0.5\n"
     assert load_config(write(tmp_path, small, "small.toml")).config_hash != base.config_hash
     frame = run_study(write(tmp_path, small, "small.toml"), tmp_path / "small", jobs=1)
@@ -502,6 +518,8 @@ def test_study_commands(tiny_runs, tmp_path):
     runner = CliRunner()
     shown = runner.invoke(main, ["study", "table", str(folder / "one")])
     assert shown.exit_code == 0 and "k*(ε)" in shown.output and "ε=0.1" in shown.output
+    assert ("Certified upper bounds: branch and bound where the target's facts allow, budget 32768 evaluations, "
+            "target gap 1%.") in " ".join(shown.output.split())
     status = runner.invoke(main, ["study", "status", str(folder / "one")])
     assert "24 of 24 cells finished, 24 ok, 0 failed, 0 to run" in status.output
     out = tmp_path / "r.csv"
@@ -626,9 +644,9 @@ def test_a_task_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_executor", executor)
     frame = run_study(write(tmp_path, TINY), tmp_path / "out", jobs=2)
     died = frame[frame["status"] == "failed"]
-    assert set(zip(died["target"], died["repeat"])) == {("abs", 0)} and len(died) == 6  # 2 activations x 3 widths
+    assert set(zip(died["target"], died["replicate"])) == {("abs", 0)} and len(died) == 6  # 2 activations x 3 widths
     assert died["error"].str.contains("the worker process died while running this task alone").all()
-    assert (frame[(frame["target"] != "abs") | (frame["repeat"] != 0)]["status"] == "ok").all()
+    assert (frame[(frame["target"] != "abs") | (frame["replicate"] != 0)]["status"] == "ok").all()
 
 
 def test_a_second_coordinator_is_refused(tmp_path):
@@ -652,10 +670,12 @@ def test_results_of_other_versions_are_not_mixed(tmp_path):
 
 
 def test_editing_description_and_tolerances_keeps_the_results(tmp_path):
+    """The tolerances of a study with certified brackets are their levels too (tests/test_study_store.py): kept as
+    certify_levels, the tolerances of the analysis may change."""
     path = write(tmp_path, TINY.replace("repeats = 2", "repeats = 1").replace('["tanh", "relu"]', '["tanh"]'))
     first = run_study(path, tmp_path / "out", jobs=1)
     edited = write(tmp_path, path.read_text().replace("two targets", "2 targets").replace(
-        "tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]"), "edited.toml")
+        "tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]\ncertify_levels = [1e-1, 1e-2]"), "edited.toml")
     again = run_study(edited, tmp_path / "out", jobs=1)
     pd.testing.assert_series_equal(again["finished_at"], first["finished_at"])  # nothing recomputed
     from click.testing import CliRunner
@@ -696,9 +716,9 @@ max_rounds = 2
     pairs = {(c.activation, c.method) for c in config.cells()}
     assert pairs == {("tanh", "lstsq"), ("relu", "lstsq"), ("relu", "minimax")}
     assert config.method_options["minimax"]["max_rounds"] == 2 and "activations" not in config.method_options["minimax"]
-    assert config.identity()["method_activations"] == {"minimax": ["relu"]}
-    # a study without the key hashes as before the key existed (its folders stay valid)
-    assert "method_activations" not in load_config(write(tmp_path, TINY, "plain.toml")).identity()
+    # which activations a method is crossed with selects cells and changes none: not in the identity
+    assert config.config_hash == load_config(write(tmp_path, text.replace('activations = ["relu"]\n', ""),
+                                                   "every.toml")).config_hash
     # the order of the list, or listing every activation, changes no cell and so no hash
     reordered = load_config(write(tmp_path, text.replace('["relu"]', '["relu", "tanh"]'), "all.toml"))
     assert reordered.config_hash == load_config(write(tmp_path, TINY.replace(

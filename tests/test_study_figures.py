@@ -1,6 +1,7 @@
 """Study figures and the report: the networks they draw are the ones measured, every figure that
 applies is written, and the data drawn is right (failed cells, one width, the polynomial floor)."""
 
+import html
 import json
 import os
 import re
@@ -59,6 +60,8 @@ def study(tmp_path_factory):
 
 
 def test_the_store_keeps_the_networks_that_were_measured(study):
+    from uat.supnorm import _describe
+
     folder, frame = study
     ok = frame[frame["status"] == "ok"]
     networks = load_networks(folder, ok["cell_id"])
@@ -67,6 +70,9 @@ def test_the_store_keeps_the_networks_that_were_measured(study):
         assert network.width == row["width"] and network.activation.name == row["activation"]
         # the same sup estimate on the stored network gives the stored number, to the bit
         assert uat.sup_error("abs", network).value == row["sup_error"]
+        # the stored facts are those the stored prose was written from (issue 14: facts as data)
+        assert _describe(row["sup_facts"]) == row["sup_method"]
+        assert ("outcome" in row["sup_facts"]) == (row["sup_upper"] == row["sup_upper"])
     failed = frame[frame["status"] != "ok"]
     assert len(failed) == 24 and all(v is None for v in load_networks(folder, failed["cell_id"]).values())
 
@@ -98,6 +104,9 @@ def test_every_figure_that_applies_is_written_in_every_format(study, tmp_path):
     assert {"fit-abs-tanh-backprop-k8", "units-abs-k8", "training-abs-k8", "activations"} <= set(names)
     assert any(n.startswith("fit-abs-") and n.endswith("-lstsq-k8") for n in names)
     assert not any("sqrt" in n for n in names)  # every cell of sqrt(x) failed: no close-up, no units
+    caption = figures[0].caption
+    assert "Sup norms estimated by 1-D grid: " in caption and "; bracket 1-D, " in caption
+    assert "upper bounds: branch and bound where the target's facts allow, budget 32768 evaluations" in caption
     for figure in figures:
         assert [Path(p).suffix for p in figure.paths] == [".png", ".svg", ".pdf"]
         assert all(Path(p).stat().st_size > 1000 for p in figure.paths) and figure.caption
@@ -173,6 +182,11 @@ def test_the_report_is_one_self_contained_file(study, tmp_path):
     assert "24 cell(s) failed" in page and "returned a non-finite value" in page
     assert "ε=0.1" in page and "name = &quot;figures&quot;" in page  # the k*(ε) table and the study file
     assert f"{len(frame)} cells: {int((frame['status'] == 'ok').sum())} ok, 24 failed" in page
+    text = " ".join(html.unescape(page).split())
+    assert re.search(r"Sup norms estimated by: 1-D grid: \d+(–\d+)? points \(\+ \d+(–\d+)? extra, 1 given\), "
+                     r"\d+(–\d+)? candidates refined; bracket 1-D, (first|second) order: \d+ converged", text), text
+    assert ("Certified upper bounds: branch and bound where the target's facts allow, budget 32768 evaluations, "
+            "target gap 1%.") in text
 
 
 def test_the_report_renders_in_a_real_browser(study, tmp_path):
@@ -218,46 +232,63 @@ def test_study_plot_and_report_on_the_command_line(study, tmp_path):
 
 
 def test_a_store_written_before_networks_were_kept_is_upgraded(study, tmp_path):
-    """Schema 1 had no network or history columns: opening it adds them; its cells have none, and
-    the figures that need networks are left out instead of failing."""
+    """Schema 1 had no network or history columns (and named the replicate column ``repeat``): opening it
+    adds them; its cells have none, and the figures that need networks are left out instead of failing."""
     folder, _ = study
     old = tmp_path / "old"
     shutil.copytree(folder, old)
     with sqlite3.connect(old / "results.sqlite") as db:
         db.execute("ALTER TABLE results DROP COLUMN network")
         db.execute("ALTER TABLE results DROP COLUMN history")
+        db.execute("ALTER TABLE results RENAME COLUMN replicate TO repeat")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     frame = uat.study.load_results(old)
+    assert "replicate" in frame and "repeat" not in frame
     assert all(v is None for v in load_networks(old, frame["cell_id"]).values())
     names = [f.name for f in study_figures(old, "png")]
     assert names[:3] == ["error-vs-width", "k-star", "polynomial-counterexample"]
     assert not any(n.startswith(("fit-", "units-", "training-")) for n in names)
+    from dataclasses import replace
+
+    from uat.study import StudyConfig
     from uat.study.store import StoreError, StudyStore
 
     store = StudyStore(old)
     meta = store.meta()
-    config = json.loads(meta["config"])
-    other = {**config, "repeats": 3}  # another study aimed at the folder is refused, and changes nothing
+    config = StudyConfig.from_resolved(json.loads(meta["config"]))
+    other = replace(config, seed=6)  # another study aimed at the folder is refused, and changes nothing
     with pytest.raises(StoreError, match="holds a different study"):
-        store.open(other, "another hash", "")
+        store.open(other, "")
     with sqlite3.connect(old / "results.sqlite") as db:
-        assert not {"network", "history"} & {row[1] for row in db.execute("PRAGMA table_info(results)")}
-    store.open(config, meta["config_hash"], meta["study_file"])
-    store.open(config, meta["config_hash"], meta["study_file"])  # a second open finds nothing to upgrade
+        assert not {"network", "history", "replicate"} & {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    store.open(config, meta["study_file"])
+    store.open(config, meta["study_file"])  # a second open finds nothing to upgrade
     with sqlite3.connect(old / "results.sqlite") as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-    assert {"network", "history"} <= columns and version == "2"
+    assert {"network", "history", "replicate"} <= columns and "repeat" not in columns and version == "3"
 
 
-def test_how_the_sup_norms_were_estimated_is_summarised_not_listed():
-    from uat.plots.study import sup_method_summary
+def test_how_the_sup_norms_were_estimated_is_summarised_from_their_facts():
+    """Grouped by the stored facts (search kind, bracket kind), with ranges and outcomes; the prose of cells from
+    stores that kept no facts is grouped as before, by its text."""
+    from uat.study.describe import sup_method_summary
 
-    methods = ["1-D: grid of 65537 points, Brent on the 3 largest", "1-D: grid of 262145 points, Brent on the 16 "
-               "largest", "2-D: grid of 4096 points", None]
-    assert sup_method_summary(methods) == ("1-D: grid of 65537–262145 points, Brent on the 3–16 largest (2 cells); "
-                                           "2-D: grid of 4096 points (1 cells)")
-    assert sup_method_summary([]) == "none"
+    one = {"search": "1-D grid", "n_grid": 2049, "n_extra": 8, "n_refined": 16, "n_given": 1,
+           "bracket": "1-D, second order", "converged": True, "outcome": "converged", "certify_evals": 32768}
+    facts = [one, {**one, "n_grid": 4097, "n_extra": 128, "converged": False, "outcome": "hopeless"},
+             {**one, "converged": False, "outcome": "budget"}, {**one, "bracket": "1-D, first order"},
+             {"search": "2-D Sobol'", "dim": 2, "n_grid": 8192, "n_extra": 4, "n_refined": 16, "n_given": 0},
+             None, None, None]
+    methods = ["prose that is not read", "", "", "", "", "1-D: grid of 65537 points, Brent on the 3 largest",
+               "1-D: grid of 262145 points, Brent on the 16 largest", None]
+    assert sup_method_summary(pd.DataFrame({"sup_facts": facts, "sup_method": methods})) == (
+        "1-D grid: 2049–4097 points (+ 8–128 extra, 1 given), 16 candidates refined; bracket 1-D, second order: "
+        "1 converged, 1 budget, 1 hopeless (3 cells) | 1-D grid: 2049 points (+ 8 extra, 1 given), 16 candidates "
+        "refined; bracket 1-D, first order: 1 converged (1 cell) | 2-D Sobol': 8192 points (+ 4 extra), 16 "
+        "candidates refined; no bracket (1 cell) | 1-D: grid of 65537–262145 points, Brent on the 3–16 largest "
+        "(2 cells)")
+    assert sup_method_summary(pd.DataFrame({"sup_facts": [], "sup_method": []})) == "none"
 
 
 # --- what the figures select and draw, checked against the table ------------------------------------
@@ -276,7 +307,7 @@ def test_the_polynomial_floors_are_drawn_at_the_best_polynomial_errors(study):
         assert "E$_2$ = 0.125  (square)" in "".join(t.get_text() for t in ax.texts)
 
 
-def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_repeat(study):
+def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_replicate(study):
     from uat.plots.study import _closeup_figures, _Study
 
     folder, frame = study
@@ -286,8 +317,8 @@ def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_repea
         rows = ok[ok["method"] == method]
         best = rows.groupby("activation")["sup_error"].median().idxmin()
         worse = rows[rows["activation"] == best].sort_values("sup_error").iloc[-1]  # 2 repeats: the worse one
-        assert chosen[f"fit-abs-{best}-{method}-k8"] == (f"abs: {best}, width 8, {method}, repeat "
-                                                        f"{worse['repeat']}")
+        assert chosen[f"fit-abs-{best}-{method}-k8"] == (f"abs: {best}, width 8, {method}, replicate "
+                                                        f"{worse['replicate']}")
 
 
 SLUGS = """

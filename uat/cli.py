@@ -300,37 +300,42 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
     failed = int((frame["status"] != "ok").sum())
     click.echo(f"{len(frame)} cells in {out}: {len(frame) - failed} ok, {failed} failed"
                + (f" (see `uat study status {out}`)" if failed else ""))
-    click.echo(_table_text(frame, config.tolerances))
+    click.echo(_table_text(frame, config.resolved()))
 
 
-def _table_text(frame, tolerances, fmt: str = "text") -> str:
+def _table_text(frame, config: dict, fmt: str = "text") -> str:
+    """The k*(ε) table of a study's results in ``fmt``, after its legend (``config``: the resolved configuration)."""
     from uat.study import k_star_table, summarize
     from uat.study.analysis import PLATEAUS
+    from uat.study.describe import certify_summary
     from uat.study.tables import render
 
+    tolerances = config["tolerances"]
     table = k_star_table(summarize(frame), tolerances)
-    repeats = int(frame["repeat"].max()) + 1 if len(frame) else 0
+    replicates = int(frame["replicate"].max()) + 1 if len(frame) else 0
     widths = sorted(frame["width"].unique())
-    head = (f"k*(ε): the smallest width whose median sup error over {repeats} repeat(s) is <= ε "
+    head = (f"k*(ε): the smallest width whose median sup error over {replicates} replicate(s) is <= ε "
             f"(widths {widths[0]}..{widths[-1]}; >K: not reached; ?: cells failed at the widths it rests on). "
             "rate: slope of log error against log width [95% interval]. " + PLATEAUS if widths else "no results yet")
     methods = set(table["method"]) if "method" in table else set()
     if any(m.endswith(" (certified upper)") for m in methods):
         head += (" Rows '(certified upper)': the same read off the proved upper bounds of the sup (branch and "
-                 "bound), at the widths where every repeat was certified: at such a k* every repeat provably "
+                 "bound), at the widths where every replicate was certified: at such a k* every replicate provably "
                  "reaches ε.")
     if any(m.endswith(" (a-priori bound)") for m in methods):
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
+    if widths:
+        head += f" Certified {certify_summary(config)}."
     return render(table, fmt, head)
 
 
-def _open(folder):
+def _open(folder, all_cells: bool = False):
     from uat.study import load_results
     from uat.study.store import StudyStore
 
     try:
         config = StudyStore(folder).config()
-        return load_results(folder), config
+        return load_results(folder, all_cells=all_cells), config
     except _USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
 
@@ -353,7 +358,7 @@ def study_table(folder, fmt, target, activation, method):
             frame = select(frame, **{column: values})
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint=f"--{column}") from err
-    click.echo(_table_text(frame, config["tolerances"], fmt))
+    click.echo(_table_text(frame, config, fmt))
 
 
 @study.command("status")
@@ -361,16 +366,20 @@ def study_table(folder, fmt, target, activation, method):
 def study_status(folder):
     """Print progress and failures of a study folder."""
     from uat.study.config import StudyConfig
-    from uat.study.store import _tuples
+    from uat.study.store import StudyStore
 
-    frame, config = _open(folder)
-    total = StudyConfig(**_tuples(config)).n_cells  # methods may be crossed with some activations only
+    frame, config = _open(folder)  # the cells of the folder's grid (its last run's)
+    total = StudyConfig.from_resolved(config).n_cells  # methods may be crossed with some activations only
     failed = frame[frame["status"] != "ok"]
     click.echo(f"study {config['name']!r}: {len(frame)} of {total} cells finished, "
                f"{len(frame) - len(failed)} ok, {len(failed)} failed, {total - len(frame)} to run")
+    outside = StudyStore(folder).cell_count() - len(frame)
+    if outside:
+        click.echo(f"  and {outside} stored cells outside this grid (kept: a run that includes them again reuses "
+                   f"them; uat study export --all-cells {folder} lists them)")
     for _, row in failed.head(20).iterrows():
         click.echo(f"  failed: {row['target']} {row['activation']} {row['method']} width {row['width']} "
-                   f"repeat {row['repeat']}: {row['error']}")
+                   f"replicate {row['replicate']}: {row['error']}")
     if len(failed) > 20:
         click.echo(f"  ... and {len(failed) - 20} more (uat study export {folder})")
 
@@ -379,18 +388,25 @@ def study_status(folder):
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--output", "-o", default=None, help="file to write (default: FOLDER/results.csv|parquet)")
-def study_export(folder, fmt, output):
+@click.option("--all-cells", is_flag=True, help="also the stored cells outside the folder's grid (left by a wider run)")
+def study_export(folder, fmt, output, all_cells):
     """Export the results of a study folder as one tidy table."""
-    frame, _ = _open(folder)
+    frame, _ = _open(folder, all_cells)
     output = output or f"{folder}/results.{fmt}"
     if fmt == "csv":
-        frame.assign(sup_argmax=frame["sup_argmax"].map(json.dumps)).to_csv(output, index=False)
+        frame.assign(sup_argmax=frame["sup_argmax"].map(json.dumps), sup_facts=_json_column(frame["sup_facts"])) \
+            .to_csv(output, index=False)
     else:
         try:
-            frame.to_parquet(output, index=False)
+            frame.assign(sup_facts=_json_column(frame["sup_facts"])).to_parquet(output, index=False)
         except ImportError as err:
             raise click.ClickException("parquet export needs pyarrow: pip install 'uat[parquet]'") from err
     click.echo(f"wrote {len(frame)} rows to {output}")
+
+
+def _json_column(column):
+    """A column of dicts (or None) as JSON text (empty where None), for files that hold text, not objects."""
+    return column.map(lambda value: "" if value is None else json.dumps(value))
 
 
 @study.command("plot")

@@ -127,7 +127,7 @@ def draw_error_vs_width(ax, summary, colours: dict, title: str = "", *, by: str 
     if failed_total:
         notes.append(f"× {failed_total} failed cell{'s' * (failed_total > 1)} (at their width)")
     ax.set_xlabel("width k (hidden units)")
-    ax.set_ylabel("sup-norm error (median over repeats)")
+    ax.set_ylabel("sup-norm error (median over replicates)")
     _title_with_notes(ax, title, notes)
     ax.grid(True, which="major", alpha=0.3)
     return ax
@@ -295,11 +295,11 @@ class _Study:
 
         from uat.study.analysis import k_star, summarize
         from uat.study.config import StudyConfig
-        from uat.study.store import StudyStore, _tuples, load_results
+        from uat.study.store import StudyStore, load_results
 
         self.folder = Path(folder)
         meta = StudyStore(folder).meta()
-        self.config = StudyConfig(**_tuples(json.loads(meta["config"])))
+        self.config = StudyConfig.from_resolved(json.loads(meta["config"]))
         self.frame = load_results(folder)
         self.summary = summarize(self.frame)
         if self.summary["sup_median"].notna().sum() == 0:
@@ -322,7 +322,7 @@ class _Study:
         own = self.by == "method" and self.panels == ["target"]
         self.labels = {m: f"{m} ({a[0]})" for m, a in pairs.items()} if own else {}
         self.varying = {c for c in ("target", "activation", "method") if self.summary[c].nunique() > 1}
-        self.repeats = int(self.frame["repeat"].max()) + 1
+        self.replicates = int(self.frame["replicate"].max()) + 1
         self._targets = {}
 
     def title(self, key: dict) -> str:
@@ -339,31 +339,10 @@ class _Study:
         return self.frame[self.frame["status"] == "ok"]
 
 
-def sup_method_summary(methods) -> str:
-    """How the sup norms of many cells were estimated, in a line: the estimator descriptions with
-    their numbers (grid sizes, counts of maxima) replaced by the range they take, and the cells each.
-
-    >>> sup_method_summary(["grid of 10 points", "grid of 30 points", "grid of 20 points"])
-    'grid of 10–30 points (3 cells)'
-    """
-    groups: dict[str, list[list[int]]] = {}
-    for method in methods:
-        if not isinstance(method, str):
-            continue
-        numbers = [int(n) for n in re.findall(r"\d+", method)]
-        groups.setdefault(re.sub(r"\d+", "#", method), []).append(numbers)
-    parts = []
-    for template, rows in groups.items():
-        text = template
-        for values in zip(*rows):
-            low, high = min(values), max(values)
-            text = text.replace("#", str(low) if low == high else f"{low}–{high}", 1)
-        parts.append(f"{text} ({len(rows)} cells)")
-    return "; ".join(parts) or "none"
-
-
 def _sup_method_note(frame) -> str:
-    return sup_method_summary(frame.loc[frame["status"] == "ok", "sup_method"])
+    from uat.study.describe import sup_method_summary
+
+    return sup_method_summary(frame[frame["status"] == "ok"])
 
 
 def _errors_figure(study: _Study):
@@ -375,7 +354,7 @@ def _errors_figure(study: _Study):
     pairs = study.summary.groupby("method", sort=False)["activation"].unique()
     own = ("; each method with its activation: " + ", ".join(f"{m} ({', '.join(a)})" for m, a in pairs.items())
            if study.panels == ["target"] else "")
-    caption = (f"Median sup-norm error over {study.repeats} repeat(s) against width k, one line per {_word(study.by)}{own}, "
+    caption = (f"Median sup-norm error over {study.replicates} replicate(s) against width k, one line per {_word(study.by)}{own}, "
                "interquartile band shaded, float64 rounding floor of each line dotted; grey dashed: reference "
                "slopes k^-1/2, k^-1, k^-2. Bars: the median certified upper bound of the sup (branch and bound), "
                f"drawn where it is within {BAR_LIMIT:g}× of the median error{_certified_note(study)}. × on the bottom edge: failed cells. Sup norms estimated by "
@@ -389,7 +368,10 @@ def _certified_note(study: _Study) -> str:
     if upper.notna().sum() == 0:
         return " (no cell of this study could be certified: the facts for it are missing)"
     within = int((upper <= BAR_LIMIT * ok["sup_error"]).sum())
-    return f" ({upper.notna().sum()} of {len(ok)} cells bracketed, {within} within {BAR_LIMIT:g}×)"
+    from uat.study.describe import certify_summary
+
+    return (f" ({upper.notna().sum()} of {len(ok)} cells bracketed, {within} within {BAR_LIMIT:g}×; "
+            f"{certify_summary(study.config.resolved())})")
 
 
 def _k_star_figure(study: _Study):
@@ -452,14 +434,14 @@ def _polynomial_figure(study: _Study):
 
 
 def _median_row(rows):
-    """The repeat whose sup error is the median of its width (the upper of the two middle ones for an
-    even count, so with two repeats the worse): a typical fit, never the luckiest."""
-    rows = rows.sort_values(["sup_error", "repeat"])
+    """The replicate whose sup error is the median of its width (the upper of the two middle ones for an
+    even count, so with two replicates the worse): a typical fit, never the luckiest."""
+    rows = rows.sort_values(["sup_error", "replicate"])
     return rows.iloc[len(rows) // 2]
 
 
 def _closeup_figures(study: _Study):
-    """Per panel key, the line with the smallest median sup error at its widest width: its median repeat."""
+    """Per panel key, the line with the smallest median sup error at its widest width: its median replicate."""
     from uat.plots.fits import fit_closeup
     from uat.study.store import load_networks
     from uat.supnorm import SupEstimate
@@ -483,19 +465,19 @@ def _closeup_figures(study: _Study):
                                method=str(row["sup_method"]), initial=float(row["sup_initial"]),
                                floor=float(row["rounding_floor"]))
         target = study.target(row["target"])
-        title = f"{row['target']}: {row['activation']}, width {row['width']}, {row['method']}, repeat {row['repeat']}"
+        title = f"{row['target']}: {row['activation']}, width {row['width']}, {row['method']}, replicate {row['replicate']}"
         fig = fit_closeup(target, network, estimate, title=title)
         name = f"fit-{_slug(row['target'])}-{_slug(row['activation'])}-{_slug(row['method'])}-k{row['width']}"
-        which = "the only repeat" if study.repeats == 1 else (
-            f"the median of its {study.repeats} repeats" if study.repeats % 2 else
-            f"the upper median of its {study.repeats} repeats")
+        which = "the only replicate" if study.replicates == 1 else (
+            f"the median of its {study.replicates} replicates" if study.replicates % 2 else
+            f"the upper median of its {study.replicates} replicates")
         caption = (f"A fit up close: {title} ({which}; the best {study.by} at the widest width). The network drawn is the one the study stored and measured; the marked "
                    f"sup point is the stored estimate ({row['sup_method']}).")
         yield name, fig, caption
 
 
 def _unit_figures(study: _Study):
-    """1-D targets: where the hidden units' transitions −b/a sit, per (activation, method), repeat 0.
+    """1-D targets: where the hidden units' transitions −b/a sit, per (activation, method), replicate 0.
 
     Random-feature methods draw A and b without looking at the target, so when every method of the
     study is one of them, one figure (the first 1-D target) shows the draw scheme for all."""
@@ -510,7 +492,7 @@ def _unit_figures(study: _Study):
         if shown and not trained:
             break
         target = study.target(name)
-        rows = ok[(ok["target"] == name) & (ok["repeat"] == 0)]
+        rows = ok[(ok["target"] == name) & (ok["replicate"] == 0)]
         if target.dim != 1 or rows.empty:
             continue
         widths = sorted(rows["width"].unique())
@@ -522,7 +504,7 @@ def _unit_figures(study: _Study):
         if not series:
             continue
         fig = unit_positions(target, series, title=f"Where the {width} units sit: {name}")
-        caption = (f"The transition points −b/a of the {width} hidden units (repeat 0) against their steepness |a|, "
+        caption = (f"The transition points −b/a of the {width} hidden units (replicate 0) against their steepness |a|, "
                    f"over K, for {name}; units whose transition lies outside K are drawn at the edge.")
         shown += 1
         yield f"units-{_slug(name)}-k{width}", fig, caption
@@ -537,7 +519,7 @@ def _training_figures(study: _Study):
 
     ok = study.ok()
     for name in study.summary["target"].unique():
-        rows = ok[(ok["target"] == name) & (ok["repeat"] == 0)]
+        rows = ok[(ok["target"] == name) & (ok["replicate"] == 0)]
         if rows.empty:
             continue
         histories = load_histories(study.folder, rows["cell_id"])
@@ -549,9 +531,9 @@ def _training_figures(study: _Study):
                                                                      train_rms=r["train_rms"], method=r["method"])
                    for _, r in rows.iterrows()}
         width = int(rows["width"].iloc[0])
-        fig = training_curves(results, title=f"Training curves: {name}, width {width}, repeat 0")
+        fig = training_curves(results, title=f"Training curves: {name}, width {width}, replicate 0")
         sups = "; ".join(f"{label}: {r['sup_error']:.3g}" for label, (_, r) in zip(results, rows.iterrows()))
-        caption = (f"Training RMS error against update and against time for {name} at width {width} (repeat 0); "
+        caption = (f"Training RMS error against update and against time for {name} at width {width} (replicate 0); "
                    "open markers: sup-norm checkpoints where recorded; star: the training RMS of the network "
                    f"returned. The sup error of the returned network, for comparison: {sups}.")
         yield f"training-{_slug(name)}-k{width}", fig, caption

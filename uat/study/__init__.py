@@ -3,8 +3,10 @@
 * :mod:`uat.study.config`: the study file (TOML), validated before any work;
 * :mod:`uat.study.runner`: tasks, workers and the coordinator (:func:`run_study`);
 * :mod:`uat.study.store`: the SQLite result store (:func:`load_results`, and the fitted networks and training
-  histories: :func:`load_networks`, :func:`load_histories`);
-* :mod:`uat.study.analysis`: medians over repeats, k*(ε), rates and plateaus.
+  histories: :func:`load_networks`, :func:`load_histories`); :mod:`uat.study.identity`: which stored cells a
+  run may reuse (a study may grow or shrink along any axis);
+* :mod:`uat.study.analysis`: medians over replicates, k*(ε), rates and plateaus; :mod:`uat.study.describe`:
+  how the numbers were measured, in words.
 """
 
 from uat.study.analysis import k_star, k_star_table, rates, summarize

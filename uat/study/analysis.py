@@ -1,8 +1,8 @@
-"""The ε-analysis of a study: medians over repeats, k*(ε), convergence rates and plateaus.
+"""The ε-analysis of a study: medians over replicates, k*(ε), convergence rates and plateaus.
 
 * :func:`summarize`: per (target, activation, method, width) the median and quartiles of the
-  sup-norm error over the repeats that succeeded, with counts of successes and failures, and the
-  median certified upper bound where every repeat has one. Methods that report an a-priori bound
+  sup-norm error over the replicates that succeeded, with counts of successes and failures, and the
+  median certified upper bound where every replicate has one. Methods that report an a-priori bound
   (the constructive ones) get a second curve, ``"<method> (a-priori bound)"``, whose "error" is
   that bound: k*(ε) and the rates of the bound then sit beside the measured ones.
 * :func:`k_star`: per (target, activation, method) and tolerance ε, the smallest swept width whose
@@ -50,10 +50,10 @@ BOUND = " (a-priori bound)"
 
 
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Median and quartiles of the sup error (and medians of the rest) over repeats, per curve and width.
+    """Median and quartiles of the sup error (and medians of the rest) over replicates, per curve and width.
 
     ``upper_median`` and ``upper_max`` are the median and the largest of the certified upper bounds
-    (``sup_upper``), given where every successful repeat has one (NaN otherwise), and
+    (``sup_upper``), given where every successful replicate has one (NaN otherwise), and
     ``n_certified`` counts them. Curves of the
     a-priori bounds follow those of the measured errors (see the module docstring).
     """
@@ -75,7 +75,7 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _bound_curves(ok: pd.DataFrame) -> pd.DataFrame:
-    """The a-priori bounds reported by the methods, as curves of their own (median over repeats)."""
+    """The a-priori bounds reported by the methods, as curves of their own (median over replicates)."""
     bounds = ok.assign(bound=pd.to_numeric(ok["diag_a_priori_bound"], errors="coerce")).dropna(subset=["bound"])
     if bounds.empty:
         return pd.DataFrame()
@@ -92,7 +92,7 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     Returns one row per (target, activation, method, epsilon) with ``k_star`` (nullable integer),
     ``reached``, ``sup_at_k_star``, ``max_width`` (the largest width with a result) and
     ``failed_below``: failed cells at widths up to k* (up to ``max_width`` when not reached). Where it
-    is not zero, k* may be smaller than reported: a width whose repeats failed could have reached ε.
+    is not zero, k* may be smaller than reported: a width whose replicates failed could have reached ε.
     """
     rows = []
     for key, whole in summary.groupby(KEYS, sort=False):
@@ -208,8 +208,8 @@ CERTIFIED = " (certified upper)"
 
 def with_certified(summary: pd.DataFrame) -> pd.DataFrame:
     """The summary with, after each curve that has certified upper bounds, a curve of the largest
-    bound over the repeats (method ``"<method> (certified upper)"``, only at the widths where every
-    repeat was certified): its k*(ε) is a width at which every repeat is proved to reach ε. Failed
+    bound over the replicates (method ``"<method> (certified upper)"``, only at the widths where every
+    replicate was certified): its k*(ε) is a width at which every replicate is proved to reach ε. Failed
     cells count as for the measured curve (a "?" in the table)."""
     if "upper_median" not in summary:
         return summary
@@ -233,7 +233,7 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """The k*(ε) table, wide: one row per curve, one column per ε (``>K`` where not reached), the rate.
 
     Curves with certified upper bounds get a second row, ``"<method> (certified upper)"``, whose
-    k*(ε) is the smallest certified width at which every repeat's proved bound is ≤ ε (see
+    k*(ε) is the smallest certified width at which every replicate's proved bound is ≤ ε (see
     :func:`with_certified`).
 
     Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K

@@ -19,7 +19,7 @@ The format (documented in the README, kept stable)::
     activation = ["tanh", "relu"]
     width = [2, 4, 8, 16]
     method = ["lstsq"]
-    repeats = 3                          # seeds per cell
+    repeats = 3                          # replicates (seeds) per cell: replicate 0, 1, 2
 
     [methods.lstsq]                      # options per method, passed to uat.fit
                                          # (activations = [...]: cross this method with these only)
@@ -31,18 +31,29 @@ The format (documented in the README, kept stable)::
     certify = true                       # prove upper bounds where the facts allow (the default)
     certify_evals = 32768                # the bracket's budget of error evaluations (the default)
     certify_rtol = 0.01                  # the relative gap it aims for (the default)
+    certify_levels = [1e-1, 1e-2]        # optional: the errors brackets work to prove (default: tolerances)
 
     [run]
     timeout = 600                        # optional: wall-clock seconds per cell, then recorded as failed
-    sweep = true                         # lstsq cells differing only in width share one QR
+    sweep = true                         # only for folders written before store schema 3 (see below)
     max_cells = 100000                   # a bigger grid is refused before any work (the default)
 
 A single value is accepted where a list is expected (``method = "lstsq"``).
 
 Seeds: a cell's seed is drawn from ``SeedSequence(seed, spawn_key=hash(target, domain,
-activation, repeat))``: it does not depend on the run order, and it is shared by all widths
-(the draws are nested, so one QR serves every width) and by all methods (methods are compared on
-the same random hidden layers).
+activation, replicate))``: it does not depend on the run order, and it is shared by all widths
+(the draws are nested: width k's hidden layer is the first k units of any wider one) and by all
+methods (methods are compared on the same random hidden layers).
+
+Cells: each cell is fitted on its own, as ``uat.fit(target, domain, width=..., activation=...,
+method=..., seed=..., **options)`` with the cell's seed, and measured with the [evaluation] settings.
+Its numbers therefore depend on its own axis values and on the settings of :meth:`StudyConfig.identity`
+only, never on the rest of the grid, so a grid may grow or shrink along any axis and keep every stored
+cell. (Until store schema 3, ``sweep = true`` fitted all least-squares widths of a (target, activation,
+replicate) from one draw and one training set sized by the grid's largest width, so adding a wider
+width changed every narrower cell: 1-D training sets gain the wider draw's transition points, and
+n_samples defaults to max(2048, 4·K). Folders written then keep that rule for their least-squares
+cells, see :mod:`uat.study.store`; elsewhere ``sweep`` changes nothing.)
 """
 
 from __future__ import annotations
@@ -69,9 +80,8 @@ __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_conf
 _TOP = {"name", "description", "seed", "domain", "domains", "facts", "grid", "methods", "evaluation", "run"}
 _FACTS = {"lipschitz", "curvature", "holder"}
 _GRID = {"target", "activation", "width", "method", "repeats"}
-_EVALUATION = {"tolerances", "n_points", "certify", "certify_evals", "certify_rtol"}
-#: The defaults of the certified bracket (those of :func:`uat.sup_error`); left out of the study hash when
-#: a study keeps them, so that studies written before they were settings keep their hash.
+_EVALUATION = {"tolerances", "n_points", "certify", "certify_evals", "certify_rtol", "certify_levels"}
+#: The defaults of the certified bracket (those of :func:`uat.sup_error`).
 CERTIFY_DEFAULTS = {"certify": True, "certify_evals": 1 << 15, "certify_rtol": 1e-2}
 _RUN = {"timeout", "sweep", "max_cells"}
 _DEFAULT_TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
@@ -85,18 +95,20 @@ class StudyConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Cell:
-    """One fit of a study: the axis values, the repeat index and the derived seed."""
+    """One fit of a study: the axis values, the replicate index (0 .. repeats - 1) and the derived seed."""
 
     target: str
     activation: str
     method: str
     width: int
-    repeat: int
+    replicate: int
     seed: int
 
     @property
     def cell_id(self) -> str:
-        return json.dumps([self.target, self.activation, self.method, self.width, self.repeat])
+        """The key of the cell's row in the store: ``[target, activation, method, width, replicate]`` as JSON
+        (the same list stores have always used, so the ids of stored cells stay valid)."""
+        return json.dumps([self.target, self.activation, self.method, self.width, self.replicate])
 
 
 @dataclass(frozen=True)
@@ -121,38 +133,61 @@ class StudyConfig:
     method_activations: dict = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
     max_cells: int = MAX_CELLS
-    certify: bool = True
-    certify_evals: int = 1 << 15
-    certify_rtol: float = 1e-2
+    certify: bool = CERTIFY_DEFAULTS["certify"]
+    certify_evals: int = CERTIFY_DEFAULTS["certify_evals"]
+    certify_rtol: float = CERTIFY_DEFAULTS["certify_rtol"]
+    certify_levels: tuple[float, ...] | None = None  # None: the tolerances
+
+    @classmethod
+    def from_resolved(cls, resolved: dict) -> "StudyConfig":
+        """The StudyConfig of a resolved configuration (:meth:`resolved`, as a study folder stores it; older
+        folders' lack the keys added since, which take their defaults)."""
+        return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in resolved.items()})
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        """The errors the certified brackets work to prove (``certify_levels``, by default the tolerances): a
+        bracket does not stop early while it could still prove one of them (see :func:`uat.sup_error`)."""
+        return self.tolerances if self.certify_levels is None else self.certify_levels
 
     def resolved(self) -> dict:
         """Every setting, defaults filled in, as plain JSON data."""
         return json.loads(json.dumps(asdict(self), sort_keys=True))
 
     def identity(self) -> dict:
-        """The settings that decide the results: what the study hash covers. The description, the
-        tolerances (analysis only), the timeout, the cell limit and the order of the axes are left out, so editing
-        them does not orphan a folder's results."""
+        """What decides the numbers of a cell besides its own axis values: what a study folder checks before it
+        reuses a stored cell, by scope.
+
+        * ``study``: every cell's: the seed, the sup-norm estimate's ``n_points`` and the certified bracket
+          (``certify``; when on, ``certify_evals``, ``certify_rtol`` and the levels it works for, which are the
+          tolerances unless ``certify_levels`` says otherwise: a bracket's early stop, hence its upper bound
+          and even the attained error it finds, depends on them);
+        * ``methods``: each method's resolved options (its cells' only);
+        * ``targets``: each target's domain (which also enters its seeds) and ``[facts]`` (its cells' only).
+
+        Left out, because no cell's numbers depend on them: the axes themselves (targets, activations,
+        widths, methods, repeats: a grid may grow or shrink and keep its cells), the name, the description,
+        the tolerances when certify is off, the timeout, the cell limit, which activations a method is
+        crossed with (that selects cells) and ``sweep`` (see the module docstring).
+        """
         resolved = self.resolved()
-        for key in ("name", "description", "tolerances", "timeout", "max_cells"):
-            resolved.pop(key)
-        for key in ("method_activations", "facts"):  # absent from studies written before they existed
-            if not resolved[key]:
-                resolved.pop(key)
-        for key, default in CERTIFY_DEFAULTS.items():  # likewise, unless changed
-            if resolved[key] == default:
-                resolved.pop(key)
-        for key in ("targets", "activations", "widths", "methods"):
-            resolved[key] = sorted(resolved[key], key=str)
-        return resolved
+        study = {"seed": self.seed, "n_points": self.n_points, "certify": self.certify}
+        if self.certify:
+            study.update(certify_evals=self.certify_evals, certify_rtol=self.certify_rtol,
+                         certify_levels=sorted(self.levels, reverse=True))
+        targets = {t: {"domain": self.domain_for(t), "facts": resolved["facts"].get(t, {})} for t in self.targets}
+        return json.loads(json.dumps({"study": study, "methods": resolved["method_options"], "targets": targets},
+                                     sort_keys=True))
 
     @property
     def config_hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
+        from uat.study.identity import digest
 
-    def seed_for(self, target: str, activation: str, repeat: int) -> int:
-        """The seed shared by every width and method of (target, activation, repeat)."""
-        identity = json.dumps([target, self.domain_for(target), activation, repeat])
+        return digest(self.identity())
+
+    def seed_for(self, target: str, activation: str, replicate: int) -> int:
+        """The seed shared by every width and method of (target, activation, replicate)."""
+        identity = json.dumps([target, self.domain_for(target), activation, replicate])
         words = np.frombuffer(hashlib.sha256(identity.encode()).digest()[:16], dtype="<u4")
         sequence = np.random.SeedSequence(self.seed, spawn_key=tuple(int(w) for w in words))
         return int(sequence.generate_state(1, dtype=np.uint32)[0])
@@ -180,16 +215,16 @@ class StudyConfig:
                                f"{self.max_cells}; shrink the grid, or raise the limit with [run] max_cells = {n}")
 
     def cells(self) -> list[Cell]:
-        """Every cell, in a fixed order (target, activation, method, repeat, width)."""
+        """Every cell, in a fixed order (target, activation, replicate, method, width)."""
         out = []
         for target in self.targets:
             for activation in self.activations:
-                for repeat in range(self.repeats):
-                    seed = self.seed_for(target, activation, repeat)
+                for replicate in range(self.repeats):
+                    seed = self.seed_for(target, activation, replicate)
                     for method in self.methods:
                         if activation not in self.method_activations.get(method, (activation,)):
                             continue  # [methods.NAME] activations = [...] leaves this pair out
-                        out.extend(Cell(target, activation, method, w, repeat, seed) for w in self.widths)
+                        out.extend(Cell(target, activation, method, w, replicate, seed) for w in self.widths)
         return out
 
     def domain_for(self, target: str) -> str | None:
@@ -402,6 +437,9 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
         check.fail("evaluation.certify", f"must be true or false; got {certify!r}")
     certify_evals = check.integer(evaluation.get("certify_evals", CERTIFY_DEFAULTS["certify_evals"]),
                                   "evaluation.certify_evals", 1)
+    levels = evaluation.get("certify_levels")
+    if levels is not None:
+        levels = tuple(sorted(check.axis(levels, "evaluation.certify_levels", check.positive), reverse=True))
     certify_rtol = evaluation.get("certify_rtol", CERTIFY_DEFAULTS["certify_rtol"])
     if isinstance(certify_rtol, bool) or not isinstance(certify_rtol, (int, float)) or not certify_rtol >= 0 \
             or not math.isfinite(certify_rtol):
@@ -417,7 +455,7 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
                          tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
                          tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
                          {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells, certify,
-                         certify_evals, float(certify_rtol))
+                         certify_evals, float(certify_rtol), levels)
     config.check_size(source)
     return config
 

@@ -2,7 +2,7 @@
 
 Everything is inside the file: the figures as embedded PNG (``data:`` URIs), the tables as HTML,
 the style sheet inline; it opens without network access and can be mailed or archived as it is.
-Sections: the study's description; how the numbers were measured (cells, repeats, widths, sup-norm
+Sections: the study's description; how the numbers were measured (cells, replicates, widths, sup-norm
 methods, versions); the k*(ε) table; the convergence rates; the figures with captions; the failed
 cells; the study file itself.
 """
@@ -70,18 +70,20 @@ def _paragraphs(text: str) -> str:
 
 
 def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
-    from uat.plots.study import sup_method_summary
+    from uat.study.describe import certify_summary, sup_method_summary
 
     ok = frame[frame["status"] == "ok"]
     widths = sorted(frame["width"].unique())
     items = [
         f"{len(frame)} cells: {len(ok)} ok, {len(frame) - len(ok)} failed; "
-        f"{int(frame['repeat'].max()) + 1 if len(frame) else 0} repeat(s) per (target, activation, method, width); "
+        f"{int(frame['replicate'].max()) + 1 if len(frame) else 0} replicate(s) per (target, activation, method, width); "
         f"widths {', '.join(str(w) for w in widths)}.",
-        "Sup norms estimated by: " + html.escape(sup_method_summary(ok["sup_method"])) + ". Each estimate is "
+        "Sup norms estimated by: " + html.escape(sup_method_summary(ok)) + ". Each estimate is "
         "attained at a point of K, hence a lower bound of the true sup; the dotted lines of the error figure "
         "show the float64 rounding floor of each curve.",
-        f"Medians of the sup error over repeats decide k*(ε); tolerances ε: "
+        "Certified " + html.escape(certify_summary(config)) + ".",
+        *_swept(frame),
+        f"Medians of the sup error over replicates decide k*(ε); tolerances ε: "
         f"{', '.join(f'{e:g}' for e in config['tolerances'])}.",
         f"Fitting time: {ok['fit_seconds'].sum():.1f} s in all (median {ok['fit_seconds'].median():.3g} s per cell); "
         f"sup-norm estimates: {ok['sup_seconds'].sum():.1f} s." if len(ok) else "No successful cells.",
@@ -92,11 +94,22 @@ def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
+def _swept(frame: pd.DataFrame) -> list[str]:
+    """The report's line on the cells of a legacy width sweep (``sweep_width``), if the folder has any."""
+    swept = pd.to_numeric(frame.get("sweep_width"), errors="coerce").dropna()
+    if swept.empty:
+        return []
+    widths = ", ".join(str(int(k)) for k in sorted(swept.unique()))
+    return [f"{len(swept)} least-squares cells were fitted as uat did before store schema 3: those of each (target, "
+            f"activation, replicate) from one draw and one training set of width {widths} (sweep_width); every "
+            f"other cell on its own, as uat.fit fits it."]
+
+
 def _failures(frame: pd.DataFrame) -> str:
     failed = frame[frame["status"] != "ok"]
     if failed.empty:
         return "<p>No cell failed.</p>"
-    shown = failed[["target", "activation", "method", "width", "repeat", "error"]].head(MAX_FAILURES)
+    shown = failed[["target", "activation", "method", "width", "replicate", "error"]].head(MAX_FAILURES)
     more = len(failed) - len(shown)
     return (f"<p class='failed'>{len(failed)} cell(s) failed; every figure and table above leaves them out "
             "(k* entries resting on failed widths carry a ?).</p>"

@@ -1,9 +1,12 @@
 """Running a study: tasks, workers, the coordinator loop.
 
-A *task* is the unit sent to a worker: one cell, or, for least squares with ``sweep = true``, all
-the cells of one (target, activation, repeat) that differ only in width, fitted from one QR
-(:func:`uat.fit_widths`, always drawn at the grid's largest width so that a resumed sweep gives
-the same networks as an uninterrupted one). Workers are spawned processes with single-threaded
+A *task* is the unit sent to a worker: one cell, fitted on its own as :func:`uat.fit` fits it, so that
+its numbers depend on nothing else in the grid (a study may grow or shrink and keep every stored cell).
+The one exception keeps folders started before store schema 3 comparable: there ``sweep = true`` fitted
+all the least-squares widths of a (target, activation, replicate) from one draw and one QR sized by the
+grid's largest width K (:func:`uat.fit_widths` with ``max_width=K``), and their least-squares cells up
+to width K are still fitted that way, one task per (target, activation, replicate); see
+:meth:`uat.study.store.StudyStore.sweep_width`. Workers are spawned processes with single-threaded
 BLAS (so that ``--jobs 1`` and ``--jobs N`` give identical tables: BLAS rounding may depend on its
 thread count), or a dask.distributed cluster; both through the ``concurrent.futures`` interface.
 
@@ -38,13 +41,14 @@ __all__ = ["Task", "run_task", "run_study", "plan_tasks", "process_pool"]
 
 @dataclass(frozen=True)
 class Task:
-    """Picklable description of work for one worker: the cells of one fit or one width sweep."""
+    """Picklable description of work for one worker: one cell, or the cells of one legacy width sweep (``sweep``:
+    fitted from one draw of width ``max_width``)."""
 
     target: str
     domain: str | None
     activation: str
     method: str
-    repeat: int
+    replicate: int
     seed: int
     widths: tuple[int, ...]
     max_width: int
@@ -62,30 +66,27 @@ class Task:
 
 
 def _certify_options(config: StudyConfig) -> tuple:
-    """sup_error's certify options from [evaluation]; the tolerances are the levels a bracket keeps working
-    for (it stops early only when it could prove none of them, see :func:`uat.sup_error`)."""
+    """sup_error's certify options from [evaluation]; the levels (by default the tolerances) are those a bracket
+    keeps working for (it stops early only when it could prove none of them, see :func:`uat.sup_error`)."""
     return (("certify", config.certify), ("certify_evals", config.certify_evals),
-            ("certify_rtol", config.certify_rtol), ("certify_levels", tuple(config.tolerances)))
+            ("certify_rtol", config.certify_rtol), ("certify_levels", tuple(config.levels)))
 
 
-def _sweeps(config: StudyConfig, method: str) -> bool:
-    """Whether a method's cells that differ only in width are fitted together (one QR)."""
-    return config.sweep and method == "lstsq"
-
-
-def plan_tasks(config: StudyConfig, cells: list[Cell]) -> list[Task]:
-    """Group the cells to run into tasks, biggest first."""
+def plan_tasks(config: StudyConfig, cells: list[Cell], sweep_width: int | None = None) -> list[Task]:
+    """Group the cells to run into tasks, biggest first: one per cell, except in a folder of a legacy sweep
+    (``sweep_width`` K, see the module docstring), where the least-squares cells up to width K of each
+    (target, activation, replicate) make one task, fitted from one draw of width K as that folder's others were."""
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
-        key = (cell.target, cell.activation, cell.method, cell.repeat,
-               None if _sweeps(config, cell.method) else cell.width)
+        swept = sweep_width is not None and cell.method == "lstsq" and cell.width <= sweep_width
+        key = (cell.target, cell.activation, cell.method, cell.replicate, None if swept else cell.width)
         groups.setdefault(key, []).append(cell)
     tasks = []
-    for (target, activation, method, repeat, _), members in groups.items():
-        sweep = _sweeps(config, method)
+    for (target, activation, method, replicate, width), members in groups.items():
+        sweep = width is None
         widths = tuple(sorted(c.width for c in members))
-        tasks.append(Task(target, config.domain_for(target), activation, method, repeat, members[0].seed, widths,
-                          max(config.widths) if sweep else widths[0], dict(config.method_options[method]), sweep,
+        tasks.append(Task(target, config.domain_for(target), activation, method, replicate, members[0].seed, widths,
+                          sweep_width if sweep else widths[0], dict(config.method_options[method]), sweep,
                           config.n_points, config.timeout,
                           tuple((k, tuple(v) if isinstance(v, list) else v)
                                 for k, v in sorted(config.facts.get(target, {}).items())),
@@ -181,9 +182,10 @@ class _Deadline:
 def _row(task: Task, width: int, **fields) -> dict:
     import uat
 
-    cell = Cell(task.target, task.activation, task.method, width, task.repeat, task.seed)
+    cell = Cell(task.target, task.activation, task.method, width, task.replicate, task.seed)
     return {"cell_id": cell.cell_id, "target": task.target, "activation": task.activation, "method": task.method,
-            "width": width, "repeat": task.repeat, "seed": task.seed, "uat_version": uat.__version__,
+            "width": width, "replicate": task.replicate, "seed": task.seed,
+            "sweep_width": task.max_width if task.sweep else None, "uat_version": uat.__version__,
             "numpy_version": np.__version__, "finished_at": datetime.now(timezone.utc).isoformat(), **fields}
 
 
@@ -197,7 +199,8 @@ def _measure(task: Task, result) -> dict:
     return {"status": "ok", "error": None, "domain": str(result.domain), "sup_error": estimate.value,
             "sup_argmax": estimate.argmax.tolist(), "sup_lower": estimate.lower, "sup_upper": estimate.upper,
             "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "sup_method": estimate.method,
-            "sup_n_evals": estimate.n_evals, "rms_error": uat.rms_error(result.target, result.network),
+            "sup_facts": jsonable(estimate.facts), "sup_n_evals": estimate.n_evals,
+            "rms_error": uat.rms_error(result.target, result.network),
             "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
             "n_params": result.network.n_params, "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds,
             "diagnostics": jsonable(result.diagnostics), "network": network_bytes(result.network),
@@ -376,7 +379,7 @@ def default_folder(config: StudyConfig) -> Path:
 
 
 def _run(config, store, study_file, jobs, force, retry_failed, scheduler, progress):
-    store.open(config.resolved(), config.config_hash, study_file, force=force)
+    store.open(config, study_file, force=force)
     cells = config.cells()
     if force:
         store.delete([c.cell_id for c in cells])
@@ -394,5 +397,5 @@ def _run(config, store, study_file, jobs, force, retry_failed, scheduler, progre
     if progress is not None:
         progress(counts["done"], len(cells), 0, 0.0)
     if todo:
-        _run_tasks(plan_tasks(config, todo), store, jobs, scheduler, report)
+        _run_tasks(plan_tasks(config, todo, store.sweep_width()), store, jobs, scheduler, report)
     return load_results(store.folder)

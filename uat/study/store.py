@@ -1,22 +1,33 @@
 """The result store: one SQLite database per study folder (stdlib sqlite3, WAL mode).
 
 Only the coordinating process writes, one committed transaction per finished task, with
-``synchronous=FULL``: a crash, kill -9 or Ctrl-C of the coordinator loses no finished cell. The
-resolved configuration and its hash are stored beside the results; a different study aimed at
-the same folder is refused.
+``synchronous=FULL``: a crash, kill -9 or Ctrl-C of the coordinator loses no finished cell. A cell is
+identified by its axis values (``cell_id``), and its numbers depend on them and on the settings of
+:meth:`~uat.study.config.StudyConfig.identity` only: a run reuses every stored cell of its grid, whatever
+else the folder holds, and a study may grow or shrink along any axis; a run whose settings differ from
+those the stored cells were computed with is refused, naming them (:mod:`uat.study.identity`).
 
-Tables: ``meta(key, value)`` holds ``schema_version``, ``config`` (resolved JSON, refreshed on each
-run: description and tolerances may change), ``identity`` and ``config_hash`` (the settings that
-decide results), ``name``, ``study_file`` (the file's text) and the ``uat_version`` and
+Tables: ``meta(key, value)`` holds ``schema_version``, ``config`` (the last run's resolved JSON: its grid
+is the folder's, see :func:`load_results`), ``identity`` and its hash ``config_hash`` (the settings of
+every stored cell), ``name``, ``study_file`` (the file's text), the ``uat_version`` and
 ``numpy_version`` the results were computed with (a run with other versions is refused unless
-``--force``); ``results`` holds one row per finished cell (see ``COLUMNS``). A lock file keeps a
-second coordinator out of a folder that one is writing to.
+``--force``) and, in folders started by a legacy width sweep, ``sweep_width`` (see
+:meth:`StudyStore.sweep_width`); ``results`` holds one row per finished cell (see ``COLUMNS``). A lock
+file keeps a second coordinator out of a folder that one is writing to.
 
 Each successful cell also keeps its fitted network and, for iterative methods, its training
 history, as ``.npz`` bytes (read back with ``allow_pickle=False``, never unpickled): the figures
 draw the very networks the table measured, without fitting again (:func:`load_networks`,
-:func:`load_histories`). Stores of schema 1, which kept neither, are upgraded in place; their
-old cells simply have none.
+:func:`load_histories`).
+
+Older stores are read as they are and upgraded in place by the next run, in the transaction that checks
+them, so that an interrupted upgrade leaves the old store: schema 1 kept no networks or histories (its
+cells simply have none); schemas 1 and 2 named the replicate column ``repeat``, which shadowed
+``pandas.Series.repeat`` (schema 3 renames it ``replicate``), and kept how each sup norm was estimated as
+prose only (``sup_method``): schema 3 adds ``sup_facts``, the estimate's facts as JSON
+(:attr:`uat.supnorm.SupEstimate.facts`), NULL in the cells computed before, and ``sweep_width``: a least-squares
+cell of a folder whose grid was swept from one draw (``[run] sweep = true``, the default then) records the
+width of that draw, the grid's largest width then.
 """
 
 from __future__ import annotations
@@ -38,25 +49,28 @@ __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks
            "network_bytes", "history_bytes"]
 
 DATABASE = "results.sqlite"
-SCHEMA_VERSION = "2"
-#: Schemas this uat reads and resumes (1 is upgraded in place when a run opens it).
-_READABLE = ("1", SCHEMA_VERSION)
+SCHEMA_VERSION = "3"
+#: Schemas this uat reads and resumes (older ones are upgraded in place when a run opens them).
+_READABLE = ("1", "2", SCHEMA_VERSION)
 
 #: Columns of the results table, in order: (name, SQL type).
 COLUMNS = [
     ("cell_id", "TEXT PRIMARY KEY"), ("target", "TEXT"), ("domain", "TEXT"), ("activation", "TEXT"),
-    ("method", "TEXT"), ("width", "INTEGER"), ("repeat", "INTEGER"), ("seed", "INTEGER"),
+    ("method", "TEXT"), ("width", "INTEGER"), ("replicate", "INTEGER"), ("seed", "INTEGER"),
     ("status", "TEXT"), ("error", "TEXT"), ("sup_error", "REAL"), ("sup_argmax", "TEXT"),
     ("sup_lower", "REAL"), ("sup_upper", "REAL"), ("sup_initial", "REAL"), ("rounding_floor", "REAL"),
-    ("sup_method", "TEXT"), ("sup_n_evals", "INTEGER"), ("rms_error", "REAL"), ("train_rms", "REAL"),
-    ("train_max", "REAL"), ("n_samples", "INTEGER"), ("n_params", "INTEGER"), ("fit_seconds", "REAL"),
-    ("sup_seconds", "REAL"), ("diagnostics", "TEXT"), ("uat_version", "TEXT"), ("numpy_version", "TEXT"),
-    ("finished_at", "TEXT"), ("network", "BLOB"), ("history", "BLOB"),
+    ("sup_method", "TEXT"), ("sup_facts", "TEXT"), ("sup_n_evals", "INTEGER"), ("rms_error", "REAL"),
+    ("train_rms", "REAL"), ("train_max", "REAL"), ("n_samples", "INTEGER"), ("sweep_width", "INTEGER"),
+    ("n_params", "INTEGER"), ("fit_seconds", "REAL"), ("sup_seconds", "REAL"), ("diagnostics", "TEXT"),
+    ("uat_version", "TEXT"), ("numpy_version", "TEXT"), ("finished_at", "TEXT"), ("network", "BLOB"),
+    ("history", "BLOB"),
 ]
 _NAMES = [name for name, _ in COLUMNS]
 #: The columns holding arrays (npz bytes): read on request, not with the table.
 BLOBS = ("network", "history")
 _TABLE = [name for name in _NAMES if name not in BLOBS]
+#: Columns renamed since schema 1, old name -> new name.
+_RENAMED = {"repeat": "replicate"}
 
 
 class StoreError(ValueError):
@@ -118,47 +132,85 @@ class StudyStore:
                                  "another output folder") from None
             yield
 
-    def open(self, config: dict, config_hash: str, study_file: str, force: bool = False) -> None:
-        """Create the folder and tables, or check that the folder holds this same study (and versions)."""
-        import uat
-        from uat.study.config import StudyConfig
+    def open(self, config, study_file: str, force: bool = False) -> None:
+        """Create the folder and tables, or check that the folder's cells may be reused by this study (and
+        versions), and upgrade an older store; then record the study (``config``, a StudyConfig) as the folder's.
 
-        identity = StudyConfig(**_tuples(config)).identity()
+        A study may grow or shrink any axis of the folder's grid: it is refused only where a setting that
+        decides stored cells differs (:mod:`uat.study.identity`).
+        """
+        import uat
+        from uat.study.identity import digest, merged
+
+        identity = config.identity()
         versions = {"uat_version": uat.__version__, "numpy_version": np.__version__}
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._database() as db, db:
+            db.execute("BEGIN IMMEDIATE")  # checks, upgrade and meta in one transaction (SQLite's DDL is transactional)
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute(f"CREATE TABLE IF NOT EXISTS results ({', '.join(f'{n} {t}' for n, t in COLUMNS)})")
             stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            sweep_width = None
             if stored:
-                self._check(stored, identity, config_hash, versions, force)
+                old, present = self._check(db, stored, config, identity, versions, force)
+                identity, sweep_width = merged(old, identity, present), self._sweep_width(stored)
             elif db.execute("SELECT count(*) FROM results").fetchone()[0]:  # results of an unknown study
                 raise self.unreadable("its meta table holds no study configuration")
-            # schema 1 lacked the array columns: add the missing ones, only once every check passed
-            present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
-            for name in BLOBS:
-                if name not in present:
-                    db.execute(f"ALTER TABLE results ADD COLUMN {name} BLOB")
+            _upgrade(db, sweep_width)  # only once every check passed
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("schema_version", SCHEMA_VERSION), ("config", json.dumps(config, sort_keys=True)),
-                ("identity", json.dumps(identity, sort_keys=True)), ("config_hash", config_hash),
-                ("name", config["name"]), ("study_file", study_file), *versions.items()])
+                ("schema_version", SCHEMA_VERSION), ("config", json.dumps(config.resolved(), sort_keys=True)),
+                ("identity", json.dumps(identity, sort_keys=True)), ("config_hash", digest(identity)),
+                ("name", config.name), ("study_file", study_file), *versions.items()]
+                + ([("sweep_width", str(sweep_width))] if sweep_width else []))
 
-    def _check(self, stored: dict, identity: dict, config_hash: str, versions: dict, force: bool) -> None:
+    def _check(self, db, stored: dict, config, identity: dict, versions: dict, force: bool):
+        """Refuse a store of another schema, settings that differ from those of stored cells, a legacy sweep asked
+        to stop and other versions (unless ``force``); return the folder's identity and which cells it holds."""
+        from uat.study.identity import differences, levels_hint, stored_identity
+
         if stored.get("schema_version") not in _READABLE:
             raise StoreError(f"{self.folder} was written by an incompatible uat (store schema "
                              f"{stored.get('schema_version')!r}, this uat writes {SCHEMA_VERSION!r})")
-        if stored.get("config_hash") != config_hash:
-            old = json.loads(stored.get("identity", "{}"))
-            differ = sorted(k for k in set(old) | set(identity) if old.get(k) != identity.get(k))
-            raise StoreError(f"{self.folder} holds a different study ({stored.get('name')!r}; settings that differ: "
-                             f"{', '.join(differ)}); results of different studies are never mixed: choose another "
-                             "output folder (--out) or delete this one")
+        try:
+            old = stored_identity(stored)
+        except (KeyError, TypeError, ValueError) as err:
+            raise self.unreadable("its meta table holds no study configuration") from err
+        present = _present(db)
+        differ = differences(old, identity, present)
+        if differ:
+            raise StoreError(f"{self.folder} holds a different study ({stored.get('name')!r}; settings that differ "
+                             f"from those its cells were computed with: {'; '.join(differ)}); results of different "
+                             "studies are never mixed: choose another output folder (--out) or delete this one"
+                             + levels_hint(old, identity, config.certify_levels is not None))
+        sweep_width = self._sweep_width(stored)
+        if sweep_width and not config.sweep and "lstsq" in present["methods"]:
+            raise StoreError(f"{self.folder} holds least-squares cells fitted as uat did before store schema 3: each "
+                             f"(target, activation, replicate) from one draw of width {sweep_width} (run.sweep = "
+                             "true); with sweep = false new ones would be fitted on their own and not be comparable: "
+                             "keep run.sweep = true for this folder, or choose another output folder")
         changed = {k: (stored.get(k), v) for k, v in versions.items() if stored.get(k) != v}
         if changed and not force:
             raise StoreError(f"{self.folder} holds results computed with other versions ("
                              + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items())
                              + "); resuming would mix them: use --force to recompute, or another output folder")
+        return old, present
+
+    @staticmethod
+    def _sweep_width(stored: dict) -> int | None:
+        """The legacy sweep's draw width of a folder (see :meth:`sweep_width`) from its meta table."""
+        from uat.study.identity import legacy_sweep_width
+
+        if stored.get("schema_version") in ("1", "2"):
+            return legacy_sweep_width(json.loads(stored["config"]))
+        return int(stored["sweep_width"]) if stored.get("sweep_width") else None
+
+    def sweep_width(self) -> int | None:
+        """K, where the folder was started by a uat that fitted the least-squares widths of each (target,
+        activation, replicate) from one draw and one training set of the grid's largest width K (store schema
+        1 and 2, ``[run] sweep = true``); None otherwise. Its least-squares cells of widths up to K are fitted
+        that way still, so that the folder's cells stay comparable; wider ones, and every cell of a newer
+        folder, are fitted on their own."""
+        return self._sweep_width(self.meta())
 
     def finished(self, include_failed: bool = True) -> set[str]:
         """cell_ids already recorded (ok, and failed unless include_failed is False)."""
@@ -197,10 +249,25 @@ class StudyStore:
         return config
 
     def frame(self) -> pd.DataFrame:
-        """The results table as stored (call :meth:`meta` first: it says when the folder is no study)."""
+        """The results table, with this schema's columns whatever the store's (call :meth:`meta` first: it says
+        when the folder is no study): an old store is read as it is, renamed columns under their new names,
+        columns it lacks as NULL."""
         with self._database() as db:
-            frame = pd.read_sql_query(f"SELECT {', '.join(_TABLE)} FROM results", db)
+            present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+            old = {new: old for old, new in _RENAMED.items() if old in present and new not in present}
+            columns = [name if name in present else f"{old[name]} AS {name}" if name in old else f"NULL AS {name}"
+                       for name in _TABLE]
+            frame = pd.read_sql_query(f"SELECT {', '.join(columns)} FROM results", db)
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        if "sweep_width" not in present and (width := self._sweep_width(meta)):  # a legacy sweep, not yet upgraded
+            frame["sweep_width"] = frame["sweep_width"].astype(object)
+            frame.loc[frame["method"] == "lstsq", "sweep_width"] = width
         return frame
+
+    def cell_count(self) -> int:
+        """The number of cells stored, in the folder's grid or not."""
+        with self._database() as db:
+            return db.execute("SELECT count(*) FROM results").fetchone()[0]
 
     def arrays(self, column: str, cell_ids) -> dict:
         """cell_id → the npz bytes of ``column`` ('network' or 'history'), None where there are none."""
@@ -219,9 +286,33 @@ class StudyStore:
         return {cell_id: found.get(cell_id) for cell_id in cell_ids}
 
 
-def _tuples(config: dict) -> dict:
-    """A resolved configuration with its lists back as tuples (the StudyConfig field types)."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+def _upgrade(db: sqlite3.Connection, sweep_width: int | None) -> None:
+    """Bring the results table of an older schema to this one, in place: renamed columns get their new names
+    (:data:`_RENAMED`), missing columns are added (NULL in the rows already there), and the least-squares
+    cells of a legacy sweep record the width of the draw they were fitted from (``sweep_width``). Idempotent:
+    a second call, or one after an upgrade that was interrupted, changes nothing more."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    for old, new in _RENAMED.items():
+        if old in present and new not in present:
+            db.execute(f"ALTER TABLE results RENAME COLUMN {old} TO {new}")
+            present = (present - {old}) | {new}
+    for name, kind in COLUMNS:
+        if name not in present:
+            db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+            if name == "sweep_width" and sweep_width:
+                db.execute("UPDATE results SET sweep_width = ? WHERE method = 'lstsq' AND width <= ?",
+                           (sweep_width, sweep_width))
+
+
+def _present(db: sqlite3.Connection) -> dict:
+    """Which cells a store holds, as :func:`uat.study.identity.differences` needs it: any, and their targets
+    and methods."""
+    present = {"any": False, "methods": set(), "targets": set()}
+    for target, method in db.execute("SELECT DISTINCT target, method FROM results"):
+        present["any"] = True
+        present["targets"].add(target)
+        present["methods"].add(method)
+    return present
 
 
 def _sql_value(value):
@@ -232,25 +323,38 @@ def _sql_value(value):
     return value
 
 
-def load_results(folder: str | Path) -> pd.DataFrame:
+def load_results(folder: str | Path, *, all_cells: bool = False) -> pd.DataFrame:
     """The results of a study folder as a tidy DataFrame, one row per cell, in the grid's order.
 
-    Columns: the axis values (target, domain, activation, method, width, repeat), the derived
+    The cells are those of the folder's study (the grid of the last run); with ``all_cells``, also the
+    stored cells outside it (left by a wider run before a narrower one: kept, and reused when the grid grows
+    again).
+
+    Columns: the axis values (target, domain, activation, method, width, replicate), the derived
     seed, status ('ok' or 'failed') and error, the sup-norm estimate (sup_error, sup_argmax as a
-    tuple, sup_lower, sup_upper, sup_initial, rounding_floor, sup_method, sup_n_evals), rms_error,
+    tuple, sup_lower, sup_upper, sup_initial, rounding_floor, sup_method, sup_facts as a dict or None for cells
+    of older stores, sup_n_evals), rms_error,
     train_rms, train_max, n_samples, n_params, fit_seconds, sup_seconds, the method's diagnostics
-    expanded into ``diag_<key>`` columns, uat_version, numpy_version and finished_at.
+    expanded into ``diag_<key>`` columns, uat_version, numpy_version and finished_at; sweep_width is the width
+    of the one draw a legacy least-squares sweep fitted the cell from (see :meth:`StudyStore.sweep_width`),
+    NULL for every cell fitted on its own.
     """
+    from uat.study.config import StudyConfig
+
     store = StudyStore(folder)
     config = store.config()
     frame = store.frame()
+    if not all_cells:
+        grid = {cell.cell_id for cell in StudyConfig.from_resolved(config).cells()}
+        frame = frame[frame["cell_id"].isin(grid)].reset_index(drop=True)
     frame["sup_argmax"] = [tuple(json.loads(v)) if isinstance(v, str) else None for v in frame["sup_argmax"]]
+    frame["sup_facts"] = [json.loads(v) if isinstance(v, str) else None for v in frame["sup_facts"]]
     diagnostics = pd.DataFrame([json.loads(v) if isinstance(v, str) else {} for v in frame.pop("diagnostics")],
                                index=frame.index).add_prefix("diag_")
     frame = pd.concat([frame, diagnostics], axis=1)
-    ranks = {column: frame[column].map({v: i for i, v in enumerate(config[axis])}).fillna(-1)
+    ranks = {column: frame[column].map({v: i for i, v in enumerate(config[axis])}).fillna(len(config[axis]))
              for column, axis in (("target", "targets"), ("activation", "activations"), ("method", "methods"))}
-    keys = pd.DataFrame({**ranks, "repeat": frame["repeat"], "width": frame["width"]})
+    keys = pd.DataFrame({**ranks, "replicate": frame["replicate"], "width": frame["width"]})
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order].reset_index(drop=True)
 
