@@ -77,8 +77,6 @@ def same(a, b):
     (('method = ["lstsq"]', 'method = ["lstqs"]'), "grid.method[0]", "unknown method 'lstqs' (did you mean 'lstsq'?)"),
     (("repeats = 2", "repeats = 0"), "grid.repeats", "must be an integer >= 1; got 0"),
     (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, -1]"), "evaluation.tolerances[1]", "must be a number > 0"),
-    (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1]\ncertify_levels = [0.1, 0]"), "evaluation.certify_levels[1]",
-     "must be a number > 0; got 0"),
     (("[evaluation]", "[methods.lstsq]\nn_sample = 10\n[evaluation]"), "methods.lstsq",
      "unknown option 'n_sample' for method 'lstsq' (did you mean 'n_samples'?)"),
     (("[evaluation]", "[methods.lstsq]\nsampling = 'sobel'\n[evaluation]"), "methods.lstsq",
@@ -181,7 +179,7 @@ def test_rows_carry_everything_promised(tiny_runs):
     # the stored numbers are those of the library: refit one cell by hand and compare, to the bit
     cell = one[(one["target"] == "abs") & (one["activation"] == "tanh") & (one["width"] == 8)].iloc[0]
     again = uat.fit("abs", width=8, seed=int(cell["seed"]), activation="tanh")
-    assert cell["sup_error"] == again.sup_error(certify_levels=(1e-1, 1e-2)).value
+    assert cell["sup_error"] == again.sup_error(certify_early_stop=False).value
     assert list(one["width"][:3]) == [4, 8, 16] and one["target"].iloc[0] == "sin(2*pi*x)"  # grid order
 
 
@@ -670,12 +668,12 @@ def test_results_of_other_versions_are_not_mixed(tmp_path):
 
 
 def test_editing_description_and_tolerances_keeps_the_results(tmp_path):
-    """The tolerances of a study with certified brackets are their levels too (tests/test_study_store.py): kept as
-    certify_levels, the tolerances of the analysis may change."""
+    """The tolerances are the analysis's only (a study's brackets spend their budget whatever they are): editing
+    them recomputes nothing."""
     path = write(tmp_path, TINY.replace("repeats = 2", "repeats = 1").replace('["tanh", "relu"]', '["tanh"]'))
     first = run_study(path, tmp_path / "out", jobs=1)
     edited = write(tmp_path, path.read_text().replace("two targets", "2 targets").replace(
-        "tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]\ncertify_levels = [1e-1, 1e-2]"), "edited.toml")
+        "tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]"), "edited.toml")
     again = run_study(edited, tmp_path / "out", jobs=1)
     pd.testing.assert_series_equal(again["finished_at"], first["finished_at"])  # nothing recomputed
     from click.testing import CliRunner

@@ -223,9 +223,6 @@ def test_a_narrower_run_uses_a_subset_and_keeps_the_other_cells(grown, tmp_path)
     (("[evaluation]", '[facts."sin(2*pi*x)"]\nlipschitz = 6.3\n[evaluation]'),
      r"target 'sin\(2\*pi\*x\)': facts \{\} -> \{\"lipschitz\": 6.3\}"),
     (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2]\ncertify_evals = 1000"), r"certify_evals 32768 -> 1000"),
-    (("tolerances = [1e-1, 1e-2]", "tolerances = [1e-1, 1e-2, 1e-3]"),
-     r"certify_levels \[0.1, 0.01\] -> \[0.1, 0.01, 0.001\].*to analyse other tolerances with these cells, keep the "
-     r"brackets' levels with \[evaluation\] certify_levels = \[0.1, 0.01\]"),
 ])
 def test_settings_that_decide_stored_cells_may_not_change(grown, tmp_path, edit, message):
     from uat.study import StoreError
@@ -241,12 +238,12 @@ def test_settings_that_decide_stored_cells_may_not_change(grown, tmp_path, edit,
 
 
 def test_settings_that_decide_no_stored_cell_may_change(grown, tmp_path):
-    """The tolerances with the brackets' levels kept, or of a study without brackets; the options of a method
-    (or the domain of a target) that has no stored cells; the name and the description."""
+    """The tolerances (analysis only: a study's brackets spend their whole budget, whatever the tolerances); the
+    options of a method (or the domain of a target) that has no stored cells; the name and the description."""
     root, base, _, _ = grown
     folder = tmp_path / "copy"
     shutil.copytree(root / "extended", folder)
-    kept = BASE.replace("tolerances = [1e-1, 1e-2]", "tolerances = [0.3, 1e-3]\ncertify_levels = [0.1, 0.01]").replace(
+    kept = BASE.replace("tolerances = [1e-1, 1e-2]", "tolerances = [0.3, 1e-3]").replace(
         'name = "grow"', 'name = "renamed"\ndescription = "other words"') + "\n[methods.minimax]\nmax_rounds = 3\n"
     again = run_study(study_file(tmp_path, kept), folder, jobs=1)
     assert sorted(again["finished_at"]) == sorted(base["finished_at"])
@@ -255,7 +252,7 @@ def test_settings_that_decide_no_stored_cell_may_change(grown, tmp_path):
     from uat.cli import main
 
     legend = " ".join(CliRunner().invoke(main, ["study", "table", str(folder)]).output.split())
-    assert "ε=0.3" in legend and "working for the errors 0.1, 0.01 (certify_levels)" in legend
+    assert "ε=0.3" in legend and "budget 32768 evaluations" in legend
     off = "certify = false\n"
     plain = tmp_path / "plain"
     run_study(study_file(tmp_path, BASE.replace("[evaluation]", "[evaluation]\n" + off), "off.toml"), plain, jobs=1)

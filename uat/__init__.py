@@ -15,7 +15,7 @@ matplotlib, and ``uat.fit`` costs numpy and scipy but not the study's pandas.
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: every public name -> the module that defines it
 _EXPORTS = {

@@ -377,28 +377,23 @@ OUTCOMES = {
     "converged": "closed to the requested gap",
     "budget": "the budget of evaluations ran out before the requested gap",
     "hopeless": "stopped early: its projection showed that its whole budget would leave the upper bound above "
-                "HOPELESS times the attained error, and above 10 times any level it could still prove (interval "
-                "bounds cannot see the cancellation of large coefficients); the upper bound is what was proved by "
-                "then",
+                "HOPELESS times the attained error (interval bounds cannot see the cancellation of large "
+                "coefficients); the upper bound is what was proved by then",
 }
 #: A branch and bound stops early when its projection says that spending the whole remaining budget would
-#: still leave upper > HOPELESS·lower (and > 10 × every level below its current upper, when given levels).
+#: still leave upper > HOPELESS·lower (sup_error's brackets; sup_bracket's and a study's spend their budget).
 HOPELESS = 100.0
 
 
 class _Search:
     """What a branch and bound has found so far: the attained lower bound, its point, the budget spent,
-    and (``predicted``) the evaluations it projected it would need when it stopped as hopeless.
+    and (``predicted``) the evaluations it projected it would need when it stopped as hopeless (the ratio
+    ``hopeless``, :data:`HOPELESS` by default; inf never stops early)."""
 
-    ``levels`` (optional, ascending): the values whose certification matters to the caller (a study's
-    tolerances); the search never stops early while its projection could still bring the upper bound
-    within 10× of a level below the current one.
-    """
-
-    def __init__(self, errors, lower: float, argmax: np.ndarray, budget: int, gap, dim: int, levels=(),
+    def __init__(self, errors, lower: float, argmax: np.ndarray, budget: int, gap, dim: int,
                  hopeless: float = HOPELESS):
         self.errors, self.lower, self.argmax, self.budget, self.gap = errors, lower, argmax, budget, gap
-        self.dim, self.levels, self.spent, self.rounds, self.predicted = dim, tuple(levels), 0, 0, None
+        self.dim, self.spent, self.rounds, self.predicted = dim, 0, 0, None
         self.hopeless = hopeless
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
@@ -419,8 +414,7 @@ class _Search:
         return open_ if len(open_) <= room else open_[np.argsort(bounds[open_])[::-1][:room]]
 
     def _hopeless(self, bounds: np.ndarray, remaining: int) -> bool:
-        """Whether even ``remaining`` evaluations would leave upper > HOPELESS·lower (and > 10 × every
-        level between the lower bound and the current upper one).
+        """Whether even ``remaining`` evaluations would leave upper > HOPELESS·lower.
 
         Projection: a cell's excess over the lower bound falls at best like the square of its size
         (second order in 1-D; in n-D the interval terms of σ′ are second order too), so closing a cell
@@ -439,9 +433,6 @@ class _Search:
         # bounds never rise: the upper bound reached is at most the current one
         projected = min(current, self.lower + gap * (predicted / remaining) ** (2 / self.dim))
         if projected <= self.hopeless * self.lower:
-            return False
-        reachable = [level for level in self.levels if self.lower < level < current]
-        if reachable and projected <= 10 * max(reachable):
             return False
         self.predicted = predicted
         return True
@@ -629,7 +620,7 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
 
 def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float, curvature: float | None, *,
                      rtol: float, atol: float, budget: int, floor: float, grid=None, seeds=None,
-                     n_initial: int | None = None, levels=(), hopeless: float | None = None) -> SupBracket:
+                     n_initial: int | None = None, hopeless: float | None = None) -> SupBracket:
     """The bracket of :func:`sup_bracket` from checked inputs, for callers that have evaluated errors already.
 
     Parameters
@@ -649,8 +640,6 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float,
         Evaluated points that seed the lower bound.
     n_initial : int
         n-D: cells of the first grid.
-    levels : sequence of float
-        Values whose certification matters (a study's tolerances): see :class:`_Search`.
     hopeless : float, optional
         The early stop's ratio (default :data:`HOPELESS`); ``math.inf`` spends the whole budget.
     """
@@ -665,16 +654,14 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float,
         edges, e = grid
         if e.max() > lower:
             lower, argmax = float(e.max()), edges[int(np.argmax(e))][None].copy()
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels),
-                         HOPELESS if hopeless is None else hopeless)
+        search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
         smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
         bounds = _bracket_1d(search, g, L, M, edges, e, smallest)
         how = "1-D intervals between grid points and unit transitions, " + (
             f"first- and second-order bounds (L_f = {L:.6g}, sup|f″| ≤ {M:.6g})" if M is not None else
             f"first-order bounds (L_f = {L:.6g})")
     else:
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, sorted(levels),
-                         HOPELESS if hopeless is None else hopeless)
+        search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
         smallest = 4 * _EPS * np.maximum(np.abs(np.asarray(domain.lower, float)), np.abs(np.asarray(domain.upper, float)))
         bounds = _bracket_nd(search, g, domain, L, n_initial or {2: 64**2, 3: 16**3}[domain.dim], smallest)
         how = f"{domain.dim}-D boxes, first-order bounds (L_f = {L:.6g})"

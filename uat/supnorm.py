@@ -31,6 +31,7 @@ within a small multiple of it are rounding noise, not approximation error.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -352,7 +353,7 @@ def _describe(facts: dict) -> str:
 @pinned_blas
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
               points=None, certify: bool = True, certify_rtol: float = 1e-2,
-              certify_evals: int = 1 << 15, certify_levels=()) -> SupEstimate:
+              certify_evals: int = 1 << 15, certify_early_stop: bool = True) -> SupEstimate:
     """Estimate sup_{x∈K} ‖f(x) − g(x)‖₂ by a global point set refined by local maximisation.
 
     Parameters
@@ -381,9 +382,10 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         reached is reported either way (``details["bracket"]`` says whether it converged). A bracket
         that cannot close stops early once its whole budget would leave the upper bound above
         :data:`uat.certify.HOPELESS` (100) times the error (``outcome`` "hopeless").
-    certify_levels : sequence of float
-        Values whose certification matters (a study passes its tolerances): a bracket does not stop
-        early while it could still bring its upper bound within 10× of one of them.
+    certify_early_stop : bool
+        Let a bracket that cannot close stop early (above): the default, for routine estimates. False
+        spends the whole budget, as a study does (its certified k*(ε) read off the upper bounds may then
+        prove a tolerance that an early stop gives up).
 
     Returns
     -------
@@ -410,10 +412,8 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         raise TypeError(f"certify must be True or False; got {certify!r}")
     certify_rtol = check_nonnegative("certify_rtol", certify_rtol)
     certify_evals = check_int("certify_evals", certify_evals)
-    if isinstance(certify_levels, (str, bytes)) or not hasattr(certify_levels, "__iter__"):
-        raise TypeError(f"certify_levels must be a sequence of numbers >= 0 (e.g. a study's tolerances); got "
-                        f"{certify_levels!r}")
-    certify_levels = tuple(check_nonnegative("certify_levels", level) for level in certify_levels)
+    if not isinstance(certify_early_stop, bool):
+        raise TypeError(f"certify_early_stop must be True or False; got {certify_early_stop!r}")
     errors = ErrorFunction(target, g, domain)
     certified = certify and _certifiable(target, g, domain)
     one_d = domain.dim == 1 and isinstance(domain, Box)
@@ -429,7 +429,8 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     if certified:
         bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, rtol=certify_rtol, atol=0.0,
                                    budget=certify_evals, floor=floor, grid=grid,
-                                   seeds=(argmax[None, :], np.array([value])), levels=certify_levels)
+                                   seeds=(argmax[None, :], np.array([value])),
+                                   hopeless=None if certify_early_stop else math.inf)  # None: certify.HOPELESS
         upper, details = bracket.upper, {"bracket": bracket}
         facts.update(bracket=bracket.kind, converged=bracket.converged, outcome=bracket.outcome,
                      certify_evals=certify_evals)

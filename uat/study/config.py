@@ -31,7 +31,6 @@ The format (documented in the README, kept stable)::
     certify = true                       # prove upper bounds where the facts allow (the default)
     certify_evals = 32768                # the bracket's budget of error evaluations (the default)
     certify_rtol = 0.01                  # the relative gap it aims for (the default)
-    certify_levels = [1e-1, 1e-2]        # optional: the errors brackets work to prove (default: tolerances)
 
     [run]
     timeout = 600                        # optional: wall-clock seconds per cell, then recorded as failed
@@ -80,7 +79,7 @@ __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_conf
 _TOP = {"name", "description", "seed", "domain", "domains", "facts", "grid", "methods", "evaluation", "run"}
 _FACTS = {"lipschitz", "curvature", "holder"}
 _GRID = {"target", "activation", "width", "method", "repeats"}
-_EVALUATION = {"tolerances", "n_points", "certify", "certify_evals", "certify_rtol", "certify_levels"}
+_EVALUATION = {"tolerances", "n_points", "certify", "certify_evals", "certify_rtol"}
 #: The defaults of the certified bracket (those of :func:`uat.sup_error`).
 CERTIFY_DEFAULTS = {"certify": True, "certify_evals": 1 << 15, "certify_rtol": 1e-2}
 _RUN = {"timeout", "sweep", "max_cells"}
@@ -136,19 +135,12 @@ class StudyConfig:
     certify: bool = CERTIFY_DEFAULTS["certify"]
     certify_evals: int = CERTIFY_DEFAULTS["certify_evals"]
     certify_rtol: float = CERTIFY_DEFAULTS["certify_rtol"]
-    certify_levels: tuple[float, ...] | None = None  # None: the tolerances
 
     @classmethod
     def from_resolved(cls, resolved: dict) -> "StudyConfig":
         """The StudyConfig of a resolved configuration (:meth:`resolved`, as a study folder stores it; older
         folders' lack the keys added since, which take their defaults)."""
         return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in resolved.items()})
-
-    @property
-    def levels(self) -> tuple[float, ...]:
-        """The errors the certified brackets work to prove (``certify_levels``, by default the tolerances): a
-        bracket does not stop early while it could still prove one of them (see :func:`uat.sup_error`)."""
-        return self.tolerances if self.certify_levels is None else self.certify_levels
 
     def resolved(self) -> dict:
         """Every setting, defaults filled in, as plain JSON data."""
@@ -159,22 +151,20 @@ class StudyConfig:
         reuses a stored cell, by scope.
 
         * ``study``: every cell's: the seed, the sup-norm estimate's ``n_points`` and the certified bracket
-          (``certify``; when on, ``certify_evals``, ``certify_rtol`` and the levels it works for, which are the
-          tolerances unless ``certify_levels`` says otherwise: a bracket's early stop, hence its upper bound
-          and even the attained error it finds, depends on them);
+          (``certify``; when on, ``certify_evals`` and ``certify_rtol``: a study's brackets never stop early,
+          so nothing else decides them);
         * ``methods``: each method's resolved options (its cells' only);
         * ``targets``: each target's domain (which also enters its seeds) and ``[facts]`` (its cells' only).
 
         Left out, because no cell's numbers depend on them: the axes themselves (targets, activations,
         widths, methods, repeats: a grid may grow or shrink and keep its cells), the name, the description,
-        the tolerances when certify is off, the timeout, the cell limit, which activations a method is
+        the tolerances (analysis only), the timeout, the cell limit, which activations a method is
         crossed with (that selects cells) and ``sweep`` (see the module docstring).
         """
         resolved = self.resolved()
         study = {"seed": self.seed, "n_points": self.n_points, "certify": self.certify}
         if self.certify:
-            study.update(certify_evals=self.certify_evals, certify_rtol=self.certify_rtol,
-                         certify_levels=sorted(self.levels, reverse=True))
+            study.update(certify_evals=self.certify_evals, certify_rtol=self.certify_rtol)
         targets = {t: {"domain": self.domain_for(t), "facts": resolved["facts"].get(t, {})} for t in self.targets}
         return json.loads(json.dumps({"study": study, "methods": resolved["method_options"], "targets": targets},
                                      sort_keys=True))
@@ -437,9 +427,6 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
         check.fail("evaluation.certify", f"must be true or false; got {certify!r}")
     certify_evals = check.integer(evaluation.get("certify_evals", CERTIFY_DEFAULTS["certify_evals"]),
                                   "evaluation.certify_evals", 1)
-    levels = evaluation.get("certify_levels")
-    if levels is not None:
-        levels = tuple(sorted(check.axis(levels, "evaluation.certify_levels", check.positive), reverse=True))
     certify_rtol = evaluation.get("certify_rtol", CERTIFY_DEFAULTS["certify_rtol"])
     if isinstance(certify_rtol, bool) or not isinstance(certify_rtol, (int, float)) or not certify_rtol >= 0 \
             or not math.isfinite(certify_rtol):
@@ -455,7 +442,7 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
                          tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
                          tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
                          {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells, certify,
-                         certify_evals, float(certify_rtol), levels)
+                         certify_evals, float(certify_rtol))
     config.check_size(source)
     return config
 

@@ -103,6 +103,4 @@ def certify_summary(config: dict) -> str:
         return "upper bounds: off (certify = false)"
     text = (f"upper bounds: branch and bound where the target's facts allow, budget {settings['certify_evals']} "
             f"evaluations, target gap {100 * settings['certify_rtol']:g}%")
-    if config.get("certify_levels") is not None:
-        text += f", working for the errors {', '.join(f'{v:g}' for v in config['certify_levels'])} (certify_levels)"
     return text

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["stored_identity", "differences", "merged", "digest", "levels_hint", "legacy_sweep_width"]
+__all__ = ["stored_identity", "differences", "merged", "digest", "legacy_sweep_width"]
 
 #: Scopes of an identity besides ``study``, and what their entries are called in messages.
 SCOPES = {"methods": "method", "targets": "target"}
@@ -30,7 +30,7 @@ def digest(identity: dict) -> str:
 def stored_identity(meta: dict) -> dict:
     """The identity of a folder's cells from its meta table. Stores of schema 1 and 2 kept the identity of their
     whole grid, which no cell outlived (their grid could not change): it is derived again from their stored
-    configuration, whose certify levels are its tolerances, as they were when its cells were computed."""
+    configuration."""
     from uat.study.config import StudyConfig
 
     identity = json.loads(meta.get("identity") or "{}")
@@ -74,18 +74,6 @@ def merged(old: dict, new: dict, present: dict) -> dict:
         kept = {name: entry for name, entry in old.get(scope, {}).items() if name in present[scope]}
         out[scope] = {**kept, **new[scope]}
     return out
-
-
-def levels_hint(old: dict, new: dict, explicit: bool) -> str:
-    """How to keep a certified folder's cells while changing its tolerances: name its brackets' levels (unless the
-    run names them already: ``explicit``)."""
-    before, after = old["study"].get("certify_levels"), new["study"].get("certify_levels")
-    if before is None or after is None or before == after or explicit:
-        return ""
-    values = ", ".join(f"{v:g}" for v in before)
-    return (f". With certify = true the tolerances are also the levels the certified brackets work to prove (their "
-            "early stop, hence the stored upper bounds, depend on them): to analyse other tolerances with these "
-            f"cells, keep the brackets' levels with [evaluation] certify_levels = [{values}]")
 
 
 def legacy_sweep_width(config: dict) -> int | None:

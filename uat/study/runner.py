@@ -57,7 +57,7 @@ class Task:
     n_points: int | None
     timeout: float | None
     facts: tuple = ()  # (name, value) pairs of [facts."target"]: lipschitz, curvature, holder
-    certify: tuple = ()  # (name, value) pairs of sup_error's certify, certify_evals, certify_rtol, certify_levels
+    certify: tuple = ()  # (name, value) pairs of sup_error's certify, certify_evals, certify_rtol, certify_early_stop
 
     @property
     def cost(self) -> float:
@@ -66,10 +66,11 @@ class Task:
 
 
 def _certify_options(config: StudyConfig) -> tuple:
-    """sup_error's certify options from [evaluation]; the levels (by default the tolerances) are those a bracket
-    keeps working for (it stops early only when it could prove none of them, see :func:`uat.sup_error`)."""
+    """sup_error's certify options from [evaluation]. A study's brackets never stop early: each spends its
+    budget (``certify_early_stop=False``), so that an upper bound that proves a tolerance is never given up,
+    and no cell's numbers depend on the tolerances (which stay free to edit)."""
     return (("certify", config.certify), ("certify_evals", config.certify_evals),
-            ("certify_rtol", config.certify_rtol), ("certify_levels", tuple(config.levels)))
+            ("certify_rtol", config.certify_rtol), ("certify_early_stop", False))
 
 
 def plan_tasks(config: StudyConfig, cells: list[Cell], sweep_width: int | None = None) -> list[Task]:

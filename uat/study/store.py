@@ -166,7 +166,7 @@ class StudyStore:
     def _check(self, db, stored: dict, config, identity: dict, versions: dict, force: bool):
         """Refuse a store of another schema, settings that differ from those of stored cells, a legacy sweep asked
         to stop and other versions (unless ``force``); return the folder's identity and which cells it holds."""
-        from uat.study.identity import differences, levels_hint, stored_identity
+        from uat.study.identity import differences, stored_identity
 
         if stored.get("schema_version") not in _READABLE:
             raise StoreError(f"{self.folder} was written by an incompatible uat (store schema "
@@ -180,8 +180,7 @@ class StudyStore:
         if differ:
             raise StoreError(f"{self.folder} holds a different study ({stored.get('name')!r}; settings that differ "
                              f"from those its cells were computed with: {'; '.join(differ)}); results of different "
-                             "studies are never mixed: choose another output folder (--out) or delete this one"
-                             + levels_hint(old, identity, config.certify_levels is not None))
+                             "studies are never mixed: choose another output folder (--out) or delete this one")
         sweep_width = self._sweep_width(stored)
         if sweep_width and not config.sweep and "lstsq" in present["methods"]:
             raise StoreError(f"{self.folder} holds least-squares cells fitted as uat did before store schema 3: each "
