@@ -282,8 +282,9 @@ def _stop(executor) -> None:
         process.terminate()
 
 
-def _run_round(tasks: list[Task], executor, function, store: StudyStore, report) -> list[Task]:
-    """Submit tasks to one executor, write each finished task's rows; return the tasks lost with its pool."""
+def _run_round(tasks: list[Task], executor, function, store: StudyStore, report, keep: bool = False) -> list[Task]:
+    """Submit tasks to one executor, write each finished task's rows; return the tasks lost with its pool.
+    The executor is shut down afterwards, unless ``keep`` and it is still whole."""
     lost = []
     try:
         futures = {executor.submit(function, task): task for task in tasks}
@@ -300,8 +301,9 @@ def _run_round(tasks: list[Task], executor, function, store: StudyStore, report)
             report(len(rows), sum(r["status"] != "ok" for r in rows))
     except BaseException:  # Ctrl-C or an error of the coordinator: stop the workers now
         _stop(executor)
+        executor.shutdown(wait=False, cancel_futures=True)
         raise
-    finally:
+    if lost or not keep:
         executor.shutdown(wait=False, cancel_futures=True)
     return lost
 
@@ -311,25 +313,30 @@ def _run_tasks(tasks: list[Task], store: StudyStore, jobs: int, scheduler: str |
     """Run tasks, writing each one's rows as it finishes.
 
     A worker process that dies breaks the whole pool, and every unfinished task is lost with it,
-    the culprit among them. Lost tasks run again in a fresh pool; if that breaks too, each remaining
-    task runs alone in a pool of its own, so that only a task that kills its own worker is recorded
-    as failed.
+    the culprit among them. Lost tasks run again in a fresh pool; if that breaks too, the remaining
+    tasks run one at a time in a pool of one worker, kept while it stays whole and replaced when it
+    breaks, so that only a task that kills its own worker is recorded as failed (and a worker is
+    started again only after a death, not for every task).
     """
     pending, breaks = list(tasks), 0
-    while pending:
-        if breaks < 2:
-            executor, function = _executor(jobs, scheduler)
-            pending = _run_round(pending, executor, function, store, report)
-            breaks += bool(pending)
-            continue
+    while pending and breaks < 2:
+        executor, function = _executor(jobs, scheduler)
+        pending = _run_round(pending, executor, function, store, report)
+        breaks += bool(pending)
+    executor = None
+    try:
         for task in pending:
-            executor, function = _executor(1, scheduler)
-            if _run_round([task], executor, function, store, report):
+            if executor is None:
+                executor, function = _executor(1, scheduler)
+            if _run_round([task], executor, function, store, report, keep=True):
+                executor = None  # it broke, and was shut down
                 rows = _failed(task, "the worker process died while running this task alone (killed, out of "
                                      "memory or crashed)")
                 store.write(rows)
                 report(len(rows), len(rows))
-        pending = []
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
 
 
 def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | None = None, force: bool = False,
