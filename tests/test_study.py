@@ -296,10 +296,19 @@ def test_workers_die_with_a_coordinator_killed_while_they_start(tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+KILLED = TINY.replace("width = [4, 8, 16]", "width = [4, 8, 16, 32, 64]").replace("repeats = 2", "repeats = 4")
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The 80-cell study of the kill tests, run once without interruption: what both must resume to."""
+    root = tmp_path_factory.mktemp("uninterrupted")
+    return run_study(write(root, KILLED), root / "whole", jobs=2)
+
+
 @pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -9), (signal.SIGINT, 130)])
-def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code):
-    study = TINY.replace("width = [4, 8, 16]", "width = [4, 8, 16, 32, 64]").replace("repeats = 2", "repeats = 4")
-    path = write(tmp_path, study)
+def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code, uninterrupted):
+    path = write(tmp_path, KILLED)
     process = _run_cli("study", "run", str(path), "--out", str(tmp_path / "killed"), "--jobs", "1")
     database = tmp_path / "killed" / "results.sqlite"
     deadline = time.monotonic() + 120
@@ -313,7 +322,6 @@ def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code):
     stored = _rows(database)
     assert 10 <= stored < 80  # stopped part-way, finished cells kept
     resumed = run_study(path, tmp_path / "killed", jobs=2)
-    uninterrupted = run_study(path, tmp_path / "whole", jobs=2)
     assert len(resumed) == 80 and resumed["cell_id"].is_unique
     same(resumed, uninterrupted)
 

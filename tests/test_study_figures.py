@@ -96,9 +96,17 @@ def test_the_store_keeps_training_histories_of_iterative_methods_only(study):
     np.testing.assert_array_equal(histories[row["cell_id"]]["loss"], again.history["loss"])
 
 
-def test_every_figure_that_applies_is_written_in_every_format(study, tmp_path):
+@pytest.fixture(scope="module")
+def drawn(study, tmp_path_factory):
+    """The study's figures in every format, and its report embedding them: drawn once for the tests below."""
     folder, _ = study
-    figures = study_figures(folder, "png,svg,pdf", out=tmp_path / "a")
+    out = tmp_path_factory.mktemp("drawn")
+    figures = study_figures(folder, "png,svg,pdf", out=out / "a")
+    return out, figures, write_report(folder, out / "report.html", figures=figures)
+
+
+def test_every_figure_that_applies_is_written_in_every_format(drawn):
+    _, figures, _ = drawn
     names = [f.name for f in figures]
     assert names[:3] == ["error-vs-width", "k-star", "polynomial-counterexample"]
     assert {"fit-abs-tanh-backprop-k8", "units-abs-k8", "training-abs-k8", "activations"} <= set(names)
@@ -110,11 +118,28 @@ def test_every_figure_that_applies_is_written_in_every_format(study, tmp_path):
     for figure in figures:
         assert [Path(p).suffix for p in figure.paths] == [".png", ".svg", ".pdf"]
         assert all(Path(p).stat().st_size > 1000 for p in figure.paths) and figure.caption
-    # the same study gives the same vector files, byte for byte (no dates, no random ids)
+
+
+def test_a_figure_drawn_twice_gives_the_same_files(tmp_path):
+    """No dates, no random ids, a frozen layout: the same figure, written twice, is the same bytes."""
+    from uat.plots import activation_gallery, save, style
+
+    with style():
+        for name in ("a", "b"):
+            save(activation_gallery(["tanh", "relu"]), tmp_path / name, ("png", "svg", "pdf"))
+    for suffix in ("png", "svg", "pdf"):
+        assert (tmp_path / f"a.{suffix}").read_bytes() == (tmp_path / f"b.{suffix}").read_bytes(), suffix
+
+
+@pytest.mark.slow
+def test_the_same_study_gives_the_same_vector_files(study, drawn, tmp_path):
+    """Every figure of the study, drawn again: the same SVG and PDF files, byte for byte."""
+    folder, _ = study
+    out, figures, _ = drawn
     again = study_figures(folder, ["svg", "pdf"], out=tmp_path / "b")
-    for first, second in zip(figures, again):
+    for second in again:
         for path in second.paths:
-            assert Path(path).read_bytes() == (tmp_path / "a" / Path(path).name).read_bytes(), path
+            assert Path(path).read_bytes() == (out / "a" / Path(path).name).read_bytes(), path
 
 
 def test_bad_formats_are_refused_by_name(study):
@@ -123,7 +148,7 @@ def test_bad_formats_are_refused_by_name(study):
         study_figures(folder, "png,jpeg")
 
 
-def test_a_polynomial_activation_stays_above_its_best_polynomial_floor(study):
+def test_a_polynomial_activation_stays_above_its_best_polynomial_floor(study, drawn):
     """σ = z² makes every network a polynomial of degree 2: its sup error on |x| cannot go below
     E₂(|x|) = 1/8, however wide; the figure draws that floor."""
     folder, frame = study
@@ -131,7 +156,7 @@ def test_a_polynomial_activation_stays_above_its_best_polynomial_floor(study):
     floor = uat.fitting.polynomial.best_polynomial("abs", 2)
     assert floor.lower <= 0.125 <= floor.value and floor.value < 0.125 * 1.01
     assert (square["sup_error"] >= floor.lower * (1 - 1e-9)).all()
-    figures = {f.name: f for f in study_figures(folder, "png")}
+    figures = {f.name: f for f in drawn[1]}
     assert "E_2(abs) in [0.12" in figures["polynomial-counterexample"].caption
 
 
@@ -172,10 +197,9 @@ def test_a_panel_whose_cells_all_failed_says_so(study):
     assert "× 12 failed cells" in ax.get_title()  # 2 activations × 3 widths × 2 repeats
 
 
-def test_the_report_is_one_self_contained_file(study, tmp_path):
+def test_the_report_is_one_self_contained_file(study, drawn):
     folder, frame = study
-    path = write_report(folder, tmp_path / "report.html")
-    page = path.read_text(encoding="utf-8")
+    page = drawn[2].read_text(encoding="utf-8")
     assert page.count("<img ") == page.count("src='data:image/png;base64,") >= 7
     assert "http://" not in page and "https://" not in page  # nothing to fetch
     assert "A small study for the figure tests." in page and "&lt;b&gt;escaped&lt;/b&gt;" in page
@@ -189,7 +213,7 @@ def test_the_report_is_one_self_contained_file(study, tmp_path):
             "target gap 1%.") in text
 
 
-def test_the_report_renders_in_a_real_browser(study, tmp_path):
+def test_the_report_renders_in_a_real_browser(drawn, tmp_path):
     """Headless Chromium (Debian's package) opens the report and takes a screenshot; the figures'
     Okabe–Ito blue must be on it, so the embedded images decoded."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -197,8 +221,7 @@ def test_the_report_renders_in_a_real_browser(study, tmp_path):
         # CI installs Debian's chromium (.ci/run): there the check must run, never skip
         assert os.environ.get("CI") != "true", "CI=true but chromium is missing: .ci/run installs it with apt-get"
         pytest.skip("chromium is not installed (apt-get install chromium)")
-    folder, _ = study
-    page = write_report(folder, tmp_path / "report.html")
+    page = drawn[2]
     shot = tmp_path / "report.png"
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -214,10 +237,23 @@ def test_the_report_renders_in_a_real_browser(study, tmp_path):
     assert pixels.std() > 20  # not a blank page
 
 
-def test_study_plot_and_report_on_the_command_line(study, tmp_path):
-    folder, _ = study
+#: A study as small as one with a polynomial activation can be: for the commands' wiring.
+SMALL = """
+name = "small"
+domain = "[-1,1]"
+[grid]
+target = ["abs"]
+activation = ["tanh", "square"]
+width = [2, 4]
+method = ["lstsq"]
+"""
+
+
+def test_study_plot_and_report_on_the_command_line(tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
     copy = tmp_path / "copy"
-    shutil.copytree(folder, copy)
+    run_study(path, copy, jobs=1)
     runner = CliRunner()
     plotted = runner.invoke(main, ["study", "plot", str(copy), "--format", "png,pdf"])
     assert plotted.exit_code == 0, plotted.output
@@ -349,7 +385,7 @@ def test_targets_that_slug_alike_get_their_own_figures_and_captions_are_escaped(
     assert any(n.startswith("fit-x-0.000") for n in names)
     fits = [f for f in figures if f.name.startswith("fit-x-2-")]
     assert len(fits) == 2 and {f.title.split(":")[0] for f in fits} == {"x**2", "x*2"}
-    page = write_report(tmp_path / "out").read_text(encoding="utf-8")
+    page = write_report(tmp_path / "out", figures=figures).read_text(encoding="utf-8")
     assert "abs(x) + 0*(x &lt; 2): tanh" in page and "(x < 2): tanh" not in page
 
 

@@ -117,9 +117,13 @@ def _failures(frame: pd.DataFrame) -> str:
             + (f"<p class='note'>… and {more} more (<code>uat study export</code> lists all).</p>" if more else ""))
 
 
-def write_report(folder, out=None) -> Path:
+def write_report(folder, out=None, figures=None) -> Path:
     """Write the study's figures (PNG) and one self-contained ``report.html`` (default
-    ``folder/report.html``); return its path."""
+    ``folder/report.html``); return its path.
+
+    ``figures``: what :func:`uat.plots.study_figures` returned for this folder with PNG among its formats,
+    to embed those files instead of drawing every figure again.
+    """
     from uat.plots.study import study_figures
     from uat.study.analysis import PLATEAUS, k_star_table, rates, summarize
     from uat.study.store import StudyStore, load_results
@@ -133,12 +137,16 @@ def write_report(folder, out=None) -> Path:
     frame = load_results(folder)
     summary = summarize(frame)
     if (frame["status"] == "ok").any():
-        figures = study_figures(folder, formats=("png",))
+        figures = study_figures(folder, formats=("png",)) if figures is None else figures
+        pngs = [(f, next((p for p in f.paths if str(p).endswith(".png")), None)) for f in figures]
+        if any(png is None for _, png in pngs):
+            raise ValueError("figures must include PNG files (study_figures(folder, formats=('png', ...))): the "
+                             "report embeds PNGs")
         shown = "".join(
-            f"<figure id='fig-{html.escape(f.name)}'><img alt='{html.escape(f.title)}' src='{_image(f.paths[0])}'>"
+            f"<figure id='fig-{html.escape(f.name)}'><img alt='{html.escape(f.title)}' src='{_image(png)}'>"
             f"<figcaption><b>{html.escape(f.title)}.</b> {html.escape(f.caption)} "
-            f"<span class='note'>(file: figures/{html.escape(Path(f.paths[0]).name)})</span></figcaption></figure>"
-            for f in figures)
+            f"<span class='note'>(file: figures/{html.escape(Path(png).name)})</span></figcaption></figure>"
+            for f, png in pngs)
     else:
         shown = "<p class='failed'>No figures: no cell of this study has succeeded yet.</p>"
     table = k_star_table(summary, config["tolerances"])
