@@ -1,6 +1,6 @@
 """Regenerate every figure in figures/ from the repository root:
 
-    python figures/make_figures.py            # all shipped studies, about 12 minutes on 2 cores
+    python figures/make_figures.py            # all shipped studies, about 18 minutes on 2 cores
     python figures/make_figures.py quickstart polynomial   # only these studies (and the extras)
 
 For each study file studies/NAME.toml (peers.toml needs the benchmark extras, see the README; it is
@@ -51,7 +51,7 @@ def run(names: list[str]) -> None:
         for old in target.glob("*.png"):
             old.unlink()
         figures = study_figures(folder, "png", out=target)
-        report = write_report(folder)
+        report = write_report(folder, figures=figures)  # embeds the PNGs just written
         failed = int((frame["status"] != "ok").sum())
         print(f"{path.stem}: {len(frame)} cells ({failed} failed), {len(figures)} figures in "
               f"{target.relative_to(ROOT)}/, report {report.relative_to(ROOT)}, {time.perf_counter() - start:.0f} s")
