@@ -12,17 +12,18 @@ sequence with a random shift from the seed), still nested, each point still unif
 largest gap between neighbours at most 1.9/k of the interval where k independent points leave gaps
 of about ln k / k. For σ with kinks the largest gap sets the error (ReLU least squares errs by about
 h²·max|f″|/16 on a gap h). Measured by ``studies/relu_rate.toml`` (ReLU, median sup error of 3
-seeds; rate: slope over widths 16–256):
+seeds; rate: slope over widths 16–256; the independent rows were measured when every cell was
+fitted on the training set of the widest width):
 
 =========================  ===========  =========  =========  =========  =====
 ReLU, width                 points       16         64         256        rate
 =========================  ===========  =========  =========  =========  =====
 sin 2πx                     independent  4.7e-1     4.4e-2     5.8e-3     -1.53
-sin 2πx                     golden       2.0e-1     1.1e-2     6.3e-4     -2.14
+sin 2πx                     golden       2.0e-1     1.1e-2     6.3e-4     -2.15
 sin 2πx + |x|               independent  2.6e-1     3.9e-2     3.8e-3     -1.56
 sin 2πx + |x|               golden       1.2e-1     1.2e-2     9.5e-4     -1.81
 Runge                       independent  8.0e-2     1.3e-2     1.5e-3     -1.46
-Runge                       golden       7.8e-2     6.0e-3     3.9e-4     -1.86
+Runge                       golden       7.8e-2     5.8e-3     3.9e-4     -1.87
 =========================  ===========  =========  =========  =========  =====
 
 The transitions of tanh and sigmoid units are their positions too. There the even spread measured
