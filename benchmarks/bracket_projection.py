@@ -1,11 +1,11 @@
 """How well a bracket's projection foresees the upper bound its whole budget reaches (the early stop of
 uat.certify: a bracket stops as 'hopeless' when the projection says its whole budget would leave
-upper > 100 × lower, and, in a study, > 10 × every tolerance it could still prove).
+upper > 100 × lower; sup_error's routine brackets only: a study's and sup_bracket's spend their budget).
 
 For ill-conditioned least-squares fits (random tanh/sigmoid features on Runge and |x|, where the
 coefficients cancel), each bracket runs with the early stop switched off; at every round it records
 the projected final upper bound, lower + γ·(P/N)^(2/n) (P the evaluations projected to close, N those
-left), and at the end the upper bound the whole budget reached. The table gives, per fit, the
+left; at most the current upper bound, since bounds never rise), and at the end the upper bound the whole budget reached. The table gives, per fit, the
 projection after the first round and the reached upper, both over the attained lower bound, and
 their ratio; and whether the default policy (100×) would have stopped it, and where.
 
@@ -32,7 +32,8 @@ def _record(projections):
         if self.lower > 0 and np.all(np.isfinite(bounds)):
             gap = self.gap(self.lower)
             predicted = float(np.sum(np.maximum((bounds - self.lower) / gap, 1.0) ** (self.dim / 2) - 1))
-            projected = self.lower + gap * max(predicted / remaining, 1.0) ** (2 / self.dim)
+            # as _Search._hopeless: bounds never rise, so the projection is capped by the current upper bound
+            projected = min(float(bounds.max()), self.lower + gap * max(predicted / remaining, 1.0) ** (2 / self.dim))
             projections.append((self.rounds, projected / self.lower, bounds.max() / self.lower))
         return False  # never stop: the whole budget is spent, to see where it ends
 
