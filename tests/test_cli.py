@@ -198,6 +198,9 @@ def test_no_certify_skips_the_upper_bound_and_says_so():
     assert with_bound["sup_upper"] >= with_bound["sup_error"] and with_bound["certify"] is True
     assert without["sup_upper"] is None and without["certify"] is False
     assert "branch and bound" not in without["sup_method"]
+    # the estimate's facts as data, beside the prose derived from them
+    assert with_bound["sup_facts"]["outcome"] in ("converged", "budget", "hopeless")
+    assert with_bound["sup_facts"]["search"] == "1-D grid" and "outcome" not in without["sup_facts"]
     text = runner.invoke(main, ["fit", "abs", "-a", "relu", "-k", "8", "--no-certify"])
     assert "no upper bound (--no-certify)" in text.output
     budget = runner.invoke(main, ["fit", "abs", "--certify-evals", "0"])

@@ -340,8 +340,8 @@ def _describe(facts: dict) -> str:
         text = (f"1-D: uniform grid of {facts['n_grid']} points + {facts['n_extra']} transition/cluster/given "
                 f"points, the {facts['n_refined']} largest local maxima refined together")
     else:
-        text = (f"{facts['dim']}-D: {facts['n_grid']} Sobol' points + {facts['n_extra']} corners, shrinking-box "
-                f"search from the {facts['n_refined']} best distinct points, L-BFGS-B from the best")
+        text = (f"{facts['dim']}-D: {facts['n_grid']} Sobol' points + {facts['n_extra']} corners and given points, "
+                f"shrinking-box search from the {facts['n_refined']} best distinct points, L-BFGS-B from the best")
     if facts.get("bracket"):
         ending = {"converged": "closed to the requested gap",
                   "budget": f"the budget of {facts['certify_evals']} evaluations ran out first",
