@@ -7,6 +7,7 @@ compared to the network's own ``rounding_floor``.
 
 import dataclasses
 import json
+import math
 import re
 import time
 import tracemalloc
@@ -609,3 +610,18 @@ def test_arrays_of_other_dtypes_are_refused(tmp_path, dtype, message):
     path = _write(tmp_path / "dtype.npz", A=np.ones((3, 2), dtype=dtype))
     with pytest.raises(ValueError, match=message):
         ShallowNetwork.load(path)
+
+
+def test_rounding_floor_stays_finite_when_another_order_of_the_sum_overflows():
+    """A sum near 1e308 that is finite as evaluated but overflows summed in another order (found by a hostile
+    replay: a backprop fit of 1e308*x reported its floor as inf and called its error rounding noise)."""
+    a = 1e308
+    C = np.array([[-a, a, a, -a, a]])
+    net = ShallowNetwork(A=np.zeros((5, 1)), b=np.ones(5), C=C, activation="relu")
+    X = np.linspace(-1, 1, 5)[:, None]
+    assert np.all(np.isfinite(net(X)))
+    with np.errstate(over="ignore", invalid="ignore"):  # the reordering the floor measures does overflow
+        reordered = ShallowNetwork(A=np.zeros((5, 1)), b=np.ones(5), C=C[:, ::-1].copy(), activation="relu")(X)
+    assert not np.all(np.isfinite(reordered))
+    floor = net.rounding_floor(X)
+    assert math.isfinite(floor) and 0 < floor < 1e-12 * a

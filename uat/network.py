@@ -205,13 +205,30 @@ class ShallowNetwork:
           reveals (it matters for very steep units).
         """
         X = as_points("X", X, self.dim)
-        g = self(X)
+        spread = self._order_spread(X, 1.0)
+        if not math.isfinite(spread):
+            # the sum, finite in one order, overflowed in another: measure it on C and d scaled by a power
+            # of two (exact, so the same roundings) and scale the spread back
+            peak = max(float(np.max(np.abs(self.C), initial=0.0)),
+                       float(np.max(np.abs(self.d), initial=0.0)) if self.d is not None else 0.0)
+            if peak > 0 and math.isfinite(peak):
+                scale = math.ldexp(1.0, math.frexp(peak)[1] - 1)  # C/scale < 2: no overflow in any order
+                spread = self._order_spread(X, scale) * scale
+        return max(spread, self._per_term_floor(X))
+
+    def _order_spread(self, X: np.ndarray, scale: float) -> float:
+        """max |g − g̃| / scale over X, g̃ summing the hidden units in two other orders (C and d divided by scale)."""
+        if self.width <= 1:
+            return 0.0
+        C, d = self.C / scale, None if self.d is None else self.d / scale
         order = np.random.default_rng(0).permutation(self.width)
         spread = 0.0
-        for p in (order[::-1].copy(), np.arange(self.width)[::-1].copy()) if self.width > 1 else ():
-            spread = max(spread, float(np.max(np.abs(g - forward(self.A[p], self.b[p], self.C[:, p],
-                                                                     self.activation, X, self.d)))))
-        return max(spread, self._per_term_floor(X))
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = forward(self.A, self.b, C, self.activation, X, d)
+            for p in (order[::-1].copy(), np.arange(self.width)[::-1].copy()):
+                spread = max(spread, float(np.max(np.abs(g - forward(self.A[p], self.b[p], C[:, p],
+                                                                         self.activation, X, d)))))
+        return spread if math.isfinite(spread) else math.inf
 
     def _per_term_floor(self, X: np.ndarray) -> float:
         act, absA, absb = self.activation, np.abs(self.A), np.abs(self.b)
