@@ -270,6 +270,12 @@ def test_output_weights_that_overflow_are_refused_naming_the_targets_size():
         uat.fit("1e308*x", "[-1,1]", width=64)
     narrow = uat.fit("1e308*x", "[-1,1]", width=4)
     assert np.all(np.isfinite(narrow.network.C)) and 0 < narrow.train_max < 1e307
+    with pytest.raises(ValueError, match=r"minimax: the output weights C overflow float64 \(they would reach "
+                                         r"\S+ x \S+, for target values up to 1e\+308\): rescale the target"):
+        uat.fit("1e308*x", "[-1,1]", width=64, method="minimax")
+    with pytest.raises(ValueError, match=r"backprop: the output weights C overflow float64 \(they would reach "
+                                         r"\S+ x \S+, trained on the target divided by \S+\): rescale the target"):
+        uat.fit("1e308*x", "[-1,1]", width=4, method="backprop", max_iter=20)
 
 
 def test_a_training_error_that_overflows_is_refused():

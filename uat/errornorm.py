@@ -5,7 +5,8 @@
 * :func:`check_pair`: the target on its domain, with g checked against it;
 * :class:`ErrorFunction`: x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations;
 * :func:`row_norms`, :func:`rms`: Euclidean norms of the rows of an (N, m) array and root mean
-  squares, without overflow (:func:`power_of_two` is the exact scale they use);
+  squares, without overflow (:func:`power_of_two` is the exact scale they use, and
+  :func:`scale_weights` takes weights fitted on a scaled target back to its own values);
 * :func:`rounding_floor`: the measured float64 noise of the errors, below which they mean nothing.
 """
 
@@ -20,8 +21,8 @@ from uat.domains import Domain
 from uat.network import ShallowNetwork, forward
 from uat.targets import Target, as_target
 
-__all__ = ["ErrorFunction", "call_g", "check_pair", "power_of_two", "rms", "row_norms", "rounding_floor", "CHUNK",
-           "FLOOR_POINTS"]
+__all__ = ["ErrorFunction", "call_g", "check_pair", "power_of_two", "rms", "row_norms", "scale_weights", "rounding_floor",
+           "CHUNK", "FLOOR_POINTS"]
 
 #: Points per evaluation block of f and g.
 CHUNK = 1 << 16
@@ -39,6 +40,17 @@ def power_of_two(peak) -> np.ndarray:
     peak = np.asarray(peak, dtype=float)
     _, e = np.frexp(peak)
     return np.where((peak > 0) & np.isfinite(peak), np.ldexp(1.0, e - 1), 1.0)
+
+
+def scale_weights(C: np.ndarray, scale: float, method: str, reason: str) -> np.ndarray:
+    """C·scale: output weights fitted to a target divided by ``scale`` (:func:`power_of_two`), for the target's own
+    values; a ValueError naming ``method`` where they overflow float64 (``reason`` says where the scale came from)."""
+    with np.errstate(over="ignore"):
+        out = C * scale
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{method}: the output weights C overflow float64 (they would reach "
+                         f"{float(np.max(np.abs(C))):.3g} x {scale:.3g}, {reason}): rescale the target")
+    return out
 
 
 def row_norms(D: np.ndarray) -> np.ndarray:

@@ -86,7 +86,7 @@ import scipy.linalg
 from scipy.optimize import minimize
 
 from uat._validation import check_choice, check_int, check_real, read_only
-from uat.errornorm import power_of_two
+from uat.errornorm import power_of_two, scale_weights
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.gradients import Objective, _require_derivative, pack
@@ -469,13 +469,8 @@ def _y_scale(Y: np.ndarray) -> float:
 def _network(objective: Objective, theta: np.ndarray, act, y_scale: float) -> ShallowNetwork:
     """The network of θ for the target's own values: C·y_scale, refused where that overflows float64."""
     A, b, C = objective.unpack(theta)
-    with np.errstate(over="ignore"):
-        scaled = C * y_scale
-    if not np.all(np.isfinite(scaled)):
-        raise ValueError(f"backprop: the output weights C overflow float64 (trained on the target divided by "
-                         f"{y_scale:.3g}, they would reach {float(np.max(np.abs(C))):.3g} x {y_scale:.3g}): "
-                         "rescale the target")
-    return ShallowNetwork(A, b, scaled, act)
+    reason = f"trained on the target divided by {y_scale:.3g}"
+    return ShallowNetwork(A, b, scale_weights(C, y_scale, "backprop", reason), act)
 
 
 def _initial(problem: Problem, init, objective: Objective, A, b, y_scale: float = 1.0) -> np.ndarray:

@@ -46,7 +46,7 @@ from scipy.linalg import lapack
 
 from uat._threads import pinned_blas
 from uat._validation import check_choice, check_real
-from uat.errornorm import power_of_two, rms
+from uat.errornorm import power_of_two, rms, scale_weights
 from uat.exceptions import IllConditionedWarning
 
 __all__ = ["LstsqSolution", "lstsq_solve", "lstsq_path", "SOLVERS"]
@@ -211,19 +211,9 @@ def _solve_all(Phi, Y, widths, solver, ridge, rcond):
         C[:, columns[j]] = (coefficients[j] / norms[columns[j], None]).T
         solutions.append((C, ranks[j], conds[j], "svd" if use_svd[j] else "qr"))
     residuals = _residuals(Phi, Y, [sol[0] for sol in solutions])
-    return [LstsqSolution(_unscale(C, scale, peak), rank, cond, r * scale, used)
+    reason = f"for target values up to {peak:.3g}"
+    return [LstsqSolution(scale_weights(C, scale, "least squares", reason), rank, cond, r * scale, used)
             for (C, rank, cond, used), r in zip(solutions, residuals)]
-
-
-def _unscale(C: np.ndarray, scale: float, peak: float) -> np.ndarray:
-    """C·scale, the weights for the target's own values; refused where they overflow float64."""
-    with np.errstate(over="ignore"):
-        out = C * scale
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"least squares: the output weights C overflow float64 (they would reach "
-                         f"{float(np.max(np.abs(C))):.3g} x {scale:.3g}, for target values up to {peak:.3g}): "
-                         "rescale the target")
-    return out
 
 
 def _residuals(Phi, Y, Cs, block=256):

@@ -26,7 +26,7 @@ import scipy.linalg
 from scipy import sparse
 from scipy.optimize import linprog
 
-from uat.errornorm import power_of_two, row_norms
+from uat.errornorm import power_of_two, row_norms, scale_weights
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.lstsq import check_features
 
@@ -129,14 +129,7 @@ def _scale(*values: np.ndarray) -> tuple[float, float]:
 
 
 def _unscale(C: np.ndarray, scale: float, peak: float) -> np.ndarray:
-    """C·scale, the weights for the target's own values; refused where they overflow float64."""
-    with np.errstate(over="ignore"):
-        out = C * scale
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"minimax: the output weights C overflow float64 (they would reach "
-                         f"{float(np.max(np.abs(C))):.3g} x {scale:.3g}, for target values up to {peak:.3g}): rescale "
-                         "the target")
-    return out
+    return scale_weights(C, scale, "minimax", f"for target values up to {peak:.3g}")
 
 
 def _solve_in_basis(B: np.ndarray, Y: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, float]:
