@@ -30,10 +30,7 @@ def _record(projections):
 
     def spy(self, bounds, remaining):
         if self.lower > 0 and np.all(np.isfinite(bounds)):
-            gap = self.gap(self.lower)
-            predicted = float(np.sum(np.maximum((bounds - self.lower) / gap, 1.0) ** (self.dim / 2) - 1))
-            # as _Search._hopeless: bounds never rise, so the projection is capped by the current upper bound
-            projected = min(float(bounds.max()), self.lower + gap * max(predicted / remaining, 1.0) ** (2 / self.dim))
+            _, projected = self.projection(bounds, remaining)  # the early stop's own projection
             projections.append((self.rounds, projected / self.lower, bounds.max() / self.lower))
         return False  # never stop: the whole budget is spent, to see where it ends
 

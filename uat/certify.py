@@ -427,16 +427,20 @@ class _Search:
         current = float(bounds.max())
         if self.lower <= 0 or not np.isfinite(current) or current <= self.hopeless * self.lower:
             return False  # already within HOPELESS of the lower bound: never called hopeless
-        gap = self.gap(self.lower)
-        predicted = float(np.sum(np.maximum((bounds - self.lower) / gap, 1.0) ** (self.dim / 2) - 1))
-        if predicted <= remaining:
-            return False
-        # bounds never rise: the upper bound reached is at most the current one
-        projected = min(current, self.lower + gap * (predicted / remaining) ** (2 / self.dim))
-        if projected <= self.hopeless * self.lower:
+        predicted, projected = self.projection(bounds, remaining)
+        if predicted <= remaining or projected <= self.hopeless * self.lower:
             return False
         self.predicted = predicted
         return True
+
+    def projection(self, bounds: np.ndarray, remaining: int) -> tuple[float, float]:
+        """(P, U): the evaluations projected to close every open cell to the gap, and the upper bound that
+        ``remaining`` evaluations are projected to reach (:meth:`_hopeless`); U is at most the current upper
+        bound, since bounds never rise. Needs lower > 0 and finite bounds."""
+        gap = self.gap(self.lower)
+        predicted = float(np.sum(np.maximum((bounds - self.lower) / gap, 1.0) ** (self.dim / 2) - 1))
+        projected = self.lower + gap * max(predicted / remaining, 1.0) ** (2 / self.dim)
+        return predicted, min(float(bounds.max()), projected)
 
     def open_after(self, bounds: np.ndarray) -> np.ndarray:
         return bounds > self.lower + self.gap(self.lower)
