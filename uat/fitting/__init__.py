@@ -12,7 +12,7 @@ Each method lives in its own module and registers itself on import:
   a width-k network's parameters (:mod:`uat.fitting.baselines`).
 """
 
-from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method
+from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method, uses_activation
 from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
 from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
@@ -25,7 +25,7 @@ from uat.fitting.polynomial import best_polynomial
 from uat.fitting.peers import PeerNotInstalledError  # importing registers the optional peers (sklearn, torch)
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
-__all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method",
+__all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method", "uses_activation",
            "draw_features", "SCHEMES", "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve",
            "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS",
            "PeerNotInstalledError", "relu_pl_network", "PolynomialApproximant", "best_polynomial"]

@@ -29,7 +29,7 @@ from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
 __all__ = ["FitResult", "Method", "Problem", "Fitted", "MemoryNeed", "fit", "get_method", "list_methods",
-           "register_method", "available_memory", "feature_memory"]
+           "register_method", "uses_activation", "available_memory", "feature_memory"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ class Method:
     ``draws_hidden`` is True for random-feature methods, whose A and b are drawn without looking
     at the target (the figures then show one draw for all targets). ``activations``, where given,
     are the only σ the method accepts (peers whose libraries lack the others); a study pairing the
-    method with another is refused before any work.
+    method with another is refused before any work. ``uses_activation`` is False for methods whose
+    approximants have no σ (the polynomial baselines): a polynomial σ's plateau is not theirs, and
+    charts name them without one.
     """
 
     name: str
@@ -75,6 +77,7 @@ class Method:
     draws_hidden: bool = False
     activations: tuple[str, ...] | None = None
     memory: Callable[[int, int, int, dict], MemoryNeed] | None = None
+    uses_activation: bool = True
 
     def memory_need(self, width: int, dim: int, n_outputs: int, options: dict) -> MemoryNeed | None:
         """``memory(width, dim, n_outputs, options)``, the bytes a fit needs at least; for a method without
@@ -165,6 +168,12 @@ def get_method(name: str) -> Method:
 def list_methods() -> list[str]:
     """Names of the registered fitting methods."""
     return _METHODS.names()
+
+
+def uses_activation(name: str) -> bool:
+    """Whether the method ``name``'s approximants use σ; True for a name not registered here (a store may
+    name a method of a newer uat or of a peer that is not installed)."""
+    return _METHODS.get(name).uses_activation if name in _METHODS else True
 
 
 @dataclass(frozen=True, eq=False)

@@ -380,7 +380,7 @@ register_method(Method(
     "chebyshev", _fit_chebyshev,
     "polynomial baseline: interpolation at the first-kind Chebyshev points of an interval (degree matched to "
     "the width's parameter count); " + _IGNORES_SIGMA.format("chebyshev"),
-    {"degree": "match"}, {"degree": _DEGREE_DOC}, _check_chebyshev_options,
+    {"degree": "match"}, {"degree": _DEGREE_DOC}, _check_chebyshev_options, uses_activation=False,
 ))
 
 register_method(Method(
@@ -392,5 +392,5 @@ register_method(Method(
      "max_degree": "refuse degrees above this (default 400 in 1-D, 15 in 2-D: the LP's cost explodes)",
      "n_points": "initial LP point set (default as best_polynomial)",
      "rtol": "stop when the sup estimate is within rtol of the LP lower bound", "max_rounds": "LP solves at most"},
-    _check_poly_minimax_options,
+    _check_poly_minimax_options, uses_activation=False,
 ))

@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 
 from uat.network import ShallowNetwork
 from uat.plots._style import _MARKERS, _colours
-from uat.study.analysis import _SIGMA_FREE, BOUND
+from uat.fitting import uses_activation
+from uat.study.analysis import BOUND
 
 __all__ = ["SLOPES", "draw_reference_slopes", "draw_error_vs_width", "draw_k_star", "StudyFigure", "study_figures"]
 
@@ -268,7 +269,7 @@ def _line_labels(summary) -> list[str]:
     labels = []
     for method, activation in zip(summary["method"], summary["activation"]):
         base = method[: -len(BOUND)] if method.endswith(BOUND) else method
-        text = base if base in _SIGMA_FREE else f"{base} ({activation})"
+        text = base if not uses_activation(base) else f"{base} ({activation})"
         labels.append(text + (": a-priori bound" if method.endswith(BOUND) else ""))
     return labels
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from uat._validation import shortest
 from uat.activations import get_activation
+from uat.fitting import uses_activation
 
 __all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED",
            "STALLED", "SLOW", "PLATEAUS"]
@@ -114,10 +115,6 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     return out.astype({"k_star": "Int64", "max_width": "Int64"})
 
 
-#: Methods whose approximants do not use σ (the polynomial baselines).
-_SIGMA_FREE = ("chebyshev", "poly_minimax")
-
-
 #: A tail is ``stalled`` when its fitted rate is slower than k^SLOW and the upper end of its 95%
 #: interval is above k^STALLED (7% per doubling): the error is not shown to fall.
 STALLED = -0.1
@@ -151,7 +148,7 @@ def _regression(widths: np.ndarray, errors: np.ndarray):
 
 def _plateau(method: str, activation: str, errors: np.ndarray, floors: np.ndarray, tail) -> str:
     """The plateau flag (module docstring); ``tail`` = (rate, low, high) of the last widths."""
-    if method not in _SIGMA_FREE and not method.endswith(BOUND) and get_activation(activation).polynomial:
+    if uses_activation(method) and not method.endswith(BOUND) and get_activation(activation).polynomial:
         return "polynomial"
     if not np.isfinite(errors[-1]):  # inf <= 10·inf would call an overflow a rounding floor
         return "not finite"
