@@ -82,11 +82,13 @@ def check_real(name: str, value, *, minimum: float | None = None, positive: bool
     return value
 
 
-def check_nonnegative(name: str, value) -> float:
-    """Return ``value`` as a float if it is a finite real number >= 0 (bools refused); a ValueError
-    naming ``name`` otherwise."""
+def check_nonnegative(name: str, value, *, optional: bool = False) -> float | None:
+    """Return ``value`` as a float if it is a finite real number >= 0 (bools refused), or None when
+    ``optional`` and it is None; a ValueError naming ``name`` and what it accepts otherwise."""
+    if optional and value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+        raise ValueError(f"{name} must be a finite number >= 0{' or None' if optional else ''}; got {value!r}")
     return float(value)
 
 

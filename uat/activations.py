@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import expit, ndtr
 
 from uat._registry import Registry
-from uat._validation import read_only
+from uat._validation import check_nonnegative, read_only
 
 __all__ = ["Activation", "get_activation", "list_activations", "register_activation"]
 
@@ -255,8 +255,7 @@ def _check_facts(degree, lipschitz, bound, polynomial) -> None:
     if polynomial and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 0):
         raise ValueError(f"a polynomial activation needs its degree (an integer >= 0); got degree={degree!r}")
     for name, value in (("lipschitz", lipschitz), ("bound", bound)):
-        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0 or None; got {value!r}")
+        check_nonnegative(name, value, optional=True)
 
 
 def register_activation(name: str, fn: Callable, deriv: Callable | None = None, *,

@@ -12,14 +12,13 @@ the certified sup-norm brackets: ``curvature`` (sup|f″| in 1-D) and a Hölder 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from uat._registry import Registry
-from uat._validation import as_points, read_only, suggest
+from uat._validation import as_points, check_nonnegative, read_only, suggest
 from uat.domains import Ball, Box, Domain, as_domain
 from uat.exceptions import TargetError
 from uat.expressions import Expression
@@ -65,12 +64,8 @@ class Target:
             raise TypeError(f"Target fn must be callable, mapping (N, n) arrays to (N,) or (N, m); got {self.fn!r}")
         if self.domain is not None:
             object.__setattr__(self, "domain", as_domain(self.domain))
-        if self.lipschitz is not None and (isinstance(self.lipschitz, bool) or not isinstance(self.lipschitz, numbers.Real)
-                                           or not (self.lipschitz >= 0 and math.isfinite(self.lipschitz))):
-            raise ValueError(f"lipschitz must be a finite number >= 0 or None; got {self.lipschitz!r}")
-        if self.curvature is not None and (isinstance(self.curvature, bool) or not isinstance(self.curvature, numbers.Real)
-                                           or not (self.curvature >= 0 and math.isfinite(self.curvature))):
-            raise ValueError(f"curvature must be a finite number >= 0 or None; got {self.curvature!r}")
+        check_nonnegative("lipschitz", self.lipschitz, optional=True)
+        check_nonnegative("curvature", self.curvature, optional=True)
         if self.holder is not None:
             try:
                 H, alpha = (float(v) for v in self.holder)
