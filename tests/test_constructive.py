@@ -146,6 +146,25 @@ def test_best_pl_fit_of_x_squared_is_the_interpolant_shifted_by_h2_over_8():
     assert result.diagnostics["n_points"] == result.n_samples >= 4096
 
 
+def test_pl_best_asks_highs_once_and_names_n_points_when_the_lp_fails(monkeypatch):
+    from scipy.optimize import OptimizeResult
+
+    import uat.fitting.minimax
+
+    tried = []
+
+    def failing(*args, method, **kwargs):
+        tried.append(method)
+        return OptimizeResult(status=4, message="numerical difficulties", x=None)
+
+    monkeypatch.setattr(uat.fitting.minimax, "linprog", failing)
+    with pytest.raises(RuntimeError, match=r"^the best-PL linear program with 9 basis functions and 4097 points failed "
+                                           r"in HiGHS \(HiGHS's choice of solver; status 4: numerical difficulties\); "
+                                           r"fewer sample points \(n_points\) make it smaller$"):
+        _fit("runge", "pl_best", 9)
+    assert tried == ["highs"]
+
+
 def test_pl_best_is_exact_for_a_piecewise_linear_target_on_its_knots():
     result = _fit("abs", "pl_best", 9)
     assert result.diagnostics["lp_value"] == 0.0

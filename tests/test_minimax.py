@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from uat.fitting.lstsq import lstsq_solve
-from uat.fitting.minimax import minimax_exchange, minimax_solve, orthonormal_basis
+from scipy import sparse
+from scipy.optimize import OptimizeResult
+
+import uat.fitting.minimax
+from uat.fitting.minimax import chebyshev_lp, minimax_exchange, minimax_solve, orthonormal_basis
 
 
 def _monomials(x, degree):
@@ -113,3 +117,67 @@ def test_bad_shapes_and_values():
     Phi[2, 1] = np.nan
     with pytest.raises(ValueError, match=r"Phi must be finite; got nan at row 2, column 1"):
         minimax_solve(Phi, np.ones(5))
+
+
+# --- chebyshev_lp: the one LP min t subject to |r − B d| ≤ t ----------------------------------------
+
+def test_chebyshev_lp_finds_the_best_constant_and_the_best_line():
+    r = np.array([3.0, -1.0, 0.5, 2.0])
+    d, t = chebyshev_lp(np.ones((4, 1)), r)  # best constant: the midrange, off by half the range
+    assert d == pytest.approx([1.0], abs=1e-12) and t == pytest.approx(2.0, abs=1e-12)
+    x = np.linspace(0, 1, 101)
+    d, t = chebyshev_lp(_monomials(x, 1), x**2)  # E₁(x²) on [0, 1]: 1/8 with p(x) = x − 1/8
+    assert t == pytest.approx(1 / 8, abs=1e-9)
+    np.testing.assert_allclose(d, [-1 / 8, 1], atol=1e-9)
+
+
+def test_chebyshev_lp_is_posed_on_max_abs_scaled_columns():
+    # Scaling a column by 1e8 scales its coefficient by 1e-8 and leaves the optimum alone.
+    x = np.linspace(-1, 1, 201)
+    B = _monomials(x, 2)
+    d, t = chebyshev_lp(B, np.abs(x))
+    d_s, t_s = chebyshev_lp(B * [1.0, 1e8, 1e-8], np.abs(x))
+    assert t_s == pytest.approx(t, rel=1e-9) and t == pytest.approx(1 / 8, abs=1e-9)
+    np.testing.assert_allclose(d_s * [1.0, 1e8, 1e-8], d, atol=1e-9)
+
+
+def test_chebyshev_lp_gives_the_same_bits_for_dense_and_sparse_b():
+    rng = np.random.default_rng(4)
+    B = rng.standard_normal((60, 5)) * [1, 10, 0.1, 3, 1]
+    B[rng.random(B.shape) < 0.3] = 0.0
+    B[:, 3] = 0.0  # a zero column keeps the scale 1
+    r = rng.standard_normal(60)
+    d, t = chebyshev_lp(B, r)
+    for S in (sparse.csr_array(B), sparse.csc_array(B), sparse.coo_matrix(B)):
+        d_s, t_s = chebyshev_lp(S, r)
+        assert d_s.tobytes() == d.tobytes() and t_s == t
+    assert d[3] == 0.0
+
+
+def test_chebyshev_lp_falls_back_and_names_the_failure(monkeypatch):
+    tried = []
+
+    def failing(*args, method, **kwargs):
+        tried.append(method)
+        return OptimizeResult(status=4, message="numerical difficulties", x=None)
+
+    monkeypatch.setattr(uat.fitting.minimax, "linprog", failing)
+    with pytest.raises(RuntimeError, match=r"^the minimax linear program with 2 basis functions and 7 points failed "
+                                           r"in HiGHS \(dual simplex and interior point; status 4: numerical "
+                                           r"difficulties\); fewer units"):
+        minimax_solve(_monomials(np.linspace(0, 1, 7), 1), np.linspace(0, 1, 7) ** 2)
+    assert tried == ["highs-ds", "highs-ipm"]
+    with pytest.raises(RuntimeError, match=r"^the test LP with 1 basis functions and 3 points failed in HiGHS "
+                                           r"\(HiGHS's choice of solver; status 4: .*\); smaller$"):
+        chebyshev_lp(np.ones((3, 1)), np.zeros(3), solvers=["highs"], problem="the test LP", hint="smaller")
+
+
+def test_chebyshev_lp_refuses_bad_input():
+    with pytest.raises(ValueError, match=r"r must have shape \(4,\), one value per row of B \(4, 2\); "
+                                         r"got shape \(3,\)"):
+        chebyshev_lp(np.ones((4, 2)), np.ones(3))
+    with pytest.raises(ValueError, match=r"unknown solvers 'highs-dual'.*accepted: highs-ds, highs-ipm, highs"):
+        chebyshev_lp(np.ones((4, 1)), np.ones(4), solvers=("highs-dual",))
+    for solvers in ((), "highs"):
+        with pytest.raises(TypeError, match=r"solvers must be a non-empty sequence of highs-ds, highs-ipm, highs"):
+            chebyshev_lp(np.ones((4, 1)), np.ones(4), solvers=solvers)

@@ -21,11 +21,11 @@ midpoints). B(h) = the smaller of the known ones.
 
 ``pl_best`` (σ = relu): the continuous PL function on the same knots with the least max error over a
 uniform sample with q points per knot interval (q even, so the knots and the interval midpoints are
-in it), by a sparse LP in the hat basis (HiGHS), then the same ReLU network. Bound: on the sample
-its per-output error is at most the interpolant's, ≤ B(h); between consecutive sample points x_i,
-x_{i+1} (spacing δ = h/q, inside one knot interval, where the fit p is linear) f − p minus its chord
-equals f minus its chord, which is ≤ B(δ) by the argument above; so sup‖f − p‖ ≤ √m·B(h) + B(δ)
-(√m: the LP bounds each of the m outputs separately).
+in it), by a sparse LP in the hat basis (HiGHS, :func:`uat.fitting.minimax.chebyshev_lp`), then the
+same ReLU network. Bound: on the sample its per-output error is at most the interpolant's, ≤ B(h);
+between consecutive sample points x_i, x_{i+1} (spacing δ = h/q, inside one knot interval, where the
+fit p is linear) f − p minus its chord equals f minus its chord, which is ≤ B(δ) by the argument
+above; so sup‖f − p‖ ≤ √m·B(h) + B(δ) (√m: the LP bounds each of the m outputs separately).
 
 ``sigmoid_staircase`` (σ = sigmoid, tanh, heaviside; J = k − 1): the proof's picture, steps of height
 Δ_j = f(t_j) − f(t_{j−1}) at the midpoints τ_j = (t_{j−1} + t_j)/2 with slope s = steepness/h:
@@ -56,12 +56,12 @@ import math
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 
 from uat._validation import check_int, check_real
 from uat.domains import Box
 from uat.errornorm import row_norms
 from uat.fitting.base import Fitted, Method, Problem, register_method
+from uat.fitting.minimax import chebyshev_lp
 from uat.network import ShallowNetwork
 from uat.targets import Target
 
@@ -143,21 +143,6 @@ def _hat_sample(knots: np.ndarray, q: int) -> tuple[np.ndarray, sparse.csr_array
     return x, H
 
 
-def _lp_max(H: sparse.csr_array, r: np.ndarray) -> tuple[np.ndarray, float]:
-    """min_{d,t} t subject to |r − H d| ≤ t (HiGHS); returns (d, t)."""
-    N, n = H.shape
-    ones = sparse.csr_array(np.ones((N, 1)))
-    A_ub = sparse.vstack([sparse.hstack([H, -ones]), sparse.hstack([-H, -ones])], format="csr")
-    cost = np.zeros(n + 1)
-    cost[-1] = 1.0
-    res = linprog(cost, A_ub=A_ub, b_ub=np.concatenate([r, -r]), bounds=[(None, None)] * n + [(0, None)],
-                  method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"the best-PL linear program ({n} knots, {N} points) failed in HiGHS "
-                           f"(status {res.status}: {res.message}); fewer sample points (n_points) make it smaller")
-    return res.x[:n], float(res.x[n])
-
-
 def best_pl_values(H: sparse.csr_array, Y: np.ndarray, V0: np.ndarray) -> tuple[np.ndarray, float]:
     """Knot values V (J + 1, m) of the continuous PL fit with least max error on the sample, per output.
 
@@ -173,7 +158,8 @@ def best_pl_values(H: sparse.csr_array, Y: np.ndarray, V0: np.ndarray) -> tuple[
         if scale == 0:
             continue
         r = R[:, i] / scale
-        d, t = _lp_max(H, r)
+        d, t = chebyshev_lp(H, r, solvers=("highs",), problem="the best-PL linear program",
+                            hint="fewer sample points (n_points) make it smaller")
         if np.max(np.abs(r - H @ d)) <= 1.0:
             V[:, i] += scale * d
         level = max(level, scale * t)

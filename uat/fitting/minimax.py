@@ -1,9 +1,9 @@
 """Minimax on C: min_C max_i ‖y_i − C φ(x_i)‖∞ for a fixed hidden layer, as a linear program.
 
 For one output the problem min_{c,t} t subject to −t ≤ y_i − φ_iᵀc ≤ t is an LP with 2N
-constraints, solved by HiGHS (``scipy.optimize.linprog``). The LP is invariant under a change of
-basis c = T d, so it is posed in an orthonormal basis of the numerical column space of the
-(column-scaled) features: Φ_s = Q R, R = U S Vᵀ, T = D⁻¹ V_r S_r⁻¹ keeps the r singular values above
+constraints, solved by HiGHS (:func:`chebyshev_lp`, which the constructive pl_best shares). The LP
+is invariant under a change of basis c = T d, so it is posed in an orthonormal basis of the
+numerical column space of the (column-scaled) features: Φ_s = Q R, R = U S Vᵀ, T = D⁻¹ V_r S_r⁻¹ keeps the r singular values above
 rcond·s_max. That is well conditioned where Φ is not (random features routinely have condition
 numbers ~1e17) and has r + 1 variables instead of k + 1 (tanh at width 1024: r ≈ 100). Like the
 minimum-norm least-squares solution, it ignores directions that are numerically invisible on the
@@ -26,11 +26,13 @@ import scipy.linalg
 from scipy import sparse
 from scipy.optimize import linprog
 
+from uat._validation import check_choice
 from uat.errornorm import power_of_two, row_norms, scale_weights
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.lstsq import check_features
 
-__all__ = ["MinimaxSolution", "minimax_solve", "minimax_exchange"]
+__all__ = ["MinimaxSolution", "minimax_solve", "minimax_exchange", "chebyshev_lp", "LP_SOLVERS",
+           "orthonormal_basis"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,23 +65,75 @@ class MinimaxSolution:
     converged: bool
 
 
-def _lp_one_output(B: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """min_{d,t} t s.t. |y − B d| ≤ t, by HiGHS on max-abs-scaled columns; returns (d, t)."""
-    N, r = B.shape
-    scale = np.max(np.abs(B), axis=0)
-    scale[scale == 0] = 1.0
-    ones = np.ones((N, 1))
-    A_ub = sparse.csr_array(np.block([[B / scale, -ones], [-B / scale, -ones]]))
-    cost = np.zeros(r + 1)
+LP_SOLVERS = {"highs-ds": "dual simplex", "highs-ipm": "interior point", "highs": "HiGHS's choice of solver"}
+"""The ``scipy.optimize.linprog`` methods :func:`chebyshev_lp` accepts, with what each is."""
+
+
+def chebyshev_lp(B, r, *, solvers=("highs-ds", "highs-ipm"), problem: str = "the Chebyshev linear program",
+                 hint: str = "fewer basis functions or fewer points make it smaller") -> tuple[np.ndarray, float]:
+    """The discrete Chebyshev fit of r by B's columns: min_{d,t} t subject to −t ≤ r_i − (B d)_i ≤ t.
+
+    An LP in n + 1 variables (d free, t ≥ 0) with 2N constraints, solved by HiGHS
+    (``scipy.optimize.linprog``) on B's columns divided by their largest |entry| (d is scaled back;
+    columns that already peak at 1, as hat functions do, are posed exactly as given).
+
+    Parameters
+    ----------
+    B : array (N, n), or a scipy sparse array or matrix (N, n)
+    r : array (N,)
+    solvers : sequence of str
+        Keys of :data:`LP_SOLVERS`, tried in order until one succeeds (default: dual simplex, then
+        interior point where it fails).
+    problem, hint : str
+        What the LP is and how to make it smaller, for the error.
+
+    Returns
+    -------
+    d : ndarray (n,)
+    t : float
+        The optimum, max_i |r_i − (B d)_i| to HiGHS's tolerances (~1e-7 absolute).
+
+    Raises
+    ------
+    RuntimeError
+        When every solver fails; it names the size, the solvers tried and HiGHS's status and message.
+    """
+    B = B if sparse.issparse(B) else np.asarray(B, dtype=float)
+    N, n = B.shape
+    r = np.asarray(r, dtype=float)
+    if r.shape != (N,):
+        raise ValueError(f"r must have shape ({N},), one value per row of B {B.shape}; got shape {r.shape}")
+    if isinstance(solvers, str) or not solvers:
+        raise TypeError(f"solvers must be a non-empty sequence of {', '.join(LP_SOLVERS)}; got {solvers!r}")
+    solvers = [check_choice("solvers", s, LP_SOLVERS) for s in solvers]
+    A_ub, scale = _chebyshev_constraints(B)
+    cost = np.zeros(n + 1)
     cost[-1] = 1.0
-    for method in ("highs-ds", "highs-ipm"):  # dual simplex first; interior point where it fails
-        res = linprog(cost, A_ub=A_ub, b_ub=np.concatenate([y, -y]), bounds=[(None, None)] * r + [(0, None)],
+    for method in solvers:
+        res = linprog(cost, A_ub=A_ub, b_ub=np.concatenate([r, -r]), bounds=[(None, None)] * n + [(0, None)],
                       method=method)
         if res.status == 0:
-            return res.x[:r] / scale, float(res.x[r])
-    raise RuntimeError(f"the minimax linear program with {r} basis functions and {N} points failed in HiGHS "
-                       f"(dual simplex and interior point; status {res.status}: {res.message}); "
-                       "fewer units or fewer sample points make it smaller")
+            return res.x[:n] / scale, float(res.x[n])
+    raise RuntimeError(f"{problem} with {n} basis functions and {N} points failed in HiGHS "
+                       f"({' and '.join(LP_SOLVERS[s] for s in solvers)}; status {res.status}: {res.message}); "
+                       f"{hint}")
+
+
+def _chebyshev_constraints(B) -> tuple[sparse.csr_array, np.ndarray]:
+    """[[B_s, −1], [−B_s, −1]] (2N, n + 1) in CSR, B_s = B with columns divided by their max |entry|, and those
+    maxima (1 for a zero column). A sparse B keeps its stored entries, explicit zeros included."""
+    if sparse.issparse(B):
+        B_s = sparse.csr_array(B, dtype=float, copy=True)
+        scale = np.zeros(B.shape[1])
+        np.maximum.at(scale, B_s.indices, np.abs(B_s.data))
+        scale[scale == 0] = 1.0
+        B_s.data /= scale[B_s.indices]
+    else:
+        scale = np.max(np.abs(B), axis=0)
+        scale[scale == 0] = 1.0
+        B_s = sparse.csr_array(B / scale)
+    ones = sparse.csr_array(np.ones((B.shape[0], 1)))
+    return sparse.vstack([sparse.hstack([B_s, -ones]), sparse.hstack([-B_s, -ones])], format="csr"), scale
 
 
 def orthonormal_basis(Phi: np.ndarray, rcond: float | None = None) -> np.ndarray:
@@ -132,6 +186,9 @@ def _unscale(C: np.ndarray, scale: float, peak: float) -> np.ndarray:
     return scale_weights(C, scale, "minimax", f"for target values up to {peak:.3g}")
 
 
+_LP_NAMES = {"problem": "the minimax linear program", "hint": "fewer units or fewer sample points make it smaller"}
+
+
 def _solve_in_basis(B: np.ndarray, Y: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, float]:
     """Minimax in the basis B = Φ T, posed for the correction to the least-squares solution.
 
@@ -145,7 +202,7 @@ def _solve_in_basis(B: np.ndarray, Y: np.ndarray, T: np.ndarray) -> tuple[np.nda
     level = 0.0
     for j in range(Y.shape[1]):
         s = float(np.max(np.abs(R[:, j])))
-        delta, t = _lp_one_output(B, R[:, j] / s) if s > 0 else (np.zeros(B.shape[1]), 0.0)
+        delta, t = chebyshev_lp(B, R[:, j] / s, **_LP_NAMES) if s > 0 else (np.zeros(B.shape[1]), 0.0)
         C[j] = T @ (D0[:, j] + s * delta)
         level = max(level, s * t)
     return C, level
