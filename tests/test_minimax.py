@@ -110,6 +110,13 @@ def test_exchange_warns_when_it_runs_out_of_rounds():
     assert not sol.converged
 
 
+
+def test_exchange_needs_at_least_one_round():
+    X = np.linspace(-1, 1, 20)[:, None]
+    with pytest.raises(ValueError, match=r"max_rounds must be an integer >= 1; got 0"):
+        minimax_exchange(lambda Z: Z, X, X, X, X, max_rounds=0)
+
+
 def test_bad_shapes_and_values():
     with pytest.raises(ValueError, match=r"same N"):
         minimax_solve(np.ones((5, 2)), np.ones(4))

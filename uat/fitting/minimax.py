@@ -26,7 +26,7 @@ import scipy.linalg
 from scipy import sparse
 from scipy.optimize import linprog
 
-from uat._validation import check_choice
+from uat._validation import check_choice, check_int
 from uat.errornorm import power_of_two, row_norms, scale_weights
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.lstsq import check_features
@@ -230,42 +230,56 @@ def minimax_exchange(features, X, Y, X_check, Y_check, *, max_rounds: int = 8, t
     max_rounds : int
         LP solves at most.
     tol : float
-        Stop when the check set's maximum error ≤ level·(1 + tol).
+        Stop when the check set's maximum error ≤ level·(1 + tol), allowing 16 times the float64
+        rounding error of evaluating g and f on the check set.
     add_per_round : int, optional
         Check points added per round (default N // 4, at least 16).
     rcond : float, optional
         Cut-off of the basis, computed once on the initial points (see :func:`orthonormal_basis`).
-
-    Notes
-    -----
-    Convergence allows for rounding: the check-set maximum may exceed the level by 16 times the
-    float64 rounding error of evaluating g and f on the check set.
+    warn : bool
+        Warn (:class:`uat.exceptions.ConvergenceWarning`) when the rounds run out first.
 
     Returns
     -------
     MinimaxSolution
     """
+    max_rounds = check_int("max_rounds", max_rounds)
     add = add_per_round or max(16, X.shape[0] // 4)
     peak, scale = _scale(Y, Y_check)
     Y, Y_check = Y / scale, Y_check / scale  # exact; C, the level and the errors are scaled back at the end
-    X_act, Y_act, Phi_act = X, Y, features(X)
-    T = orthonormal_basis(Phi_act, rcond)
+    Phi = features(X)
+    T = orthonormal_basis(Phi, rcond)
     Phi_check = features(X_check)
-    converged = False
     for rounds in range(1, max_rounds + 1):
-        C, level = _solve_in_basis(Phi_act @ T, Y_act, T)
+        C, level = _solve_in_basis(Phi @ T, Y, T)
         worst = np.abs(Y_check - Phi_check @ C.T).max(axis=1)
-        floor = 16 * np.finfo(float).eps * float(np.max(np.abs(Y_check).max(axis=1) + np.abs(Phi_check) @ np.abs(C).max(axis=0)))
-        if worst.max() <= level * (1 + tol) + floor:
-            converged = True
+        if converged := _level_reached(worst, level, tol, Phi_check, Y_check, C):
             break
-        new = _peaks(worst, level, add)
-        X_act, Y_act = np.vstack([X_act, X_check[new]]), np.vstack([Y_act, Y_check[new]])
-        Phi_act = np.vstack([Phi_act, Phi_check[new]])
+        Phi, Y = _exchange(Phi, Y, Phi_check, Y_check, _peaks(worst, level, add))
     if warn and not converged:
         warnings.warn(f"minimax exchange stopped after {max_rounds} rounds with the check-set error "
                       f"{worst.max() * scale:.3e} above the LP level {level * scale:.3e}; raise max_rounds or "
                       "n_samples", ConvergenceWarning, stacklevel=2)
-    errors = np.concatenate([row_norms(Y_check - Phi_check @ C.T), row_norms(Y_act - Phi_act @ C.T)])
-    return MinimaxSolution(_unscale(C, scale, peak), level * scale, float(errors.max()) * scale, T.shape[1],
-                           X_act.shape[0], rounds, converged)
+    max_error = max(_max_error(Phi_check, Y_check, C), _max_error(Phi, Y, C))
+    return MinimaxSolution(_unscale(C, scale, peak), level * scale, max_error * scale, T.shape[1], Phi.shape[0],
+                           rounds, converged)
+
+
+def _level_reached(worst: np.ndarray, level: float, tol: float, Phi_check: np.ndarray, Y_check: np.ndarray,
+                   C: np.ndarray) -> bool:
+    """The stopping rule: max_i worst_i ≤ level·(1 + tol) + 16 eps·max_i(‖y_i‖∞ + |φ_i|ᵀ max_j |C_j|), the last
+    term the float64 rounding of evaluating f and g on the check set."""
+    bound = np.abs(Y_check).max(axis=1) + np.abs(Phi_check) @ np.abs(C).max(axis=0)
+    floor = 16 * np.finfo(float).eps * float(np.max(bound))
+    return bool(worst.max() <= level * (1 + tol) + floor)
+
+
+def _exchange(Phi: np.ndarray, Y: np.ndarray, Phi_check: np.ndarray, Y_check: np.ndarray,
+              new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The active set's features and values with the check points ``new`` appended."""
+    return np.vstack([Phi, Phi_check[new]]), np.vstack([Y, Y_check[new]])
+
+
+def _max_error(Phi: np.ndarray, Y: np.ndarray, C: np.ndarray) -> float:
+    """max_i ‖y_i − C φ_i‖₂."""
+    return float(row_norms(Y - Phi @ C.T).max())
