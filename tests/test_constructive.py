@@ -151,13 +151,8 @@ def test_pl_best_asks_highs_once_and_names_n_points_when_the_lp_fails(monkeypatc
 
     import uat.fitting.minimax
 
-    tried = []
-
-    def failing(*args, method, **kwargs):
-        tried.append(method)
-        return OptimizeResult(status=4, message="numerical difficulties", x=None)
-
-    monkeypatch.setattr(uat.fitting.minimax, "linprog", failing)
+    tried, failed = [], OptimizeResult(status=4, message="numerical difficulties", x=None)
+    monkeypatch.setattr(uat.fitting.minimax, "linprog", lambda *args, method, **kwargs: tried.append(method) or failed)
     with pytest.raises(RuntimeError, match=r"^the best-PL linear program with 9 basis functions and 4097 points failed "
                                            r"in HiGHS \(HiGHS's choice of solver; status 4: numerical difficulties\); "
                                            r"fewer sample points \(n_points\) make it smaller$"):
