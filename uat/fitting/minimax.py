@@ -186,7 +186,8 @@ def _unscale(C: np.ndarray, scale: float, peak: float) -> np.ndarray:
     return scale_weights(C, scale, "minimax", f"for target values up to {peak:.3g}")
 
 
-_LP_NAMES = {"problem": "the minimax linear program", "hint": "fewer units or fewer sample points make it smaller"}
+_LP_NAMES = {  # how chebyshev_lp's error names this module's LP
+    "problem": "the minimax linear program", "hint": "fewer units or fewer sample points make it smaller"}
 
 
 def _solve_in_basis(B: np.ndarray, Y: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, float]:
