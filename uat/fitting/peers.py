@@ -47,9 +47,8 @@ from threadpoolctl import threadpool_limits
 from uat._validation import check_choice, check_int, check_real
 from uat.domains import SAMPLING_METHODS
 from uat.exceptions import ConvergenceWarning
-from uat.fitting.backprop import trained_sampling
 from uat.fitting.base import Fitted, Method, Problem, register_method
-from uat.fitting.random_features import _DRAW_OPTIONS, _draw
+from uat.fitting.training import trained_sampling, training_set
 from uat.network import ShallowNetwork
 
 __all__ = ["PeerNotInstalledError", "SKLEARN_ACTIVATIONS", "TORCH_ACTIVATIONS", "train_mlp", "mlp_to_network",
@@ -94,9 +93,8 @@ def _points(problem: Problem, n_samples, sampling):
     """The training points of method ``backprop`` for this seed and options, their values, and the resolved options."""
     if sampling is None:
         sampling = trained_sampling(problem.target.domain)
-    draw = {**_DRAW_OPTIONS, "n_samples": n_samples, "sampling": sampling, "transitions": False}
-    X, Y, _, _, resolved = _draw(problem, problem.width, **draw)  # backprop's call; its A, b are not used
-    return X, Y, {"n_samples": resolved["n_samples"], "sampling": sampling}
+    samples = training_set(problem, n_samples=n_samples, sampling=sampling, transitions=False)  # backprop's call;
+    return samples.X, samples.Y, {"n_samples": samples.n_samples, "sampling": sampling}  # its A, b are not used
 
 
 def _peer_seed(problem: Problem) -> int:
