@@ -4,12 +4,13 @@ A method is a function ``fn(problem, **options) -> Fitted`` registered with the 
 accepts: each declared once (:class:`Option`: default, doc, check), from which
 :meth:`Method.declare` makes ``Method.options``, ``option_docs`` and ``validate``. :func:`fit` (and
 :func:`uat.fitting.fit_widths`) validates everything at one front door (:func:`fit_target`, then
-:func:`start`: target, domain, width, activation, method, options, memory), derives the random
+:func:`fit_problem`: target, domain, width, activation, method, options, memory), derives the random
 streams from the seed, times the method and measures the training error (:func:`fit_result`).
 
 Random streams: ``SeedSequence(seed).spawn(2)`` gives one stream for the hidden layer (A, b) and
 one for the sample points, so the same seed draws the same A, b whatever the sampling options,
-and every method (least squares, minimax, later backpropagation) starts from the same draw.
+and every method (least squares, minimax, backpropagation) starts from the same draw
+(:mod:`uat.fitting.training`, the samples stage, states it with the nested draws).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from uat.targets import Target, as_target
 
 __all__ = ["FitResult", "Method", "Option", "Problem", "Fitted", "MemoryNeed", "fit", "get_method", "list_methods",
            "register_method", "uses_activation", "available_memory", "feature_memory", "default_n_samples",
-           "optional", "as_given", "fit_target", "start", "fit_result"]
+           "optional", "as_given", "fit_target", "fit_problem", "fit_result"]
 
 
 @dataclass(frozen=True)
@@ -371,7 +372,7 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
     """
     the_target = fit_target(target, domain)
     width = check_int("width", width)
-    problem, the_method, resolved = start(the_target, width, activation, method, options, seed)
+    problem, the_method, resolved = fit_problem(the_target, width, activation, method, options, seed)
     with pinned_blas:
         start_time = time.perf_counter()
         fitted = the_method.fn(problem, **resolved)
@@ -389,8 +390,8 @@ def fit_target(target, domain=None) -> Target:
     return the_target
 
 
-def start(target: Target, width: int, activation, method: str, options: dict, seed: int, *,
-          draw_width: int | None = None) -> tuple[Problem, Method, dict]:
+def fit_problem(target: Target, width: int, activation, method: str, options: dict, seed: int, *,
+                draw_width: int | None = None) -> tuple[Problem, Method, dict]:
     """The rest of the front door, after :func:`fit_target` and the width's check: σ, the method (and σ's
     fitness for it), its options (defaults filled in, checked), the memory a fit of ``width`` needs, and the
     seed's streams. ``draw_width`` (default ``width``) is the problem's width, that of the draw and of the

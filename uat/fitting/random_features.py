@@ -1,6 +1,7 @@
 """Random-feature methods: A, b drawn at random and fixed, C solved by least squares or minimax.
 
-Options shared by both (defaults in brackets):
+Both fit on the samples stage's :class:`~uat.fitting.training.TrainingSet`; its options, shared by both
+(declared in :data:`uat.fitting.training.DRAW_OPTIONS`; defaults in brackets), and why:
 
 * ``n_samples`` [max(2048, 4·width)]: training points;
 * ``sampling`` ['chebyshev' on boxes of dimension <= 3, 'sobol' otherwise]: how they are placed
@@ -30,7 +31,7 @@ import numpy as np
 from uat._threads import pinned_blas
 from uat._validation import check_choice, check_int, check_real
 from uat.fitting.base import (FitResult, Fitted, MemoryNeed, Method, Option, Problem, as_given, default_n_samples,
-                              feature_memory, fit_result, fit_target, optional, register_method, start)
+                              feature_memory, fit_problem, fit_result, fit_target, optional, register_method)
 from uat.fitting.lstsq import SOLVERS, default_solver, lstsq_path, lstsq_solve
 from uat.fitting.minimax import minimax_exchange
 from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, training_set
@@ -155,7 +156,7 @@ def fit_widths(target, domain=None, *, widths, activation="tanh", seed: int = 0,
     """
     the_target = fit_target(target, domain)
     widths, K = _check_widths(widths, max_width)
-    problem, _, opts = start(the_target, widths[-1], activation, "lstsq", options, seed, draw_width=K)
+    problem, _, opts = fit_problem(the_target, widths[-1], activation, "lstsq", options, seed, draw_width=K)
     solver = default_solver(problem.activation, opts["solver"])
     with pinned_blas:
         start_time = time.perf_counter()
