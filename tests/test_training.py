@@ -98,3 +98,26 @@ def test_default_solver_and_minimax_rcond():
     assert default_solver(tanh) == "qr" and default_solver(relu) == "auto" and default_solver(relu, "svd") == "svd"
     eps = np.finfo(float).eps
     assert minimax_rcond(tanh, 100, 10) == 4 * eps and minimax_rcond(relu, 100, 10) == 100 * eps
+
+
+def test_statuses_are_a_fixed_vocabulary_with_messages():
+    from uat.fitting.status import STATUSES, status_facts, status_text
+
+    assert status_facts("converged", "gtol") == {"status": "converged: gtol", "outcome": "converged",
+                                                 "message": STATUSES["converged"] + " (gtol)"}
+    assert status_text("target_reached") == "target reached" and status_text("max_iter") == "max_iter"
+    with pytest.raises(ValueError, match="unknown fit outcome 'done'; the vocabulary is converged"):
+        status_facts("done")
+
+
+def test_iterative_fits_report_an_outcome_of_the_vocabulary():
+    from uat.fitting.status import STATUSES
+
+    budget = uat.fit("sin2pi", width=4, method="backprop", optimizer="adam", max_iter=3, n_samples=64)
+    assert (budget.diagnostics["outcome"], budget.diagnostics["status"]) == ("max_iter", "max_iter")
+    assert budget.diagnostics["message"] == STATUSES["max_iter"]
+    flat = uat.fit("0*x", "[-1,1]", width=4, method="backprop", optimizer="gd", init="glorot", gtol=1.0,
+                   n_samples=64)
+    assert flat.diagnostics["outcome"] == "converged" and flat.diagnostics["status"] == "converged: gtol"
+    reached = uat.fit("sin2pi", width=8, method="backprop", target_rms=1.0, n_samples=64)
+    assert reached.diagnostics["outcome"] == "target_reached" and reached.diagnostics["status"] == "target reached"

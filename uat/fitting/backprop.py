@@ -93,6 +93,7 @@ from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional
 from uat.fitting.gradients import Objective, pack, require_derivative
 from uat.fitting.lstsq import default_solver, lstsq_solve
 from uat.fitting.random_features import minimax_rcond
+from uat.fitting.status import status_facts, status_text
 from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, trained_sampling, training_set
 from uat.network import ShallowNetwork, hidden_features
 
@@ -129,7 +130,8 @@ class Monitor:
     """Records the loss history, keeps the best parameters, and decides when to stop.
 
     ``record(theta, loss)`` is called once per update with the new parameters and their loss; it
-    raises :class:`_Stop` when a stopping rule fires (the reason is in ``status``). ``resolve(theta,
+    raises :class:`_Stop` when a stopping rule fires (the reason is in ``outcome``, a word of
+    :data:`uat.fitting.status.STATUSES` and its detail, and ``status``, as text). ``resolve(theta,
     loss)`` records variable projection's final least-squares C, which is no update.
     """
 
@@ -141,13 +143,18 @@ class Monitor:
         self.optimizer_loss = np.nan  # the loss of the optimizer's latest iterate
         self.history = {"iteration": [], "loss": [], "seconds": [], "resolve_c": []}
         self.checkpoints = {"iteration": [], "sup_error": [], "seconds": [], "resolve_c": []}
-        self.status = None
+        self.outcome = None  # (word, detail) once the fit has ended
         self._start = time.perf_counter()
         self._paused = 0.0  # seconds spent on checkpoints, not counted as training
 
     @property
     def seconds(self) -> float:
         return time.perf_counter() - self._start - self._paused
+
+    @property
+    def status(self) -> str | None:
+        """How the fit ended, as text (:func:`uat.fitting.status.status_text`); None while it runs."""
+        return None if self.outcome is None else status_text(*self.outcome)
 
     def start(self, theta, loss):
         """Record the initial point (iteration 0)."""
@@ -197,15 +204,20 @@ class Monitor:
         if not np.isfinite(loss):
             self.stop("diverged")
         if self.target_loss is not None and loss <= self.target_loss:
-            self.stop("target reached")
+            self.stop("target_reached")
         if self.iteration >= self.max_iter:
             self.stop("max_iter")
         if self.max_seconds is not None and self.seconds >= self.max_seconds:
             self.stop("max_seconds")
 
-    def stop(self, status):
-        self.status = status
-        raise _Stop(status)
+    def settle(self, word: str, detail: str | None = None):
+        """Record how the fit ended: a word of :data:`~uat.fitting.status.STATUSES` and its detail."""
+        self.outcome = (word, detail)
+
+    def stop(self, word: str, detail: str | None = None):
+        """Record how the fit ended and end the optimizer's loop."""
+        self.settle(word, detail)
+        raise _Stop(self.status)
 
 
 # --- first-order optimizers -------------------------------------------------------------------------------
@@ -219,7 +231,7 @@ def _first_order(objective: Objective, theta, monitor: Monitor, *, optimizer, lr
     t = 0
     while True:
         if np.max(np.abs(grad)) <= gtol:
-            monitor.stop("converged: gtol")
+            monitor.stop("converged", "gtol")
         t += 1
         if optimizer == "gd":
             theta -= lr * grad
@@ -252,7 +264,7 @@ def _lbfgs(objective: Objective, theta, monitor: Monitor, *, gtol, ftol, memory)
         loss = intermediate_result.fun
         monitor.record(intermediate_result.x, loss)
         if previous[0] - loss <= ftol * loss:
-            monitor.stop("converged: ftol")
+            monitor.stop("converged", "ftol")
         previous[0] = loss
 
     monitor.start(theta, loss)
@@ -262,8 +274,8 @@ def _lbfgs(objective: Objective, theta, monitor: Monitor, *, gtol, ftol, memory)
     result = minimize(fun, theta, jac=True, method="L-BFGS-B", callback=callback,
                       options={"maxiter": monitor.max_iter + 1, "gtol": gtol, "ftol": 0.0, "maxcor": memory,
                                "maxfun": 20 * monitor.max_iter + 20})
-    if monitor.status is None:
-        monitor.status = "converged: " + result.message.lower() if result.success else "stopped: " + result.message
+    if monitor.outcome is None:
+        monitor.settle(*(("converged", result.message.lower()) if result.success else ("stopped", result.message)))
 
 
 # --- Gauss–Newton optimizers ------------------------------------------------------------------------------
@@ -283,7 +295,7 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
     """Minimise ‖r(θ)‖² from θ. ``evaluate(θ) -> r``; ``jacobian(θ) -> (r, J)``.
 
     Marquardt scaling D = the largest diag(JᵀJ) seen (Moré), damping λ updated by Nielsen's rule
-    from the gain ratio ρ = actual / predicted decrease. Returns the status it stopped with.
+    from the gain ratio ρ = actual / predicted decrease. Returns the outcome it stopped with, (word, detail).
     """
     r, J = jacobian(theta)
     loss = float(r @ r)
@@ -295,7 +307,7 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
         JTJ = J.T @ J
         g = J.T @ r
         if np.max(np.abs(2 * g)) <= gtol:
-            return "converged: gtol"
+            return "converged", "gtol"
         D = np.maximum(D, np.diag(JTJ))
         Dn = np.maximum(D, 1e-12 * max(D.max(), 1e-300))
         while True:
@@ -312,17 +324,17 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
             lam *= nu
             nu *= 2
             if lam > 1e16:
-                return "stalled: no decrease at any damping"
+                return "stalled", "no decrease at any damping"
         decrease = loss - new_loss
         theta, loss = trial, new_loss
         lam *= max(1 / 3, 1 - (2 * rho - 1) ** 3)
         nu = 2.0
         monitor.record(theta, loss)
         if decrease <= ftol * loss:
-            return "converged: ftol"
+            return "converged", "ftol"
         scale = np.sqrt(Dn)  # Marquardt's scaling, as in MINPACK: a plain ‖θ‖ is dominated by large C
         if lam < 1 and np.linalg.norm(scale * step) <= xtol * (np.linalg.norm(scale * theta) + xtol):
-            return "converged: xtol"  # a nearly undamped (Gauss–Newton) step that no longer moves θ
+            return "converged", "xtol"  # a nearly undamped (Gauss–Newton) step that no longer moves θ
         r, J = jacobian(theta)
 
 
@@ -414,16 +426,16 @@ def _varpro(objective: Objective, theta, monitor: Monitor, *, ridge, rcond, fall
 
     try:
         monitor.start(projection.full(ab), projection.data_loss(ab))
-        status = _levenberg_marquardt(projection.evaluate, projection.jacobian, ab,
-                                      _VarproMonitor(monitor, projection), gtol=gtol, xtol=xtol, ftol=ftol,
-                                      first=False)
-        close(status)
+        outcome = _levenberg_marquardt(projection.evaluate, projection.jacobian, ab,
+                                       _VarproMonitor(monitor, projection), gtol=gtol, xtol=xtol, ftol=ftol,
+                                       first=False)
+        close(status_text(*outcome))
         if fallback:
             phases.append({"phase": "lm", "iterations": 0, "status": None, "loss": None})
-            status = _levenberg_marquardt(objective.residuals, objective.jacobian, monitor.best_theta.copy(),
-                                          monitor, gtol=gtol, xtol=xtol, ftol=ftol, first=False)
-            close(status)
-        monitor.status = status
+            outcome = _levenberg_marquardt(objective.residuals, objective.jacobian, monitor.best_theta.copy(),
+                                           monitor, gtol=gtol, xtol=xtol, ftol=ftol, first=False)
+            close(status_text(*outcome))
+        monitor.settle(*outcome)
     except _Stop:
         close(monitor.status)
     phases.append(_plain_least_squares(objective, monitor, [monitor.best_theta, theta]))
@@ -616,8 +628,8 @@ def _train(objective: Objective, theta0: np.ndarray, monitor: Monitor, options: 
             elif optimizer == "lbfgs":
                 _lbfgs(objective, theta0, monitor, gtol=o["gtol"], ftol=o["ftol"], memory=o["memory"])
             elif optimizer == "lm":
-                monitor.status = _levenberg_marquardt(objective.residuals, objective.jacobian, theta0, monitor,
-                                                      **tolerances)
+                monitor.settle(*_levenberg_marquardt(objective.residuals, objective.jacobian, theta0, monitor,
+                                                     **tolerances))
             else:
                 rcond = np.finfo(float).eps * max(objective.N, objective.k) if o["rcond"] is None else o["rcond"]
                 phases = _varpro(objective, theta0, monitor, ridge=o["ridge"], rcond=rcond, fallback=o["fallback"],
@@ -635,7 +647,7 @@ def _diagnostics(samples: TrainingSet, objective: Objective, monitor: Monitor, p
     it diverged."""
     optimizer, init = options["optimizer"], options["init"]
     diagnostics = {**samples.options, "optimizer": optimizer, "init": init if isinstance(init, str) else "network",
-                   "status": monitor.status, "iterations": monitor.iteration, "loss": monitor.best_loss,
+                   **status_facts(*monitor.outcome), "iterations": monitor.iteration, "loss": monitor.best_loss,
                    "optimizer_loss": monitor.optimizer_loss, "threads": objective.threads}
     if optimizer in ("gd", "momentum", "adam"):
         diagnostics["lr"] = _learning_rate(options)

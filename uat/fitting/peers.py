@@ -49,6 +49,7 @@ from uat._validation import check_choice, check_int, check_real
 from uat.domains import SAMPLING_METHODS
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
+from uat.fitting.status import status_facts
 from uat.fitting.training import DRAW_OPTIONS, trained_sampling, training_set
 from uat.network import ShallowNetwork
 
@@ -154,7 +155,7 @@ def _fit_sklearn_mlp(problem: Problem, *, n_samples, sampling, **options) -> Fit
     diagnostics = {**resolved, "peer": f"scikit-learn {sklearn.__version__} MLPRegressor", "peer_seed": seed,
                    "solver": options["solver"], "threads": options["threads"], "iterations": int(model.n_iter_),
                    "sklearn_loss": float(model.loss_),  # sklearn's own: ½·MSE + α‖W‖²/(2N)
-                   "status": "converged" if not notes else "stopped: " + "; ".join(notes)}
+                   **(status_facts("stopped", "; ".join(notes)) if notes else status_facts("converged"))}
     return Fitted(mlp_to_network(model, act), X, Y, diagnostics)
 
 
@@ -210,10 +211,10 @@ def _adam(torch, model, loss_fn, best, *, lr, max_iter, beta1, beta2, eps, **_):
         opt.zero_grad(set_to_none=True)
         loss = loss_fn()
         if not np.isfinite(best.see(loss)):
-            return {"iterations": _step, "status": "diverged"}
+            return {"iterations": _step, **status_facts("diverged")}
         loss.backward()
         opt.step()
-    return {"iterations": max_iter, "status": "max_iter"}
+    return {"iterations": max_iter, **status_facts("max_iter")}
 
 
 def _lbfgs(torch, model, loss_fn, best, *, lr, max_iter, max_eval, history_size, line_search_fn, tolerance_grad,
@@ -233,8 +234,9 @@ def _lbfgs(torch, model, loss_fn, best, *, lr, max_iter, max_eval, history_size,
     state = opt.state[next(iter(model.parameters()))]
     iterations, evals = int(state.get("n_iter", 0)), int(state.get("func_evals", 0))
     limit = max_iter * 5 // 4 if max_eval is None else max_eval
-    status = "max_iter" if iterations >= max_iter else "max_eval" if evals >= limit else "converged: tolerance"
-    return {"iterations": iterations, "evaluations": evals, "status": "diverged" if best.diverged else status}
+    ended = ("max_iter",) if iterations >= max_iter else ("max_eval",) if evals >= limit else ("converged", "tolerance")
+    ended = ("diverged",) if best.diverged else ended
+    return {"iterations": iterations, "evaluations": evals, **status_facts(*ended)}
 
 
 _TORCH_OPTIMIZERS = {"adam": _adam, "lbfgs": _lbfgs}
@@ -247,9 +249,10 @@ def train_torch(X: np.ndarray, Y: np.ndarray, *, width: int, activation: str, op
 
     ``activation`` is uat's name (one of TORCH_ACTIVATIONS). Returns (model, facts, history): facts
     ``loss`` (the best: the returned model's), ``optimizer_loss`` (the last evaluated), ``iterations``,
-    ``status``, ``threads``; history ``iteration``, ``loss``, ``seconds`` per loss evaluation (Adam: one
-    per step from step 0; L-BFGS's line search evaluates more often than it iterates). torch's thread
-    count is set to ``threads`` while training and restored afterwards.
+    ``status``, ``outcome`` and ``message`` (:mod:`uat.fitting.status`), ``threads``; history ``iteration``,
+    ``loss``, ``seconds`` per loss evaluation (Adam: one per step from step 0; L-BFGS's line search evaluates
+    more often than it iterates). torch's thread count is set to ``threads`` while training and restored
+    afterwards.
     """
     torch = _require("torch", f"torch_{optimizer}")
     sigma = _torch_sigma(torch, activation)
