@@ -1,6 +1,10 @@
 """Fitting methods for g(x) = C σ(Ax + b): the :func:`fit` entry point and the method registry.
 
-Each method lives in its own module and registers itself on import:
+The samples stage comes first (:mod:`uat.fitting.training`): :func:`training_set` draws the training
+points, f's values and a random hidden layer A, b as a :class:`TrainingSet`, which the methods fit on.
+Each method declares its options once (:class:`Option`: default, doc, check); iterative methods say how
+they ended in words of :data:`STATUSES` (:mod:`uat.fitting.status`). Each method lives in its own module
+and registers itself on import:
 
 * ``lstsq``: random A, b; C by least squares (:mod:`uat.fitting.lstsq` holds the solvers);
 * ``minimax``: random A, b; C minimising the max error (:mod:`uat.fitting.minimax`);
@@ -12,7 +16,10 @@ Each method lives in its own module and registers itself on import:
   a width-k network's parameters (:mod:`uat.fitting.baselines`).
 """
 
-from uat.fitting.base import FitResult, Method, fit, get_method, list_methods, register_method, uses_activation
+from uat.fitting.base import (FitResult, Method, Option, fit, get_method, list_methods, register_method,
+                              uses_activation)
+from uat.fitting.training import DRAW_OPTIONS, TrainingSet, training_set
+from uat.fitting.status import STATUSES
 from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
 from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
@@ -25,7 +32,8 @@ from uat.fitting.polynomial import best_polynomial
 from uat.fitting.peers import PeerNotInstalledError  # importing registers the optional peers (sklearn, torch)
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
-__all__ = ["FitResult", "Method", "fit", "fit_widths", "get_method", "list_methods", "register_method", "uses_activation",
-           "draw_features", "SCHEMES", "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve",
-           "minimax_exchange", "MinimaxSolution", "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS",
-           "PeerNotInstalledError", "relu_pl_network", "PolynomialApproximant", "best_polynomial"]
+__all__ = ["FitResult", "Method", "Option", "TrainingSet", "training_set", "DRAW_OPTIONS", "STATUSES", "fit",
+           "fit_widths", "get_method", "list_methods", "register_method", "uses_activation", "draw_features", "SCHEMES",
+           "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve", "minimax_exchange", "MinimaxSolution",
+           "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS", "PeerNotInstalledError",
+           "relu_pl_network", "PolynomialApproximant", "best_polynomial"]

@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 import scipy.linalg
@@ -88,15 +89,15 @@ from scipy.optimize import minimize
 from uat._validation import check_choice, check_int, check_real, read_only
 from uat.errornorm import power_of_two, scale_weights
 from uat.exceptions import ConvergenceWarning
-from uat.fitting.base import Fitted, Method, Problem, register_method
-from uat.fitting.gradients import Objective, _require_derivative, pack
-from uat.fitting.lstsq import lstsq_solve
-from uat.fitting.random_features import (_DRAW_DOCS, _DRAW_OPTIONS, _check_draw_options, _check_set,
-                                         _default_solver, _draw, _minimax_rcond)
-from uat.domains import Box
+from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
+from uat.fitting.gradients import Objective, pack, require_derivative
+from uat.fitting.lstsq import default_solver, lstsq_solve
+from uat.fitting.random_features import minimax_rcond
+from uat.fitting.status import status_facts, status_text
+from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, trained_sampling, training_set
 from uat.network import ShallowNetwork, hidden_features
 
-__all__ = ["OPTIMIZERS", "INITS"]
+__all__ = ["OPTIMIZERS", "INITS", "BACKPROP_OPTIONS", "trained_sampling"]
 
 OPTIMIZERS = {
     "gd": "plain gradient descent with a fixed learning rate",
@@ -129,7 +130,8 @@ class Monitor:
     """Records the loss history, keeps the best parameters, and decides when to stop.
 
     ``record(theta, loss)`` is called once per update with the new parameters and their loss; it
-    raises :class:`_Stop` when a stopping rule fires (the reason is in ``status``). ``resolve(theta,
+    raises :class:`_Stop` when a stopping rule fires (the reason is in ``outcome``, a word of
+    :data:`uat.fitting.status.STATUSES` and its detail, and ``status``, as text). ``resolve(theta,
     loss)`` records variable projection's final least-squares C, which is no update.
     """
 
@@ -141,13 +143,18 @@ class Monitor:
         self.optimizer_loss = np.nan  # the loss of the optimizer's latest iterate
         self.history = {"iteration": [], "loss": [], "seconds": [], "resolve_c": []}
         self.checkpoints = {"iteration": [], "sup_error": [], "seconds": [], "resolve_c": []}
-        self.status = None
+        self.outcome = None  # (word, detail) once the fit has ended
         self._start = time.perf_counter()
         self._paused = 0.0  # seconds spent on checkpoints, not counted as training
 
     @property
     def seconds(self) -> float:
         return time.perf_counter() - self._start - self._paused
+
+    @property
+    def status(self) -> str | None:
+        """How the fit ended, as text (:func:`uat.fitting.status.status_text`); None while it runs."""
+        return None if self.outcome is None else status_text(*self.outcome)
 
     def start(self, theta, loss):
         """Record the initial point (iteration 0)."""
@@ -197,15 +204,20 @@ class Monitor:
         if not np.isfinite(loss):
             self.stop("diverged")
         if self.target_loss is not None and loss <= self.target_loss:
-            self.stop("target reached")
+            self.stop("target_reached")
         if self.iteration >= self.max_iter:
             self.stop("max_iter")
         if self.max_seconds is not None and self.seconds >= self.max_seconds:
             self.stop("max_seconds")
 
-    def stop(self, status):
-        self.status = status
-        raise _Stop(status)
+    def settle(self, word: str, detail: str | None = None):
+        """Record how the fit ended: a word of :data:`~uat.fitting.status.STATUSES` and its detail."""
+        self.outcome = (word, detail)
+
+    def stop(self, word: str, detail: str | None = None):
+        """Record how the fit ended and end the optimizer's loop."""
+        self.settle(word, detail)
+        raise _Stop(self.status)
 
 
 # --- first-order optimizers -------------------------------------------------------------------------------
@@ -219,7 +231,7 @@ def _first_order(objective: Objective, theta, monitor: Monitor, *, optimizer, lr
     t = 0
     while True:
         if np.max(np.abs(grad)) <= gtol:
-            monitor.stop("converged: gtol")
+            monitor.stop("converged", "gtol")
         t += 1
         if optimizer == "gd":
             theta -= lr * grad
@@ -252,7 +264,7 @@ def _lbfgs(objective: Objective, theta, monitor: Monitor, *, gtol, ftol, memory)
         loss = intermediate_result.fun
         monitor.record(intermediate_result.x, loss)
         if previous[0] - loss <= ftol * loss:
-            monitor.stop("converged: ftol")
+            monitor.stop("converged", "ftol")
         previous[0] = loss
 
     monitor.start(theta, loss)
@@ -262,8 +274,8 @@ def _lbfgs(objective: Objective, theta, monitor: Monitor, *, gtol, ftol, memory)
     result = minimize(fun, theta, jac=True, method="L-BFGS-B", callback=callback,
                       options={"maxiter": monitor.max_iter + 1, "gtol": gtol, "ftol": 0.0, "maxcor": memory,
                                "maxfun": 20 * monitor.max_iter + 20})
-    if monitor.status is None:
-        monitor.status = "converged: " + result.message.lower() if result.success else "stopped: " + result.message
+    if monitor.outcome is None:
+        monitor.settle(*(("converged", result.message.lower()) if result.success else ("stopped", result.message)))
 
 
 # --- Gauss–Newton optimizers ------------------------------------------------------------------------------
@@ -283,7 +295,7 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
     """Minimise ‖r(θ)‖² from θ. ``evaluate(θ) -> r``; ``jacobian(θ) -> (r, J)``.
 
     Marquardt scaling D = the largest diag(JᵀJ) seen (Moré), damping λ updated by Nielsen's rule
-    from the gain ratio ρ = actual / predicted decrease. Returns the status it stopped with.
+    from the gain ratio ρ = actual / predicted decrease. Returns the outcome it stopped with, (word, detail).
     """
     r, J = jacobian(theta)
     loss = float(r @ r)
@@ -295,7 +307,7 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
         JTJ = J.T @ J
         g = J.T @ r
         if np.max(np.abs(2 * g)) <= gtol:
-            return "converged: gtol"
+            return "converged", "gtol"
         D = np.maximum(D, np.diag(JTJ))
         Dn = np.maximum(D, 1e-12 * max(D.max(), 1e-300))
         while True:
@@ -312,17 +324,17 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
             lam *= nu
             nu *= 2
             if lam > 1e16:
-                return "stalled: no decrease at any damping"
+                return "stalled", "no decrease at any damping"
         decrease = loss - new_loss
         theta, loss = trial, new_loss
         lam *= max(1 / 3, 1 - (2 * rho - 1) ** 3)
         nu = 2.0
         monitor.record(theta, loss)
         if decrease <= ftol * loss:
-            return "converged: ftol"
+            return "converged", "ftol"
         scale = np.sqrt(Dn)  # Marquardt's scaling, as in MINPACK: a plain ‖θ‖ is dominated by large C
         if lam < 1 and np.linalg.norm(scale * step) <= xtol * (np.linalg.norm(scale * theta) + xtol):
-            return "converged: xtol"  # a nearly undamped (Gauss–Newton) step that no longer moves θ
+            return "converged", "xtol"  # a nearly undamped (Gauss–Newton) step that no longer moves θ
         r, J = jacobian(theta)
 
 
@@ -414,16 +426,16 @@ def _varpro(objective: Objective, theta, monitor: Monitor, *, ridge, rcond, fall
 
     try:
         monitor.start(projection.full(ab), projection.data_loss(ab))
-        status = _levenberg_marquardt(projection.evaluate, projection.jacobian, ab,
-                                      _VarproMonitor(monitor, projection), gtol=gtol, xtol=xtol, ftol=ftol,
-                                      first=False)
-        close(status)
+        outcome = _levenberg_marquardt(projection.evaluate, projection.jacobian, ab,
+                                       _VarproMonitor(monitor, projection), gtol=gtol, xtol=xtol, ftol=ftol,
+                                       first=False)
+        close(status_text(*outcome))
         if fallback:
             phases.append({"phase": "lm", "iterations": 0, "status": None, "loss": None})
-            status = _levenberg_marquardt(objective.residuals, objective.jacobian, monitor.best_theta.copy(),
-                                          monitor, gtol=gtol, xtol=xtol, ftol=ftol, first=False)
-            close(status)
-        monitor.status = status
+            outcome = _levenberg_marquardt(objective.residuals, objective.jacobian, monitor.best_theta.copy(),
+                                           monitor, gtol=gtol, xtol=xtol, ftol=ftol, first=False)
+            close(status_text(*outcome))
+        monitor.settle(*outcome)
     except _Stop:
         close(monitor.status)
     phases.append(_plain_least_squares(objective, monitor, [monitor.best_theta, theta]))
@@ -433,7 +445,7 @@ def _varpro(objective: Objective, theta, monitor: Monitor, *, ridge, rcond, fall
 def _least_squares_c(objective: Objective, A, b) -> np.ndarray:
     """C by plain least squares on the weighted features of A, b, with the solver method 'lstsq' uses."""
     Phi = np.asfortranarray(objective.features(A, b))
-    solver = _default_solver(objective.activation, None)
+    solver = default_solver(objective.activation)
     return lstsq_solve(Phi, objective.sw[:, None] * objective.Y, solver=solver, warn=False).C
 
 
@@ -509,45 +521,6 @@ def _weights(weights, X) -> np.ndarray:
     return w
 
 
-def _check_options(options: dict) -> None:
-    _check_draw_options(options)
-    check_choice("optimizer", options["optimizer"], OPTIMIZERS)
-    init = options["init"]
-    if isinstance(init, ShallowNetwork) and init.d is not None:
-        raise ValueError("init: a warm start must have the theorem's form C σ(Ax + b); this network has an output "
-                         "bias d (a peer's network?): backprop trains no output bias")
-    if not isinstance(init, ShallowNetwork):
-        if not isinstance(init, str):
-            raise TypeError(f"init must be one of {', '.join(INITS)} or a uat.ShallowNetwork; got {init!r}")
-        check_choice("init", init, INITS)
-    if options["max_iter"] is not None:
-        options["max_iter"] = check_int("max_iter", options["max_iter"], minimum=0)
-    for name in ("max_seconds", "target_rms", "lr"):
-        if options[name] is not None:
-            check_real(name, options[name], positive=True)
-    for name in ("gtol", "xtol", "ftol", "ridge", "rcond"):
-        if options[name] is not None:
-            check_real(name, options[name], minimum=0.0)
-    for name in ("beta1", "beta2"):
-        value = check_real(name, options[name], minimum=0.0)
-        if value >= 1:
-            raise ValueError(f"{name} must lie in [0, 1); got {value}")
-    check_real("eps", options["eps"], positive=True)
-    options["memory"] = check_int("memory", options["memory"])
-    if options["checkpoint_every"] is not None:
-        options["checkpoint_every"] = check_int("checkpoint_every", options["checkpoint_every"])
-    if options["threads"] is not None:
-        options["threads"] = check_int("threads", options["threads"])
-    if options["rcond"] is not None and options["rcond"] >= 1:
-        raise ValueError(f"rcond must be < 1 (a relative singular-value cut-off); got {options['rcond']}")
-    check_choice("refine", "none" if options["refine"] is None else options["refine"], ("none", "minimax"))
-    if options["fallback"] not in (True, False):
-        raise TypeError(f"fallback must be true or false; got {options['fallback']!r}")
-    if options["weights"] is not None and not callable(options["weights"]):
-        raise TypeError("weights must be a callable mapping the (N, n) training points to N non-negative weights; "
-                        f"got {options['weights']!r}")
-
-
 def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, rounds: int = 4):
     """C by the minimax exchange for the trained A, b (:mod:`uat.fitting.minimax`), with the sup-norm
     estimate in the loop: where :func:`uat.sup_error` finds a larger error than the check set saw (a
@@ -559,9 +532,9 @@ def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, rounds: int
 
     act = problem.activation
     A, b = network.A, network.b
-    X_check = _check_set(problem, 8 * X.shape[0], A, b)
+    X_check = check_set(problem, 8 * X.shape[0], A, b)
     Y_check = problem.target(X_check)
-    rcond = _minimax_rcond(act, X.shape[0], problem.width)
+    rcond = minimax_rcond(act, X.shape[0], problem.width)
     best, best_sup = network, sup_error(problem.target, network).value
     facts = {"sup_before": best_sup}
     for round_ in range(1, rounds + 1):
@@ -581,69 +554,103 @@ def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, rounds: int
     return best, facts
 
 
-def trained_sampling(domain) -> str:
-    """Where trained networks (backprop, and the peers on the same points) put their training points
-    by default: an equispaced grid on boxes up to dimension 3 (measured better than Chebyshev for
-    trained networks; module doc), Sobol' points otherwise."""
-    return "grid" if isinstance(domain, Box) and domain.dim <= 3 else "sobol"
+def _fit_backprop(problem: Problem, **options) -> Fitted:
+    """Method 'backprop': the training set of the seed, θ₀ from ``init``, the optimizer, then the network of the
+    best parameters seen (refined by minimax where asked)."""
+    act = require_derivative(problem.activation)
+    samples = _samples(problem, {name: options.pop(name) for name in DRAW_OPTIONS})
+    y_scale = _y_scale(samples.Y)
+    objective = _objective(problem, samples, y_scale, options)
+    theta0 = _initial(problem, options["init"], objective, samples.A, samples.b, y_scale)
+    monitor = _monitor(problem, objective, y_scale, options)
+    phases = _train(objective, theta0, monitor, options)
+    theta = monitor.best_theta if monitor.best_theta is not None else theta0
+    network = _network(objective, theta, act, y_scale)
+    diagnostics = _diagnostics(samples, objective, monitor, phases, y_scale, options)
+    if options["refine"] == "minimax":
+        network, facts = _refine_minimax(problem, network, samples.X, samples.Y)
+        diagnostics["refine"] = {"method": "minimax", **facts}
+        with objective:  # the returned network's loss (the pool, if the loss opens one, is closed again)
+            diagnostics["loss"] = objective.loss(pack(network.A, network.b, network.C))
+    return Fitted(network, samples.X, samples.Y, diagnostics, _history(monitor, options["checkpoint_every"]))
 
 
-def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter=None, max_seconds=None,
-                  target_rms=None, gtol=0.0, xtol=1e-10, ftol=1e-12, lr=None, beta1=0.9, beta2=0.999, eps=1e-8,
-                  memory=20, ridge=1e-14, rcond=None, fallback=True, refine=None, weights=None, checkpoint_every=None,
-                  threads=None, **draw) -> Fitted:
-    act = _require_derivative(problem.activation)
-    # the same training points and A, b draw as least squares (1-D transition points off by default:
-    # trained units move, so their initial kinks are not special)
+def _samples(problem: Problem, draw: dict) -> TrainingSet:
+    """The same training points and A, b draw as least squares, equispaced by default (1-D transition points
+    off by default: trained units move, so their initial kinks are not special)."""
     if draw["sampling"] is None:
         draw["sampling"] = trained_sampling(problem.target.domain)
-    X, Y, A0, b0, resolved = _draw(problem, problem.width, **draw)
-    N, k = X.shape[0], problem.width
-    w = np.ones(N) if weights is None else _weights(weights, X)
-    y_scale = _y_scale(Y)
-    objective = Objective(X, Y / y_scale, act, k, w, threads)
-    if optimizer in ("lm", "varpro") and N * Y.shape[1] * objective.n_params > _JACOBIAN_LIMIT:
-        raise ValueError(f"optimizer={optimizer!r} forms the {N * Y.shape[1]} x {objective.n_params} Jacobian, more than "
-                         f"{_JACOBIAN_LIMIT} entries; use optimizer='lbfgs' or 'adam', or fewer n_samples")
-    theta0 = _initial(problem, init, objective, A0, b0, y_scale)
-    max_iter = _MAX_ITER[optimizer] if max_iter is None else max_iter
-    rcond = np.finfo(float).eps * max(N, k) if rcond is None else rcond
+    return training_set(problem, **draw)
 
+
+def _objective(problem: Problem, samples: TrainingSet, y_scale: float, options: dict) -> Objective:
+    """The weighted training loss on Y / y_scale, refused for Gauss–Newton optimizers whose Jacobian is too large."""
+    X, Y = samples.X, samples.Y
+    w = np.ones(X.shape[0]) if options["weights"] is None else _weights(options["weights"], X)
+    objective = Objective(X, Y / y_scale, problem.activation, problem.width, w, options["threads"])
+    optimizer, rows = options["optimizer"], X.shape[0] * Y.shape[1]
+    if optimizer in ("lm", "varpro") and rows * objective.n_params > _JACOBIAN_LIMIT:
+        raise ValueError(f"optimizer={optimizer!r} forms the {rows} x {objective.n_params} Jacobian, more than "
+                         f"{_JACOBIAN_LIMIT} entries; use optimizer='lbfgs' or 'adam', or fewer n_samples")
+    return objective
+
+
+def _monitor(problem: Problem, objective: Objective, y_scale: float, options: dict) -> Monitor:
+    """The monitor of the stopping rules (max_iter by default per optimizer), with sup-norm checkpoints if asked."""
     def checkpoint(theta):
         from uat.supnorm import sup_error
 
-        return sup_error(problem.target, _network(objective, theta, act, y_scale)).value
+        return sup_error(problem.target, _network(objective, theta, problem.activation, y_scale)).value
 
-    target_loss = None if target_rms is None else (target_rms / y_scale) ** 2
-    monitor = Monitor(max_iter=max_iter, max_seconds=max_seconds, target_loss=target_loss,
-                      checkpoint=checkpoint if checkpoint_every else None, checkpoint_every=checkpoint_every)
+    every, target_rms = options["checkpoint_every"], options["target_rms"]
+    max_iter = _MAX_ITER[options["optimizer"]] if options["max_iter"] is None else options["max_iter"]
+    return Monitor(max_iter=max_iter, max_seconds=options["max_seconds"],
+                   target_loss=None if target_rms is None else (target_rms / y_scale) ** 2,
+                   checkpoint=checkpoint if every else None, checkpoint_every=every)
+
+
+def _learning_rate(options: dict) -> float | None:
+    """lr, or the optimizer's default (first-order optimizers; None for the others)."""
+    return _LR.get(options["optimizer"]) if options["lr"] is None else options["lr"]
+
+
+def _train(objective: Objective, theta0: np.ndarray, monitor: Monitor, options: dict) -> list[dict]:
+    """Run the optimizer from θ₀ until it or the monitor stops; the monitor holds the status and the best
+    parameters. Returns variable projection's phases (empty for the others)."""
+    o, optimizer = options, options["optimizer"]
+    tolerances = {"gtol": o["gtol"], "xtol": o["xtol"], "ftol": o["ftol"]}
     phases = []
-    lr_used = _LR.get(optimizer) if lr is None else lr
     try:
         with np.errstate(over="ignore", under="ignore"):
             if optimizer in ("gd", "momentum", "adam"):
-                _first_order(objective, theta0, monitor, optimizer=optimizer, lr=lr_used, beta1=beta1, beta2=beta2,
-                             eps=eps, gtol=gtol)
+                _first_order(objective, theta0, monitor, optimizer=optimizer, lr=_learning_rate(o), beta1=o["beta1"],
+                             beta2=o["beta2"], eps=o["eps"], gtol=o["gtol"])
             elif optimizer == "lbfgs":
-                _lbfgs(objective, theta0, monitor, gtol=gtol, ftol=ftol, memory=memory)
+                _lbfgs(objective, theta0, monitor, gtol=o["gtol"], ftol=o["ftol"], memory=o["memory"])
             elif optimizer == "lm":
-                monitor.status = _levenberg_marquardt(objective.residuals, objective.jacobian, theta0, monitor,
-                                                      gtol=gtol, xtol=xtol, ftol=ftol)
+                monitor.settle(*_levenberg_marquardt(objective.residuals, objective.jacobian, theta0, monitor,
+                                                     **tolerances))
             else:
-                phases = _varpro(objective, theta0, monitor, ridge=ridge, rcond=rcond, fallback=fallback, gtol=gtol,
-                                 xtol=xtol, ftol=ftol)
+                rcond = np.finfo(float).eps * max(objective.N, objective.k) if o["rcond"] is None else o["rcond"]
+                phases = _varpro(objective, theta0, monitor, ridge=o["ridge"], rcond=rcond, fallback=o["fallback"],
+                                 **tolerances)
     except _Stop:
         pass  # the monitor holds the status and the best parameters
     finally:
         objective.close()
+    return phases
 
-    theta = monitor.best_theta if monitor.best_theta is not None else theta0
-    network = _network(objective, theta, act, y_scale)
-    diagnostics = {**resolved, "optimizer": optimizer, "init": init if isinstance(init, str) else "network",
-                   "status": monitor.status, "iterations": monitor.iteration, "loss": monitor.best_loss,
+
+def _diagnostics(samples: TrainingSet, objective: Objective, monitor: Monitor, phases: list[dict], y_scale: float,
+                 options: dict) -> dict:
+    """What the fit did: the draw's options, the optimizer's, its status and losses; a ConvergenceWarning where
+    it diverged."""
+    optimizer, init = options["optimizer"], options["init"]
+    diagnostics = {**samples.options, "optimizer": optimizer, "init": init if isinstance(init, str) else "network",
+                   **status_facts(*monitor.outcome), "iterations": monitor.iteration, "loss": monitor.best_loss,
                    "optimizer_loss": monitor.optimizer_loss, "threads": objective.threads}
     if optimizer in ("gd", "momentum", "adam"):
-        diagnostics["lr"] = lr_used
+        diagnostics["lr"] = _learning_rate(options)
     if y_scale != 1.0:
         diagnostics["y_scale"] = y_scale
     if phases:
@@ -653,59 +660,117 @@ def _fit_backprop(problem: Problem, *, optimizer="varpro", init="draw", max_iter
         hint = "; lower lr" if optimizer in _LR else ""
         warnings.warn(f"training diverged (non-finite loss) after {monitor.iteration} iterations of {optimizer}; "
                       f"returning the best parameters seen (loss {monitor.best_loss:.3g}){hint}",
-                      ConvergenceWarning, stacklevel=3)
-    if refine == "minimax":
-        network, facts = _refine_minimax(problem, network, X, Y)
-        diagnostics["refine"] = {"method": "minimax", **facts}
-        with objective:  # the returned network's loss (the pool, if the loss opens one, is closed again)
-            diagnostics["loss"] = objective.loss(pack(network.A, network.b, network.C))
+                      ConvergenceWarning, stacklevel=4)
+    return diagnostics
+
+
+def _history(monitor: Monitor, checkpoint_every) -> dict:
+    """The training curve as arrays, with the sup-norm checkpoints when they were taken."""
     history = {key: np.asarray(value) for key, value in monitor.history.items()}
     if checkpoint_every:
         history.update({f"checkpoint_{key}": np.asarray(value) for key, value in monitor.checkpoints.items()})
-    return Fitted(network, X, Y, diagnostics, history)
+    return history
 
 
-_OPTION_DOCS = {
-    "optimizer": "gd, momentum, adam, lbfgs, lm or varpro (default varpro)",
-    "init": "draw (the least-squares fit of the same seed), glorot, he, or a ShallowNetwork (warm start; "
-            "varpro keeps its A, b and re-solves C)",
-    "max_iter": "updates at most (default gd/momentum/adam 10000, lbfgs 5000, lm/varpro 1000)",
-    "max_seconds": "wall-clock budget in seconds (default none: results then depend on the machine)",
-    "target_rms": "stop when the training RMS error (weighted, with weights) reaches this",
-    "gtol": "stop when the gradient's largest entry is at most this (default 0)",
-    "xtol": "lm/varpro: stop when a nearly undamped step (λ < 1) is below xtol·(‖θ‖ + xtol), both scaled "
-            "by √diag(JᵀJ)",
-    "ftol": "lm/varpro/lbfgs: stop when an accepted step lowers the loss by less than ftol·loss",
-    "lr": "learning rate (default gd 0.1, momentum 0.01, adam 0.001)",
-    "beta1": "momentum coefficient (momentum), first-moment decay (adam)",
-    "beta2": "second-moment decay (adam)",
-    "eps": "adam's denominator guard",
-    "memory": "lbfgs: number of correction pairs",
-    "ridge": "varpro: μ of the penalty μ‖C‖² on the weighted features' least squares (default 1e-14)",
-    "rcond": "varpro: relative singular-value cut-off of the features, < 1 (default max(N, k)·eps)",
-    "fallback": "varpro: continue with full LM where variable projection stops (default true)",
-    "refine": "after training: none, or minimax (C re-solved to minimise the max error on a finer set)",
-    "weights": "a callable giving each training point's weight in the loss (default equal weights)",
-    "checkpoint_every": "record the sup-norm error every this many iterations, and of varpro's final least-squares "
-                        "C (history['checkpoint_*'])",
-    "threads": "threads over row blocks (default: as many as the BLAS pools may use)",
+# --- the options ---------------------------------------------------------------------------------------------
+
+def _check_init(name: str, init):
+    if isinstance(init, ShallowNetwork) and init.d is not None:
+        raise ValueError("init: a warm start must have the theorem's form C σ(Ax + b); this network has an output "
+                         "bias d (a peer's network?): backprop trains no output bias")
+    if not isinstance(init, ShallowNetwork):
+        if not isinstance(init, str):
+            raise TypeError(f"init must be one of {', '.join(INITS)} or a uat.ShallowNetwork; got {init!r}")
+        check_choice(name, init, INITS)
+    return init
+
+
+def _check_decay(name: str, value):
+    checked = check_real(name, value, minimum=0.0)
+    if checked >= 1:
+        raise ValueError(f"{name} must lie in [0, 1); got {checked}")
+    return value
+
+
+def _check_rcond(name: str, value):
+    check_real(name, value, minimum=0.0)
+    if value >= 1:
+        raise ValueError(f"rcond must be < 1 (a relative singular-value cut-off); got {value}")
+    return value
+
+
+def _check_refine(name: str, value):
+    check_choice(name, "none" if value is None else value, ("none", "minimax"))
+    return value
+
+
+def _check_fallback(name: str, value):
+    if value not in (True, False):
+        raise TypeError(f"fallback must be true or false; got {value!r}")
+    return value
+
+
+def _check_weights(name: str, value):
+    if value is not None and not callable(value):
+        raise TypeError("weights must be a callable mapping the (N, n) training points to N non-negative weights; "
+                        f"got {value!r}")
+    return value
+
+
+_POSITIVE = optional(as_given(partial(check_real, positive=True)))
+_NONNEGATIVE = optional(as_given(partial(check_real, minimum=0.0)))
+
+#: The options of method 'backprop' beside the draw's: name -> Option(default, doc, check).
+BACKPROP_OPTIONS = {
+    "optimizer": Option("varpro", "gd, momentum, adam, lbfgs, lm or varpro (default varpro)",
+                        as_given(partial(check_choice, choices=OPTIMIZERS))),
+    "init": Option("draw", "draw (the least-squares fit of the same seed), glorot, he, or a ShallowNetwork (warm "
+                   "start; varpro keeps its A, b and re-solves C)", _check_init),
+    "max_iter": Option(None, "updates at most (default gd/momentum/adam 10000, lbfgs 5000, lm/varpro 1000)",
+                       optional(partial(check_int, minimum=0))),
+    "max_seconds": Option(None, "wall-clock budget in seconds (default none: results then depend on the machine)",
+                          _POSITIVE),
+    "target_rms": Option(None, "stop when the training RMS error (weighted, with weights) reaches this", _POSITIVE),
+    "gtol": Option(0.0, "stop when the gradient's largest entry is at most this (default 0)", _NONNEGATIVE),
+    "xtol": Option(1e-10, "lm/varpro: stop when a nearly undamped step (λ < 1) is below xtol·(‖θ‖ + xtol), both "
+                   "scaled by √diag(JᵀJ)", _NONNEGATIVE),
+    "ftol": Option(1e-12, "lm/varpro/lbfgs: stop when an accepted step lowers the loss by less than ftol·loss",
+                   _NONNEGATIVE),
+    "lr": Option(None, "learning rate (default gd 0.1, momentum 0.01, adam 0.001)", _POSITIVE),
+    "beta1": Option(0.9, "momentum coefficient (momentum), first-moment decay (adam)", _check_decay),
+    "beta2": Option(0.999, "second-moment decay (adam)", _check_decay),
+    "eps": Option(1e-8, "adam's denominator guard", as_given(partial(check_real, positive=True))),
+    "memory": Option(20, "lbfgs: number of correction pairs", check_int),
+    "ridge": Option(1e-14, "varpro: μ of the penalty μ‖C‖² on the weighted features' least squares (default "
+                    "1e-14)", _NONNEGATIVE),
+    "rcond": Option(None, "varpro: relative singular-value cut-off of the features, < 1 (default max(N, k)·eps)",
+                    optional(_check_rcond)),
+    "fallback": Option(True, "varpro: continue with full LM where variable projection stops (default true)",
+                       _check_fallback),
+    "refine": Option(None, "after training: none, or minimax (C re-solved to minimise the max error on a finer set)",
+                     _check_refine),
+    "weights": Option(None, "a callable giving each training point's weight in the loss (default equal weights)",
+                      _check_weights),
+    "checkpoint_every": Option(None, "record the sup-norm error every this many iterations, and of varpro's final "
+                               "least-squares C (history['checkpoint_*'])", optional(check_int)),
+    "threads": Option(None, "threads over row blocks (default: as many as the BLAS pools may use)",
+                      optional(check_int)),
 }
 
-_BACKPROP_OPTIONS = {"optimizer": "varpro", "init": "draw", "max_iter": None, "max_seconds": None, "target_rms": None,
-                     "gtol": 0.0, "xtol": 1e-10, "ftol": 1e-12, "lr": None, "beta1": 0.9, "beta2": 0.999,
-                     "eps": 1e-8, "memory": 20, "ridge": 1e-14, "rcond": None, "fallback": True, "refine": None, "weights": None,
-                     "checkpoint_every": None, "threads": None}
+
+def _draw_options() -> dict[str, Option]:
+    """The draw's options as backprop takes them: equispaced points by default, transition points off."""
+    draw = dict(DRAW_OPTIONS)
+    draw["sampling"] = Option(None, draw["sampling"].doc.replace("default chebyshev", "default grid"),
+                              draw["sampling"].check)
+    draw["transitions"] = Option(False, "1-D: add the initial units' transition points to the training points "
+                                 "(default false)", draw["transitions"].check)
+    return draw
 
 
-def _register():
-    options = {**_DRAW_OPTIONS, "transitions": False, **_BACKPROP_OPTIONS}
-    docs = {**_DRAW_DOCS, **_OPTION_DOCS,
-            "sampling": _DRAW_DOCS["sampling"].replace("default chebyshev", "default grid"),
-            "transitions": "1-D: add the initial units' transition points to the training points (default false)"}
-    register_method(Method("backprop", _fit_backprop,
-                           "all of A, b, C trained on the mean squared error (hand-written gradients); "
-                           "optimizers gd, momentum, adam, lbfgs, lm, varpro",
-                           options, docs, _check_options))
-
-
-_register()
+register_method(Method.declare(
+    "backprop", _fit_backprop,
+    "all of A, b, C trained on the mean squared error (hand-written gradients); optimizers gd, momentum, adam, "
+    "lbfgs, lm, varpro",
+    {**_draw_options(), **BACKPROP_OPTIONS},
+))

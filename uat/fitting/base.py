@@ -1,13 +1,16 @@
 """The fit entry point, its result, and the registry of fitting methods.
 
 A method is a function ``fn(problem, **options) -> Fitted`` registered with the options it
-accepts and their defaults. :func:`fit` validates everything at the front door (target, domain,
-width, activation, method, option names), derives the random streams from the seed, times the
-method and measures the training error.
+accepts: each declared once (:class:`Option`: default, doc, check), from which
+:meth:`Method.declare` makes ``Method.options``, ``option_docs`` and ``validate``. :func:`fit` (and
+:func:`uat.fitting.fit_widths`) validates everything at one front door (:func:`fit_target`, then
+:func:`fit_problem`: target, domain, width, activation, method, options, memory), derives the random
+streams from the seed, times the method and measures the training error (:func:`fit_result`).
 
 Random streams: ``SeedSequence(seed).spawn(2)`` gives one stream for the hidden layer (A, b) and
 one for the sample points, so the same seed draws the same A, b whatever the sampling options,
-and every method (least squares, minimax, later backpropagation) starts from the same draw.
+and every method (least squares, minimax, backpropagation) starts from the same draw
+(:mod:`uat.fitting.training`, the samples stage, states it with the nested draws).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,8 +31,9 @@ from uat.errornorm import rms, row_norms
 from uat.network import ShallowNetwork
 from uat.targets import Target, as_target
 
-__all__ = ["FitResult", "Method", "Problem", "Fitted", "MemoryNeed", "fit", "get_method", "list_methods",
-           "register_method", "uses_activation", "available_memory", "feature_memory"]
+__all__ = ["FitResult", "Method", "Option", "Problem", "Fitted", "MemoryNeed", "fit", "get_method", "list_methods",
+           "register_method", "uses_activation", "available_memory", "feature_memory", "default_n_samples",
+           "optional", "as_given", "fit_target", "fit_problem", "fit_result"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,50 @@ class Fitted:
     Y: np.ndarray
     diagnostics: dict = field(default_factory=dict)
     history: dict | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a method, declared once: its default, its one-line doc and its check.
+
+    ``check(name, value)`` raises ValueError or TypeError (naming the option) for a bad value and
+    returns the value to keep, e.g. ``check_int``'s int for 1000.0; None accepts any value.
+    """
+
+    default: object
+    doc: str
+    check: Callable[[str, object], object] | None = None
+
+
+def optional(check: Callable[[str, object], object]) -> Callable[[str, object], object]:
+    """``check`` that lets None through (None: the option's documented default applies)."""
+    def checked(name, value):
+        return None if value is None else check(name, value)
+    return checked
+
+
+def as_given(check: Callable[..., object]) -> Callable[[str, object], object]:
+    """``check`` that only refuses: the value is kept as given, not in the form the check returns."""
+    def checked(name, value):
+        check(name, value)
+        return value
+    return checked
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """``Method.validate`` of declared options: each option's check in order (keeping what it returns),
+    then ``after(options)`` for what concerns several options or none (an installed package)."""
+
+    options: Mapping[str, Option]
+    after: Callable[[dict], None] | None = None
+
+    def __call__(self, values: dict) -> None:
+        for name, option in self.options.items():
+            if option.check is not None:
+                values[name] = option.check(name, values[name])
+        if self.after is not None:
+            self.after(values)
 
 
 @dataclass(frozen=True)
@@ -79,6 +127,15 @@ class Method:
     memory: Callable[[int, int, int, dict], MemoryNeed] | None = None
     uses_activation: bool = True
 
+    @classmethod
+    def declare(cls, name: str, fn: Callable[..., Fitted], description: str, options: Mapping[str, Option], *,
+                check: Callable[[dict], None] | None = None, **fields) -> Method:
+        """The method whose options are each declared once (name -> :class:`Option`): ``options`` (the
+        defaults), ``option_docs`` and ``validate`` (every option's check in order, then ``check(options)``)
+        are made from them; ``fields`` are the other fields (``draws_hidden``, ``activations``, ...)."""
+        return cls(name, fn, description, {key: option.default for key, option in options.items()},
+                   {key: option.doc for key, option in options.items()}, _Checks(dict(options), check), **fields)
+
     def memory_need(self, width: int, dim: int, n_outputs: int, options: dict) -> MemoryNeed | None:
         """``memory(width, dim, n_outputs, options)``, the bytes a fit needs at least; for a method without
         one that samples ``n_samples`` training points, one feature matrix on them; else None (unknown)."""
@@ -98,13 +155,18 @@ class MemoryNeed:
     given: str
 
 
+def default_n_samples(width: int) -> int:
+    """The training points a fit of this width samples by default: max(2048, 4·width)."""
+    return max(2048, 4 * width)
+
+
 def feature_memory(width: int, dim: int, n_outputs: int, options: dict, copies: int = 1,
                    why: str = "") -> MemoryNeed:
     """The (N, k) float64 feature matrix on the N training points, ``copies`` times, plus X (N, n) and Y (N, m):
     8·N·(copies·k + n + m) bytes, with N = n_samples (default max(2048, 4·width)), plus the k transition
     points in 1-D."""
     given = options.get("n_samples")
-    N = max(2048, 4 * width) if given is None else given
+    N = default_n_samples(width) if given is None else given
     rows = N + (width if dim == 1 else 0)  # 1-D fits may add the units' transition points
     nbytes = 8.0 * rows * (copies * width + dim + n_outputs)
     count = {1: "", 2: ", twice"}.get(copies, f", {copies} times")
@@ -308,21 +370,52 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
     >>> result.network.width, result.train_max < 1e-4
     (64, True)
     """
+    the_target = fit_target(target, domain)
+    width = check_int("width", width)
+    problem, the_method, resolved = fit_problem(the_target, width, activation, method, options, seed)
+    with pinned_blas:
+        start_time = time.perf_counter()
+        fitted = the_method.fn(problem, **resolved)
+        seconds = time.perf_counter() - start_time
+        return fit_result(fitted.network, problem, method=the_method.name, width=width, seed=seed, options=resolved,
+                          X=fitted.X, Y=fitted.Y, fit_seconds=seconds, diagnostics=fitted.diagnostics,
+                          history=fitted.history)
+
+
+def fit_target(target, domain=None) -> Target:
+    """The front door's first step: ``target`` (and ``domain``) as a :class:`~uat.targets.Target` with a domain."""
     the_target = as_target(target, domain)
     if the_target.domain is None:
         raise ValueError(f"target {the_target.name!r} has no domain; pass domain=, e.g. domain='[-1,1]'")
-    width = check_int("width", width)
+    return the_target
+
+
+def fit_problem(target: Target, width: int, activation, method: str, options: dict, seed: int, *,
+                draw_width: int | None = None) -> tuple[Problem, Method, dict]:
+    """The rest of the front door, after :func:`fit_target` and the width's check: σ, the method (and σ's
+    fitness for it), its options (defaults filled in, checked), the memory a fit of ``width`` needs, and the
+    seed's streams. ``draw_width`` (default ``width``) is the problem's width, that of the draw and of the
+    default n_samples (``fit_widths`` draws K units for all its widths). Returns (problem, method, options)."""
     act = get_activation(activation)
     the_method = get_method(method)
     check_activation(the_method, act.name)
     resolved = resolve_options(the_method, options)
-    check_memory(the_method, width, the_target, resolved)
+    draw_width = width if draw_width is None else draw_width
+    sized = resolved
+    if "n_samples" in resolved and resolved["n_samples"] is None and draw_width != width:
+        sized = {**resolved, "n_samples": default_n_samples(draw_width)}  # sized by the draw's width
+    check_memory(the_method, width, target, sized)
     draw_rng, sample_rng = streams(seed)
-    problem = Problem(the_target, width, act, draw_rng, sample_rng)
-    with pinned_blas:
-        start = time.perf_counter()
-        fitted = the_method.fn(problem, **resolved)
-        seconds = time.perf_counter() - start
-        rms, worst, where = training_errors(fitted.network, fitted.X, fitted.Y)
-    return FitResult(fitted.network, the_target, the_method.name, act.name, width, int(seed), resolved,
-                     rms, worst, where, fitted.X.shape[0], seconds, dict(fitted.diagnostics), fitted.history)
+    return Problem(target, draw_width, act, draw_rng, sample_rng), the_method, resolved
+
+
+def fit_result(network: ShallowNetwork, problem: Problem, *, method: str, width: int, seed: int, options: dict,
+               X: np.ndarray, Y: np.ndarray, fit_seconds: float, diagnostics: dict,
+               history: dict | None = None) -> FitResult:
+    """The :class:`FitResult` of ``network`` (of ``width``) fitted to ``problem``'s target on the training points
+    X (N, n) with values Y (N, m): its training errors measured (:func:`training_errors`), the rest as given."""
+    rms, worst, where = training_errors(network, X, Y)
+    return FitResult(network=network, target=problem.target, method=method, activation=problem.activation.name,
+                     width=width, seed=int(seed), options=options, train_rms=rms, train_max=worst,
+                     train_argmax=where, n_samples=X.shape[0], fit_seconds=fit_seconds,
+                     diagnostics=dict(diagnostics), history=history)

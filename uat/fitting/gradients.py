@@ -46,7 +46,7 @@ from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
 from uat.network import BLOCK, ShallowNetwork
 
-__all__ = ["Gradient", "loss_and_grad", "residual_jacobian", "Objective", "pack", "unpack"]
+__all__ = ["Gradient", "loss_and_grad", "residual_jacobian", "Objective", "pack", "unpack", "require_derivative"]
 
 #: Feature entries per row block of the gradient (1 MiB): blocks stay in cache and spread over threads;
 #: the block size does not depend on the number of threads, so neither do the results.
@@ -74,7 +74,9 @@ def unpack(theta: np.ndarray, k: int, n: int, m: int) -> tuple[np.ndarray, np.nd
     return A, b, C
 
 
-def _require_derivative(activation: Activation) -> Activation:
+def require_derivative(activation: Activation) -> Activation:
+    """``activation`` if it has σ′; else a ValueError saying that gradient training needs it (method 'lstsq'
+    does not)."""
     if activation.deriv is None:
         raise ValueError(f"activation {activation.name!r} has no derivative, so it cannot be trained by gradients "
                          "(backpropagation needs σ′); use method='lstsq', which only solves for C")
@@ -99,7 +101,7 @@ class Objective:
     def __init__(self, X, Y, activation: Activation, width: int, weights=None, threads: int | None = None):
         self.X = np.ascontiguousarray(X, dtype=float)
         self.Y = np.ascontiguousarray(Y, dtype=float)
-        self.activation = _require_derivative(activation)
+        self.activation = require_derivative(activation)
         self.N, self.n = self.X.shape
         self.m = self.Y.shape[1]
         self.k = int(width)

@@ -49,13 +49,21 @@ from uat._validation import check_choice, check_real
 from uat.errornorm import power_of_two, rms, scale_weights
 from uat.exceptions import IllConditionedWarning
 
-__all__ = ["LstsqSolution", "lstsq_solve", "lstsq_path", "SOLVERS"]
+__all__ = ["LstsqSolution", "lstsq_solve", "lstsq_path", "SOLVERS", "default_solver"]
 
 SOLVERS = {
     "qr": "Householder QR of the column-scaled features, Q never formed; basic solution on the independent columns",
     "svd": "minimum-norm solution truncated at rcond (SVD of the QR's R)",
     "auto": "qr, but svd wherever a column is numerically dependent (uat.fit's default for σ with kinks)",
 }
+
+
+def default_solver(activation, solver: str | None = None) -> str:
+    """``solver``, or where it is None the one ``uat.fit`` uses for σ (module docstring): ``qr`` for smooth σ,
+    ``auto`` for σ with kinks or jumps."""
+    if solver is None:
+        return "auto" if (activation.kinks or not activation.continuous) else "qr"
+    return solver
 
 
 @dataclass(frozen=True, eq=False)

@@ -40,6 +40,7 @@ from __future__ import annotations
 import importlib
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -47,9 +48,9 @@ from threadpoolctl import threadpool_limits
 from uat._validation import check_choice, check_int, check_real
 from uat.domains import SAMPLING_METHODS
 from uat.exceptions import ConvergenceWarning
-from uat.fitting.backprop import trained_sampling
-from uat.fitting.base import Fitted, Method, Problem, register_method
-from uat.fitting.random_features import _DRAW_OPTIONS, _draw
+from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
+from uat.fitting.status import status_facts
+from uat.fitting.training import DRAW_OPTIONS, trained_sampling, training_set
 from uat.network import ShallowNetwork
 
 __all__ = ["PeerNotInstalledError", "SKLEARN_ACTIVATIONS", "TORCH_ACTIVATIONS", "train_mlp", "mlp_to_network",
@@ -94,26 +95,24 @@ def _points(problem: Problem, n_samples, sampling):
     """The training points of method ``backprop`` for this seed and options, their values, and the resolved options."""
     if sampling is None:
         sampling = trained_sampling(problem.target.domain)
-    draw = {**_DRAW_OPTIONS, "n_samples": n_samples, "sampling": sampling, "transitions": False}
-    X, Y, _, _, resolved = _draw(problem, problem.width, **draw)  # backprop's call; its A, b are not used
-    return X, Y, {"n_samples": resolved["n_samples"], "sampling": sampling}
+    samples = training_set(problem, n_samples=n_samples, sampling=sampling, transitions=False)  # backprop's call;
+    return samples.X, samples.Y, {"n_samples": samples.n_samples, "sampling": sampling}  # its A, b are not used
 
 
 def _peer_seed(problem: Problem) -> int:
     return int(problem.draw_rng.integers(2**32))
 
 
-def _check_points(options: dict) -> None:
-    if options["n_samples"] is not None:
-        options["n_samples"] = check_int("n_samples", options["n_samples"])
-    if options["sampling"] is not None:
-        check_choice("sampling", options["sampling"], SAMPLING_METHODS)
-
-
-_POINT_OPTIONS = {"n_samples": None, "sampling": None}
-_POINT_DOCS = {"n_samples": "training points (default max(2048, 4·width), as backprop)",
-               "sampling": "placement of the training points: " + ", ".join(SAMPLING_METHODS)
-                           + " (default grid on boxes of dimension <= 3, sobol otherwise, as backprop)"}
+#: The training points' options of every peer: backprop's, checked as the draw's.
+_POINT_OPTIONS = {
+    "n_samples": Option(None, "training points (default max(2048, 4·width), as backprop)",
+                        DRAW_OPTIONS["n_samples"].check),
+    "sampling": Option(None, "placement of the training points: " + ", ".join(SAMPLING_METHODS)
+                       + " (default grid on boxes of dimension <= 3, sobol otherwise, as backprop)",
+                       DRAW_OPTIONS["sampling"].check),
+}
+_NONNEGATIVE = as_given(partial(check_real, minimum=0.0))
+_POSITIVE = as_given(partial(check_real, positive=True))
 
 
 # --- scikit-learn's MLPRegressor ---------------------------------------------------------------------------
@@ -156,24 +155,8 @@ def _fit_sklearn_mlp(problem: Problem, *, n_samples, sampling, **options) -> Fit
     diagnostics = {**resolved, "peer": f"scikit-learn {sklearn.__version__} MLPRegressor", "peer_seed": seed,
                    "solver": options["solver"], "threads": options["threads"], "iterations": int(model.n_iter_),
                    "sklearn_loss": float(model.loss_),  # sklearn's own: ½·MSE + α‖W‖²/(2N)
-                   "status": "converged" if not notes else "stopped: " + "; ".join(notes)}
+                   **(status_facts("stopped", "; ".join(notes)) if notes else status_facts("converged"))}
     return Fitted(mlp_to_network(model, act), X, Y, diagnostics)
-
-
-def _check_mlp(options: dict) -> None:
-    _check_points(options)
-    check_choice("solver", options["solver"], ("lbfgs", "adam", "sgd"))
-    for name in ("max_iter", "max_fun", "n_iter_no_change"):
-        options[name] = check_int(name, options[name])
-    check_real("alpha", options["alpha"], minimum=0.0)
-    check_real("tol", options["tol"], minimum=0.0)
-    check_real("learning_rate_init", options["learning_rate_init"], positive=True)
-    if options["batch_size"] != "auto":
-        if isinstance(options["batch_size"], str):
-            raise ValueError(f"batch_size must be 'auto' or an integer >= 1; got {options['batch_size']!r}")
-        options["batch_size"] = check_int("batch_size", options["batch_size"])
-    options["threads"] = check_int("threads", options["threads"])
-    _check_installed("sklearn", "sklearn_mlp")
 
 
 # --- PyTorch ---------------------------------------------------------------------------------------------------
@@ -228,10 +211,10 @@ def _adam(torch, model, loss_fn, best, *, lr, max_iter, beta1, beta2, eps, **_):
         opt.zero_grad(set_to_none=True)
         loss = loss_fn()
         if not np.isfinite(best.see(loss)):
-            return {"iterations": _step, "status": "diverged"}
+            return {"iterations": _step, **status_facts("diverged")}
         loss.backward()
         opt.step()
-    return {"iterations": max_iter, "status": "max_iter"}
+    return {"iterations": max_iter, **status_facts("max_iter")}
 
 
 def _lbfgs(torch, model, loss_fn, best, *, lr, max_iter, max_eval, history_size, line_search_fn, tolerance_grad,
@@ -251,8 +234,9 @@ def _lbfgs(torch, model, loss_fn, best, *, lr, max_iter, max_eval, history_size,
     state = opt.state[next(iter(model.parameters()))]
     iterations, evals = int(state.get("n_iter", 0)), int(state.get("func_evals", 0))
     limit = max_iter * 5 // 4 if max_eval is None else max_eval
-    status = "max_iter" if iterations >= max_iter else "max_eval" if evals >= limit else "converged: tolerance"
-    return {"iterations": iterations, "evaluations": evals, "status": "diverged" if best.diverged else status}
+    ended = ("max_iter",) if iterations >= max_iter else ("max_eval",) if evals >= limit else ("converged", "tolerance")
+    ended = ("diverged",) if best.diverged else ended
+    return {"iterations": iterations, "evaluations": evals, **status_facts(*ended)}
 
 
 _TORCH_OPTIMIZERS = {"adam": _adam, "lbfgs": _lbfgs}
@@ -265,9 +249,10 @@ def train_torch(X: np.ndarray, Y: np.ndarray, *, width: int, activation: str, op
 
     ``activation`` is uat's name (one of TORCH_ACTIVATIONS). Returns (model, facts, history): facts
     ``loss`` (the best: the returned model's), ``optimizer_loss`` (the last evaluated), ``iterations``,
-    ``status``, ``threads``; history ``iteration``, ``loss``, ``seconds`` per loss evaluation (Adam: one
-    per step from step 0; L-BFGS's line search evaluates more often than it iterates). torch's thread
-    count is set to ``threads`` while training and restored afterwards.
+    ``status``, ``outcome`` and ``message`` (:mod:`uat.fitting.status`), ``threads``; history ``iteration``,
+    ``loss``, ``seconds`` per loss evaluation (Adam: one per step from step 0; L-BFGS's line search evaluates
+    more often than it iterates). torch's thread count is set to ``threads`` while training and restored
+    afterwards.
     """
     torch = _require("torch", f"torch_{optimizer}")
     sigma = _torch_sigma(torch, activation)
@@ -326,34 +311,6 @@ def _fit_torch(optimizer: str):
     return fit
 
 
-def _check_torch(options: dict) -> None:
-    _check_points(options)
-    check_real("lr", options["lr"], positive=True)
-    options["max_iter"] = check_int("max_iter", options["max_iter"])
-    options["threads"] = check_int("threads", options["threads"])
-
-
-def _check_adam(options: dict) -> None:
-    _check_torch(options)
-    for name in ("beta1", "beta2"):
-        if not 0 <= check_real(name, options[name]) < 1:
-            raise ValueError(f"{name} must lie in [0, 1); got {options[name]}")
-    check_real("eps", options["eps"], positive=True)
-    _check_installed("torch", "torch_adam")
-
-
-def _check_lbfgs(options: dict) -> None:
-    _check_torch(options)
-    if options["max_eval"] is not None:
-        options["max_eval"] = check_int("max_eval", options["max_eval"])
-    options["history_size"] = check_int("history_size", options["history_size"])
-    if options["line_search_fn"] is not None:
-        check_choice("line_search_fn", options["line_search_fn"], ("strong_wolfe", "none"))
-    for name in ("tolerance_grad", "tolerance_change"):
-        check_real(name, options[name], minimum=0.0)
-    _check_installed("torch", "torch_lbfgs")
-
-
 # --- random Fourier features ---------------------------------------------------------------------------------
 
 def train_fourier(X: np.ndarray, Y: np.ndarray, *, width: int, gamma: float, alpha: float, solver: str, seed: int,
@@ -404,64 +361,103 @@ def _fit_random_fourier(problem: Problem, *, n_samples, sampling, gamma, alpha, 
     return Fitted(fourier_to_network(sampler, ridge), X, Y, diagnostics)
 
 
-def _check_fourier(options: dict) -> None:
-    _check_points(options)
-    if options["gamma"] is not None:
-        check_real("gamma", options["gamma"], positive=True)
-    check_real("alpha", options["alpha"], minimum=0.0)
-    check_choice("solver", options["solver"], ("svd", "cholesky", "lsqr", "sparse_cg", "auto"))
-    options["threads"] = check_int("threads", options["threads"])
-    _check_installed("sklearn", "random_fourier")
+# --- the options ---------------------------------------------------------------------------------------------
+
+def _check_decay(name: str, value):
+    if not 0 <= check_real(name, value) < 1:
+        raise ValueError(f"{name} must lie in [0, 1); got {value}")
+    return value
+
+
+def _check_batch_size(name: str, value):
+    if value == "auto":
+        return value
+    if isinstance(value, str):
+        raise ValueError(f"batch_size must be 'auto' or an integer >= 1; got {value!r}")
+    return check_int(name, value)
+
+
+def _installed(package: str, method: str):
+    """The options' last check: the package is there (imported now, so its import is not the first fit's time)."""
+    def check(options: dict) -> None:
+        _check_installed(package, method)
+    return check
+
+
+_BLAS_THREADS = Option(1, "every BLAS pool limited to this many threads while the peer fits, restored afterwards "
+                       "(default 1: deterministic; scipy's L-BFGS-B on two threads ran 20x slower beside another "
+                       "busy process)", check_int)
+_TORCH_THREADS = Option(1, "torch.set_num_threads while training, restored afterwards (default 1: deterministic, "
+                        "and fair inside parallel study workers)", check_int)
+
+_MLP_OPTIONS = {
+    **_POINT_OPTIONS,
+    "solver": Option("lbfgs", "lbfgs, adam or sgd (default lbfgs)",
+                     as_given(partial(check_choice, choices=("lbfgs", "adam", "sgd")))),
+    "max_iter": Option(5000, "lbfgs: iterations at most; adam/sgd: epochs", check_int),
+    "max_fun": Option(15000, "lbfgs: loss evaluations at most", check_int),
+    "alpha": Option(0.0, "L2 penalty (default 0: plain least squares, as the other methods)", _NONNEGATIVE),
+    "tol": Option(0.0, "lbfgs: gtol; adam/sgd: loss improvement below which n_iter_no_change epochs stop",
+                  _NONNEGATIVE),
+    "learning_rate_init": Option(1e-3, "adam/sgd step size", _POSITIVE),
+    "batch_size": Option("auto", "adam/sgd minibatch size ('auto': min(200, N))", _check_batch_size),
+    "n_iter_no_change": Option(10, "adam/sgd: epochs without tol improvement before stopping", check_int),
+    "threads": _BLAS_THREADS,
+}
+
+_ADAM_OPTIONS = {
+    **_POINT_OPTIONS,
+    "lr": Option(1e-2, "learning rate (default 1e-2; torch's own default 1e-3 ended 1.2-6x higher at 10000 steps on "
+                 "sin 2πx, sin 2πx + ½|x| and Runge, widths 4, 16, 64, N = 1024, seed 0)", _POSITIVE),
+    "max_iter": Option(10000, "Adam steps", check_int),
+    "beta1": Option(0.9, "first-moment decay", _check_decay),
+    "beta2": Option(0.999, "second-moment decay", _check_decay),
+    "eps": Option(1e-8, "denominator guard", _POSITIVE),
+    "threads": _TORCH_THREADS,
+}
+
+_LBFGS_OPTIONS = {
+    **_POINT_OPTIONS,
+    "lr": Option(1.0, "step length before the line search", _POSITIVE),
+    "max_iter": Option(5000, "L-BFGS iterations at most", check_int),
+    "max_eval": Option(None, "loss evaluations at most (default 1.25·max_iter)", optional(check_int)),
+    "history_size": Option(100, "correction pairs kept", check_int),
+    "line_search_fn": Option("strong_wolfe", "strong_wolfe or none",
+                             optional(as_given(partial(check_choice, choices=("strong_wolfe", "none"))))),
+    "tolerance_grad": Option(0.0, "stop when the gradient's largest entry is <= this (default 0: run the budget)",
+                             _NONNEGATIVE),
+    "tolerance_change": Option(0.0, "stop when the loss or a step changes by less than this, absolute (default 0)",
+                               _NONNEGATIVE),
+    "threads": _TORCH_THREADS,
+}
+
+_FOURIER_OPTIONS = {
+    **_POINT_OPTIONS,
+    "gamma": Option(None, "RBF kernel exp(-γ‖x − y‖²): rows of A ~ N(0, 2γ I) (default 16/R², R = diameter/2)",
+                    optional(_POSITIVE)),
+    "alpha": Option(1e-12, "Ridge penalty α‖coef‖² beside the residual's sum of squares (default 1e-12; measured on "
+                    "sin 2πx, N = 2048, width 32: sup error 1.3e-7, against 1.7e-5 with α = 1e-8)", _NONNEGATIVE),
+    "solver": Option("svd", "Ridge's solver (default svd: no normal equations)",
+                     as_given(partial(check_choice, choices=("svd", "cholesky", "lsqr", "sparse_cg", "auto")))),
+    "threads": _BLAS_THREADS,
+}
 
 
 # --- registration ---------------------------------------------------------------------------------------------
 
-def _register():
-    blas_threads = ("every BLAS pool limited to this many threads while the peer fits, restored afterwards (default "
-                    "1: deterministic; scipy's L-BFGS-B on two threads ran 20x slower beside another busy process)")
-    register_method(Method(
-        "sklearn_mlp", _fit_sklearn_mlp,
-        "peer: scikit-learn's MLPRegressor, one hidden layer, output bias (needs scikit-learn)",
-        {**_POINT_OPTIONS, "solver": "lbfgs", "max_iter": 5000, "max_fun": 15000, "alpha": 0.0, "tol": 0.0,
-         "learning_rate_init": 1e-3, "batch_size": "auto", "n_iter_no_change": 10, "threads": 1},
-        {**_POINT_DOCS, "solver": "lbfgs, adam or sgd (default lbfgs)",
-         "max_iter": "lbfgs: iterations at most; adam/sgd: epochs", "max_fun": "lbfgs: loss evaluations at most",
-         "alpha": "L2 penalty (default 0: plain least squares, as the other methods)",
-         "tol": "lbfgs: gtol; adam/sgd: loss improvement below which n_iter_no_change epochs stop",
-         "learning_rate_init": "adam/sgd step size", "batch_size": "adam/sgd minibatch size ('auto': min(200, N))",
-         "n_iter_no_change": "adam/sgd: epochs without tol improvement before stopping", "threads": blas_threads},
-        _check_mlp, activations=tuple(SKLEARN_ACTIVATIONS)))
-    torch_docs = {**_POINT_DOCS, "threads": "torch.set_num_threads while training, restored afterwards (default 1: "
-                                            "deterministic, and fair inside parallel study workers)"}
-    register_method(Method(
-        "torch_adam", _fit_torch("adam"),
-        "peer: PyTorch Linear-σ-Linear, Adam, float64 full batch, output bias (needs PyTorch)",
-        {**_POINT_OPTIONS, "lr": 1e-2, "max_iter": 10000, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "threads": 1},
-        {**torch_docs, "lr": "learning rate (default 1e-2; torch's own default 1e-3 ended 1.2-6x higher at 10000 "
-                                "steps on sin 2πx, sin 2πx + ½|x| and Runge, widths 4, 16, 64, N = 1024, seed 0)",
-         "max_iter": "Adam steps", "beta1": "first-moment decay", "beta2": "second-moment decay",
-         "eps": "denominator guard"},
-        _check_adam, activations=TORCH_ACTIVATIONS))
-    register_method(Method(
-        "torch_lbfgs", _fit_torch("lbfgs"),
-        "peer: PyTorch Linear-σ-Linear, L-BFGS (strong Wolfe), float64 full batch, output bias (needs PyTorch)",
-        {**_POINT_OPTIONS, "lr": 1.0, "max_iter": 5000, "max_eval": None, "history_size": 100,
-         "line_search_fn": "strong_wolfe", "tolerance_grad": 0.0, "tolerance_change": 0.0, "threads": 1},
-        {**torch_docs, "lr": "step length before the line search", "max_iter": "L-BFGS iterations at most",
-         "max_eval": "loss evaluations at most (default 1.25·max_iter)", "history_size": "correction pairs kept",
-         "line_search_fn": "strong_wolfe or none",
-         "tolerance_grad": "stop when the gradient's largest entry is <= this (default 0: run the budget)",
-         "tolerance_change": "stop when the loss or a step changes by less than this, absolute (default 0)"},
-        _check_lbfgs, activations=TORCH_ACTIVATIONS))
-    register_method(Method(
-        "random_fourier", _fit_random_fourier,
-        "peer: scikit-learn's RBFSampler + Ridge, C cos(Ax + b) + d with random A, b (cos only; needs scikit-learn)",
-        {**_POINT_OPTIONS, "gamma": None, "alpha": 1e-12, "solver": "svd", "threads": 1},
-        {**_POINT_DOCS, "gamma": "RBF kernel exp(-γ‖x − y‖²): rows of A ~ N(0, 2γ I) (default 16/R², R = diameter/2)",
-         "alpha": "Ridge penalty α‖coef‖² beside the residual's sum of squares (default 1e-12; measured on sin 2πx, "
-                  "N = 2048, width 32: sup error 1.3e-7, against 1.7e-5 with α = 1e-8)",
-         "solver": "Ridge's solver (default svd: no normal equations)", "threads": blas_threads},
-        _check_fourier, draws_hidden=True, activations=("cos",)))
-
-
-_register()
+register_method(Method.declare(
+    "sklearn_mlp", _fit_sklearn_mlp,
+    "peer: scikit-learn's MLPRegressor, one hidden layer, output bias (needs scikit-learn)",
+    _MLP_OPTIONS, check=_installed("sklearn", "sklearn_mlp"), activations=tuple(SKLEARN_ACTIVATIONS)))
+register_method(Method.declare(
+    "torch_adam", _fit_torch("adam"),
+    "peer: PyTorch Linear-σ-Linear, Adam, float64 full batch, output bias (needs PyTorch)",
+    _ADAM_OPTIONS, check=_installed("torch", "torch_adam"), activations=TORCH_ACTIVATIONS))
+register_method(Method.declare(
+    "torch_lbfgs", _fit_torch("lbfgs"),
+    "peer: PyTorch Linear-σ-Linear, L-BFGS (strong Wolfe), float64 full batch, output bias (needs PyTorch)",
+    _LBFGS_OPTIONS, check=_installed("torch", "torch_lbfgs"), activations=TORCH_ACTIVATIONS))
+register_method(Method.declare(
+    "random_fourier", _fit_random_fourier,
+    "peer: scikit-learn's RBFSampler + Ridge, C cos(Ax + b) + d with random A, b (cos only; needs scikit-learn)",
+    _FOURIER_OPTIONS, check=_installed("sklearn", "random_fourier"), draws_hidden=True, activations=("cos",)))
