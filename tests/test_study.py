@@ -448,13 +448,11 @@ def _bracketed_frame():
 
 
 def test_summary_gives_certified_uppers_where_every_repeat_has_one_and_bound_curves():
-    from uat.study.analysis import BOUND
-
     summary = summarize(_bracketed_frame())
-    measured = summary[summary["method"] == "relu_interp"].set_index("width")
+    measured = summary[(summary["method"] == "relu_interp") & (summary["curve"] == "measured")].set_index("width")
     assert measured.loc[4, "upper_median"] == pytest.approx(0.12)
     assert np.isnan(measured.loc[8, "upper_median"]) and measured.loc[8, "n_certified"] == 1  # one repeat uncertified
-    bound = summary[summary["method"] == "relu_interp" + BOUND].set_index("width")
+    bound = summary[(summary["method"] == "relu_interp") & (summary["curve"] == "a_priori")].set_index("width")
     assert bound["sup_median"].tolist() == [0.5, 0.2, 0.05] and (bound["n_failed"] == 0).all()
 
 

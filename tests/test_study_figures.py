@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 import uat
 from uat.cli import main
 from uat.plots import draw_error_vs_width
-from uat.plots.study import study_figures
+from uat.study.figures import study_figures
 from uat.study import load_histories, load_networks, run_study
 from uat.study.report import write_report
 
@@ -330,7 +330,7 @@ def test_how_the_sup_norms_were_estimated_is_summarised_from_their_facts():
 # --- what the figures select and draw, checked against the table ------------------------------------
 
 def test_the_polynomial_floors_are_drawn_at_the_best_polynomial_errors(study):
-    from uat.plots.study import _polynomial_figure, _Study
+    from uat.study.figures import _polynomial_figure, _Study
 
     folder, _ = study
     fig, _ = _polynomial_figure(_Study(folder))
@@ -344,7 +344,7 @@ def test_the_polynomial_floors_are_drawn_at_the_best_polynomial_errors(study):
 
 
 def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_replicate(study):
-    from uat.plots.study import _closeup_figures, _Study
+    from uat.study.figures import _closeup_figures, _Study
 
     folder, frame = study
     chosen = {name: fig.get_suptitle() for name, fig, _ in _closeup_figures(_Study(folder))}
@@ -467,7 +467,7 @@ def test_an_unreadable_stored_network_names_its_cell(study, tmp_path):
 
 
 def test_methods_with_an_activation_each_share_one_panel_per_target():
-    from uat.plots.study import _layout
+    from uat.study.figures import _layout
 
     rows = [{"target": t, "activation": a, "method": m, "width": 4}
             for t in ("f", "g") for m, a in (("lstsq", "tanh"), ("random_fourier", "cos"), ("sklearn_mlp", "tanh"))]
@@ -481,10 +481,10 @@ def test_methods_with_an_activation_each_share_one_panel_per_target():
 
 
 def test_line_labels_name_method_and_activation_and_bounds():
-    from uat.plots.study import _line_labels
+    from uat.study.figures import _line_labels
 
-    frame = pd.DataFrame({"method": ["lstsq", "poly_minimax", "relu_interp (a-priori bound)"],
-                          "activation": ["tanh", "relu", "relu"]})
+    frame = pd.DataFrame({"method": ["lstsq", "poly_minimax", "relu_interp"],
+                          "activation": ["tanh", "relu", "relu"], "curve": ["measured", "measured", "a_priori"]})
     assert _line_labels(frame) == ["lstsq (tanh)", "poly_minimax", "relu_interp (relu): a-priori bound"]
 
 
@@ -537,14 +537,14 @@ def test_a_study_of_networks_constructions_and_polynomials_tables_stores_and_dra
 
 
 def _legend_texts(folder):
-    from uat.plots.study import _errors_figure, _Study
+    from uat.study.figures import _errors_figure, _Study
 
     fig, _ = _errors_figure(_Study(folder))
     return fig.legends[0].get_texts()
 
 
 def test_file_name_slugs_are_capped_with_a_hash_and_short_ones_unchanged():
-    from uat.plots.study import _slug
+    from uat.study.figures import _slug
 
     assert _slug("sin(2*pi*x)") == "sin-2-pi-x" and _slug("x" * 60) == "x" * 60
     a, b = _slug("x" * 61), _slug("x" * 62)
