@@ -549,3 +549,58 @@ def test_file_name_slugs_are_capped_with_a_hash_and_short_ones_unchanged():
     assert _slug("sin(2*pi*x)") == "sin-2-pi-x" and _slug("x" * 60) == "x" * 60
     a, b = _slug("x" * 61), _slug("x" * 62)
     assert a != b and len(a) == len(b) == 60 + 1 + 8 and a.startswith("x" * 60 + "-")
+
+
+def test_the_polynomial_figure_reads_the_floors_the_run_stored_and_computes_them_for_an_older_folder(study, tmp_path):
+    from uat.study.figures import _polynomial_figure, _Study
+
+    folder, _ = study
+    floor = uat.fitting.polynomial.best_polynomial("abs", 2).value
+
+    def bands(where):
+        fig, caption = _polynomial_figure(_Study(where))
+        return {float(line.get_ydata()[0]) for ax in fig.axes for line in ax.get_lines()
+                if line.get_label() == "_E_p"}, caption
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    with sqlite3.connect(copy / "results.sqlite") as db:  # a stored value is drawn as it is: it is not recomputed
+        db.execute("UPDATE polynomial_floors SET value = 0.25 WHERE target = 'abs'")
+    db.close()
+    assert bands(copy)[0] == {0.25}
+    with sqlite3.connect(copy / "results.sqlite") as db:  # a folder written before uat stored them
+        db.execute("DROP TABLE polynomial_floors")
+    db.close()
+    drawn, caption = bands(copy)
+    assert drawn == {floor} and (drawn, caption) == bands(folder)
+    assert "Not drawn: sqrt(x):" in caption  # refused (NaN on x < 0), stored or computed alike
+
+
+def test_a_methods_a_priori_bound_is_drawn_dashed_in_the_colour_of_its_line():
+    from uat.study.figures import _colours, _line_labels
+
+    summary = pd.DataFrame({"target": "f", "method": ["lstsq", "relu_interp", "relu_interp (a-priori bound)"],
+                            "activation": ["tanh", "relu", "relu"], "curve": ["measured", "measured", "a_priori"]})
+    measured = _line_labels(summary.assign(method=["lstsq", "relu_interp", "relu_interp"]), "measured")
+    lines = _line_labels(summary.assign(method=["lstsq", "relu_interp", "relu_interp"]))
+    colours = _colours(summary.assign(line=lines), "line", measured)
+    assert colours == {"lstsq (tanh)": uat.plots.OKABE_ITO[0], "relu_interp (relu)": uat.plots.OKABE_ITO[1],
+                       "relu_interp (relu): a-priori bound": uat.plots.OKABE_ITO[1]}
+    rows = pd.DataFrame({"width": [2, 4], "sup_median": [0.5, 0.1], "sup_q25": np.nan, "sup_q75": np.nan,
+                         "floor_median": 0.0, "n_failed": 0, "activation": "relu", "curve": "a_priori"})
+    ax = draw_error_vs_width(Figure().subplots(), rows, {"relu": "C1"})
+    line = next(line for line in ax.get_lines() if line.get_label() == "relu")
+    assert line.get_linestyle() == "--" and line.get_markerfacecolor() == "white"
+
+
+def test_the_figures_moved_out_of_uat_plots_and_the_old_names_warn():
+    import uat.plots.study
+    import uat.study.figures
+
+    for module in (uat.plots, uat.plots.study):
+        with pytest.warns(DeprecationWarning, match="moved to uat.study.figures.study_figures"):
+            assert module.study_figures is uat.study.figures.study_figures
+        with pytest.warns(DeprecationWarning, match="StudyFigure"):
+            assert module.StudyFigure is uat.study.figures.StudyFigure
+        with pytest.raises(AttributeError):
+            module.no_such_name  # noqa: B018

@@ -2,7 +2,10 @@
 
 :func:`study_figures` reads the folder once (:class:`_Study`: its configuration, results, summary,
 k*(ε), the layout of lines and panels, the colours), builds each figure that applies from the drawing
-helpers of :mod:`uat.plots` (which take axes and know no folders) and writes it.
+helpers of :mod:`uat.plots` (which take axes and know no folders) and writes it. The best-polynomial
+errors E_p(f) of the polynomial counterexample are read from the folder, where the run stored them
+(:func:`uat.study.runner.polynomial_floors`); a folder written before uat stored them gets them computed
+here, as then.
 """
 
 from __future__ import annotations
@@ -211,20 +214,23 @@ def _k_star_figure(study: _Study):
 
 
 def _polynomial_floors(study: _Study, degrees) -> tuple[dict, list[str]]:
-    """(target, p) → E_p(f) (value, lower) for each target and degree, and the notes on the targets
-    best_polynomial refused."""
-    from uat.fitting.polynomial import best_polynomial
+    """(target, p) → the row of E_p(f) (value, lower) for each target and degree, and the notes on the targets
+    best_polynomial refused: read from the folder, computed where the run stored none (an older folder)."""
+    from uat.study.runner import polynomial_floors
+    from uat.study.store import load_polynomial_floors
 
+    stored = load_polynomial_floors(study.folder)
     floors, notes = {}, []
     for name in study.summary["target"].unique():
-        target = study.target(name)
-        for degree in sorted(set(degrees)):
-            try:
-                best = best_polynomial(target, degree)
-            except ValueError as err:  # e.g. a vector-valued or 3-D target
-                notes.append(f"{name}: {err}")
+        domain = study.config.domain_for(name)
+        rows = [stored.get((name, domain, p)) for p in sorted(set(degrees))]
+        if any(row is None for row in rows):
+            rows = polynomial_floors(name, domain, degrees)
+        for row in rows:
+            if row["error"] is not None:  # e.g. a vector-valued or 3-D target
+                notes.append(f"{name}: {row['error']}")
                 break
-            floors[name, degree] = {"value": best.value, "lower": best.lower}
+            floors[name, row["degree"]] = row
     return floors, notes
 
 
