@@ -448,13 +448,11 @@ def _bracketed_frame():
 
 
 def test_summary_gives_certified_uppers_where_every_repeat_has_one_and_bound_curves():
-    from uat.study.analysis import BOUND
-
     summary = summarize(_bracketed_frame())
-    measured = summary[summary["method"] == "relu_interp"].set_index("width")
+    measured = summary[(summary["method"] == "relu_interp") & (summary["curve"] == "measured")].set_index("width")
     assert measured.loc[4, "upper_median"] == pytest.approx(0.12)
     assert np.isnan(measured.loc[8, "upper_median"]) and measured.loc[8, "n_certified"] == 1  # one repeat uncertified
-    bound = summary[summary["method"] == "relu_interp" + BOUND].set_index("width")
+    bound = summary[(summary["method"] == "relu_interp") & (summary["curve"] == "a_priori")].set_index("width")
     assert bound["sup_median"].tolist() == [0.5, 0.2, 0.05] and (bound["n_failed"] == 0).all()
 
 
@@ -903,3 +901,33 @@ def test_every_study_command_names_a_corrupted_store_and_leaves_it_alone(tiny_ru
         assert database.read_bytes() == before, command  # nothing is lost: the store is never rewritten
     with pytest.raises(StoreError, match=re.escape(message[len("Error: "):])):
         uat.load_results(out)
+
+
+def test_every_curve_has_its_kind_in_a_column_and_one_name():
+    from uat.study.analysis import CURVES, curve_label, labelled, with_certified
+
+    summary = with_certified(summarize(_bracketed_frame()))
+    assert CURVES == ("measured", "certified", "a_priori")
+    assert list(dict.fromkeys(summary["curve"])) == list(CURVES) and set(summary["method"]) == {"relu_interp"}
+    for frame in (k_star(summary, [0.1]), rates(summary)):
+        assert list(frame[["method", "curve"]].itertuples(index=False, name=None)) == [
+            ("relu_interp", "measured"), ("relu_interp", "certified"), ("relu_interp", "a_priori")]
+    assert list(labelled(rates(summary))["method"]) == [
+        "relu_interp", "relu_interp (certified upper)", "relu_interp (a-priori bound)"]
+    assert "curve" not in labelled(rates(summary))
+    assert curve_label("lstsq", "measured", "tanh") == "lstsq (tanh)"
+    assert curve_label("relu_interp", "a_priori", "relu") == "relu_interp (relu): a-priori bound"
+    assert curve_label("poly_minimax", "certified", "relu") == "poly_minimax: certified upper"
+    with pytest.raises(ValueError, match="curve must be one of measured, certified, a_priori; got 'bound'"):
+        curve_label("lstsq", "bound")
+
+
+def test_the_old_curve_suffixes_warn_and_keep_their_values():
+    from uat.study import analysis
+
+    with pytest.warns(DeprecationWarning, match='curve == "a_priori"'):
+        assert analysis.BOUND == " (a-priori bound)"
+    with pytest.warns(DeprecationWarning, match='curve == "certified"'):
+        assert analysis.CERTIFIED == " (certified upper)"
+    with pytest.raises(AttributeError, match="no attribute 'SUFFIX'"):
+        analysis.SUFFIX  # noqa: B018

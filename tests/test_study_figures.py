@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 import uat
 from uat.cli import main
 from uat.plots import draw_error_vs_width
-from uat.plots.study import study_figures
+from uat.study.figures import study_figures
 from uat.study import load_histories, load_networks, run_study
 from uat.study.report import write_report
 
@@ -330,7 +330,7 @@ def test_how_the_sup_norms_were_estimated_is_summarised_from_their_facts():
 # --- what the figures select and draw, checked against the table ------------------------------------
 
 def test_the_polynomial_floors_are_drawn_at_the_best_polynomial_errors(study):
-    from uat.plots.study import _polynomial_figure, _Study
+    from uat.study.figures import _polynomial_figure, _Study
 
     folder, _ = study
     fig, _ = _polynomial_figure(_Study(folder))
@@ -344,7 +344,7 @@ def test_the_polynomial_floors_are_drawn_at_the_best_polynomial_errors(study):
 
 
 def test_a_fit_up_close_is_the_best_line_at_the_widest_width_in_its_median_replicate(study):
-    from uat.plots.study import _closeup_figures, _Study
+    from uat.study.figures import _closeup_figures, _Study
 
     folder, frame = study
     chosen = {name: fig.get_suptitle() for name, fig, _ in _closeup_figures(_Study(folder))}
@@ -467,7 +467,7 @@ def test_an_unreadable_stored_network_names_its_cell(study, tmp_path):
 
 
 def test_methods_with_an_activation_each_share_one_panel_per_target():
-    from uat.plots.study import _layout
+    from uat.study.figures import _layout
 
     rows = [{"target": t, "activation": a, "method": m, "width": 4}
             for t in ("f", "g") for m, a in (("lstsq", "tanh"), ("random_fourier", "cos"), ("sklearn_mlp", "tanh"))]
@@ -481,10 +481,10 @@ def test_methods_with_an_activation_each_share_one_panel_per_target():
 
 
 def test_line_labels_name_method_and_activation_and_bounds():
-    from uat.plots.study import _line_labels
+    from uat.study.figures import _line_labels
 
-    frame = pd.DataFrame({"method": ["lstsq", "poly_minimax", "relu_interp (a-priori bound)"],
-                          "activation": ["tanh", "relu", "relu"]})
+    frame = pd.DataFrame({"method": ["lstsq", "poly_minimax", "relu_interp"],
+                          "activation": ["tanh", "relu", "relu"], "curve": ["measured", "measured", "a_priori"]})
     assert _line_labels(frame) == ["lstsq (tanh)", "poly_minimax", "relu_interp (relu): a-priori bound"]
 
 
@@ -537,15 +537,70 @@ def test_a_study_of_networks_constructions_and_polynomials_tables_stores_and_dra
 
 
 def _legend_texts(folder):
-    from uat.plots.study import _errors_figure, _Study
+    from uat.study.figures import _errors_figure, _Study
 
     fig, _ = _errors_figure(_Study(folder))
     return fig.legends[0].get_texts()
 
 
 def test_file_name_slugs_are_capped_with_a_hash_and_short_ones_unchanged():
-    from uat.plots.study import _slug
+    from uat.study.figures import _slug
 
     assert _slug("sin(2*pi*x)") == "sin-2-pi-x" and _slug("x" * 60) == "x" * 60
     a, b = _slug("x" * 61), _slug("x" * 62)
     assert a != b and len(a) == len(b) == 60 + 1 + 8 and a.startswith("x" * 60 + "-")
+
+
+def test_the_polynomial_figure_reads_the_floors_the_run_stored_and_computes_them_for_an_older_folder(study, tmp_path):
+    from uat.study.figures import _polynomial_figure, _Study
+
+    folder, _ = study
+    floor = uat.fitting.polynomial.best_polynomial("abs", 2).value
+
+    def bands(where):
+        fig, caption = _polynomial_figure(_Study(where))
+        return {float(line.get_ydata()[0]) for ax in fig.axes for line in ax.get_lines()
+                if line.get_label() == "_E_p"}, caption
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    with sqlite3.connect(copy / "results.sqlite") as db:  # a stored value is drawn as it is: it is not recomputed
+        db.execute("UPDATE polynomial_floors SET value = 0.25 WHERE target = 'abs'")
+    db.close()
+    assert bands(copy)[0] == {0.25}
+    with sqlite3.connect(copy / "results.sqlite") as db:  # a folder written before uat stored them
+        db.execute("DROP TABLE polynomial_floors")
+    db.close()
+    drawn, caption = bands(copy)
+    assert drawn == {floor} and (drawn, caption) == bands(folder)
+    assert "Not drawn: sqrt(x):" in caption  # refused (NaN on x < 0), stored or computed alike
+
+
+def test_a_methods_a_priori_bound_is_drawn_dashed_in_the_colour_of_its_line():
+    from uat.study.figures import _colours, _line_labels
+
+    summary = pd.DataFrame({"target": "f", "method": ["lstsq", "relu_interp", "relu_interp (a-priori bound)"],
+                            "activation": ["tanh", "relu", "relu"], "curve": ["measured", "measured", "a_priori"]})
+    measured = _line_labels(summary.assign(method=["lstsq", "relu_interp", "relu_interp"]), "measured")
+    lines = _line_labels(summary.assign(method=["lstsq", "relu_interp", "relu_interp"]))
+    colours = _colours(summary.assign(line=lines), "line", measured)
+    assert colours == {"lstsq (tanh)": uat.plots.OKABE_ITO[0], "relu_interp (relu)": uat.plots.OKABE_ITO[1],
+                       "relu_interp (relu): a-priori bound": uat.plots.OKABE_ITO[1]}
+    rows = pd.DataFrame({"width": [2, 4], "sup_median": [0.5, 0.1], "sup_q25": np.nan, "sup_q75": np.nan,
+                         "floor_median": 0.0, "n_failed": 0, "activation": "relu", "curve": "a_priori"})
+    ax = draw_error_vs_width(Figure().subplots(), rows, {"relu": "C1"})
+    line = next(line for line in ax.get_lines() if line.get_label() == "relu")
+    assert line.get_linestyle() == "--" and line.get_markerfacecolor() == "white"
+
+
+def test_the_figures_moved_out_of_uat_plots_and_the_old_names_warn():
+    import uat.plots.study
+    import uat.study.figures
+
+    for module in (uat.plots, uat.plots.study):
+        with pytest.warns(DeprecationWarning, match="moved to uat.study.figures.study_figures"):
+            assert module.study_figures is uat.study.figures.study_figures
+        with pytest.warns(DeprecationWarning, match="StudyFigure"):
+            assert module.StudyFigure is uat.study.figures.StudyFigure
+        with pytest.raises(AttributeError):
+            module.no_such_name  # noqa: B018

@@ -296,3 +296,55 @@ def test_a_legacy_sweep_folder_grows_by_its_own_rule(tmp_path):
     with pytest.raises(StoreError, match=r"holds least-squares cells fitted as uat did before store schema 3: each "
                                          r"\(target, activation, replicate\) from one draw of width 8"):
         run_study(study_file(tmp_path, text + "\n[run]\nsweep = false\n", "unswept.toml"), folder, jobs=1)
+
+
+POLYNOMIAL = """
+name = "floors"
+seed = 3
+domain = "[-1,1]"
+
+[grid]
+target = ["abs", "x**2 + x**3", "sqrt(x)"]
+activation = ["tanh", "square", "cube"]
+width = [2, 4]
+method = ["lstsq"]
+repeats = 1
+"""
+
+
+def test_a_run_stores_the_best_polynomial_errors_and_no_more_as_it_resumes(tmp_path, monkeypatch):
+    """E_p(f) of every target for every degree of the grid's polynomial activations, computed by the run as
+    best_polynomial computes it (to the bit), a refused target stopping at its first degree; a resumed run
+    computes none again, and the folder's identity and cells are untouched by them."""
+    from uat.fitting.polynomial import best_polynomial
+    from uat.study import runner
+    from uat.study.store import StudyStore, load_polynomial_floors
+
+    path = tmp_path / "floors.toml"
+    path.write_text(POLYNOMIAL)
+    frame = run_study(path, tmp_path / "out", jobs=1)
+    floors = load_polynomial_floors(tmp_path / "out")
+    for target, degree in (("abs", 2), ("abs", 3), ("x**2 + x**3", 2), ("x**2 + x**3", 3)):
+        best = best_polynomial(uat.targets.as_target(target, "[-1,1]"), degree)
+        row = floors[target, None if target == "abs" else "[-1,1]", degree]
+        assert (row["value"], row["lower"], row["error"]) == (best.value, best.lower, None)
+    assert floors["x**2 + x**3", "[-1,1]", 3]["value"] < 1e-12  # a cubic is its own best cubic
+    refused = [row for key, row in floors.items() if key[0] == "sqrt(x)"]
+    assert len(refused) == 1 and refused[0]["degree"] == 2 and refused[0]["value"] is None and refused[0]["error"]
+    meta = StudyStore(tmp_path / "out").meta()
+    monkeypatch.setattr(runner, "polynomial_floors", lambda *a: pytest.fail("computed again"))
+    again = run_study(path, tmp_path / "out", jobs=1)
+    assert StudyStore(tmp_path / "out").meta()["config_hash"] == meta["config_hash"]
+    pd.testing.assert_frame_equal(again, frame)
+
+
+def test_no_best_polynomial_errors_without_a_polynomial_activation_or_without_another(tmp_path):
+    from uat.study.store import load_polynomial_floors
+
+    for name, activations in (("plain", '["tanh"]'), ("only", '["square", "cube"]')):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(POLYNOMIAL.replace('["tanh", "square", "cube"]', activations).replace(
+            '"x**2 + x**3", "sqrt(x)"', ""))
+        run_study(path, tmp_path / name, jobs=1)
+        assert load_polynomial_floors(tmp_path / name) == {}
+    assert load_polynomial_floors(tmp_path / "nowhere") == {}

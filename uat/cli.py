@@ -307,23 +307,24 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
 def _table_text(frame, config: dict, fmt: str = "text") -> str:
     """The k*(ε) table of a study's results in ``fmt``, after its legend (``config``: the resolved configuration)."""
     from uat.study import k_star_table, summarize
-    from uat.study.analysis import PLATEAUS
+    from uat.study.analysis import PLATEAUS, with_certified
     from uat.study.describe import certify_summary
     from uat.study.tables import render
 
     tolerances = config["tolerances"]
-    table = k_star_table(summarize(frame), tolerances)
+    summary = summarize(frame)
+    table = k_star_table(summary, tolerances)
     replicates = int(frame["replicate"].max()) + 1 if len(frame) else 0
     widths = sorted(frame["width"].unique())
     head = (f"k*(ε): the smallest width whose median sup error over {replicates} replicate(s) is <= ε "
             f"(widths {widths[0]}..{widths[-1]}; >K: not reached; ?: cells failed at the widths it rests on). "
             "rate: slope of log error against log width [95% interval]. " + PLATEAUS if widths else "no results yet")
-    methods = set(table["method"]) if "method" in table else set()
-    if any(m.endswith(" (certified upper)") for m in methods):
+    curves = set(with_certified(summary)["curve"]) if len(table) else set()
+    if "certified" in curves:
         head += (" Rows '(certified upper)': the same read off the proved upper bounds of the sup (branch and "
                  "bound), at the widths where every replicate was certified: at such a k* every replicate provably "
                  "reaches ε.")
-    if any(m.endswith(" (a-priori bound)") for m in methods):
+    if "a_priori" in curves:
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
     if widths:
         head += f" Certified {certify_summary(config)}."
@@ -417,8 +418,8 @@ def study_plot(folder, formats):
     """Write every figure that applies to the study into FOLDER/figures/ (error against width, k*(ε),
     and where they apply the polynomial counterexample, fits up close, unit positions, training
     curves, the activations)."""
-    from uat.plots import study_figures
     from uat.plots._style import parse_formats
+    from uat.study.figures import study_figures
 
     try:
         formats = parse_formats(formats)

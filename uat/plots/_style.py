@@ -6,13 +6,17 @@ every line also gets its own marker, so figures survive greyscale printing.
 
 from __future__ import annotations
 
+__all__ = ["OKABE_ITO", "MARKERS", "line_colours", "STYLE", "FORMATS", "style", "parse_formats", "save", "write"]
+
 #: Okabe–Ito colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
-_MARKERS = ["o", "s", "D", "v", "P", "X", "<", ">"]
+#: The markers of the lines of one chart, in order (line i gets ``MARKERS[i % len(MARKERS)]``).
+MARKERS = ["o", "s", "D", "v", "P", "X", "<", ">"]
 
 
-def _colours(names) -> dict:
+def line_colours(names) -> dict:
+    """name → colour: the Okabe–Ito palette in the order of ``names``, repeating after eight."""
     return {name: OKABE_ITO[i % len(OKABE_ITO)] for i, name in enumerate(names)}
 
 

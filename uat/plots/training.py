@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from uat.plots._style import _MARKERS, _colours
+from uat.plots._style import MARKERS, line_colours
 
 __all__ = ["draw_training_curves", "training_curves"]
 
@@ -35,7 +35,7 @@ def draw_training_curves(ax, results: dict, x: str = "iteration", title: str = "
     log scale too where they span more than a decade."""
     if x not in ("iteration", "seconds"):
         raise ValueError(f"x must be 'iteration' or 'seconds'; got {x!r}")
-    colours = _colours(list(results))
+    colours = line_colours(list(results))
     for i, (label, result) in enumerate(results.items()):
         h = _history(label, result)
         rms, resolve = np.sqrt(h["loss"]), _resolved(h, "resolve_c", len(h["loss"]))
@@ -49,7 +49,7 @@ def draw_training_curves(ax, results: dict, x: str = "iteration", title: str = "
             ax.plot([h[x][-1]], [final], linestyle="none", marker="*", ms=9, color=colours[label],
                     label=f"{label}: returned network")
         if "checkpoint_sup_error" in h:
-            marker = _MARKERS[i % len(_MARKERS)]
+            marker = MARKERS[i % len(MARKERS)]
             at = _resolved(h, "checkpoint_resolve_c", len(h["checkpoint_sup_error"]))
             ax.plot(h[f"checkpoint_{x}"][~at], h["checkpoint_sup_error"][~at], linestyle="none", marker=marker,
                     ms=4, color=colours[label], mfc="none", label=f"{label}: sup error")

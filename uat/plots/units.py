@@ -14,12 +14,12 @@ from matplotlib.figure import Figure
 from uat.domains import as_domain
 from uat.errornorm import row_norms
 from uat.network import ShallowNetwork
-from uat.plots._style import _MARKERS, OKABE_ITO, _colours, style
+from uat.plots._style import MARKERS, OKABE_ITO, line_colours, style
 from uat.targets import as_target
 
 __all__ = ["unit_positions_data", "draw_unit_positions", "unit_positions"]
 
-_SERIES_MARKERS = [m for m in _MARKERS if m not in ("<", ">")]  # '<' and '>' mark units outside K
+_SERIES_MARKERS = [m for m in MARKERS if m not in ("<", ">")]  # '<' and '>' mark units outside K
 _MARGIN = 0.05  # the x-axis shows K widened by 5% of its length on each side
 
 
@@ -79,7 +79,7 @@ def draw_unit_positions(ax, networks: dict, domain):
     edge of the axis with '<' or '>'; K's complement within the axis is shaded."""
     lo, hi = _interval(domain)
     xlo, xhi = _x_limits(lo, hi)
-    colours = _colours(list(networks))
+    colours = line_colours(list(networks))
     outside = False
     for i, (label, network) in enumerate(networks.items()):
         data = unit_positions_data(network, (lo, hi))

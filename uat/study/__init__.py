@@ -5,8 +5,11 @@
 * :mod:`uat.study.store`: the SQLite result store (:func:`load_results`, and the fitted networks and training
   histories: :func:`load_networks`, :func:`load_histories`); :mod:`uat.study.identity`: which stored cells a
   run may reuse (a study may grow or shrink along any axis);
-* :mod:`uat.study.analysis`: medians over replicates, k*(ε), rates and plateaus; :mod:`uat.study.describe`:
-  how the numbers were measured, in words.
+* :mod:`uat.study.analysis`: medians over replicates, k*(ε), rates and plateaus, one row per curve (its
+  ``curve`` column: measured, certified or a-priori bound); :mod:`uat.study.describe`: how the numbers were
+  measured, in words;
+* :mod:`uat.study.figures`: a folder's figures (the data gathered here, drawn by :mod:`uat.plots`);
+  :mod:`uat.study.report`: the self-contained HTML report; :mod:`uat.study.tables`: the k*(ε) table written out.
 """
 
 from uat.study.analysis import k_star, k_star_table, rates, summarize

@@ -3,8 +3,9 @@
 * :func:`summarize`: per (target, activation, method, width) the median and quartiles of the
   sup-norm error over the replicates that succeeded, with counts of successes and failures, and the
   median certified upper bound where every replicate has one. Methods that report an a-priori bound
-  (the constructive ones) get a second curve, ``"<method> (a-priori bound)"``, whose "error" is
-  that bound: k*(ε) and the rates of the bound then sit beside the measured ones.
+  (the constructive ones) get a second curve, ``curve == "a_priori"``, whose "error" is that bound:
+  k*(ε) and the rates of the bound then sit beside the measured ones. The kinds of curve are
+  :data:`CURVES`; :func:`curve_label` names a curve for tables and legends.
 * :func:`k_star`: per (target, activation, method) and tolerance ε, the smallest swept width whose
   median sup error is ≤ ε, or <NA> when no swept width reaches it.
 * :func:`rates`: the slope of log(median sup error) against log(width) over the decreasing part
@@ -32,11 +33,51 @@ from uat._validation import shortest
 from uat.activations import get_activation
 from uat.fitting import uses_activation
 
-__all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "BOUND", "CERTIFIED",
-           "STALLED", "SLOW", "PLATEAUS"]
+__all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "CURVE_KEYS", "CURVES",
+           "curve_label", "labelled", "STALLED", "SLOW", "PLATEAUS"]
+
+#: The columns that identify the cells of one curve (the results of one method on one target and σ).
+KEYS = ["target", "activation", "method"]
+
+#: The kinds of curve, the values of the ``curve`` column of a summary, of :func:`k_star` and of
+#: :func:`rates`: ``measured`` (the estimated sup error), ``certified`` (the largest proved upper bound
+#: of the sup over the replicates, :func:`with_certified`) and ``a_priori`` (the bound a constructive
+#: method states in advance, from its ``a_priori_bound`` diagnostic).
+CURVES = ("measured", "certified", "a_priori")
 
 #: The columns that identify a curve (one line of an error-against-width chart).
-KEYS = ["target", "activation", "method"]
+CURVE_KEYS = [*KEYS, "curve"]
+
+#: How a curve that is not ``measured`` is named: in tables after the method, in parentheses; in legends
+#: after the method and its σ, after a colon.
+_CURVE_WORDS = {"measured": "", "certified": "certified upper", "a_priori": "a-priori bound"}
+
+
+def curve_label(method: str, curve: str = "measured", activation: str | None = None) -> str:
+    """The printed name of a curve: ``"relu_interp (a-priori bound)"`` as tables name it; given its
+    ``activation``, as legends do, ``"lstsq (tanh)"`` or ``"relu_interp (relu): a-priori bound"`` (a
+    method that uses no σ, such as ``poly_minimax``, by its name alone)."""
+    if curve not in _CURVE_WORDS:
+        raise ValueError(f"curve must be one of {', '.join(CURVES)}; got {curve!r}")
+    word = _CURVE_WORDS[curve]
+    if activation is None:
+        return f"{method} ({word})" if word else method
+    text = f"{method} ({activation})" if uses_activation(method) else method
+    return f"{text}: {word}" if word else text
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as tables print it: its ``method`` column the :func:`curve_label` of (method, curve),
+    without the ``curve`` column (a frame without one is returned as it is)."""
+    if "curve" not in frame:
+        return frame
+    names = [curve_label(m, c) for m, c in zip(frame["method"], frame["curve"])]
+    return frame.assign(method=names).drop(columns="curve")
+
+
+def _curves(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``curve`` column (``measured`` where it has none: a summary built by hand)."""
+    return frame if "curve" in frame else frame.assign(curve="measured")
 
 
 def _quantile(q):
@@ -46,17 +87,13 @@ def _quantile(q):
     return f
 
 
-#: Suffix of the method name of the curves that chart an a-priori bound instead of a measured error.
-BOUND = " (a-priori bound)"
-
-
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     """Median and quartiles of the sup error (and medians of the rest) over replicates, per curve and width.
 
     ``upper_median`` and ``upper_max`` are the median and the largest of the certified upper bounds
     (``sup_upper``), given where every successful replicate has one (NaN otherwise), and
-    ``n_certified`` counts them. Curves of the
-    a-priori bounds follow those of the measured errors (see the module docstring).
+    ``n_certified`` counts them. ``curve`` is ``measured``; curves of the a-priori bounds
+    (``a_priori``) follow those of the measured errors (see the module docstring).
     """
     frame = frame.assign(sup_upper=pd.to_numeric(frame.get("sup_upper"), errors="coerce"))
     ok = frame[frame["status"] == "ok"]
@@ -72,6 +109,7 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
         n_cells="size", n_failed=lambda s: int((s != "ok").sum()))
     out = counts.join(summary, how="left").reset_index().assign(
         n_ok=lambda d: d["n_ok"].fillna(0).astype(int), n_certified=lambda d: d["n_certified"].fillna(0).astype(int))
+    out.insert(len(KEYS), "curve", "measured")
     return pd.concat([out, _bound_curves(ok)], ignore_index=True) if "diag_a_priori_bound" in ok else out
 
 
@@ -83,20 +121,20 @@ def _bound_curves(ok: pd.DataFrame) -> pd.DataFrame:
     curves = bounds.groupby(KEYS + ["width"], sort=False).agg(
         sup_median=("bound", "median"), sup_q25=("bound", _quantile(0.25)), sup_q75=("bound", _quantile(0.75)),
         n_params=("n_params", "first"), n_ok=("bound", "size")).reset_index()
-    return curves.assign(method=curves["method"] + BOUND, n_cells=curves["n_ok"], n_failed=0, floor_median=0.0,
-                         n_certified=0)
+    curves.insert(len(KEYS), "curve", "a_priori")
+    return curves.assign(n_cells=curves["n_ok"], n_failed=0, floor_median=0.0, n_certified=0)
 
 
 def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """k*(ε) per curve: the smallest swept width whose median sup error is <= ε (<NA> if none).
 
-    Returns one row per (target, activation, method, epsilon) with ``k_star`` (nullable integer),
+    Returns one row per (target, activation, method, curve, epsilon) with ``k_star`` (nullable integer),
     ``reached``, ``sup_at_k_star``, ``max_width`` (the largest width with a result) and
     ``failed_below``: failed cells at widths up to k* (up to ``max_width`` when not reached). Where it
     is not zero, k* may be smaller than reported: a width whose replicates failed could have reached ε.
     """
     rows = []
-    for key, whole in summary.groupby(KEYS, sort=False):
+    for key, whole in _curves(summary).groupby(CURVE_KEYS, sort=False):
         whole = whole.sort_values("width")
         curve = whole.dropna(subset=["sup_median"])
         for eps in sorted(tolerances, reverse=True):
@@ -104,13 +142,13 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
             first = hit.iloc[0] if len(hit) else None
             limit = first["width"] if first is not None else whole["width"].max()
             failed = whole.loc[whole["width"] <= limit, "n_failed"] if "n_failed" in whole else pd.Series(dtype=int)
-            rows.append({**dict(zip(KEYS, key)), "epsilon": float(eps),
+            rows.append({**dict(zip(CURVE_KEYS, key)), "epsilon": float(eps),
                          "k_star": int(first["width"]) if first is not None else pd.NA,
                          "reached": first is not None,
                          "sup_at_k_star": float(first["sup_median"]) if first is not None else np.nan,
                          "max_width": int(curve["width"].max()) if len(curve) else pd.NA,
                          "failed_below": int(failed.sum())})
-    columns = KEYS + ["epsilon", "k_star", "reached", "sup_at_k_star", "max_width", "failed_below"]
+    columns = CURVE_KEYS + ["epsilon", "k_star", "reached", "sup_at_k_star", "max_width", "failed_below"]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"k_star": "Int64", "max_width": "Int64"})
 
@@ -146,9 +184,11 @@ def _regression(widths: np.ndarray, errors: np.ndarray):
     return fit.slope, fit.slope - half, fit.slope + half
 
 
-def _plateau(method: str, activation: str, errors: np.ndarray, floors: np.ndarray, tail) -> str:
-    """The plateau flag (module docstring); ``tail`` = (rate, low, high) of the last widths."""
-    if uses_activation(method) and not method.endswith(BOUND) and get_activation(activation).polynomial:
+def _plateau(key: tuple, errors: np.ndarray, floors: np.ndarray, tail) -> str:
+    """The plateau flag (module docstring) of the curve ``key`` (:data:`CURVE_KEYS`); ``tail`` = (rate, low,
+    high) of the last widths."""
+    _, activation, method, curve = key
+    if uses_activation(method) and curve != "a_priori" and get_activation(activation).polynomial:
         return "polynomial"
     if not np.isfinite(errors[-1]):  # inf <= 10·inf would call an overflow a rounding floor
         return "not finite"
@@ -175,12 +215,12 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
     """Convergence rate per curve: slope of log error against log width, its 95% interval, the plateau
     flag, and the rate and interval over the tail that the ``stalled`` flag rests on (module docstring)."""
     rows = []
-    for key, curve in summary.groupby(KEYS, sort=False):
+    for key, curve in _curves(summary).groupby(CURVE_KEYS, sort=False):
         curve = curve.dropna(subset=["sup_median"]).sort_values("width")
         widths = curve["width"].to_numpy(float)
         errors = curve["sup_median"].to_numpy(float)
         floors = curve["floor_median"].fillna(0).to_numpy(float)
-        record = dict(zip(KEYS, key))
+        record = dict(zip(CURVE_KEYS, key))
         if len(curve) == 0:
             rows.append({**record, **dict.fromkeys(_RATE_COLUMNS, np.nan), "n_points": 0, "plateau": ""})
             continue
@@ -189,9 +229,9 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
         finite_tail = len(widths) >= tail and np.all(np.isfinite(errors[-tail:]) & (errors[-tail:] > 0))
         tail = _regression(widths[-tail:], errors[-tail:]) if finite_tail else (np.nan,) * 3
         rows.append({**record, "rate": slope, "rate_low": low, "rate_high": high, "n_points": n,
-                     "plateau": _plateau(key[2], key[1], errors, floors, tail),
+                     "plateau": _plateau(key, errors, floors, tail),
                      "tail_rate": tail[0], "tail_low": tail[1], "tail_high": tail[2]})
-    return pd.DataFrame(rows, columns=KEYS + _RATE_COLUMNS)
+    return pd.DataFrame(rows, columns=CURVE_KEYS + _RATE_COLUMNS)
 
 
 def _epsilon_label(eps: float) -> str:
@@ -199,28 +239,26 @@ def _epsilon_label(eps: float) -> str:
     return f"ε={shortest(eps)}"
 
 
-#: Suffix of the method name of the table rows that read k*(ε) off the certified upper bounds.
-CERTIFIED = " (certified upper)"
-
-
 def with_certified(summary: pd.DataFrame) -> pd.DataFrame:
     """The summary with, after each curve that has certified upper bounds, a curve of the largest
-    bound over the replicates (method ``"<method> (certified upper)"``, only at the widths where every
-    replicate was certified): its k*(ε) is a width at which every replicate is proved to reach ε. Failed
-    cells count as for the measured curve (a "?" in the table)."""
+    bound over the replicates (``curve == "certified"``, only at the widths where every replicate was
+    certified): its k*(ε) is a width at which every replicate is proved to reach ε. Failed cells count
+    as for the measured curve (a "?" in the table)."""
     if "upper_median" not in summary:
         return summary
-    bounds = {key: curve for key, curve in summary.groupby(KEYS, sort=False) if key[2].endswith(BOUND)}
+    summary = _curves(summary)
+    curves = summary.groupby(CURVE_KEYS, sort=False)
+    bounds = {key[:3]: curve for key, curve in curves if key[3] == "a_priori"}
     parts = []
-    for key, curve in summary.groupby(KEYS, sort=False):
-        if key[2].endswith(BOUND):
+    for key, curve in curves:
+        if key[3] == "a_priori":
             continue
         parts.append(curve)
         proved = curve[curve["upper_max"].notna()] if "upper_max" in curve else curve.iloc[:0]
         if len(proved):
-            parts.append(proved.assign(method=proved["method"] + CERTIFIED, sup_median=proved["upper_max"],
+            parts.append(proved.assign(curve="certified", sup_median=proved["upper_max"],
                                        sup_q25=np.nan, sup_q75=np.nan, floor_median=0.0))
-        bound = bounds.pop((key[0], key[1], key[2] + BOUND), None)
+        bound = bounds.pop(key[:3], None)
         if bound is not None:  # a method's a-priori bound right after its measured and certified rows
             parts.append(bound)
     return pd.concat(parts + list(bounds.values()), ignore_index=True)
@@ -231,7 +269,8 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
 
     Curves with certified upper bounds get a second row, ``"<method> (certified upper)"``, whose
     k*(ε) is the smallest certified width at which every replicate's proved bound is ≤ ε (see
-    :func:`with_certified`).
+    :func:`with_certified`). The table is printed as it is: its ``method`` column is the
+    :func:`curve_label` of each curve (method and kind, as :func:`labelled` gives it).
 
     Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K
     reaches ε, ``n/a`` when no cell of the curve succeeded, either marked ``?`` when cells failed at
@@ -240,10 +279,10 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """
     summary = with_certified(summary)
     stars = k_star(summary, tolerances)
-    rate = rates(summary).set_index(KEYS)
+    rate = rates(summary).set_index(CURVE_KEYS)
     rows = []
-    for key, group in stars.groupby(KEYS, sort=False):
-        row = dict(zip(KEYS, key))
+    for key, group in stars.groupby(CURVE_KEYS, sort=False):
+        row = dict(zip(CURVE_KEYS, key))
         for _, entry in group.iterrows():
             if entry["reached"]:
                 text = str(entry["k_star"])
@@ -255,4 +294,21 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
         row["rate"] = f"{r['rate']:.2f}{interval}" if np.isfinite(r["rate"]) else "n/a"
         row["plateau"] = r["plateau"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    return labelled(pd.DataFrame(rows))
+
+
+#: Names deprecated in uat 0.2 (curve kinds were suffixes of the method name; now the ``curve`` column).
+_DEPRECATED = {"BOUND": (" (a-priori bound)", 'curve == "a_priori"'),
+               "CERTIFIED": (" (certified upper)", 'curve == "certified"')}
+
+
+def __getattr__(name: str):
+    if name in _DEPRECATED:
+        import warnings
+
+        value, instead = _DEPRECATED[name]
+        warnings.warn(f"uat.study.analysis.{name} is deprecated and will be removed in the next release: a curve's "
+                      f"kind is its {instead} column, and curve_label(method, curve) names it",
+                      DeprecationWarning, stacklevel=2)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -378,6 +378,30 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     for required in ("name", "grid"):
         if required not in data:
             check.fail(required, "is required")
+    name, description, seed, domain, domains = _header(check, data)
+    axes, repeats = _grid(check, data["grid"], domain, domains)
+    methods_table = data.get("methods", {})
+    if isinstance(methods_table, dict):
+        methods_table = {k: dict(v) if isinstance(v, dict) else v for k, v in methods_table.items()}
+        restricted = _method_activations(check, methods_table, axes["activation"])
+    else:
+        restricted = {}
+    options = _method_options(check, methods_table, axes["method"])
+    facts = _facts(check, data.get("facts", {}), axes["target"], domain, domains)
+    _check_pairs(check, axes["method"], axes["activation"], restricted)
+    tolerances, n_points, certify, certify_evals, certify_rtol = _evaluation(check, data.get("evaluation", {}))
+    timeout, sweep, max_cells = _run_settings(check, data.get("run", {}))
+    config = StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
+                         tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
+                         tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
+                         {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells, certify,
+                         certify_evals, float(certify_rtol))
+    config.check_size(source)
+    return config
+
+
+def _header(check: _Checker, data: dict) -> tuple:
+    """name, description, seed, domain and [domains] of a study file, checked."""
     name = check.string(data["name"], "name", r"[A-Za-z0-9][A-Za-z0-9_.-]*")
     description = data.get("description", "")
     if not isinstance(description, str):
@@ -391,7 +415,11 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
         check.fail("domains", f"must be a table of \"target\" = \"domain\" entries; got {domains!r}")
     for key, value in domains.items():
         check.domain(value, f'domains."{key}"')
-    grid = data["grid"]
+    return name, description, seed, domain, domains
+
+
+def _grid(check: _Checker, grid, domain, domains: dict) -> tuple[dict, int]:
+    """The [grid] table: its axes (target, activation, sorted widths, method) and repeats, checked."""
     if not isinstance(grid, dict):
         check.fail("grid", f"must be a table; got {grid!r}")
     check.keys(grid, _GRID, "grid.")
@@ -406,16 +434,11 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     }
     repeats = check.integer(grid.get("repeats", 1), "grid.repeats", 1)
     _check_names(check, axes, domain, domains)
-    methods_table = data.get("methods", {})
-    if isinstance(methods_table, dict):
-        methods_table = {k: dict(v) if isinstance(v, dict) else v for k, v in methods_table.items()}
-        restricted = _method_activations(check, methods_table, axes["activation"])
-    else:
-        restricted = {}
-    options = _method_options(check, methods_table, axes["method"])
-    facts = _facts(check, data.get("facts", {}), axes["target"], domain, domains)
-    _check_pairs(check, axes["method"], axes["activation"], restricted)
-    evaluation = data.get("evaluation", {})
+    return axes, repeats
+
+
+def _evaluation(check: _Checker, evaluation) -> tuple:
+    """The [evaluation] table: tolerances, n_points, certify, certify_evals and certify_rtol, checked."""
     check.keys(evaluation, _EVALUATION, "evaluation.")
     tolerances = check.axis(evaluation.get("tolerances", list(_DEFAULT_TOLERANCES)), "evaluation.tolerances",
                             check.positive)
@@ -431,20 +454,18 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     if isinstance(certify_rtol, bool) or not isinstance(certify_rtol, (int, float)) or not certify_rtol >= 0 \
             or not math.isfinite(certify_rtol):
         check.fail("evaluation.certify_rtol", f"must be a finite number >= 0; got {certify_rtol!r}")
-    run = data.get("run", {})
+    return tolerances, n_points, certify, certify_evals, certify_rtol
+
+
+def _run_settings(check: _Checker, run) -> tuple:
+    """The [run] table: timeout, sweep and max_cells, checked."""
     check.keys(run, _RUN, "run.")
     timeout = None if run.get("timeout") is None else check.positive(run["timeout"], "run.timeout")
     sweep = run.get("sweep", True)
     if not isinstance(sweep, bool):
         check.fail("run.sweep", f"must be true or false; got {sweep!r}")
     max_cells = check.integer(run.get("max_cells", MAX_CELLS), "run.max_cells", 1)
-    config = StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
-                         tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
-                         tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
-                         {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells, certify,
-                         certify_evals, float(certify_rtol))
-    config.check_size(source)
-    return config
+    return timeout, sweep, max_cells
 
 
 def _facts(check: _Checker, table, targets: list[str], domain, domains: dict) -> dict:

@@ -121,11 +121,9 @@ def write_report(folder, out=None, figures=None) -> Path:
     """Write the study's figures (PNG) and one self-contained ``report.html`` (default
     ``folder/report.html``); return its path.
 
-    ``figures``: what :func:`uat.plots.study_figures` returned for this folder with PNG among its formats,
-    to embed those files instead of drawing every figure again.
+    ``figures``: what :func:`uat.study.figures.study_figures` returned for this folder with PNG among its
+    formats, to embed those files instead of drawing every figure again.
     """
-    from uat.plots.study import study_figures
-    from uat.study.analysis import PLATEAUS, k_star_table, rates, summarize
     from uat.study.store import StudyStore, load_results
 
     folder = Path(folder)
@@ -135,26 +133,29 @@ def write_report(folder, out=None, figures=None) -> Path:
     meta = StudyStore(folder).meta()
     config = json.loads(meta["config"])
     frame = load_results(folder)
+    sections = _sections(folder, frame, config, meta, figures)
+    nav = "".join(f"<a href='#{key}'>{html.escape(title.split(':')[0])}</a>" for key, title, _ in sections)
+    body = "".join(f"<section id='{key}'><h2>{html.escape(title)}</h2>{content}</section>"
+                   for key, title, content in sections)
+    name = html.escape(config["name"])
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>uat study: {name}</title>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{_CSS}</style></head>"
+            f"<body><h1>Study: {name}</h1><p class='sub'>Sup-norm error against width and k*(ε), measured by uat "
+            f"from {html.escape(str(folder))}</p><nav>{nav}</nav>{body}</body></html>")
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def _sections(folder: Path, frame: pd.DataFrame, config: dict, meta: dict, figures) -> list[tuple[str, str, str]]:
+    """The report's sections, in order: (anchor, heading, HTML)."""
+    from uat.study.analysis import PLATEAUS, k_star_table, labelled, rates, summarize
+
     summary = summarize(frame)
-    if (frame["status"] == "ok").any():
-        figures = study_figures(folder, formats=("png",)) if figures is None else figures
-        pngs = [(f, next((p for p in f.paths if str(p).endswith(".png")), None)) for f in figures]
-        if any(png is None for _, png in pngs):
-            raise ValueError("figures must include PNG files (study_figures(folder, formats=('png', ...))): the "
-                             "report embeds PNGs")
-        shown = "".join(
-            f"<figure id='fig-{html.escape(f.name)}'><img alt='{html.escape(f.title)}' src='{_image(png)}'>"
-            f"<figcaption><b>{html.escape(f.title)}.</b> {html.escape(f.caption)} "
-            f"<span class='note'>(file: figures/{html.escape(Path(png).name)})</span></figcaption></figure>"
-            for f, png in pngs)
-    else:
-        shown = "<p class='failed'>No figures: no cell of this study has succeeded yet.</p>"
     table = k_star_table(summary, config["tolerances"])
-    rate = rates(summary)
+    rate = labelled(rates(summary))
     rate = rate.assign(**{c: rate[c].round(3) for c in ("rate", "rate_low", "rate_high", "tail_rate", "tail_low",
                                                          "tail_high")})
-    name = html.escape(config["name"])
-    sections = [
+    return [
         ("description", "What the study asks", _paragraphs(config.get("description", ""))),
         ("measured", "How the numbers were measured", _measurement(frame, config, meta)),
         ("k-star", "k*(ε): the smallest width reaching each tolerance",
@@ -168,17 +169,26 @@ def write_report(folder, out=None, figures=None) -> Path:
          "part of each curve (up to the smallest error not within 10× of the rounding floor); n_points: widths "
          "used; tail_rate [tail_low, tail_high]: the same fit over the last max(4, n/3) widths alone.</p>"
          + _table(rate, text_columns=("target", "activation", "method", "plateau"))),
-        ("figures", "Figures", shown),
+        ("figures", "Figures", _figure_section(folder, frame, figures)),
         ("failures", "Failed cells", _failures(frame)),
         ("configuration", "The study file",
          f"<pre>{html.escape(meta.get('study_file') or json.dumps(config, indent=2, sort_keys=True))}</pre>"),
     ]
-    nav = "".join(f"<a href='#{key}'>{html.escape(title.split(':')[0])}</a>" for key, title, _ in sections)
-    body = "".join(f"<section id='{key}'><h2>{html.escape(title)}</h2>{content}</section>"
-                   for key, title, content in sections)
-    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>uat study: {name}</title>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{_CSS}</style></head>"
-            f"<body><h1>Study: {name}</h1><p class='sub'>Sup-norm error against width and k*(ε), measured by uat "
-            f"from {html.escape(str(folder))}</p><nav>{nav}</nav>{body}</body></html>")
-    out.write_text(page, encoding="utf-8")
-    return out
+
+
+def _figure_section(folder: Path, frame: pd.DataFrame, figures) -> str:
+    """Every figure as an embedded PNG with its caption (``figures`` as :func:`write_report` takes them)."""
+    from uat.study.figures import study_figures
+
+    if not (frame["status"] == "ok").any():
+        return "<p class='failed'>No figures: no cell of this study has succeeded yet.</p>"
+    figures = study_figures(folder, formats=("png",)) if figures is None else figures
+    pngs = [(f, next((p for p in f.paths if str(p).endswith(".png")), None)) for f in figures]
+    if any(png is None for _, png in pngs):
+        raise ValueError("figures must include PNG files (study_figures(folder, formats=('png', ...))): the "
+                         "report embeds PNGs")
+    return "".join(
+        f"<figure id='fig-{html.escape(f.name)}'><img alt='{html.escape(f.title)}' src='{_image(png)}'>"
+        f"<figcaption><b>{html.escape(f.title)}.</b> {html.escape(f.caption)} "
+        f"<span class='note'>(file: figures/{html.escape(Path(png).name)})</span></figcaption></figure>"
+        for f, png in pngs)

@@ -36,7 +36,7 @@ from uat._validation import jsonable
 from uat.study.config import Cell, StudyConfig, read_study_file
 from uat.study.store import StudyStore, history_bytes, load_results, network_bytes
 
-__all__ = ["Task", "run_task", "run_study", "plan_tasks", "process_pool"]
+__all__ = ["Task", "run_task", "run_study", "plan_tasks", "process_pool", "polynomial_floors"]
 
 
 @dataclass(frozen=True)
@@ -406,4 +406,42 @@ def _run(config, store, study_file, jobs, force, retry_failed, scheduler, progre
         progress(counts["done"], len(cells), 0, 0.0)
     if todo:
         _run_tasks(plan_tasks(config, todo, store.sweep_width()), store, jobs, scheduler, report)
+    _store_polynomial_floors(config, store, force)
     return load_results(store.folder)
+
+
+def polynomial_floors(target: str, domain: str | None, degrees) -> list[dict]:
+    """The best-polynomial errors E_p(f) of a study's target (``domain``: :meth:`StudyConfig.domain_for`) for
+    each degree p of ``degrees``, ascending: rows of target, domain, degree, value and lower (lower ≤ E_p ≤
+    value, :func:`uat.fitting.polynomial.best_polynomial`) and error, None or why best_polynomial refused the
+    target (a vector-valued or 3-D one, say): that row is the last."""
+    from uat.fitting.polynomial import best_polynomial
+    from uat.targets import as_target
+
+    f, rows = as_target(target, domain), []
+    for degree in sorted(set(degrees)):
+        row = {"target": target, "domain": domain, "degree": int(degree), "value": None, "lower": None, "error": None}
+        try:
+            best = best_polynomial(f, degree)
+        except ValueError as err:
+            rows.append({**row, "error": str(err)})
+            break
+        rows.append({**row, "value": float(best.value), "lower": float(best.lower)})
+    return rows
+
+
+def _store_polynomial_floors(config: StudyConfig, store: StudyStore, force: bool) -> None:
+    """Store E_p(f) of every target for the degrees of the grid's polynomial activations, when the grid also
+    has a non-polynomial one (the polynomial-counterexample figure draws them), where the folder lacks them."""
+    from uat.activations import get_activation
+
+    activations = [get_activation(a) for a in config.activations]
+    degrees = sorted({a.degree for a in activations if a.polynomial})
+    if not degrees or all(a.polynomial for a in activations):
+        return
+    stored = {} if force else store.polynomial_floors()
+    refused = {key[:2] for key, row in stored.items() if row["error"] is not None}  # no higher degree is tried
+    for target in config.targets:
+        domain = config.domain_for(target)
+        if (target, domain) not in refused and any((target, domain, p) not in stored for p in degrees):
+            store.write_polynomial_floors(polynomial_floors(target, domain, degrees))

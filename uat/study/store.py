@@ -13,7 +13,10 @@ every stored cell), ``name``, ``study_file`` (the file's text), the ``uat_versio
 ``numpy_version`` the results were computed with (a run with other versions is refused unless
 ``--force``) and, in folders started by a legacy width sweep, ``sweep_width`` (see
 :meth:`StudyStore.sweep_width`); ``results`` holds one row per finished cell (see ``COLUMNS``). A lock
-file keeps a second coordinator out of a folder that one is writing to.
+file keeps a second coordinator out of a folder that one is writing to. ``polynomial_floors(target,
+domain, degree, value, lower, error)``, written at the end of a run that has polynomial activations, caches
+the best-polynomial errors E_p(f) the polynomial-counterexample figure draws
+(:func:`uat.study.runner.polynomial_floors`); results, not identity: folders without it plot as before.
 
 Each successful cell also keeps its fitted network and, for iterative methods, its training
 history, as ``.npz`` bytes (read back with ``allow_pickle=False``, never unpickled): the figures
@@ -46,7 +49,7 @@ import pandas as pd
 from uat.npzfile import open_npz
 
 __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks", "load_histories",
-           "network_bytes", "history_bytes"]
+           "network_bytes", "history_bytes", "FLOOR_COLUMNS", "load_polynomial_floors"]
 
 DATABASE = "results.sqlite"
 SCHEMA_VERSION = "3"
@@ -71,6 +74,12 @@ BLOBS = ("network", "history")
 _TABLE = [name for name in _NAMES if name not in BLOBS]
 #: Columns renamed since schema 1, old name -> new name.
 _RENAMED = {"repeat": "replicate"}
+
+
+#: Columns of the ``polynomial_floors`` table: E_p(f) of a target on its domain ('' for a library target's
+#: own), bracketed as lower ≤ E_p ≤ value, or ``error``: why best_polynomial refused the target.
+FLOOR_COLUMNS = [("target", "TEXT"), ("domain", "TEXT"), ("degree", "INTEGER"), ("value", "REAL"),
+                 ("lower", "REAL"), ("error", "TEXT")]
 
 
 class StoreError(ValueError):
@@ -263,6 +272,29 @@ class StudyStore:
             frame.loc[frame["method"] == "lstsq", "sweep_width"] = width
         return frame
 
+    def polynomial_floors(self) -> dict:
+        """(target, domain, degree) → the stored row of E_p(f) (keys of :data:`FLOOR_COLUMNS`; ``domain`` None
+        for a library target); {} where the folder has none (written before uat stored them)."""
+        if not self.path.exists():
+            return {}
+        with self._database() as db:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'polynomial_floors'") \
+                    .fetchone():
+                return {}
+            rows = db.execute(f"SELECT {', '.join(n for n, _ in FLOOR_COLUMNS)} FROM polynomial_floors").fetchall()
+        found = [dict(zip((n for n, _ in FLOOR_COLUMNS), row), domain=row[1] or None) for row in rows]
+        return {(row["target"], row["domain"], row["degree"]): row for row in found}
+
+    def write_polynomial_floors(self, rows: list[dict]) -> None:
+        """Insert or replace rows of E_p(f) (keys of :data:`FLOOR_COLUMNS`), in one committed transaction."""
+        names = [n for n, _ in FLOOR_COLUMNS]
+        values = [tuple(row["domain"] or "" if n == "domain" else row[n] for n in names) for row in rows]
+        with self._database() as db, db:
+            db.execute(f"CREATE TABLE IF NOT EXISTS polynomial_floors ({', '.join(f'{n} {t}' for n, t in FLOOR_COLUMNS)}"
+                       ", PRIMARY KEY (target, domain, degree))")
+            db.executemany(f"INSERT OR REPLACE INTO polynomial_floors ({', '.join(names)}) "
+                           f"VALUES ({', '.join('?' * len(names))})", values)
+
     def cell_count(self) -> int:
         """The number of cells stored, in the folder's grid or not."""
         with self._database() as db:
@@ -356,6 +388,11 @@ def load_results(folder: str | Path, *, all_cells: bool = False) -> pd.DataFrame
     keys = pd.DataFrame({**ranks, "replicate": frame["replicate"], "width": frame["width"]})
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order].reset_index(drop=True)
+
+
+def load_polynomial_floors(folder: str | Path) -> dict:
+    """The best-polynomial errors E_p(f) a run stored in ``folder`` (see :meth:`StudyStore.polynomial_floors`)."""
+    return StudyStore(folder).polynomial_floors()
 
 
 def network_bytes(network) -> bytes | None:
