@@ -106,7 +106,7 @@ _MAX_GRID = (1 << 18) + 1
 #: A unit whose transition width 1/|a_i| spans fewer than this many grid spacings gets a cluster of
 #: _CLUSTER points within ±8 transition widths of −b_i/a_i (tanh and sigmoid are flat to 1e-7 beyond).
 _STEEP, _CLUSTER = 4, 33
-#: sin and cos units: grid points per period of the fastest one. A grid peak then lies within a factor
+#: Periodic units (sin, cos): grid points per period of the fastest one. A grid peak then lies within a factor
 #: cos(π/32) ≈ 0.995 of its maximum, so every local maximum of the grid that high is refined (at most
 #: _MAX_STARTS), not only the n_starts largest: beating frequencies make thousands of near-equal peaks.
 _PER_PERIOD, _MAX_STARTS = 32, 1024
@@ -118,24 +118,24 @@ _NEAR_BEST = 2e-3
 
 
 def _grid_size_1d(target: Target, g, domain: Box, certified: bool) -> int:
-    """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for sin and cos units, at least 8 per
-    period of the fastest unit (32: see ``_PER_PERIOD``)."""
+    """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for periodic units (sin, cos:
+    ``Activation.period``), at least ``_PER_PERIOD`` per period of the fastest unit."""
     if certified:
         n = _GRID_CERTIFIED
     else:
         n = _GRID_LIPSCHITZ if target.lipschitz is not None else _GRID_ROUGH
     if isinstance(g, ShallowNetwork):
         n = max(n, (16 if certified else 64) * g.width + 1)
-        if g.activation.name in ("sin", "cos"):
-            fastest = float(np.max(np.abs(g.A))) * domain.diameter / (2 * np.pi)
+        if g.activation.period is not None:
+            fastest = float(np.max(np.abs(g.A))) * domain.diameter / g.activation.period
             n = max(n, int(min(_PER_PERIOD * fastest, _MAX_GRID)) + 1)
     return min(n, _MAX_GRID)
 
 
 def _steep_clusters(g, lo: float, hi: float, spacing: float) -> np.ndarray:
     """Points within ±8 transition widths of the transitions of units too steep for the grid (not for
-    sin and cos, whose steep units oscillate everywhere and size the grid instead)."""
-    if not isinstance(g, ShallowNetwork) or g.dim != 1 or g.activation.name in ("sin", "cos"):
+    periodic σ, sin and cos, whose steep units oscillate everywhere and size the grid instead)."""
+    if not isinstance(g, ShallowNetwork) or g.dim != 1 or g.activation.period is not None:
         return np.empty(0)
     a = np.abs(g.A[:, 0])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -205,7 +205,7 @@ def _sup_1d(errors: ErrorFunction, g, domain: Box, n_points: int | None, n_start
     e = errors(x[:, None])
     initial = float(e[where[:n]].max())
     maxima = _local_maxima(e)
-    periodic = isinstance(g, ShallowNetwork) and g.activation.name in ("sin", "cos")
+    periodic = isinstance(g, ShallowNetwork) and g.activation.period is not None
     near = np.cos(np.pi / _PER_PERIOD) if periodic else 1 - _NEAR_BEST
     high = int(np.sum(e[maxima] >= e[maxima[0]] * near))
     maxima = maxima[:min(max(n_starts, high), _MAX_STARTS)]
