@@ -38,10 +38,10 @@ import numpy as np
 from scipy.special import expit
 
 from uat._threads import pinned_blas
-from uat._validation import as_points, check_int, check_nonnegative
+from uat._validation import check_int, check_nonnegative
 from uat.activations import Activation, SecondBound
 from uat.domains import Box
-from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, rounding_floor
+from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rounding_floor
 from uat.network import ShallowNetwork, interior_transitions
 
 __all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "OUTCOMES", "HOPELESS"]
@@ -486,6 +486,10 @@ def _bracket_nd(search: _Search, g, domain, L, n_initial, smallest):
         search.rounds += 1
 
 
+#: Cells of the first n-D grid (1-D: intervals between grid points), by dimension.
+_N_INITIAL = {1: 1024, 2: 64**2, 3: 16**3}
+
+
 @pinned_blas
 def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature: float | None = None,
                 rtol: float = 1e-2, atol: float = 0.0, max_evals: int = 1 << 20, n_initial: int | None = None,
@@ -497,27 +501,20 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     f : str, Target or callable
         The target (as for :func:`uat.sup_error`).
     g : ShallowNetwork
-        The network; σ must be continuous with a derivative range (every built-in continuous σ)
-        or a Lipschitz constant.
+        σ continuous, with ``deriv_critical`` (every built-in continuous σ) or a Lipschitz constant.
     domain : Box or str, optional
-        K; default the target's own. Boxes only (a disc is not covered by boxes exactly).
-    lipschitz : float, optional
-        A Lipschitz constant of f on K (Euclidean norms); default the target's own. Required
-        when the target has none.
-    curvature : float, optional
-        1-D: a bound of sup‖f″(x)‖₂ on K (Euclidean norm over the outputs); default the target's
-        own. With it, cells are also bounded to second order (much tighter where the error is small
-        and smooth). Not used in 2-D and 3-D.
+        K (default the target's own); boxes only, as a disc is not covered by boxes exactly.
+    lipschitz, curvature : float, optional
+        A Lipschitz constant of f on K (required) and (1-D) a bound of sup‖f″‖₂ on K, which also bounds cells
+        to second order, much tighter where the error is small and smooth; default the target's own.
     rtol, atol : float
-        Stop when upper − lower ≤ max(rtol·lower, atol, 2·floor), floor the rounding noise of the
-        errors (no bracket can be narrower).
+        Stop when upper − lower ≤ max(rtol·lower, atol, 2·floor), floor the rounding noise of the errors.
     max_evals : int
-        Budget of error evaluations; in 3-D it is what makes the search finish. Spent whole when the
-        bracket does not close (no early stop here: :func:`uat.sup_error`'s brackets stop early when
-        hopeless).
+        Budget of error evaluations (in 3-D what makes the search finish), spent whole when the bracket
+        does not close: no early stop here, unlike :func:`uat.sup_error`'s brackets.
     n_initial : int, optional
-        Cells of the first grid (default 1024 in 1-D, 64² in 2-D, 16³ in 3-D); in 1-D every
-        unit's transition −b_i/a_i inside K is added as a cell edge.
+        Cells of the first grid (default 1024 in 1-D, 64² in 2-D, 16³ in 3-D); in 1-D every unit's
+        transition −b_i/a_i inside K is a cell edge too.
     points : array (p, n), optional
         Points of K whose errors seed the lower bound (e.g. :func:`uat.sup_error`'s argmax).
 
@@ -527,12 +524,28 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
 
     Examples
     --------
-    >>> from uat import ShallowNetwork
     >>> g = ShallowNetwork([[1.0]], [0.0], [[0.5]], "relu")    # g(x) = max(x, 0)/2
     >>> bracket = sup_bracket("abs", g, rtol=1e-6)             # sup |x| − g = 1 at x = −1
     >>> bracket.lower, bracket.upper <= 1 + 1e-6, bracket.converged
     (1.0, True, True)
     """
+    target, L, M = _bracket_facts(f, g, domain, lipschitz, curvature)
+    domain = target.domain
+    rtol, atol = check_nonnegative("rtol", rtol), check_nonnegative("atol", atol)
+    max_evals = check_int("max_evals", max_evals)
+    n_initial = check_int("n_initial", n_initial) if n_initial is not None else _N_INITIAL[domain.dim]
+    extra = domain_points(points, domain)
+    errors = ErrorFunction(target, g, domain)
+    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
+    grid = _first_grid(errors, g, n_initial) if domain.dim == 1 else None
+    seeds = errors(extra) if len(extra) else np.empty(0)
+    return branch_and_bound(errors, g, L, M, rtol=rtol, atol=atol, budget=max_evals - errors.count, floor=floor,
+                            grid=grid, seeds=(extra, seeds), n_initial=n_initial, hopeless=math.inf)
+
+
+def _bracket_facts(f, g, domain, lipschitz, curvature):
+    """(target, L_f, curvature or None) for :func:`sup_bracket`, after checking that a bracket can be proved:
+    g a network with a boundable σ, K a box of dimension ≤ 3, L_f known."""
     target = check_pair(f, g, domain)
     domain = target.domain
     if not isinstance(g, ShallowNetwork):
@@ -541,30 +554,21 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
         raise ValueError(f"certified brackets are computed on boxes of dimension 1, 2 or 3; got the domain {domain}")
     L = target.lipschitz if lipschitz is None else check_nonnegative("lipschitz", lipschitz)
     if L is None:
-        raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can be "
-                         "proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K)")
+        raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can "
+                         "be proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K)")
     M = target.curvature if curvature is None else check_nonnegative("curvature", curvature)
     if not can_bracket(g.activation):
         raise ValueError(f"activation {g.activation.name!r} gives no bound of g between points (discontinuous, or no "
                          "Lipschitz constant)")
-    rtol = check_nonnegative("rtol", rtol)
-    atol = check_nonnegative("atol", atol)
-    max_evals = check_int("max_evals", max_evals)
-    n_initial = check_int("n_initial", n_initial) if n_initial is not None else {1: 1024, 2: 64**2, 3: 16**3}[domain.dim]
-    extra = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
-    if not np.all(domain.contains(extra)):
-        raise ValueError(f"points must lie in the domain {domain}; got {extra[~domain.contains(extra)][0].tolist()}")
-    errors = ErrorFunction(target, g, domain)
-    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
-    grid = None
-    if domain.dim == 1:
-        lo, hi = float(domain.lower[0]), float(domain.upper[0])
-        edges = np.concatenate([np.linspace(lo, hi, n_initial + 1), interior_transitions(g.A, g.b, lo, hi)])
-        edges = np.unique(edges)  # ReLU kinks are cell edges
-        grid = (edges, errors(edges[:, None]))
-    seeds = errors(extra) if len(extra) else np.empty(0)
-    return branch_and_bound(errors, g, L, M, rtol=rtol, atol=atol, budget=max_evals - errors.count, floor=floor,
-                            grid=grid, seeds=(extra, seeds), n_initial=n_initial, hopeless=math.inf)
+    return target, L, M
+
+
+def _first_grid(errors: ErrorFunction, g: ShallowNetwork, n_initial: int):
+    """1-D: ``n_initial`` equal intervals with every unit transition inside K as an edge too (so that ReLU kinks
+    are cell edges), and the errors at the edges."""
+    lo, hi = float(errors.domain.lower[0]), float(errors.domain.upper[0])
+    edges = np.unique(np.concatenate([np.linspace(lo, hi, n_initial + 1), interior_transitions(g.A, g.b, lo, hi)]))
+    return edges, errors(edges[:, None])
 
 
 def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float, curvature: float | None, *,
@@ -593,39 +597,54 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float,
         The early stop's ratio (default :data:`HOPELESS`); ``math.inf`` spends the whole budget.
     """
     domain = errors.domain
-    L, M = lipschitz, curvature
     gap = lambda lower: max(rtol * lower, atol, 2 * floor)  # noqa: E731
-    lower, argmax = 0.0, np.asarray(domain.lower, float).copy()
     points, values = seeds if seeds is not None else (np.empty((0, domain.dim)), np.empty(0))
+    lower, argmax = _best_given(domain, points, values, grid)
+    search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
+    if domain.dim == 1:
+        smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
+        bounds = _bracket_1d(search, g, lipschitz, curvature, grid[0], grid[1], smallest)
+    else:
+        lo, hi = np.asarray(domain.lower, float), np.asarray(domain.upper, float)
+        smallest = 4 * _EPS * np.maximum(np.abs(lo), np.abs(hi))
+        bounds = _bracket_nd(search, g, domain, lipschitz, n_initial or _N_INITIAL[domain.dim], smallest)
+    n_evals = search.spent + (len(grid[0]) if grid is not None else 0) + len(values)
+    return _bracket_result(search, bounds, lipschitz, curvature, floor, budget, n_evals)
+
+
+def _best_given(domain: Box, points: np.ndarray, values: np.ndarray, grid):
+    """The attained lower bound the search starts from and its point: the largest of the seeds' errors and
+    (1-D) the grid's, or 0 at K's lower corner."""
+    lower, argmax = 0.0, np.asarray(domain.lower, float).copy()
     if len(values) and values.max() > lower:
         lower, argmax = float(values.max()), points[int(np.argmax(values))].copy()
     if domain.dim == 1:
         edges, e = grid
         if e.max() > lower:
             lower, argmax = float(e.max()), edges[int(np.argmax(e))][None].copy()
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
-        smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
-        bounds = _bracket_1d(search, g, L, M, edges, e, smallest)
+    return lower, argmax
+
+
+def _bracket_result(search: _Search, bounds: np.ndarray, L: float, M: float | None, floor: float, budget: int,
+                    n_evals: int) -> SupBracket:
+    """The bracket that ``search`` reached, with ``bounds`` the bounds of the cells left open."""
+    lower, dim = search.lower, search.dim
+    proved = max(lower, float(bounds.max()) if len(bounds) else lower)
+    converged = proved - lower <= search.gap(lower)
+    outcome = "converged" if converged else "hopeless" if search.predicted is not None else "budget"
+    upper = float(proved * (1 + 8 * _EPS) + floor)
+    if dim == 1:
         how = "1-D intervals between grid points and unit transitions, " + (
             f"first- and second-order bounds (L_f = {L:.6g}, sup|f″| ≤ {M:.6g})" if M is not None else
             f"first-order bounds (L_f = {L:.6g})")
     else:
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
-        smallest = 4 * _EPS * np.maximum(np.abs(np.asarray(domain.lower, float)), np.abs(np.asarray(domain.upper, float)))
-        bounds = _bracket_nd(search, g, domain, L, n_initial or {2: 64**2, 3: 16**3}[domain.dim], smallest)
-        how = f"{domain.dim}-D boxes, first-order bounds (L_f = {L:.6g})"
-    lower = search.lower
-    proved = max(lower, float(bounds.max()) if len(bounds) else lower)
-    converged = proved - lower <= gap(lower)
-    outcome = "converged" if converged else "hopeless" if search.predicted is not None else "budget"
-    upper = float(proved * (1 + 8 * _EPS) + floor)
+        how = f"{dim}-D boxes, first-order bounds (L_f = {L:.6g})"
     method = (f"branch and bound: {how}, interval bounds of σ′ per cell; {search.spent} evaluations in "
               f"{search.rounds} rounds, {len(bounds)} cells open; upper includes the rounding floor {floor:.2g}"
               + ("" if converged else f"; the budget of {budget} evaluations ran out before the requested gap"
                  if outcome == "budget" else
                  f"; stopped early: it projected ≈{search.predicted:.2g} more evaluations to close, and that its "
                  f"budget of {budget} would leave the upper bound above {HOPELESS:g}× the lower"))
-    kind = f"{domain.dim}-D, " + ("second order" if domain.dim == 1 and M is not None else "first order")
-    n_evals = search.spent + (len(grid[0]) if grid is not None else 0) + len(values)
+    kind = f"{dim}-D, " + ("second order" if dim == 1 and M is not None else "first order")
     return SupBracket(lower, upper, np.atleast_1d(search.argmax).astype(float), bool(converged), n_evals,
                       len(bounds), search.rounds, float(L), float(floor), method, kind, outcome)
