@@ -485,3 +485,108 @@ def test_registered_polynomial_keeps_its_degree(scratch_names):
     scratch_names.append("test_quartic")
     act = register_activation("test_quartic", lambda z: z**4, lambda z: 4 * z**3, polynomial=True, degree=4)
     assert act.polynomial and act.degree == 4
+
+
+# ----------------------------------------------------------------------------- facts for certified bounds, torch
+CONTINUOUS_DIFFERENTIABLE = [name for name in DIFFERENTIABLE if get_activation(name).continuous]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_builtin_with_a_derivative_carries_its_certify_facts(name):
+    act = get_activation(name)
+    known = act.deriv_critical is not None and act.second_bound is not None
+    assert known == (act.continuous and act.differentiable), name
+    assert (act.period is not None) == (name in ("sin", "cos"))
+    assert (act.linear_pieces is not None) == (name in ("relu", "leaky_relu"))
+
+
+@pytest.mark.parametrize("name", [n for n in CONTINUOUS_DIFFERENTIABLE if get_activation(n).period is None])
+def test_every_interior_extremum_of_sigma_prime_is_a_critical_point(name):
+    act = get_activation(name)
+    z = np.linspace(-10.0, 10.0, 200_001) + 1e-7  # z = 0 itself is not on the grid
+    d = np.diff(act.derivative(z))
+    turns = z[1:-1][np.sign(d[1:]) * np.sign(d[:-1]) < 0]  # σ′ stops rising or falling there
+    listed = np.array(act.deriv_critical + act.kinks)
+    for point in turns:
+        assert len(listed) and np.min(np.abs(listed - point)) < 1e-3, f"{name}: σ′ turns at {point}, not listed"
+
+
+@pytest.mark.parametrize("name", ["sin", "cos"])
+def test_periodic_facts_are_true(name):
+    act = get_activation(name)
+    z = np.linspace(-7.0, 7.0, 1001)
+    np.testing.assert_allclose(act(z + act.period), act(z), atol=1e-14)
+    top, bottom = act.deriv_critical
+    assert act.derivative(np.array([top]))[0] == 1.0 and act.derivative(np.array([bottom]))[0] == -1.0
+
+
+def test_second_bound_is_the_peak_near_zero_and_the_tail_beyond():
+    bound = activations.SecondBound(lambda z: np.exp(-z), peak=1.0, start=0.5)
+    values = bound(np.array([-1.0, 2.0, -3.0, 0.2]), np.array([1.0, 3.0, -2.0, 0.4]))
+    assert values[0] == 1.0 and values[3] == 1.0  # the interval reaches within z* of 0
+    assert values[1] == values[2] == pytest.approx(math.exp(-2.0), rel=1e-11) and values[1] >= math.exp(-2.0)
+
+
+def test_the_torch_peers_take_exactly_the_activations_with_a_torch_formula():
+    from uat.fitting.peers import TORCH_ACTIVATIONS
+
+    assert set(TORCH_ACTIVATIONS) == {name for name in ALL if get_activation(name).torch_fn is not None}
+
+
+SOFTSIGN_FACTS = dict(lipschitz=1.0, bound=1.0, deriv_critical=(0.0,),
+                      second_bound=activations.SecondBound(lambda z: 2 / (1 + np.abs(z)) ** 3, 2.0, 0.0),
+                      torch_fn=lambda torch, z: z / (1 + torch.abs(z)))
+
+
+def test_a_user_activation_with_certify_facts_gets_exact_ranges(scratch_names):
+    from uat.certify import can_bracket, derivative_range
+
+    scratch_names.extend(["test_softsign_facts", "test_softsign_plain"])
+    act = register_activation("test_softsign_facts", softsign, softsign_prime, **SOFTSIGN_FACTS)
+    plain = register_activation("test_softsign_plain", softsign, softsign_prime, lipschitz=1.0)
+    assert act.deriv_critical == (0.0,) and can_bracket(act) and can_bracket(plain)
+    lo, hi = derivative_range(act, np.array([-1.0, 1.0]), np.array([2.0, 3.0]))
+    assert lo.tolist() == [softsign_prime(2.0), softsign_prime(3.0)] and hi.tolist() == [1.0, softsign_prime(1.0)]
+    lo, hi = derivative_range(plain, np.array([-1.0]), np.array([2.0]))
+    assert (lo[0], hi[0]) == (-1.0, 1.0)  # without them: [−lipschitz, lipschitz], as before
+
+
+def test_a_user_activation_with_a_torch_formula_trains_and_one_without_is_refused(scratch_names):
+    torch = pytest.importorskip("torch")
+    from uat.fitting.peers import torch_to_network, train_torch
+
+    scratch_names.append("test_softsign_torch")
+    register_activation("test_softsign_torch", softsign, softsign_prime, **SOFTSIGN_FACTS)
+    X = np.linspace(-1, 1, 33)[:, None]
+    Y = np.abs(X)
+    budget = dict(lr=1e-2, max_iter=5, beta1=0.9, beta2=0.999, eps=1e-8)
+    model, _, _ = train_torch(X, Y, width=3, activation="test_softsign_torch", optimizer="adam", seed=0, **budget)
+    with torch.no_grad():
+        theirs = model(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(torch_to_network(model, "test_softsign_torch")(X), theirs, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match=r"activation 'heaviside' has no PyTorch formula \(Activation.torch_fn\)"):
+        train_torch(X, Y, width=3, activation="heaviside", optimizer="adam", seed=0, **budget)
+
+
+@pytest.mark.parametrize(("facts", "error", "match"), [
+    (dict(second_bound=lambda zlo, zhi: np.zeros_like(zlo)), ValueError, r"second_bound is below \|σ″\|: on \["),
+    (dict(second_bound=lambda zlo, zhi: -np.ones_like(zlo)), ValueError, r"values >= 0"),
+    (dict(second_bound=lambda zlo, zhi: 1.0), ValueError, r"an array of the same shape"),
+    (dict(second_bound=3), TypeError, r"second_bound must be callable \(\(zlo, zhi\) -> sup"),
+    (dict(torch_fn="tanh"), TypeError, r"torch_fn must be callable \(\(torch, z\) -> σ\(z\) as a tensor\) or None"),
+    (dict(deriv_critical=0.0), TypeError, r"deriv_critical must be a sequence of numbers"),
+    (dict(deriv_critical=(0.0, np.inf)), ValueError, r"deriv_critical must hold finite numbers"),
+    (dict(period=0.0), ValueError, r"period must be > 0; got 0.0"),
+    (dict(period="2pi"), TypeError, r"period must be a real number"),
+])
+def test_bad_certify_facts_are_refused(facts, error, match, scratch_names):
+    scratch_names.append("test_bad_facts")
+    with pytest.raises(error, match=match):
+        register_activation("test_bad_facts", softsign, softsign_prime, **facts)
+    assert "test_bad_facts" not in list_activations()
+
+
+def test_facts_about_sigma_prime_need_sigma_prime(scratch_names):
+    scratch_names.append("test_no_deriv")
+    with pytest.raises(ValueError, match=r"deriv_critical and second_bound describe σ′ and σ″: they need deriv"):
+        register_activation("test_no_deriv", softsign, deriv_critical=(0.0,))

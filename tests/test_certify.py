@@ -314,3 +314,23 @@ def test_outcomes_are_a_fixed_vocabulary():
                 uat.sup_error("runge", uat.fit("runge", width=64).network)):
         assert est.details["bracket"].outcome in OUTCOMES
         assert est.facts["outcome"] == est.details["bracket"].outcome
+
+
+def test_a_user_activation_with_critical_points_and_a_second_bound_gets_a_tighter_bracket():
+    """Activation.deriv_critical and second_bound reach a user σ: least-squares softsign features on the quadratic
+    close to 1e-6 in a thousand evaluations, where [−lipschitz, lipschitz] alone leaves a gap of ~100×."""
+    from uat.activations import Activation, SecondBound
+
+    softsign, prime = (lambda z: z / (1 + np.abs(z))), (lambda z: 1 / (1 + np.abs(z)) ** 2)
+    plain = Activation("test_softsign", softsign, prime, lipschitz=1.0, bound=1.0)
+    known = Activation("test_softsign", softsign, prime, lipschitz=1.0, bound=1.0, deriv_critical=(0.0,),
+                       second_bound=SecondBound(lambda z: 2 / (1 + np.abs(z)) ** 3, 2.0, 0.0))
+    rng = np.random.default_rng(0)
+    A, b = rng.normal(0, 3, (8, 1)), rng.uniform(-3, 3, 8)
+    X = np.linspace(-1, 1, 201)[:, None]
+    C = np.linalg.lstsq(softsign(X @ A.T + b), get_target("quadratic")(X).reshape(-1), rcond=None)[0][None, :]
+    dense = _dense_max(get_target("quadratic"), ShallowNetwork(A, b, C, plain))
+    loose, tight = (sup_bracket("quadratic", ShallowNetwork(A, b, C, act), rtol=1e-6, max_evals=1 << 12)
+                    for act in (plain, known))
+    assert loose.upper >= dense and tight.upper >= dense
+    assert tight.converged and not loose.converged and loose.upper > 10 * tight.upper

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import uat
-from uat.errornorm import ErrorFunction, check_pair, power_of_two, rms, row_norms
+from uat.errornorm import ErrorFunction, check_pair, domain_points, power_of_two, rms, row_norms
 
 
 @pytest.mark.parametrize("scale", [1e-300, 1e-160, 1.0, 1e160, 1e300])
@@ -82,3 +82,17 @@ def test_a_fit_result_for_g_suggests_its_network():
         uat.sup_error("runge", result)
     with pytest.raises(TypeError, match=r"got a FitResult: pass its network"):
         uat.rms_error("runge", result)
+
+
+def test_domain_points_are_checked_once_for_every_estimate():
+    square = uat.Box([-1, -1], [1, 1])
+    assert domain_points(None, square).shape == (0, 2)
+    X = domain_points([[0.5, -0.5], [1.0, 1.0]], square)
+    assert X.dtype == float and X.tolist() == [[0.5, -0.5], [1.0, 1.0]]
+    assert domain_points([0.25, -1.0], uat.Box(-1, 1)).shape == (2, 1)  # 1-D: a flat array is N points
+    with pytest.raises(ValueError, match=r"points must lie in the domain .*; got \[2.0, 0.0\]"):
+        domain_points([[0.0, 0.0], [2.0, 0.0]], square)
+    g = uat.ShallowNetwork([[1.0, 0.0]], [0.0], [[1.0]], "tanh")  # sup_error and sup_bracket both refuse so
+    for estimate in (uat.sup_error, uat.certify.sup_bracket):
+        with pytest.raises(ValueError, match=r"points must lie in the domain"):
+            estimate(uat.Target(lambda X: X[:, 0], square, "x", lipschitz=1.0), g, points=[[3.0, 0.0]])

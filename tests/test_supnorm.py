@@ -471,3 +471,17 @@ def test_target_object_with_explicit_domain():
     est = sup_error(target, zero)
     assert est.value == pytest.approx(8.0, rel=1e-15) and est.argmax[0] == 2.0
     assert sup_error(target, zero, Box(-3, 1)).value == pytest.approx(27.0, rel=1e-15)
+
+
+def test_a_periodic_user_activation_sizes_the_1d_grid_by_its_period():
+    """Activation.period, not the names 'sin' and 'cos', sizes the grid: 32 points per period of the fastest unit."""
+    from uat.activations import Activation
+
+    periodic = Activation("test_sine", np.sin, np.cos, lipschitz=1.0, bound=1.0, period=2 * math.pi)
+    plain = Activation("test_sine", np.sin, np.cos, lipschitz=1.0, bound=1.0)
+    sizes = {}
+    for name, act in (("periodic", periodic), ("plain", plain), ("sin", "sin")):
+        g = ShallowNetwork([[3000.0]], [0.0], [[0.1]], act)
+        sizes[name] = sup_error("abs", g, certify=False).facts["n_grid"]
+    assert sizes["periodic"] == sizes["sin"] == int(32 * 3000 * 2 / (2 * math.pi)) + 1
+    assert sizes["plain"] == (1 << 14) + 1

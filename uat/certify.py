@@ -9,7 +9,7 @@ attained); :func:`sup_bracket` also proves how large the sup can be. It needs tw
   centre c and half-widths r) every pre-activation z_i = a_i·x + b_i lies in
   [a_i·c + b_i − |a_i|·r, a_i·c + b_i + |a_i|·r], so σ′(z_i) lies in an interval [mid_i − rad_i,
   mid_i + rad_i] computed from σ′ at the ends and at the interior extrema of σ′ (the zeros of σ″
-  and the kinks, tabulated per activation below). Then, with δ = x − c,
+  and the kinks, facts of each :class:`~uat.activations.Activation`). Then, with δ = x − c,
   ‖g(x) − g(c)‖ ≤ Σ_l ‖M_{:,l}‖ r_l + Σ_i ‖C_{:,i}‖ rad_i (|a_i|·r),  M = Σ_i C_{:,i} mid_i a_iᵀ.
   Where σ′ is constant on the cell (ReLU away from its kinks) rad_i = 0 and the bound is the exact
   slope of g: much tighter than the global Σ_i ‖C_{:,i}‖ L_σ ‖a_i‖.
@@ -35,12 +35,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from uat._threads import pinned_blas
-from uat._validation import as_points, check_int, check_nonnegative
-from uat.activations import Activation
+from uat._validation import check_int, check_nonnegative
+from uat.activations import Activation, SecondBound
 from uat.domains import Box
-from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, rounding_floor
+from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rounding_floor
 from uat.network import ShallowNetwork, interior_transitions
 
 __all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "OUTCOMES", "HOPELESS"]
@@ -50,123 +51,67 @@ _EPS = np.finfo(float).eps
 #: 2 cores: 2^16 entries are 7× faster per entry than 2^21, whose temporaries spill to memory).
 _BLOCK = 1 << 16
 
-#: Points where σ′ may have an interior extremum on an interval (zeros of σ″, kinks of σ or σ′).
-#: silu: the root of z·tanh(z/2) = 2; gelu: ±√2; gaussian: ±1/√2.
-_SILU_CRIT = 2.3993572805154676
-_CRITICAL = {
-    "sigmoid": (0.0,), "tanh": (0.0,), "relu": (0.0,), "leaky_relu": (0.0,), "softplus": (), "elu": (0.0,),
-    "gelu": (-math.sqrt(2), math.sqrt(2)), "silu": (-_SILU_CRIT, _SILU_CRIT),
-    "gaussian": (-1 / math.sqrt(2), 1 / math.sqrt(2)), "identity": (), "square": (), "cube": (0.0,),
-}
-#: σ′ periodic: (period, points where σ′ = +1, points where σ′ = −1), in one period.
-_PERIODIC = {"sin": (2 * math.pi, 0.0, math.pi), "cos": (2 * math.pi, 1.5 * math.pi, 0.5 * math.pi)}
-
-
-def _phi(z):
-    return np.exp(-0.5 * np.minimum(z * z, 1e4)) / math.sqrt(2 * math.pi)
-
-
-def _sig2(z):
-    """σ′ of the sigmoid, expit(z)·expit(−z): accurate in both tails (1 − expit(z) rounds to 0 beyond z ≈ 37)."""
-    from scipy.special import expit
-
-    return expit(z) * expit(-z)
-
-
-#: |σ″| per activation: (σ″, M = sup|σ″|, z*) with |σ″(z)| non-increasing in |z| for |z| ≥ z* (and
-#: |σ″| even), so that sup|σ″| on an interval at distance d from 0 is M for d < z*, |σ″(d)| beyond.
-#: z* and M from the closed forms (tanh: atanh(1/√3), 4/(3√3); sigmoid: ln(2 + √3), 1/(6√3);
-#: gaussian: √(3/2), 2; gelu: 2, 2φ(0); silu: the last local maximum of |σ″| at 3.4358, 1/2), z*
-#: rounded up.
-_SECOND = {
-    "tanh": (lambda z: -2 * np.tanh(z) * (1 - np.tanh(z) ** 2), 4 / (3 * math.sqrt(3)), 0.6585),
-    "sigmoid": (lambda z: -_sig2(z) * np.tanh(z / 2),
-                1 / (6 * math.sqrt(3)), 1.3170),
-    "softplus": (_sig2, 0.25, 0.0),
-    "gaussian": (lambda z: (4 * np.minimum(z * z, 1e4) - 2) * np.exp(-np.minimum(z * z, 1e4)), 2.0, 1.2248),
-    "gelu": (lambda z: _phi(z) * (2 - np.minimum(z * z, 1e4)), 2 / math.sqrt(2 * math.pi), 2.0),
-    "silu": (lambda z: _sig2(z) * (2 - z * np.tanh(z / 2)), 0.5, 3.4359),
-}
-
-
 def _second_bound(activation: Activation, zlo: np.ndarray, zhi: np.ndarray) -> np.ndarray:
-    """Elementwise sup|σ″| over [zlo, zhi]; inf where unknown or where σ″ is a point mass (a ReLU kink inside)."""
-    name = activation.name if _registered(activation) else None
-    if name in _SECOND:
-        fn, M, zstar = _SECOND[name]
-        d = np.maximum(np.maximum(zlo, -zhi), 0.0)  # distance of the interval from 0
-        with np.errstate(over="ignore", under="ignore"):
-            tail = np.abs(fn(d)) * (1 + 1e-12)
-        return np.where(d >= zstar, np.minimum(tail, M), M)
-    if name in ("relu", "leaky_relu"):
-        return np.where((zlo > 0) | (zhi < 0), 0.0, np.inf)
-    if name == "elu":
-        return np.where(zlo >= 0, 0.0, np.exp(np.minimum(zhi, 0.0)))
-    if name in ("sin", "cos"):
-        return np.ones(np.shape(zlo))
-    if name == "identity":
-        return np.zeros(np.shape(zlo))
-    if name == "square":
-        return np.full(np.shape(zlo), 2.0)
-    if name == "cube":
-        return 6 * np.maximum(np.abs(zlo), np.abs(zhi))
-    return np.full(np.shape(zlo), np.inf)
+    """Elementwise sup|σ″| over [zlo, zhi] (``Activation.second_bound``); inf where unknown or where σ″ is a
+    point mass (a ReLU kink inside)."""
+    if activation.second_bound is None:
+        return np.full(np.shape(zlo), np.inf)
+    return activation.second_bound(zlo, zhi)
 
 
-def _registered(act: Activation) -> bool:
-    """Whether σ is one of uat's built-in activations (the tables describe those objects, not their names:
-    a user activation registered over a built-in name gets none of its facts)."""
-    from uat.activations import _TABLE
-
-    return any(act is builtin for builtin in _TABLE)
+def _exact_range(activation: Activation) -> bool:
+    """Whether σ′'s range on intervals is known from its ends and critical points (``Activation.deriv_critical``)."""
+    return activation.deriv_critical is not None and activation.deriv is not None
 
 
 def can_bracket(activation: Activation) -> bool:
     """Whether :func:`derivative_range` can bound σ′ on intervals for this σ."""
-    if not activation.continuous:
-        return False
-    known = activation.name in _CRITICAL or activation.name in _PERIODIC
-    return (known and _registered(activation)) or activation.lipschitz is not None
+    return activation.continuous and (_exact_range(activation) or activation.lipschitz is not None)
 
 
 def derivative_range(activation: Activation, zlo: np.ndarray, zhi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Elementwise bounds [lo, hi] of σ′ over the intervals [zlo, zhi].
 
-    Exact (up to rounding) for the built-in activations: σ′ at the ends and at the interior
-    points of ``_CRITICAL`` / ``_PERIODIC``; for a user σ with a Lipschitz constant L_σ, [−L_σ, L_σ].
+    Exact (up to rounding) where σ knows where σ′ may have interior extrema (``Activation.deriv_critical``,
+    every built-in continuous σ): σ′ at the ends and at those points inside (both one-sided values at a kink;
+    for a periodic σ, the points repeated with its period); for a user σ with a Lipschitz constant L_σ only,
+    [−L_σ, L_σ].
     """
     name = activation.name
     if not activation.continuous:
         raise ValueError(f"activation {name!r} is not continuous: no Lipschitz bound of g exists")
-    if not (_registered(activation) and (name in _CRITICAL or name in _PERIODIC)):
+    if not _exact_range(activation):
         if activation.lipschitz is None:
             raise ValueError(f"activation {name!r} has no Lipschitz constant and no known derivative range, so g "
                              "cannot be bounded; register it with lipschitz=")
         full = np.full(np.shape(zlo), float(activation.lipschitz))
         return -full, full.copy()
-    if name in _PERIODIC:
-        period, top, bottom = _PERIODIC[name]
-        ends = (activation.deriv(zlo), activation.deriv(zhi))
-        lo, hi = np.minimum(*ends), np.maximum(*ends)
-        contains = lambda p: np.floor((zhi - p) / period) >= np.ceil((zlo - p) / period)  # noqa: E731
-        hi = np.where(contains(top) | (zhi - zlo >= period), 1.0, hi)
-        lo = np.where(contains(bottom) | (zhi - zlo >= period), -1.0, lo)
-        return lo, hi
+    # a period covers σ′'s extrema whatever its ends give (NaN at z = ±inf): fmin/fmax keep them there
+    low, high = (np.fmin, np.fmax) if activation.period is not None else (np.minimum, np.maximum)
     with np.errstate(over="ignore", invalid="ignore"):
         d1, d2 = activation.deriv(zlo), activation.deriv(zhi)
         lo, hi = np.minimum(d1, d2), np.maximum(d1, d2)
-        for point in _CRITICAL[name]:
-            inside = (zlo <= point) & (point <= zhi)
+        for point in dict.fromkeys(activation.deriv_critical + activation.kinks):
+            inside = _covers(activation.period, zlo, zhi, point)
             if inside.any():
-                value = float(activation.deriv(np.array([point]))[0])
-                lo = np.where(inside, np.minimum(lo, value), lo)
-                hi = np.where(inside, np.maximum(hi, value), hi)
-                if name in ("relu", "leaky_relu", "elu"):  # σ′ jumps or bends at 0: both one-sided values
-                    right = float(activation.deriv(np.array([1e-300]))[0])
-                    lo = np.where(inside, np.minimum(lo, right), lo)
-                    hi = np.where(inside, np.maximum(hi, right), hi)
+                for value in _values_at(activation, point):
+                    lo = np.where(inside, low(lo, value), lo)
+                    hi = np.where(inside, high(hi, value), hi)
     # where σ′ overflows (z³ on huge pre-activations) nothing is known: the cell's bound becomes +inf
     return np.where(np.isfinite(lo), lo, -np.inf), np.where(np.isfinite(hi), hi, np.inf)
+
+
+def _covers(period: float | None, zlo: np.ndarray, zhi: np.ndarray, point: float) -> np.ndarray:
+    """Whether [zlo, zhi] contains ``point`` (with a period: ``point`` + j·period for some integer j)."""
+    if period is None:
+        return (zlo <= point) & (point <= zhi)
+    return (np.floor((zhi - point) / period) >= np.ceil((zlo - point) / period)) | (zhi - zlo >= period)
+
+
+def _values_at(activation: Activation, point: float) -> list[float]:
+    """σ′ at a critical point; at a kink of σ both one-sided values (σ′ there is one of them)."""
+    at = [point] + ([np.nextafter(point, -np.inf), np.nextafter(point, np.inf)] if point in activation.kinks else [])
+    return [float(value) for value in activation.deriv(np.array(at, dtype=float))]
 
 
 def _variation(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool = False):
@@ -185,23 +130,24 @@ def _slopes(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature
         return _slope_terms(g, centers, radii, curvature)
 
 
-#: M = sup|σ″| and z* (|σ″| non-increasing in |z| beyond it) for the fast paths of :func:`_slope_ranges`.
-_EVEN = ("tanh", "sigmoid")
-_KINKED = {"relu": 0.0, "leaky_relu": 0.01}  # σ′ = 1 for z > 0, this slope for z < 0
+def _even(activation: Activation) -> bool:
+    """Whether :func:`_even_ranges` applies: σ is np.tanh or scipy's expit itself (a user σ registered under
+    the name 'tanh' is not), with its :class:`~uat.activations.SecondBound` (M and z*)."""
+    return (activation.fn is np.tanh or activation.fn is expit) and isinstance(activation.second_bound, SecondBound)
 
 
-def _even_ranges(name: str, zc: np.ndarray, zw: np.ndarray, curvature: bool):
+def _even_ranges(activation: Activation, zc: np.ndarray, zw: np.ndarray, curvature: bool):
     """tanh and sigmoid: σ′ is even and decreasing in |z|, so over [zc − zw, zc + zw] it ranges over
     [σ′(far), σ′(near)], near = max(|zc| − zw, 0) and far = |zc| + zw; |σ″| is M up to z* and σ″(near)
     beyond. Two evaluations of σ per entry, in place (``zw`` is overwritten)."""
     a = np.abs(zc)
     near = np.subtract(a, zw)
     if curvature:
-        _, M, zstar = _SECOND[name]
+        M, zstar = activation.second_bound.peak, activation.second_bound.start
         inner = near < zstar
     np.maximum(near, 0.0, out=near)
     far = np.add(a, zw, out=zw)
-    if name == "tanh":  # σ′ = 1 − t², |σ″| = 2t(1 − t²), t = tanh|z|
+    if activation.fn is np.tanh:  # σ′ = 1 − t², |σ″| = 2t(1 − t²), t = tanh|z|
         t_near, t_far = np.tanh(near, out=near), np.tanh(far, out=far)
         second = 2 * t_near * (1 - t_near * t_near) if curvature else None
         np.multiply(t_near, t_near, out=t_near)
@@ -211,8 +157,6 @@ def _even_ranges(name: str, zc: np.ndarray, zw: np.ndarray, curvature: bool):
         mid += 1.0
         rad = np.subtract(t_far, t_near, out=t_far)
     else:  # sigmoid: σ′ = s(1 − s), |σ″| = s(1 − s)(2s − 1), s = expit|z| ≥ 1/2 (1 − s is exact)
-        from scipy.special import expit
-
         s_near, s_far = expit(near, out=near), expit(far, out=far)
         hi, lo = s_near * (1 - s_near), s_far * (1 - s_far)
         second = hi * (2 * s_near - 1) if curvature else None
@@ -232,16 +176,16 @@ def _slope_ranges(activation: Activation, zc: np.ndarray, zw: np.ndarray, curvat
     """σ′ over the intervals [zc − zw, zc + zw] as mid ± rad, and with ``curvature`` sup|σ″| there (else None).
 
     The same facts as :func:`derivative_range` and :func:`_second_bound`, in one pass; tanh, sigmoid
-    (:func:`_even_ranges`) and ReLU (exact from the signs) without either. ``zw`` may be overwritten.
+    (:func:`_even_ranges`) and σ linear on each side of 0 (``Activation.linear_pieces``: ReLU, exact from the
+    signs) without either. ``zw`` may be overwritten.
     """
-    name = activation.name if _registered(activation) else None
-    if name in _EVEN:
-        return _even_ranges(name, zc, zw, curvature)
+    if _even(activation):
+        return _even_ranges(activation, zc, zw, curvature)
     zlo, zhi = zc - zw, zc + zw
-    if name in _KINKED:
-        left = _KINKED[name]
-        hi, lo = np.where(zhi >= 0, 1.0, left), np.where(zlo > 0, 1.0, left)
-        S = np.where((zlo > 0) | (zhi < 0), 0.0, np.inf) if curvature else None
+    if activation.linear_pieces is not None:
+        left, right = activation.linear_pieces
+        hi, lo = np.where(zhi >= 0, right, left), np.where(zlo > 0, right, left)
+        S = _second_bound(activation, zlo, zhi) if curvature else None
         return 0.5 * (hi + lo), 0.5 * (hi - lo) + 2 * _EPS, S  # mid ± rad rounds: widen it to contain both slopes
     lo, hi = derivative_range(activation, zlo, zhi)
     mid = 0.5 * (lo + hi)
@@ -542,6 +486,10 @@ def _bracket_nd(search: _Search, g, domain, L, n_initial, smallest):
         search.rounds += 1
 
 
+#: Cells of the first n-D grid (1-D: intervals between grid points), by dimension.
+_N_INITIAL = {1: 1024, 2: 64**2, 3: 16**3}
+
+
 @pinned_blas
 def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature: float | None = None,
                 rtol: float = 1e-2, atol: float = 0.0, max_evals: int = 1 << 20, n_initial: int | None = None,
@@ -553,27 +501,20 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     f : str, Target or callable
         The target (as for :func:`uat.sup_error`).
     g : ShallowNetwork
-        The network; σ must be continuous with a derivative range (every built-in continuous σ)
-        or a Lipschitz constant.
+        σ continuous, with ``deriv_critical`` (every built-in continuous σ) or a Lipschitz constant.
     domain : Box or str, optional
-        K; default the target's own. Boxes only (a disc is not covered by boxes exactly).
-    lipschitz : float, optional
-        A Lipschitz constant of f on K (Euclidean norms); default the target's own. Required
-        when the target has none.
-    curvature : float, optional
-        1-D: a bound of sup‖f″(x)‖₂ on K (Euclidean norm over the outputs); default the target's
-        own. With it, cells are also bounded to second order (much tighter where the error is small
-        and smooth). Not used in 2-D and 3-D.
+        K (default the target's own); boxes only, as a disc is not covered by boxes exactly.
+    lipschitz, curvature : float, optional
+        A Lipschitz constant of f on K (required) and (1-D) a bound of sup‖f″‖₂ on K, which also bounds cells
+        to second order, much tighter where the error is small and smooth; default the target's own.
     rtol, atol : float
-        Stop when upper − lower ≤ max(rtol·lower, atol, 2·floor), floor the rounding noise of the
-        errors (no bracket can be narrower).
+        Stop when upper − lower ≤ max(rtol·lower, atol, 2·floor), floor the rounding noise of the errors.
     max_evals : int
-        Budget of error evaluations; in 3-D it is what makes the search finish. Spent whole when the
-        bracket does not close (no early stop here: :func:`uat.sup_error`'s brackets stop early when
-        hopeless).
+        Budget of error evaluations (in 3-D what makes the search finish), spent whole when the bracket
+        does not close: no early stop here, unlike :func:`uat.sup_error`'s brackets.
     n_initial : int, optional
-        Cells of the first grid (default 1024 in 1-D, 64² in 2-D, 16³ in 3-D); in 1-D every
-        unit's transition −b_i/a_i inside K is added as a cell edge.
+        Cells of the first grid (default 1024 in 1-D, 64² in 2-D, 16³ in 3-D); in 1-D every unit's
+        transition −b_i/a_i inside K is a cell edge too.
     points : array (p, n), optional
         Points of K whose errors seed the lower bound (e.g. :func:`uat.sup_error`'s argmax).
 
@@ -583,12 +524,28 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
 
     Examples
     --------
-    >>> from uat import ShallowNetwork
     >>> g = ShallowNetwork([[1.0]], [0.0], [[0.5]], "relu")    # g(x) = max(x, 0)/2
     >>> bracket = sup_bracket("abs", g, rtol=1e-6)             # sup |x| − g = 1 at x = −1
     >>> bracket.lower, bracket.upper <= 1 + 1e-6, bracket.converged
     (1.0, True, True)
     """
+    target, L, M = _bracket_facts(f, g, domain, lipschitz, curvature)
+    domain = target.domain
+    rtol, atol = check_nonnegative("rtol", rtol), check_nonnegative("atol", atol)
+    max_evals = check_int("max_evals", max_evals)
+    n_initial = check_int("n_initial", n_initial) if n_initial is not None else _N_INITIAL[domain.dim]
+    extra = domain_points(points, domain)
+    errors = ErrorFunction(target, g, domain)
+    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
+    grid = _first_grid(errors, g, n_initial) if domain.dim == 1 else None
+    seeds = errors(extra) if len(extra) else np.empty(0)
+    return branch_and_bound(errors, g, L, M, rtol=rtol, atol=atol, budget=max_evals - errors.count, floor=floor,
+                            grid=grid, seeds=(extra, seeds), n_initial=n_initial, hopeless=math.inf)
+
+
+def _bracket_facts(f, g, domain, lipschitz, curvature):
+    """(target, L_f, curvature or None) for :func:`sup_bracket`, after checking that a bracket can be proved:
+    g a network with a boundable σ, K a box of dimension ≤ 3, L_f known."""
     target = check_pair(f, g, domain)
     domain = target.domain
     if not isinstance(g, ShallowNetwork):
@@ -597,30 +554,21 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
         raise ValueError(f"certified brackets are computed on boxes of dimension 1, 2 or 3; got the domain {domain}")
     L = target.lipschitz if lipschitz is None else check_nonnegative("lipschitz", lipschitz)
     if L is None:
-        raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can be "
-                         "proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K)")
+        raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can "
+                         "be proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K)")
     M = target.curvature if curvature is None else check_nonnegative("curvature", curvature)
     if not can_bracket(g.activation):
         raise ValueError(f"activation {g.activation.name!r} gives no bound of g between points (discontinuous, or no "
                          "Lipschitz constant)")
-    rtol = check_nonnegative("rtol", rtol)
-    atol = check_nonnegative("atol", atol)
-    max_evals = check_int("max_evals", max_evals)
-    n_initial = check_int("n_initial", n_initial) if n_initial is not None else {1: 1024, 2: 64**2, 3: 16**3}[domain.dim]
-    extra = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
-    if not np.all(domain.contains(extra)):
-        raise ValueError(f"points must lie in the domain {domain}; got {extra[~domain.contains(extra)][0].tolist()}")
-    errors = ErrorFunction(target, g, domain)
-    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
-    grid = None
-    if domain.dim == 1:
-        lo, hi = float(domain.lower[0]), float(domain.upper[0])
-        edges = np.concatenate([np.linspace(lo, hi, n_initial + 1), interior_transitions(g.A, g.b, lo, hi)])
-        edges = np.unique(edges)  # ReLU kinks are cell edges
-        grid = (edges, errors(edges[:, None]))
-    seeds = errors(extra) if len(extra) else np.empty(0)
-    return branch_and_bound(errors, g, L, M, rtol=rtol, atol=atol, budget=max_evals - errors.count, floor=floor,
-                            grid=grid, seeds=(extra, seeds), n_initial=n_initial, hopeless=math.inf)
+    return target, L, M
+
+
+def _first_grid(errors: ErrorFunction, g: ShallowNetwork, n_initial: int):
+    """1-D: ``n_initial`` equal intervals with every unit transition inside K as an edge too (so that ReLU kinks
+    are cell edges), and the errors at the edges."""
+    lo, hi = float(errors.domain.lower[0]), float(errors.domain.upper[0])
+    edges = np.unique(np.concatenate([np.linspace(lo, hi, n_initial + 1), interior_transitions(g.A, g.b, lo, hi)]))
+    return edges, errors(edges[:, None])
 
 
 def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float, curvature: float | None, *,
@@ -649,39 +597,54 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float,
         The early stop's ratio (default :data:`HOPELESS`); ``math.inf`` spends the whole budget.
     """
     domain = errors.domain
-    L, M = lipschitz, curvature
     gap = lambda lower: max(rtol * lower, atol, 2 * floor)  # noqa: E731
-    lower, argmax = 0.0, np.asarray(domain.lower, float).copy()
     points, values = seeds if seeds is not None else (np.empty((0, domain.dim)), np.empty(0))
+    lower, argmax = _best_given(domain, points, values, grid)
+    search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
+    if domain.dim == 1:
+        smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
+        bounds = _bracket_1d(search, g, lipschitz, curvature, grid[0], grid[1], smallest)
+    else:
+        lo, hi = np.asarray(domain.lower, float), np.asarray(domain.upper, float)
+        smallest = 4 * _EPS * np.maximum(np.abs(lo), np.abs(hi))
+        bounds = _bracket_nd(search, g, domain, lipschitz, n_initial or _N_INITIAL[domain.dim], smallest)
+    n_evals = search.spent + (len(grid[0]) if grid is not None else 0) + len(values)
+    return _bracket_result(search, bounds, lipschitz, curvature, floor, budget, n_evals)
+
+
+def _best_given(domain: Box, points: np.ndarray, values: np.ndarray, grid):
+    """The attained lower bound the search starts from and its point: the largest of the seeds' errors and
+    (1-D) the grid's, or 0 at K's lower corner."""
+    lower, argmax = 0.0, np.asarray(domain.lower, float).copy()
     if len(values) and values.max() > lower:
         lower, argmax = float(values.max()), points[int(np.argmax(values))].copy()
     if domain.dim == 1:
         edges, e = grid
         if e.max() > lower:
             lower, argmax = float(e.max()), edges[int(np.argmax(e))][None].copy()
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
-        smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
-        bounds = _bracket_1d(search, g, L, M, edges, e, smallest)
+    return lower, argmax
+
+
+def _bracket_result(search: _Search, bounds: np.ndarray, L: float, M: float | None, floor: float, budget: int,
+                    n_evals: int) -> SupBracket:
+    """The bracket that ``search`` reached, with ``bounds`` the bounds of the cells left open."""
+    lower, dim = search.lower, search.dim
+    proved = max(lower, float(bounds.max()) if len(bounds) else lower)
+    converged = proved - lower <= search.gap(lower)
+    outcome = "converged" if converged else "hopeless" if search.predicted is not None else "budget"
+    upper = float(proved * (1 + 8 * _EPS) + floor)
+    if dim == 1:
         how = "1-D intervals between grid points and unit transitions, " + (
             f"first- and second-order bounds (L_f = {L:.6g}, sup|f″| ≤ {M:.6g})" if M is not None else
             f"first-order bounds (L_f = {L:.6g})")
     else:
-        search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
-        smallest = 4 * _EPS * np.maximum(np.abs(np.asarray(domain.lower, float)), np.abs(np.asarray(domain.upper, float)))
-        bounds = _bracket_nd(search, g, domain, L, n_initial or {2: 64**2, 3: 16**3}[domain.dim], smallest)
-        how = f"{domain.dim}-D boxes, first-order bounds (L_f = {L:.6g})"
-    lower = search.lower
-    proved = max(lower, float(bounds.max()) if len(bounds) else lower)
-    converged = proved - lower <= gap(lower)
-    outcome = "converged" if converged else "hopeless" if search.predicted is not None else "budget"
-    upper = float(proved * (1 + 8 * _EPS) + floor)
+        how = f"{dim}-D boxes, first-order bounds (L_f = {L:.6g})"
     method = (f"branch and bound: {how}, interval bounds of σ′ per cell; {search.spent} evaluations in "
               f"{search.rounds} rounds, {len(bounds)} cells open; upper includes the rounding floor {floor:.2g}"
               + ("" if converged else f"; the budget of {budget} evaluations ran out before the requested gap"
                  if outcome == "budget" else
                  f"; stopped early: it projected ≈{search.predicted:.2g} more evaluations to close, and that its "
                  f"budget of {budget} would leave the upper bound above {HOPELESS:g}× the lower"))
-    kind = f"{domain.dim}-D, " + ("second order" if domain.dim == 1 and M is not None else "first order")
-    n_evals = search.spent + (len(grid[0]) if grid is not None else 0) + len(values)
+    kind = f"{dim}-D, " + ("second order" if dim == 1 and M is not None else "first order")
     return SupBracket(lower, upper, np.atleast_1d(search.argmax).astype(float), bool(converged), n_evals,
                       len(bounds), search.rounds, float(L), float(floor), method, kind, outcome)

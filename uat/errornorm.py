@@ -2,7 +2,8 @@
 
 :mod:`uat.supnorm` (estimates) and :mod:`uat.certify` (proved brackets) both import from here:
 
-* :func:`check_pair`: the target on its domain, with g checked against it;
+* :func:`check_pair`: the target on its domain, with g checked against it; :func:`domain_points`:
+  points of K a caller gives, checked;
 * :class:`ErrorFunction`: x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations;
 * :func:`row_norms`, :func:`rms`: Euclidean norms of the rows of an (N, m) array and root mean
   squares, without overflow (:func:`power_of_two` is the exact scale they use, and
@@ -16,13 +17,13 @@ import reprlib
 
 import numpy as np
 
-from uat._validation import read_only
+from uat._validation import as_points, read_only
 from uat.domains import Domain
 from uat.network import ShallowNetwork, forward
 from uat.targets import Target, as_target
 
-__all__ = ["ErrorFunction", "call_g", "check_pair", "power_of_two", "rms", "row_norms", "scale_weights", "rounding_floor",
-           "CHUNK", "FLOOR_POINTS"]
+__all__ = ["ErrorFunction", "call_g", "check_pair", "domain_points", "power_of_two", "rms", "row_norms",
+           "scale_weights", "rounding_floor", "CHUNK", "FLOOR_POINTS"]
 
 #: Points per evaluation block of f and g.
 CHUNK = 1 << 16
@@ -171,3 +172,12 @@ def check_pair(f, g, domain) -> Target:
         raise ValueError(f"the network has input dimension {g.dim} but the domain {target.domain} has dimension "
                          f"{target.dim}")
     return target
+
+
+def domain_points(points, domain: Domain) -> np.ndarray:
+    """``points`` (p, n) of K as a float array, (0, n) for None; a ValueError naming the first one outside K."""
+    X = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
+    inside = domain.contains(X)
+    if not np.all(inside):
+        raise ValueError(f"points must lie in the domain {domain}; got {X[~inside][0].tolist()}")
+    return X

@@ -22,10 +22,17 @@ gives the same estimate with or without them unless one of them is higher.
 The reported ``value`` is always attained at ``argmax``, so it is a certified lower bound of the
 true sup. When f has a known Lipschitz constant, g is a network with a continuous σ and K is a box
 of dimension ≤ 3, :func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and
-bound (starting from the estimate's grid and value; budget ``certify_evals``, target gap
-``certify_rtol``); if it finds a larger error than the estimate, ``value`` and ``argmax`` take it. ``floor`` is the float64 rounding noise of evaluating g (measured by re-summing
-its units in other orders, see :meth:`uat.ShallowNetwork.rounding_floor`) plus eps·max‖f‖: errors
-within a small multiple of it are rounding noise, not approximation error.
+bound (``certify``; starting from the estimate's grid and value; budget ``certify_evals``, target
+gap ``certify_rtol``); if it finds a larger error than the estimate, ``value`` and ``argmax`` take
+it. The bracket reached is reported either way (``details["bracket"]`` says whether it converged).
+A bracket that cannot close stops early (``certify_early_stop``, the default, for routine
+estimates) once its whole budget would leave the upper bound above :data:`uat.certify.HOPELESS`
+(100) times the error (outcome "hopeless"); a study turns that off and spends the whole budget,
+since its certified k*(ε), read off the upper bounds, may then prove a tolerance a stop gives up.
+
+``floor`` is the float64 rounding noise of evaluating g (measured by re-summing its units in other
+orders, see :meth:`uat.ShallowNetwork.rounding_floor`) plus eps·max‖f‖: errors within a small
+multiple of it are rounding noise, not approximation error.
 """
 
 from __future__ import annotations
@@ -37,9 +44,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from uat._threads import pinned_blas
-from uat._validation import as_points, check_int, check_nonnegative, check_rng
+from uat._validation import check_int, check_nonnegative, check_rng
 from uat.certify import HOPELESS, branch_and_bound, can_bracket
-from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, rms, rounding_floor
+from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rms, rounding_floor
 from uat.domains import Box, Domain
 from uat.network import ShallowNetwork, interior_transitions
 from uat.targets import Target
@@ -106,7 +113,7 @@ _MAX_GRID = (1 << 18) + 1
 #: A unit whose transition width 1/|a_i| spans fewer than this many grid spacings gets a cluster of
 #: _CLUSTER points within ±8 transition widths of −b_i/a_i (tanh and sigmoid are flat to 1e-7 beyond).
 _STEEP, _CLUSTER = 4, 33
-#: sin and cos units: grid points per period of the fastest one. A grid peak then lies within a factor
+#: Periodic units (sin, cos): grid points per period of the fastest one. A grid peak then lies within a factor
 #: cos(π/32) ≈ 0.995 of its maximum, so every local maximum of the grid that high is refined (at most
 #: _MAX_STARTS), not only the n_starts largest: beating frequencies make thousands of near-equal peaks.
 _PER_PERIOD, _MAX_STARTS = 32, 1024
@@ -118,24 +125,24 @@ _NEAR_BEST = 2e-3
 
 
 def _grid_size_1d(target: Target, g, domain: Box, certified: bool) -> int:
-    """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for sin and cos units, at least 8 per
-    period of the fastest unit (32: see ``_PER_PERIOD``)."""
+    """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for periodic units (sin, cos:
+    ``Activation.period``), at least ``_PER_PERIOD`` per period of the fastest unit."""
     if certified:
         n = _GRID_CERTIFIED
     else:
         n = _GRID_LIPSCHITZ if target.lipschitz is not None else _GRID_ROUGH
     if isinstance(g, ShallowNetwork):
         n = max(n, (16 if certified else 64) * g.width + 1)
-        if g.activation.name in ("sin", "cos"):
-            fastest = float(np.max(np.abs(g.A))) * domain.diameter / (2 * np.pi)
+        if g.activation.period is not None:
+            fastest = float(np.max(np.abs(g.A))) * domain.diameter / g.activation.period
             n = max(n, int(min(_PER_PERIOD * fastest, _MAX_GRID)) + 1)
     return min(n, _MAX_GRID)
 
 
 def _steep_clusters(g, lo: float, hi: float, spacing: float) -> np.ndarray:
     """Points within ±8 transition widths of the transitions of units too steep for the grid (not for
-    sin and cos, whose steep units oscillate everywhere and size the grid instead)."""
-    if not isinstance(g, ShallowNetwork) or g.dim != 1 or g.activation.name in ("sin", "cos"):
+    periodic σ, sin and cos, whose steep units oscillate everywhere and size the grid instead)."""
+    if not isinstance(g, ShallowNetwork) or g.dim != 1 or g.activation.period is not None:
         return np.empty(0)
     a = np.abs(g.A[:, 0])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -205,7 +212,7 @@ def _sup_1d(errors: ErrorFunction, g, domain: Box, n_points: int | None, n_start
     e = errors(x[:, None])
     initial = float(e[where[:n]].max())
     maxima = _local_maxima(e)
-    periodic = isinstance(g, ShallowNetwork) and g.activation.name in ("sin", "cos")
+    periodic = isinstance(g, ShallowNetwork) and g.activation.period is not None
     near = np.cos(np.pi / _PER_PERIOD) if periodic else 1 - _NEAR_BEST
     high = int(np.sum(e[maxima] >= e[maxima[0]] * near))
     maxima = maxima[:min(max(n_starts, high), _MAX_STARTS)]
@@ -354,7 +361,7 @@ def _describe(facts: dict) -> str:
 def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int = 16, rng=0,
               points=None, certify: bool = True, certify_rtol: float = 1e-2,
               certify_evals: int = 1 << 15, certify_early_stop: bool = True) -> SupEstimate:
-    """Estimate sup_{x∈K} ‖f(x) − g(x)‖₂ by a global point set refined by local maximisation.
+    """Estimate sup_{x∈K} ‖f(x) − g(x)‖₂ by a global point set refined by local maximisation (module docstring).
 
     Parameters
     ----------
@@ -365,83 +372,91 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         The approximation, (N, n) → (N, m) (or (N,) when m = 1).
     domain : Box, Ball or str, optional
         K; default the target's own domain.
-    n_points : int, optional
-        Size of the initial point set (1-D: grid points). Default: sized to g's width and
-        steepness (1-D) or 2^13..2^18 Sobol (32 per unit)' points (n-D).
-    n_starts : int
-        Number of candidates refined locally.
+    n_points, n_starts : int
+        Size of the initial point set (default: 1-D grid points sized to g's width and steepness, n-D
+        2^13..2^18 Sobol' points, 32 per unit) and the number of its candidates refined locally.
     rng : numpy.random.Generator or int
         Randomness of the n-D search (Sobol' scrambling, the shrinking-box trials).
     points : array (p, n), optional
-        Extra points of K added to the initial set, e.g. where the training error peaks (then
-        the estimate is never below the training maximum).
-    certify : bool
-        Also prove an upper bound (:func:`uat.certify.sup_bracket`) where the facts allow one.
-    certify_rtol, certify_evals : float, int
-        The bracket's target relative gap and its budget of error evaluations; the bracket
-        reached is reported either way (``details["bracket"]`` says whether it converged). A bracket
-        that cannot close stops early once its whole budget would leave the upper bound above
-        :data:`uat.certify.HOPELESS` (100) times the error (``outcome`` "hopeless").
-    certify_early_stop : bool
-        Let a bracket that cannot close stop early (above): the default, for routine estimates. False
-        spends the whole budget, as a study does (its certified k*(ε) read off the upper bounds may then
-        prove a tolerance that an early stop gives up).
+        Points of K that seed the estimate, e.g. where the training error peaks.
+    certify, certify_rtol, certify_evals, certify_early_stop : bool, float, int, bool
+        Whether to prove an upper bound where the facts allow one, its target relative gap, its budget of
+        error evaluations, and whether it may stop early when hopeless (see the module docstring).
 
     Returns
     -------
     SupEstimate
-        ``.value`` (attained at ``.argmax``), ``.lower``, ``.upper`` (or None), ``.n_evals``,
-        ``.method``, ``.initial`` (the raw maximum over the initial points) and ``.floor``.
+        ``.value`` attained at ``.argmax``, ``.upper`` (or None), ``.floor``, ``.facts``, ``.details``.
 
     Examples
     --------
     >>> est = sup_error("abs", lambda X: X[:, 0] ** 2)
     >>> round(est.value, 12), est.argmax
-    (0.25, array([-0.5]))
+    (0.25, array([0.5]))
     """
     target = check_pair(f, g, domain)
-    domain = target.domain
+    search = _search_options(target.domain, n_points, n_starts, rng, points)
+    bracket_options = _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop)
+    errors = ErrorFunction(target, g, target.domain)
+    certified = certify and _certifiable(target, g, target.domain)
+    argmax, value, initial, grid, facts = _estimate(errors, g, certified, **search)
+    floor = rounding_floor(target, g, target.domain.sample(FLOOR_POINTS, "sobol", rng=0))  # the bracket's too
+    if not certified:
+        return SupEstimate(value, argmax, value, None, errors.count, _describe(facts), initial, floor, {}, facts)
+    bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, floor=floor, grid=grid,
+                               seeds=(argmax[None, :], np.array([value])), **bracket_options)
+    value, argmax = _take_bracket(errors, bracket, value, argmax, facts, bracket_options["budget"])
+    return SupEstimate(value, argmax, value, bracket.upper, errors.count, _describe(facts), initial, floor,
+                       {"bracket": bracket}, facts)
+
+
+def _search_options(domain: Domain, n_points, n_starts, rng, points) -> dict:
+    """The search's options, checked: n_points (or None), n_starts, rng (a Generator) and points (p, n) of K."""
     n_starts = check_int("n_starts", n_starts)
     if n_points is not None:
         n_points = check_int("n_points", n_points, minimum=2)
     rng = check_rng(rng)
-    points = np.empty((0, domain.dim)) if points is None else as_points("points", points, domain.dim)
-    if not np.all(domain.contains(points)):
-        raise ValueError(f"points must lie in the domain {domain}; got {points[~domain.contains(points)][0].tolist()}")
+    return {"n_points": n_points, "n_starts": n_starts, "rng": rng, "points": domain_points(points, domain)}
+
+
+def _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop) -> dict:
+    """The certify options, checked, as the keywords of :func:`uat.certify.branch_and_bound`."""
     if not isinstance(certify, bool):
         raise TypeError(f"certify must be True or False; got {certify!r}")
     certify_rtol = check_nonnegative("certify_rtol", certify_rtol)
     certify_evals = check_int("certify_evals", certify_evals)
     if not isinstance(certify_early_stop, bool):
         raise TypeError(f"certify_early_stop must be True or False; got {certify_early_stop!r}")
-    errors = ErrorFunction(target, g, domain)
-    certified = certify and _certifiable(target, g, domain)
-    one_d = domain.dim == 1 and isinstance(domain, Box)
-    if one_d:
+    # hopeless None: certify.HOPELESS, read when the bracket runs
+    return {"rtol": certify_rtol, "atol": 0.0, "budget": certify_evals,
+            "hopeless": None if certify_early_stop else math.inf}
+
+
+def _estimate(errors: ErrorFunction, g, certified: bool, *, n_points, n_starts, rng, points):
+    """(argmax, value, initial, grid, facts): the 1-D (:func:`_sup_1d`, whose evaluated grid the bracket starts
+    from) or n-D (:func:`_sup_nd`, grid None) estimate."""
+    domain = errors.domain
+    if domain.dim == 1 and isinstance(domain, Box):
         argmax, value, initial, grid, facts = _sup_1d(errors, g, domain, n_points, n_starts, points, certified)
     else:
         argmax, value, initial, facts = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
         grid = None
-    argmax = np.asarray(argmax, dtype=float)
-    # the floor of f − g on FLOOR_POINTS Sobol' points: the bracket's gap and upper bound need it too
-    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
-    upper, details = None, {}
-    if certified:
-        bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, rtol=certify_rtol, atol=0.0,
-                                   budget=certify_evals, floor=floor, grid=grid,
-                                   seeds=(argmax[None, :], np.array([value])),
-                                   hopeless=None if certify_early_stop else math.inf)  # None: certify.HOPELESS
-        upper, details = bracket.upper, {"bracket": bracket}
-        facts.update(bracket=bracket.kind, converged=bracket.converged, outcome=bracket.outcome,
-                     certify_evals=certify_evals)
-        if bracket.lower > value:
-            value, argmax = bracket.lower, bracket.argmax
-            if one_d:  # the bracket's point is a cell midpoint: its local maximum is higher still
-                spacing = (domain.upper[0] - domain.lower[0]) / max(facts["n_grid"] - 1, 1)
-                near_x, near = _refine_near(errors, domain, float(argmax[0]), spacing)
-                if near > value:
-                    value, argmax = near, near_x
-    return SupEstimate(value, argmax, value, upper, errors.count, _describe(facts), initial, floor, details, facts)
+    return np.asarray(argmax, dtype=float), value, initial, grid, facts
+
+
+def _take_bracket(errors: ErrorFunction, bracket, value: float, argmax: np.ndarray, facts: dict, budget: int):
+    """Record the bracket (of that budget) in ``facts``; (value, argmax) become its lower bound and point where
+    it found a larger error (in 1-D refined to the local maximum near that cell midpoint)."""
+    facts.update(bracket=bracket.kind, converged=bracket.converged, outcome=bracket.outcome, certify_evals=budget)
+    if bracket.lower > value:
+        value, argmax = bracket.lower, bracket.argmax
+        domain = errors.domain
+        if domain.dim == 1 and isinstance(domain, Box):  # a cell midpoint: its local maximum is higher still
+            spacing = (domain.upper[0] - domain.lower[0]) / max(facts["n_grid"] - 1, 1)
+            near_x, near = _refine_near(errors, domain, float(argmax[0]), spacing)
+            if near > value:
+                value, argmax = near, near_x
+    return value, argmax
 
 
 @pinned_blas

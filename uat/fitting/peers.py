@@ -162,13 +162,14 @@ def _fit_sklearn_mlp(problem: Problem, *, n_samples, sampling, **options) -> Fit
 # --- PyTorch ---------------------------------------------------------------------------------------------------
 
 def _torch_sigma(torch, name: str):
-    """σ as a torch function, by uat's formula (see TORCH_ACTIVATIONS)."""
-    F = torch.nn.functional
-    return {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
-            "leaky_relu": lambda z: F.leaky_relu(z, 0.01), "softplus": lambda z: torch.logaddexp(z, torch.zeros_like(z)),
-            "elu": lambda z: F.elu(z, 1.0), "gelu": lambda z: F.gelu(z, approximate="none"), "silu": F.silu,
-            "sin": torch.sin, "cos": torch.cos, "gaussian": lambda z: torch.exp(-z * z), "identity": lambda z: z,
-            "square": lambda z: z * z, "cube": lambda z: z * z * z}[name]
+    """σ as a torch function, by uat's formula (``Activation.torch_fn``); a ValueError for σ that torch lacks."""
+    from uat.activations import get_activation
+
+    act = get_activation(name)
+    if act.torch_fn is None:
+        raise ValueError(f"activation {act.name!r} has no PyTorch formula (Activation.torch_fn), so the torch peers "
+                         f"cannot train it; accepted: {', '.join(TORCH_ACTIVATIONS)}")
+    return lambda z: act.torch_fn(torch, z)
 
 
 def _module(torch, n: int, k: int, m: int, sigma):
