@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from uat._validation import as_float_array, as_points
+from uat._version import __version__
 from uat.activations import Activation, get_activation
 from uat.npzfile import open_npz, read_npz, write_npz  # noqa: F401 - read_npz is imported from here too
 
@@ -266,8 +267,6 @@ class ShallowNetwork:
         The activation is stored by name, so it must be the registered activation of that name
         (an unregistered or look-alike Activation would load back as something else).
         """
-        from uat import __version__
-
         name = self.activation.name
         try:
             registered = get_activation(name)

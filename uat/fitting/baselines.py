@@ -28,6 +28,7 @@ from numpy.polynomial import chebyshev as cheb
 from scipy.fft import dct
 
 from uat._validation import as_float_array, as_points, check_int, check_real
+from uat._version import __version__
 from uat.domains import Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.polynomial import (BestPolynomial, _as_interval, _check_inputs, _clenshaw, _coefficient_tensor,
@@ -187,8 +188,6 @@ class PolynomialApproximant:
         ``{"format": "uat.Polynomial", "format_version": 1, "basis": "chebyshev", "degree": p, "dim": n,
         "n_outputs": 1, "n_params": n_basis, "width": k or null, "domain": str(K), "uat_version": ...}``
         (``str(K)`` reads back exactly with :func:`uat.domains.parse_domain`)."""
-        from uat import __version__
-
         metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "basis": "chebyshev",
                     "degree": self.degree, "dim": self.dim, "n_outputs": 1, "n_params": self.n_params,
                     "width": self.width, "domain": str(self.domain), "uat_version": __version__}

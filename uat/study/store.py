@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from uat._version import __version__
 from uat.npzfile import open_npz
 
 __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks", "load_histories",
@@ -139,11 +140,10 @@ class StudyStore:
         A study may grow or shrink any axis of the folder's grid: it is refused only where a setting that
         decides stored cells differs (:mod:`uat.study.identity`).
         """
-        import uat
         from uat.study.identity import digest, merged
 
         identity = config.identity()
-        versions = {"uat_version": uat.__version__, "numpy_version": np.__version__}
+        versions = {"uat_version": __version__, "numpy_version": np.__version__}
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._database() as db, db:
             db.execute("BEGIN IMMEDIATE")  # checks, upgrade and meta in one transaction (SQLite's DDL is transactional)
