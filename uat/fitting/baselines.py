@@ -16,10 +16,8 @@ activation is accepted and ignored, so in a study restrict them to one σ of the
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
-import os
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -28,13 +26,12 @@ from numpy.polynomial import chebyshev as cheb
 from scipy.fft import dct
 
 from uat._validation import as_float_array, as_points, check_int, check_real
-from uat._version import __version__
 from uat.domains import Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.polynomial import (BestPolynomial, _as_interval, _check_inputs, _clenshaw, _coefficient_tensor,
                                     _exchange, _to_unit, _two_sum, _warn_unconverged, total_degree_indices)
 from uat.network import BLOCK
-from uat.npzfile import MAX_ARRAY_BYTES, open_npz, write_npz
+from uat.npzfile import MAX_ARRAY_BYTES, open_npz, source_name, write_npz
 from uat.targets import Target
 
 __all__ = ["MAX_DEGREE", "PolynomialApproximant", "matched_degree"]
@@ -190,19 +187,18 @@ class PolynomialApproximant:
         (``str(K)`` reads back exactly with :func:`uat.domains.parse_domain`)."""
         metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "basis": "chebyshev",
                     "degree": self.degree, "dim": self.dim, "n_outputs": 1, "n_params": self.n_params,
-                    "width": self.width, "domain": str(self.domain), "uat_version": __version__}
-        write_npz(path, {"coefficients": self.coefficients, "metadata": np.array(json.dumps(metadata))})
+                    "width": self.width, "domain": str(self.domain)}
+        write_npz(path, {"coefficients": self.coefficients}, metadata)
 
     @classmethod
     def load(cls, path) -> PolynomialApproximant:
         """Read a polynomial written by :meth:`save` (a file name or a binary file object), refusing
         anything else (files that would need unpickling included) with a ValueError saying why."""
-        where = "the polynomial data" if hasattr(path, "read") else repr(os.fspath(path))
+        where = source_name(path, "polynomial")
         with open_npz(where, path, "polynomial") as members:
-            missing = {"coefficients", "metadata"} - set(members.shapes)
-            if missing:
-                raise ValueError(f"{where} is not a uat polynomial file: missing {sorted(missing)}")
-            metadata = _read_polynomial_metadata(where, members.read("metadata"))
+            members.require(("coefficients", "metadata"))
+            metadata = members.metadata(_FORMAT, versions=(_FORMAT_VERSION,))
+            _check_metadata(where, metadata)
             try:
                 domain = parse_domain(metadata["domain"])
             except (TypeError, ValueError) as err:
@@ -232,18 +228,8 @@ def _n_coefficients(degree: int, dim: int) -> int:
     return count
 
 
-def _read_polynomial_metadata(where: str, raw: np.ndarray) -> dict:
-    """The JSON metadata of a polynomial file, checked for format, version, basis and field types."""
-    try:
-        metadata = json.loads(str(raw))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{where}: metadata is not valid JSON") from err
-    if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT:
-        found = metadata.get("format") if isinstance(metadata, dict) else metadata
-        raise ValueError(f"{where} is not a uat polynomial file (format {found!r}, expected {_FORMAT!r})")
-    if metadata.get("format_version") != _FORMAT_VERSION or type(metadata.get("format_version")) is not int:
-        raise ValueError(f"{where} has format_version {metadata.get('format_version')!r}; this uat reads "
-                         f"version {_FORMAT_VERSION}")
+def _check_metadata(where: str, metadata: dict) -> None:
+    """Refuse polynomial metadata of another basis, or whose degree, dim or width is not an integer."""
     if metadata.get("basis") != "chebyshev":
         raise ValueError(f"{where}: basis {metadata.get('basis')!r} is not 'chebyshev'")
     for key in ("degree", "dim"):
@@ -251,7 +237,6 @@ def _read_polynomial_metadata(where: str, raw: np.ndarray) -> dict:
             raise ValueError(f"{where}: metadata {key} must be an integer; got {metadata.get(key)!r}")
     if metadata.get("width") is not None and type(metadata["width"]) is not int:
         raise ValueError(f"{where}: metadata width must be an integer or null; got {metadata['width']!r}")
-    return metadata
 
 
 # --- the methods: chebyshev (interpolation) and poly_minimax (best approximation) ----------------
