@@ -30,7 +30,7 @@ _EXPORTS = {
     "__version__": "uat._version",
 }
 _SUBMODULES = frozenset(["activations", "certify", "cli", "domains", "errornorm", "exceptions", "expressions",
-                         "fitting", "network", "plots", "study", "supnorm", "targets"])
+                         "fitting", "models", "network", "plots", "study", "supnorm", "targets"])
 
 __all__ = [*_EXPORTS]
 

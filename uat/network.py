@@ -10,7 +10,8 @@ array with a JSON object ``{"format": "uat.ShallowNetwork", "format_version": 1,
 "activation": name, "width": k, "dim": n, "n_outputs": m, "uat_version": ...}``. A network with
 an output bias also holds ``d`` (m,) and is written as format_version 2, which older readers
 refuse rather than load without its bias. The activation is stored by name: a user activation must
-be registered again before loading.
+be registered again before loading. The format is registered as the model kind ``"network"``
+(:mod:`uat.models`), so that :func:`uat.models.load_model` and the study store read these files.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
+from uat.models import ModelFormat, register_model_format
 from uat.npzfile import open_npz, source_name, write_npz
 
 __all__ = ["ShallowNetwork", "hidden_features", "forward", "interior_transitions", "BLOCK"]
@@ -299,6 +301,9 @@ class ShallowNetwork:
         if wrong:
             raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
         return network
+
+
+register_model_format(ModelFormat("network", _FORMAT, ShallowNetwork))
 
 
 def _announced(where: str, metadata: dict, shapes: dict) -> dict[str, tuple[int, ...]]:

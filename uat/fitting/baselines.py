@@ -1,7 +1,8 @@
 """Polynomial baselines: polynomials as fitted models, on the same axis as networks.
 
 :class:`PolynomialApproximant` is such a P as a fitted model (callable,
-``n_params``, ``save``/``load``), and two registered fitting methods produce it, so that a study charts
+``n_params``, ``save``/``load``; its file format is registered as the model kind ``"polynomial"`` in
+:mod:`uat.models`), and two registered fitting methods produce it, so that a study charts
 polynomials and networks on one axis of parameter counts:
 
 * ``chebyshev``: interpolation at the p + 1 first-kind Chebyshev points of an interval (coefficients by
@@ -30,6 +31,7 @@ from uat.domains import Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Problem, register_method
 from uat.fitting.polynomial import (BestPolynomial, _as_interval, _check_inputs, _clenshaw, _coefficient_tensor,
                                     _exchange, _to_unit, _two_sum, _warn_unconverged, total_degree_indices)
+from uat.models import ModelFormat, register_model_format
 from uat.network import BLOCK
 from uat.npzfile import MAX_ARRAY_BYTES, open_npz, source_name, write_npz
 from uat.targets import Target
@@ -215,6 +217,9 @@ class PolynomialApproximant:
         if wrong:
             raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
         return P
+
+
+register_model_format(ModelFormat("polynomial", _FORMAT, PolynomialApproximant))
 
 
 def _n_coefficients(degree: int, dim: int) -> int:
