@@ -31,12 +31,12 @@ class ModelFormat:
     Attributes
     ----------
     kind : str
-        The registry key, a Python identifier; also the word in messages ("not a uat network file").
+        The registry key, a Python identifier (``"network"``, ``"polynomial"``).
     format : str
         The ``"format"`` its files' metadata hold (``"uat.ShallowNetwork"``); unique among the formats.
     model : type
-        The class; ``model.load(file)`` reads a file (a file name or a binary file object) and
-        ``model.save(instance, file)`` writes one.
+        The class: ``model.load(file)`` reads a file (a file name or a binary file object), and an
+        instance's ``save(file)`` writes one.
     """
 
     kind: str
