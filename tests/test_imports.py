@@ -14,15 +14,41 @@ import uat
 HEAVY = ("numpy", "scipy", "scipy.stats", "pandas", "matplotlib")
 
 
-def _loaded_after(code: str) -> list[str]:
-    """The HEAVY modules a fresh interpreter has loaded after running ``code``."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+def _modules_after(code: str) -> list[str]:
+    """Every module a fresh interpreter has loaded after running ``code``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _loaded_after(code: str) -> list[str]:
+    """The HEAVY modules a fresh interpreter has loaded after running ``code``."""
+    return [m for m in _modules_after(code) if m in HEAVY]
+
+
+def _uat_modules_after(code: str) -> list[str]:
+    """The uat modules (other than the facade) a fresh interpreter has loaded after running ``code``."""
+    return [m for m in _modules_after(code) if m.startswith("uat.")]
+
+
 def test_import_uat_loads_no_numpy_scipy_pandas_or_matplotlib():
     assert _loaded_after("import uat") == []
+
+
+def test_import_uat_loads_none_of_its_modules_and_the_version_only_its_own():
+    assert _uat_modules_after("import uat") == []
+    assert _uat_modules_after("import uat; uat.__version__") == ["uat._version"]
+    assert _uat_modules_after("from uat import __version__") == ["uat._version"]
+
+
+def test_the_version_is_the_packages():
+    import tomllib
+    from pathlib import Path
+
+    from uat._version import __version__
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+    assert uat.__version__ == __version__ == project["version"]
 
 
 def test_fitting_and_the_sup_norm_load_numpy_and_scipy_but_not_scipy_stats_pandas_or_matplotlib():

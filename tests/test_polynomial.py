@@ -237,6 +237,34 @@ def test_evaluation_in_2d_is_the_tensor_series_and_the_basis_matrix():
                                atol=64 * EPS)
 
 
+def test_the_basis_pieces_compose_to_the_basis_matrix():
+    """to_unit, coefficient_tensor and clenshaw, the interface PolynomialApproximant is built on: P(x) = Φ(x) c."""
+    lower, upper = np.array([0.0, -1.0]), np.array([2.0, 3.0])
+    X = Box(lower, upper).sample(200, "sobol", rng=0)
+    U = polynomial.to_unit(X, lower, upper)
+    assert np.all(np.abs(U) <= 1)
+    np.testing.assert_array_equal(polynomial.to_unit(np.stack([lower, upper]), lower, upper), [[-1, -1], [1, 1]])
+    c = np.random.default_rng(0).standard_normal(math.comb(5 + 2, 2))
+    tensor = polynomial.coefficient_tensor(c, 5, 2)
+    assert tensor.shape == (6, 6) and tensor[3, 3] == 0  # |α| = 6 > 5
+    assert (tensor[0, 0], tensor[1, 0], tensor[0, 1], tensor[5, 0], tensor[0, 5]) == (c[0], c[1], c[2], c[15], c[20])
+    np.testing.assert_array_equal(np.sort(tensor[tensor != 0]), np.sort(c))
+    np.testing.assert_allclose(polynomial.clenshaw(U, tensor), chebyshev_basis(X, 5, lower, upper) @ c, rtol=0,
+                               atol=64 * EPS)
+
+
+def test_polynomial_exchange_is_best_polynomial_with_the_points_it_ends_on():
+    best, X, Y = polynomial.polynomial_exchange("runge", 6)
+    same = best_polynomial("runge", 6)
+    np.testing.assert_array_equal(best.coefficients, same.coefficients)
+    assert (best.lower, best.value, best.n_points) == (same.lower, same.value, same.n_points)
+    assert X.shape == (best.n_points, 1) and Y.shape == (best.n_points,)
+    np.testing.assert_array_equal(Y, as_target("runge")(X)[:, 0])
+    assert np.max(np.abs(best(X)[:, 0] - Y)) == pytest.approx(best.lower, rel=1e-6)  # the LP level, on its points
+    with pytest.warns(ConvergenceWarning, match="^mine stopped after 1 rounds"):
+        polynomial.polynomial_exchange("runge", 4, n_points=6, max_rounds=1, caller="mine")
+
+
 def test_chunked_evaluation_is_bitwise_the_whole(monkeypatch):
     P = _random_polynomial(9, "[-1,1]^2", seed=2)
     X = Box([-1, -1], [1, 1]).sample(3000, "sobol", rng=1)
@@ -265,7 +293,7 @@ def test_rounding_floor_is_not_below_the_true_rounding_error(degree, domain):
     X = uat.domains.parse_domain(domain).sample(2048, "sobol", rng=0)
     lower, upper = (np.asarray(b, dtype=np.longdouble) for b in P.domain.bounds)
     U = (2 * X.astype(np.longdouble) - (lower + upper)) / (upper - lower)
-    tensor = polynomial._coefficient_tensor(P.coefficients, degree, P.dim).astype(np.longdouble)
+    tensor = polynomial.coefficient_tensor(P.coefficients, degree, P.dim).astype(np.longdouble)
     exact = cheb.chebval(U[:, 0], tensor)
     for k in range(1, P.dim):
         exact = cheb.chebval(U[:, k], exact, tensor=False)

@@ -15,8 +15,6 @@ matplotlib, and ``uat.fit`` costs numpy and scipy but not the study's pandas.
 
 import importlib
 
-__version__ = "0.2.0"
-
 #: every public name -> the module that defines it
 _EXPORTS = {
     **dict.fromkeys(["Box", "Ball", "parse_domain"], "uat.domains"),
@@ -29,11 +27,12 @@ _EXPORTS = {
     **dict.fromkeys(["run_study", "load_results"], "uat.study"),
     **dict.fromkeys(["IllConditionedWarning", "ConvergenceWarning", "ExpressionError", "TargetError", "UatWarning"],
                     "uat.exceptions"),
+    "__version__": "uat._version",
 }
 _SUBMODULES = frozenset(["activations", "certify", "cli", "domains", "errornorm", "exceptions", "expressions",
-                         "fitting", "network", "plots", "study", "supnorm", "targets"])
+                         "fitting", "models", "network", "plots", "study", "supnorm", "targets"])
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [*_EXPORTS]
 
 
 def __getattr__(name: str):

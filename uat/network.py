@@ -10,21 +10,21 @@ array with a JSON object ``{"format": "uat.ShallowNetwork", "format_version": 1,
 "activation": name, "width": k, "dim": n, "n_outputs": m, "uat_version": ...}``. A network with
 an output bias also holds ``d`` (m,) and is written as format_version 2, which older readers
 refuse rather than load without its bias. The activation is stored by name: a user activation must
-be registered again before loading.
+be registered again before loading. The format is registered as the model kind ``"network"``
+(:mod:`uat.models`), so that :func:`uat.models.load_model` and the study store read these files.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
-from uat.npzfile import open_npz, read_npz, write_npz  # noqa: F401 - read_npz is imported from here too
+from uat.models import ModelFormat, register_model_format
+from uat.npzfile import open_npz, source_name, write_npz
 
 __all__ = ["ShallowNetwork", "hidden_features", "forward", "interior_transitions", "BLOCK"]
 
@@ -266,8 +266,6 @@ class ShallowNetwork:
         The activation is stored by name, so it must be the registered activation of that name
         (an unregistered or look-alike Activation would load back as something else).
         """
-        from uat import __version__
-
         name = self.activation.name
         try:
             registered = get_activation(name)
@@ -279,26 +277,21 @@ class ShallowNetwork:
 
         version = _FORMAT_VERSION if self.d is None else _FORMAT_VERSION_BIAS
         metadata = {"format": _FORMAT, "format_version": version, "activation": self.activation.name,
-                    "width": self.width, "dim": self.dim, "n_outputs": self.n_outputs, "uat_version": __version__}
-        arrays = {"A": self.A, "b": self.b, "C": self.C, "metadata": np.array(json.dumps(metadata))}
+                    "width": self.width, "dim": self.dim, "n_outputs": self.n_outputs}
+        arrays = {"A": self.A, "b": self.b, "C": self.C}
         if self.d is not None:
             arrays["d"] = self.d
-        write_npz(path, arrays)
+        write_npz(path, arrays, metadata)
 
     @classmethod
     def load(cls, path) -> ShallowNetwork:
         """Read a network written by :meth:`save` (a file name or a binary file object). Files that
         would need unpickling are refused."""
-        where = "the network data" if hasattr(path, "read") else repr(os.fspath(path))
+        where = source_name(path, "network")
         with open_npz(where, path, "network") as members:
-            missing = {"A", "b", "C", "metadata"} - set(members.shapes)
-            if missing:
-                raise ValueError(f"{where} is not a uat network file: missing {sorted(missing)}")
-            metadata = _read_metadata(where, members.read("metadata"))
-            if (metadata["format_version"] == _FORMAT_VERSION_BIAS) != ("d" in members.shapes):
-                raise ValueError(f"{where}: format_version {metadata['format_version']} "
-                                 + ("needs an output bias d, which is missing" if "d" not in members.shapes else
-                                    "has no output bias, but d is present"))
+            members.require(("A", "b", "C", "metadata"))
+            metadata = members.metadata(_FORMAT, versions=(_FORMAT_VERSION, _FORMAT_VERSION_BIAS))
+            _check_metadata(where, metadata, members.shapes)
             members.check_shapes(_announced(where, metadata, members.shapes),  # before any array is read
                                  ", ".join(f"{key} {metadata[key]}" for key in ("width", "dim", "n_outputs")))
             arrays = {name: members.read(name) for name in members.shapes}
@@ -308,6 +301,9 @@ class ShallowNetwork:
         if wrong:
             raise ValueError(f"{where}: metadata disagrees with the arrays (metadata, arrays): {wrong}")
         return network
+
+
+register_model_format(ModelFormat("network", _FORMAT, ShallowNetwork))
 
 
 def _announced(where: str, metadata: dict, shapes: dict) -> dict[str, tuple[int, ...]]:
@@ -322,18 +318,12 @@ def _announced(where: str, metadata: dict, shapes: dict) -> dict[str, tuple[int,
     return announced | ({"d": (m,)} if "d" in shapes else {})
 
 
-def _read_metadata(where: str, raw: np.ndarray) -> dict:
-    """The JSON metadata of a network file, checked for format, version and activation."""
-    try:
-        metadata = json.loads(str(raw))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{where}: metadata is not valid JSON") from err
-    if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT:
-        raise ValueError(f"{where} is not a uat network file (format {metadata!r})")
-    version = metadata.get("format_version")
-    if type(version) is not int or version not in (_FORMAT_VERSION, _FORMAT_VERSION_BIAS):
-        raise ValueError(f"{where} has format_version {version!r}; this uat reads versions {_FORMAT_VERSION} "
-                         f"and {_FORMAT_VERSION_BIAS}")
+def _check_metadata(where: str, metadata: dict, shapes: dict) -> None:
+    """Refuse network metadata without an activation name, or whose format_version disagrees with the
+    presence of the output bias d (version 2 has one, version 1 none)."""
     if not isinstance(metadata.get("activation"), str):
         raise ValueError(f"{where}: metadata has no activation name")
-    return metadata
+    if (metadata["format_version"] == _FORMAT_VERSION_BIAS) != ("d" in shapes):
+        raise ValueError(f"{where}: format_version {metadata['format_version']} "
+                         + ("needs an output bias d, which is missing" if "d" not in shapes else
+                            "has no output bias, but d is present"))

@@ -12,19 +12,26 @@ compare the shapes with what their metadata announces, and only then read the da
 * dtypes other than float64, integer and boolean, except the ``metadata`` member: a 0-d string
   of at most ``MAX_METADATA_BYTES``;
 * an array of more than ``MAX_ARRAY_BYTES``.
+
+Every uat file holds its facts in ``metadata``, a JSON object with at least ``"format"`` (``"uat.ShallowNetwork"``)
+and ``"format_version"``; :meth:`NpzMembers.metadata` reads and checks it, for every loader alike.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import zipfile
 import zlib
 
 import numpy as np
 from numpy.lib import format as npy
 
-__all__ = ["NpzMembers", "open_npz", "read_npz", "write_npz", "MAX_ARRAY_BYTES", "MAX_METADATA_BYTES",
-           "MAX_MEMBERS"]
+from uat._version import __version__
+
+__all__ = ["NpzMembers", "open_npz", "read_npz", "write_npz", "source_name", "MAX_ARRAY_BYTES",
+           "MAX_METADATA_BYTES", "MAX_MEMBERS"]
 
 #: Largest array a uat file may hold: 256 MiB, 3.4e7 float64 (width 10⁶ in 33 dimensions).
 MAX_ARRAY_BYTES = 1 << 28
@@ -36,8 +43,17 @@ MAX_MEMBERS = 16
 _READ_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
-def write_npz(path, arrays: dict) -> None:
-    """Write arrays as an .npz archive to a file name or a binary file object."""
+def source_name(path, kind: str) -> str:
+    """How messages name what is read: the file name (quoted), or ``"the <kind> data"`` for a file object."""
+    return f"the {kind} data" if hasattr(path, "read") else repr(os.fspath(path))
+
+
+def write_npz(path, arrays: dict, metadata: dict | None = None) -> None:
+    """Write arrays as an .npz archive to a file name or a binary file object; ``metadata`` (the file's facts,
+    ``"format"`` and ``"format_version"`` first) is added as the JSON ``metadata`` member, stamped with the
+    ``"uat_version"`` that wrote it."""
+    if metadata is not None:
+        arrays = {**arrays, "metadata": np.array(json.dumps({**metadata, "uat_version": __version__}))}
     if hasattr(path, "write"):
         np.savez(path, **arrays)
         return
@@ -108,6 +124,31 @@ class NpzMembers:
                 return npy.read_array(stream, allow_pickle=False)
         except _READ_ERRORS as err:
             raise ValueError(f"{self.where}: {name} is unreadable (truncated or corrupted: {err})") from err
+
+    def require(self, names) -> None:
+        """Refuse an archive that lacks any of the members ``names`` (nothing is read)."""
+        missing = set(names) - set(self.headers)
+        if missing:
+            raise ValueError(f"{self.where} is not a uat {self.kind} file: missing {sorted(missing)}")
+
+    def metadata(self, format: str | None = None, versions: tuple[int, ...] = ()) -> dict:
+        """The JSON object of the ``metadata`` member; given ``format``, refused unless its ``"format"`` is that
+        and its ``"format_version"`` is one of ``versions`` (integers)."""
+        self.require(["metadata"])
+        try:
+            metadata = json.loads(str(self.read("metadata")))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{self.where}: metadata is not valid JSON") from err
+        found = metadata.get("format") if isinstance(metadata, dict) else metadata
+        if not isinstance(metadata, dict) or (format is not None and found != format):
+            expected = "" if format is None else f", expected {format!r}"
+            raise ValueError(f"{self.where} is not a uat {self.kind} file (format {found!r}{expected})")
+        version = metadata.get("format_version")
+        if format is not None and (type(version) is not int or version not in versions):
+            *earlier, last = map(str, versions)
+            readable = f"versions {', '.join(earlier)} and {last}" if earlier else f"version {last}"
+            raise ValueError(f"{self.where} has format_version {version!r}; this uat reads {readable}")
+        return metadata
 
     def check_shapes(self, announced: dict[str, tuple[int, ...]], facts: str = "") -> None:
         """Refuse members the metadata does not announce, or of another shape, before their data is read;

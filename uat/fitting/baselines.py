@@ -1,7 +1,8 @@
 """Polynomial baselines: polynomials as fitted models, on the same axis as networks.
 
 :class:`PolynomialApproximant` is such a P as a fitted model (callable,
-``n_params``, ``save``/``load``), and two registered fitting methods produce it, so that a study charts
+``n_params``, ``save``/``load``; its file format is registered as the model kind ``"polynomial"`` in
+:mod:`uat.models`), and two registered fitting methods produce it, so that a study charts
 polynomials and networks on one axis of parameter counts:
 
 * ``chebyshev``: interpolation at the p + 1 first-kind Chebyshev points of an interval (coefficients by
@@ -16,10 +17,8 @@ activation is accepted and ignored, so in a study restrict them to one σ of the
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
-import os
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -30,10 +29,11 @@ from scipy.fft import dct
 from uat._validation import as_float_array, as_points, check_int, check_real
 from uat.domains import Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Problem, register_method
-from uat.fitting.polynomial import (BestPolynomial, _as_interval, _check_inputs, _clenshaw, _coefficient_tensor,
-                                    _exchange, _to_unit, _two_sum, _warn_unconverged, total_degree_indices)
+from uat.fitting.polynomial import (BestPolynomial, clenshaw, coefficient_tensor, polynomial_exchange, to_unit,
+                                    total_degree_indices)
+from uat.models import ModelFormat, register_model_format
 from uat.network import BLOCK
-from uat.npzfile import MAX_ARRAY_BYTES, open_npz, write_npz
+from uat.npzfile import MAX_ARRAY_BYTES, open_npz, source_name, write_npz
 from uat.targets import Target
 
 __all__ = ["MAX_DEGREE", "PolynomialApproximant", "matched_degree"]
@@ -93,7 +93,7 @@ class PolynomialApproximant:
         c.flags.writeable = False
         width = None if self.width is None else check_int("width", self.width)
         for name, value in (("domain", domain), ("degree", degree), ("coefficients", c), ("width", width),
-                            ("_tensor", _coefficient_tensor(c, degree, domain.dim))):
+                            ("_tensor", coefficient_tensor(c, degree, domain.dim))):
             object.__setattr__(self, name, value)
 
     @classmethod
@@ -128,11 +128,11 @@ class PolynomialApproximant:
                 f"width={self.width})")
 
     def _unit(self, X: np.ndarray) -> np.ndarray:
-        return _to_unit(X, *self.domain.bounds)
+        return to_unit(X, *self.domain.bounds)
 
     def __call__(self, X) -> np.ndarray:
         """P(X), (N, n) → (N, 1) (a 1-D array is N points when n = 1), by Clenshaw's recurrence."""
-        return _clenshaw(self._unit(as_points("X", X, self.dim)), self._tensor)[:, None]
+        return clenshaw(self._unit(as_points("X", X, self.dim)), self._tensor)[:, None]
 
     def rounding_floor(self, X) -> float:
         """≈ the float64 rounding noise of P on the points X: errors near it are noise, not approximation.
@@ -152,7 +152,7 @@ class PolynomialApproximant:
         """
         X = as_points("X", X, self.dim)
         lower, upper = self.domain.bounds
-        P = _clenshaw(self._unit(X), self._tensor)
+        P = clenshaw(self._unit(X), self._tensor)
         U2 = (X - (lower + (upper - lower) / 2)) * (2 / (upper - lower))
         alpha = total_degree_indices(self.dim, self.degree)
         spread, rows = 0.0, max(1, BLOCK // self.n_params)
@@ -178,7 +178,7 @@ class PolynomialApproximant:
                  + np.where(exact_division, 0.0, np.finfo(float).eps * np.abs(U)))
         if not np.any(delta):
             return 0.0
-        slope = sum(delta[:, k] * np.abs(_clenshaw(U, cheb.chebder(self._tensor, axis=k))) for k in range(self.dim))
+        slope = sum(delta[:, k] * np.abs(clenshaw(U, cheb.chebder(self._tensor, axis=k))) for k in range(self.dim))
         return float(np.max(slope, initial=0.0))
 
     def save(self, path) -> None:
@@ -187,23 +187,20 @@ class PolynomialApproximant:
         ``{"format": "uat.Polynomial", "format_version": 1, "basis": "chebyshev", "degree": p, "dim": n,
         "n_outputs": 1, "n_params": n_basis, "width": k or null, "domain": str(K), "uat_version": ...}``
         (``str(K)`` reads back exactly with :func:`uat.domains.parse_domain`)."""
-        from uat import __version__
-
         metadata = {"format": _FORMAT, "format_version": _FORMAT_VERSION, "basis": "chebyshev",
                     "degree": self.degree, "dim": self.dim, "n_outputs": 1, "n_params": self.n_params,
-                    "width": self.width, "domain": str(self.domain), "uat_version": __version__}
-        write_npz(path, {"coefficients": self.coefficients, "metadata": np.array(json.dumps(metadata))})
+                    "width": self.width, "domain": str(self.domain)}
+        write_npz(path, {"coefficients": self.coefficients}, metadata)
 
     @classmethod
     def load(cls, path) -> PolynomialApproximant:
         """Read a polynomial written by :meth:`save` (a file name or a binary file object), refusing
         anything else (files that would need unpickling included) with a ValueError saying why."""
-        where = "the polynomial data" if hasattr(path, "read") else repr(os.fspath(path))
+        where = source_name(path, "polynomial")
         with open_npz(where, path, "polynomial") as members:
-            missing = {"coefficients", "metadata"} - set(members.shapes)
-            if missing:
-                raise ValueError(f"{where} is not a uat polynomial file: missing {sorted(missing)}")
-            metadata = _read_polynomial_metadata(where, members.read("metadata"))
+            members.require(("coefficients", "metadata"))
+            metadata = members.metadata(_FORMAT, versions=(_FORMAT_VERSION,))
+            _check_metadata(where, metadata)
             try:
                 domain = parse_domain(metadata["domain"])
             except (TypeError, ValueError) as err:
@@ -222,6 +219,16 @@ class PolynomialApproximant:
         return P
 
 
+register_model_format(ModelFormat("polynomial", _FORMAT, PolynomialApproximant))
+
+
+def _two_sum(a, b):
+    """(fl(a + b), the exact error a + b − fl(a + b)): Knuth's TwoSum."""
+    total = a + b
+    part = total - a
+    return total, (a - (total - part)) + (b - part)
+
+
 def _n_coefficients(degree: int, dim: int) -> int:
     """C(p + n, n), the coefficient count of total degree p in n variables; counting stops past the
     largest a file may hold (a crafted degree must not make this a long computation)."""
@@ -233,18 +240,8 @@ def _n_coefficients(degree: int, dim: int) -> int:
     return count
 
 
-def _read_polynomial_metadata(where: str, raw: np.ndarray) -> dict:
-    """The JSON metadata of a polynomial file, checked for format, version, basis and field types."""
-    try:
-        metadata = json.loads(str(raw))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{where}: metadata is not valid JSON") from err
-    if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT:
-        found = metadata.get("format") if isinstance(metadata, dict) else metadata
-        raise ValueError(f"{where} is not a uat polynomial file (format {found!r}, expected {_FORMAT!r})")
-    if metadata.get("format_version") != _FORMAT_VERSION or type(metadata.get("format_version")) is not int:
-        raise ValueError(f"{where} has format_version {metadata.get('format_version')!r}; this uat reads "
-                         f"version {_FORMAT_VERSION}")
+def _check_metadata(where: str, metadata: dict) -> None:
+    """Refuse polynomial metadata of another basis, or whose degree, dim or width is not an integer."""
     if metadata.get("basis") != "chebyshev":
         raise ValueError(f"{where}: basis {metadata.get('basis')!r} is not 'chebyshev'")
     for key in ("degree", "dim"):
@@ -252,7 +249,6 @@ def _read_polynomial_metadata(where: str, raw: np.ndarray) -> dict:
             raise ValueError(f"{where}: metadata {key} must be an integer; got {metadata.get(key)!r}")
     if metadata.get("width") is not None and type(metadata["width"]) is not int:
         raise ValueError(f"{where}: metadata width must be an integer or null; got {metadata['width']!r}")
-    return metadata
 
 
 # --- the methods: chebyshev (interpolation) and poly_minimax (best approximation) ----------------
@@ -323,7 +319,7 @@ def _chebyshev_points(n: int) -> np.ndarray:
 
 def _fit_chebyshev(problem: Problem, *, degree="match") -> Fitted:
     """Interpolate f at the p + 1 first-kind Chebyshev points of the interval; c by a DCT-II."""
-    f = _as_interval(problem.target)
+    f = problem.target  # a 1-D ball is its interval (its bounds are the ends)
     if f.dim != 1:
         raise ValueError(f"method 'chebyshev' interpolates on an interval (a 1-D domain); got the {f.dim}-D domain "
                          f"{f.domain}; use method 'poly_minimax' for 2-D boxes and discs")
@@ -334,7 +330,7 @@ def _fit_chebyshev(problem: Problem, *, degree="match") -> Fitted:
     Y = _scalar_values(f, X, "chebyshev")
     c = dct(Y[:, 0], type=2) / (p + 1)  # c_k = (2/(p+1)) Σ_j f(t_j) T_k(t_j), c_0 halved
     c[0] /= 2
-    P = PolynomialApproximant(c, p, problem.target.domain, problem.width)
+    P = PolynomialApproximant(c, p, f.domain, problem.width)
     diagnostics = {"degree": p, "n_params": P.n_params, "matched_network_params": budget,
                    "nodes": "chebyshev first kind"}
     return Fitted(P, X[::-1].copy(), Y[::-1].copy(), diagnostics)
@@ -361,9 +357,7 @@ def _fit_poly_minimax(problem: Problem, *, degree="match", max_degree=None, n_po
                          f"linear program would have {math.comb(p + f.dim, f.dim)} unknowns and take minutes to "
                          "hours); pass a larger max_degree to allow it, or a smaller integer degree")
     _scalar_values(f, (sum(f.domain.bounds) / 2)[None, :], "poly_minimax")
-    f, p, n_points, rtol, max_rounds = _check_inputs(f, p, None, n_points, rtol, max_rounds)
-    best, X, Y = _exchange(f, p, n_points, rtol, max_rounds)
-    _warn_unconverged(best, rtol, max_rounds, "poly_minimax")
+    best, X, Y = polynomial_exchange(f, p, n_points=n_points, rtol=rtol, max_rounds=max_rounds, caller="poly_minimax")
     P = PolynomialApproximant.from_best(best, problem.width)
     diagnostics = {"degree": p, "n_params": P.n_params, "matched_network_params": budget, "lower": best.lower,
                    "sup_estimate": best.value, "converged": best.converged, "rounds": best.iterations,

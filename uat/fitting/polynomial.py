@@ -47,7 +47,8 @@ from uat.network import BLOCK
 from uat.supnorm import sup_error
 from uat.targets import Target, as_target
 
-__all__ = ["BestPolynomial", "best_polynomial", "chebyshev_basis", "total_degree_indices"]
+__all__ = ["BestPolynomial", "best_polynomial", "polynomial_exchange", "chebyshev_basis", "total_degree_indices",
+           "to_unit", "coefficient_tensor", "clenshaw"]
 
 _REFINE_STEPS = 50  # pattern-search halvings: the step falls to 2^-50 of the local spacing
 
@@ -62,8 +63,9 @@ def total_degree_indices(dim: int, degree: int) -> np.ndarray:
     return alpha[np.lexsort([-alpha[:, k] for k in range(dim - 1, -1, -1)] + [alpha.sum(axis=1)])]
 
 
-def _to_unit(X: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """u = (2x − (lower + upper)) / (upper − lower): the bounding box onto [-1, 1]^n."""
+def to_unit(X: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """u = (2x − (lower + upper)) / (upper − lower): the points X (N, n) of the box [lower, upper] mapped onto
+    [-1, 1]^n, where the Chebyshev basis lives (the one formula every evaluation of a P uses)."""
     return (2 * X - (lower + upper)) / (upper - lower)
 
 
@@ -73,7 +75,7 @@ def chebyshev_basis(X, degree: int, lower, upper) -> np.ndarray:
     Columns are ordered as :func:`total_degree_indices`; |Φ| ≤ 1 on the box.
     """
     lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
-    U = _to_unit(as_points("X", X, lower.size), lower, upper)
+    U = to_unit(as_points("X", X, lower.size), lower, upper)
     alpha = total_degree_indices(U.shape[1], degree)
     Phi = np.ones((U.shape[0], alpha.shape[0]))
     for k in range(U.shape[1]):
@@ -81,23 +83,21 @@ def chebyshev_basis(X, degree: int, lower, upper) -> np.ndarray:
     return Phi
 
 
-def _coefficient_tensor(coefficients: np.ndarray, degree: int, dim: int) -> np.ndarray:
-    """The coefficients as a (degree+1,)*dim tensor, zero where |α| > degree (for Clenshaw along each axis)."""
+def coefficient_tensor(coefficients: np.ndarray, degree: int, dim: int) -> np.ndarray:
+    """c_α (n_basis,), ordered as :func:`total_degree_indices`, as the (degree+1,)*dim tensor c[α₁, …, α_n], zero
+    where |α| > degree: the form :func:`clenshaw` evaluates (and ``numpy.polynomial.chebyshev`` differentiates)."""
     tensor = np.zeros((degree + 1,) * dim)
     tensor[tuple(total_degree_indices(dim, degree).T)] = coefficients
     return tensor
 
 
-def _two_sum(a, b):
-    """(fl(a + b), the exact error a + b − fl(a + b)): Knuth's TwoSum."""
-    total = a + b
-    part = total - a
-    return total, (a - (total - part)) + (b - part)
+def clenshaw(U: np.ndarray, tensor: np.ndarray) -> np.ndarray:
+    """P(u) = Σ_α c_α T_α(u) (N,) on the rows of U (N, n) ⊂ [-1, 1]^n, c the tensor of :func:`coefficient_tensor`,
+    by Clenshaw's recurrence along each axis.
 
-
-def _clenshaw(U: np.ndarray, tensor: np.ndarray) -> np.ndarray:
-    """Σ_α c_α T_α(u) on the rows of U (N, n) in row chunks: at most ``BLOCK`` intermediate entries
-    ((degree+1)^(n−1) per row). Clenshaw is elementwise in u, so each value is independent of the other rows."""
+    Row chunks hold at most ``BLOCK`` intermediate entries ((degree+1)^(n−1) per row); Clenshaw is elementwise
+    in u, so each value is independent of the other rows.
+    """
     N, dim = U.shape
     rows = max(1, BLOCK // tensor.shape[0] ** (dim - 1))
     out = np.empty(N)
@@ -148,8 +148,8 @@ class BestPolynomial:
     def __call__(self, X) -> np.ndarray:
         """P(X), (N, n) → (N, 1)."""
         X = as_points("X", X, self.domain.dim)
-        U = _to_unit(X, *self.domain.bounds)
-        return _clenshaw(U, _coefficient_tensor(self.coefficients[0], self.degree, self.domain.dim))[:, None]
+        U = to_unit(X, *self.domain.bounds)
+        return clenshaw(U, coefficient_tensor(self.coefficients[0], self.degree, self.domain.dim))[:, None]
 
 
 def _lobatto(n: int) -> np.ndarray:
@@ -280,18 +280,35 @@ def best_polynomial(target, degree: int, domain=None, *, n_points: int | None = 
     >>> round(best.lower, 6), round(best.value, 6)
     (0.125, 0.125)
     """
-    f, degree, n_points, rtol, max_rounds = _check_inputs(target, degree, domain, n_points, rtol, max_rounds)
-    with pinned_blas:
-        best, _, _ = _exchange(f, degree, n_points, rtol, max_rounds)
-    _warn_unconverged(best, rtol, max_rounds, "best_polynomial")
+    best, _, _ = polynomial_exchange(target, degree, domain, n_points=n_points, rtol=rtol, max_rounds=max_rounds,
+                                     caller="best_polynomial")
     return best
 
 
-def _warn_unconverged(best: BestPolynomial, rtol: float, max_rounds: int, who: str) -> None:
+def polynomial_exchange(target, degree: int, domain=None, *, n_points: int | None = None, rtol: float = 1e-3,
+                        max_rounds: int = 20,
+                        caller: str = "polynomial_exchange") -> tuple[BestPolynomial, np.ndarray, np.ndarray]:
+    """:func:`best_polynomial` (the same parameters, checked the same way), with the point set it ends on.
+
+    Returns
+    -------
+    best : BestPolynomial
+    X : ndarray (N, n)
+        The final point set of the exchange (the LP's points), N = ``best.n_points``.
+    Y : ndarray (N,)
+        f(X).
+
+    A ConvergenceWarning when the bracket is still wider than ``rtol`` after ``max_rounds`` names ``caller``, the
+    function that called this one (``"best_polynomial"``, ``"poly_minimax"``), and is attributed to its caller.
+    """
+    f, degree, n_points, rtol, max_rounds = _check_inputs(target, degree, domain, n_points, rtol, max_rounds)
+    with pinned_blas:
+        best, X, Y = _exchange(f, degree, n_points, rtol, max_rounds)
     if not best.converged:
-        warnings.warn(f"{who} stopped after {max_rounds} rounds with the bracket [{best.lower:.6g}, "
+        warnings.warn(f"{caller} stopped after {max_rounds} rounds with the bracket [{best.lower:.6g}, "
                       f"{best.value:.6g}] of E_{best.degree} wider than rtol = {rtol:g}; raise max_rounds or n_points",
                       ConvergenceWarning, stacklevel=3)
+    return best, X, Y
 
 
 def _exchange(f: Target, degree: int, n_points: int | None, rtol: float,

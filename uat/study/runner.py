@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from uat._validation import jsonable
+from uat._version import __version__
 from uat.study.config import Cell, StudyConfig, read_study_file
 from uat.study.store import StudyStore, history_bytes, load_results, network_bytes
 
@@ -181,18 +182,16 @@ class _Deadline:
 
 
 def _row(task: Task, width: int, **fields) -> dict:
-    import uat
-
     cell = Cell(task.target, task.activation, task.method, width, task.replicate, task.seed)
     return {"cell_id": cell.cell_id, "target": task.target, "activation": task.activation, "method": task.method,
             "width": width, "replicate": task.replicate, "seed": task.seed,
-            "sweep_width": task.max_width if task.sweep else None, "uat_version": uat.__version__,
+            "sweep_width": task.max_width if task.sweep else None, "uat_version": __version__,
             "numpy_version": np.__version__, "finished_at": datetime.now(timezone.utc).isoformat(), **fields}
 
 
 def _measure(task: Task, result) -> dict:
     """Sup-norm and RMS errors of one fitted network, as row fields."""
-    import uat
+    from uat.supnorm import rms_error
 
     start = time.perf_counter()
     estimate = result.sup_error(n_points=task.n_points, **dict(task.certify))
@@ -201,7 +200,7 @@ def _measure(task: Task, result) -> dict:
             "sup_argmax": estimate.argmax.tolist(), "sup_lower": estimate.lower, "sup_upper": estimate.upper,
             "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "sup_method": estimate.method,
             "sup_facts": jsonable(estimate.facts), "sup_n_evals": estimate.n_evals,
-            "rms_error": uat.rms_error(result.target, result.network),
+            "rms_error": rms_error(result.target, result.network),
             "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
             "n_params": result.network.n_params, "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds,
             "diagnostics": jsonable(result.diagnostics), "network": network_bytes(result.network),
@@ -212,20 +211,20 @@ def run_task(task: Task) -> list[dict]:
     """Fit and measure every cell of a task; an exception or timeout gives 'failed' rows with its message."""
     import warnings
 
-    import uat
+    from uat.exceptions import UatWarning
+    from uat.fitting import fit, fit_widths
 
     budget = None if task.timeout is None else task.timeout * len(task.widths)  # per cell, summed over the task
     try:
         with _Deadline(budget), warnings.catch_warnings():
-            warnings.simplefilter("ignore", uat.UatWarning)  # rank and convergence facts are in the diagnostics
+            warnings.simplefilter("ignore", UatWarning)  # rank and convergence facts are in the diagnostics
             target = _target(task)
             if task.sweep:
-                results = uat.fit_widths(target, task.domain, widths=task.widths, activation=task.activation,
-                                         seed=task.seed, max_width=task.max_width, **task.options)
+                results = fit_widths(target, task.domain, widths=task.widths, activation=task.activation,
+                                     seed=task.seed, max_width=task.max_width, **task.options)
                 return [_measured_row(task, k, results[k]) for k in task.widths]
-            return [_measured_row(task, width, uat.fit(target, task.domain, width=width,
-                                                       activation=task.activation, method=task.method,
-                                                       seed=task.seed, **task.options))
+            return [_measured_row(task, width, fit(target, task.domain, width=width, activation=task.activation,
+                                                   method=task.method, seed=task.seed, **task.options))
                     for width in task.widths]
     except CellTimeout as err:
         return _failed(task, f"TimeoutError: {err}")

@@ -46,6 +46,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from uat._version import __version__
+from uat.models import load_model, save_model
 from uat.npzfile import open_npz
 
 __all__ = ["COLUMNS", "StudyStore", "StoreError", "load_results", "load_networks", "load_histories",
@@ -148,11 +150,10 @@ class StudyStore:
         A study may grow or shrink any axis of the folder's grid: it is refused only where a setting that
         decides stored cells differs (:mod:`uat.study.identity`).
         """
-        import uat
         from uat.study.identity import digest, merged
 
         identity = config.identity()
-        versions = {"uat_version": uat.__version__, "numpy_version": np.__version__}
+        versions = {"uat_version": __version__, "numpy_version": np.__version__}
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._database() as db, db:
             db.execute("BEGIN IMMEDIATE")  # checks, upgrade and meta in one transaction (SQLite's DDL is transactional)
@@ -396,10 +397,11 @@ def load_polynomial_floors(folder: str | Path) -> dict:
 
 
 def network_bytes(network) -> bytes | None:
-    """A network as npz bytes for the store; None when it cannot be stored (an unregistered σ)."""
+    """A fitted model (a network, or a polynomial of the baselines) as npz bytes for the store
+    (:func:`uat.models.save_model`); None when it cannot be stored (an unregistered σ)."""
     buffer = io.BytesIO()
     try:
-        network.save(buffer)
+        save_model(network, buffer)
     except ValueError:
         return None
     return buffer.getvalue()
@@ -414,31 +416,19 @@ def history_bytes(history: dict | None) -> bytes | None:
     return buffer.getvalue()
 
 
-def _approximant(data: bytes):
-    """A stored approximant: a ShallowNetwork, or a polynomial of the baselines (by its format name)."""
-    from uat.fitting.baselines import PolynomialApproximant
-    from uat.network import ShallowNetwork
-
-    with open_npz("the stored data", io.BytesIO(data), "network") as members:  # headers, then the metadata only
-        raw = members.read("metadata") if "metadata" in members.shapes else None
-    try:
-        kind = json.loads(str(raw)).get("format") if raw is not None else None
-    except (json.JSONDecodeError, AttributeError):
-        kind = None
-    loader = PolynomialApproximant if kind == "uat.Polynomial" else ShallowNetwork
-    return loader.load(io.BytesIO(data))
-
-
 def load_networks(folder: str | Path, cell_ids) -> dict:
-    """cell_id → the :class:`~uat.ShallowNetwork` the study fitted in that cell (a
-    :class:`~uat.fitting.baselines.PolynomialApproximant` for the polynomial baselines; None where
-    the cell failed, or was computed by a uat that did not keep networks)."""
+    """cell_id → the model the study fitted in that cell: a :class:`~uat.ShallowNetwork`, a
+    :class:`~uat.fitting.baselines.PolynomialApproximant` for the polynomial baselines, whatever class the
+    stored format names (:func:`uat.models.load_model`); None where the cell failed, or was computed by a uat
+    that did not keep networks."""
+    import uat.fitting  # noqa: F401 - registers the format of every method's model
+
     stored = StudyStore(folder)
     stored.meta()
     networks = {}
     for cell_id, data in stored.arrays("network", cell_ids).items():
         try:
-            networks[cell_id] = None if data is None else _approximant(data)
+            networks[cell_id] = None if data is None else load_model(io.BytesIO(data))
         except (ValueError, TypeError, KeyError, OSError, EOFError, zipfile.BadZipFile) as err:
             raise StoreError(f"{stored.folder}: the stored network of cell {cell_id} is unreadable ({err})") from err
     return networks
