@@ -20,7 +20,7 @@ from pathlib import Path
 import uat
 from uat.fitting import PeerNotInstalledError
 from uat.plots import activation_gallery, fit_closeup, save, style
-from uat.plots.study import study_figures
+from uat.study.figures import study_figures
 from uat.study.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -92,7 +92,7 @@ def test_fit_widths_has_fits_front_door():
 
 def test_default_solver_and_minimax_rcond():
     from uat.fitting.lstsq import default_solver
-    from uat.fitting.random_features import minimax_rcond
+    from uat.fitting.minimax import minimax_rcond
 
     tanh, relu = uat.get_activation("tanh"), uat.get_activation("relu")
     assert default_solver(tanh) == "qr" and default_solver(relu) == "auto" and default_solver(relu, "svd") == "svd"

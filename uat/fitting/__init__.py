@@ -22,7 +22,7 @@ from uat.fitting.training import DRAW_OPTIONS, TrainingSet, training_set
 from uat.fitting.status import STATUSES
 from uat.fitting.draws import SCHEMES, draw_features
 from uat.fitting.lstsq import LstsqSolution, lstsq_path, lstsq_solve
-from uat.fitting.minimax import MinimaxSolution, minimax_exchange, minimax_solve
+from uat.fitting.minimax import MinimaxSolution, chebyshev_lp, minimax_exchange, minimax_solve
 from uat.fitting.random_features import fit_widths
 from uat.fitting.backprop import INITS, OPTIMIZERS  # importing registers the method
 # importing these registers relu_interp, pl_best, sigmoid_staircase and the baselines chebyshev, poly_minimax
@@ -34,6 +34,6 @@ from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
 __all__ = ["FitResult", "Method", "Option", "TrainingSet", "training_set", "DRAW_OPTIONS", "STATUSES", "fit",
            "fit_widths", "get_method", "list_methods", "register_method", "uses_activation", "draw_features", "SCHEMES",
-           "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve", "minimax_exchange", "MinimaxSolution",
+           "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve", "minimax_exchange", "chebyshev_lp", "MinimaxSolution",
            "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS", "PeerNotInstalledError",
            "relu_pl_network", "PolynomialApproximant", "best_polynomial"]

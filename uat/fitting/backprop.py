@@ -92,7 +92,7 @@ from uat.exceptions import ConvergenceWarning
 from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
 from uat.fitting.gradients import Objective, pack, require_derivative
 from uat.fitting.lstsq import default_solver, lstsq_solve
-from uat.fitting.random_features import minimax_rcond
+from uat.fitting.minimax import minimax_rcond
 from uat.fitting.status import status_facts, status_text
 from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, trained_sampling, training_set
 from uat.network import ShallowNetwork, hidden_features

@@ -49,7 +49,7 @@ from uat._validation import check_choice, check_real
 from uat.errornorm import power_of_two, rms, scale_weights
 from uat.exceptions import IllConditionedWarning
 
-__all__ = ["LstsqSolution", "lstsq_solve", "lstsq_path", "SOLVERS", "default_solver"]
+__all__ = ["LstsqSolution", "lstsq_solve", "lstsq_path", "SOLVERS", "default_solver", "check_features"]
 
 SOLVERS = {
     "qr": "Householder QR of the column-scaled features, Q never formed; basic solution on the independent columns",

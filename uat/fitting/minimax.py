@@ -31,7 +31,7 @@ from uat.errornorm import power_of_two, row_norms, scale_weights
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.lstsq import check_features
 
-__all__ = ["MinimaxSolution", "minimax_solve", "minimax_exchange", "chebyshev_lp", "LP_SOLVERS",
+__all__ = ["MinimaxSolution", "minimax_solve", "minimax_exchange", "minimax_rcond", "chebyshev_lp", "LP_SOLVERS",
            "orthonormal_basis"]
 
 
@@ -134,6 +134,12 @@ def _chebyshev_constraints(B) -> tuple[sparse.csr_array, np.ndarray]:
         B_s = sparse.csr_array(B / scale)
     ones = sparse.csr_array(np.ones((B.shape[0], 1)))
     return sparse.vstack([sparse.hstack([B_s, -ones]), sparse.hstack([-B_s, -ones])], format="csr"), scale
+
+
+def minimax_rcond(activation, n_samples: int, width: int) -> float:
+    """The minimax LP's basis cut-off by default: as in least squares, max(N, k)·eps (truncate) for σ with kinks;
+    4·eps (keep every direction) for smooth σ."""
+    return np.finfo(float).eps * max(n_samples, width) if activation.kinks else 4 * np.finfo(float).eps
 
 
 def orthonormal_basis(Phi: np.ndarray, rcond: float | None = None) -> np.ndarray:

@@ -33,11 +33,11 @@ from uat._validation import check_choice, check_int, check_real
 from uat.fitting.base import (FitResult, Fitted, MemoryNeed, Method, Option, Problem, as_given, default_n_samples,
                               feature_memory, fit_problem, fit_result, fit_target, optional, register_method)
 from uat.fitting.lstsq import SOLVERS, default_solver, lstsq_path, lstsq_solve
-from uat.fitting.minimax import minimax_exchange
+from uat.fitting.minimax import minimax_exchange, minimax_rcond
 from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, training_set
 from uat.network import ShallowNetwork, hidden_features
 
-__all__ = ["fit_widths", "minimax_rcond", "LSTSQ_OPTIONS", "MINIMAX_OPTIONS"]
+__all__ = ["fit_widths", "LSTSQ_OPTIONS", "MINIMAX_OPTIONS"]
 
 _RCOND = optional(as_given(partial(check_real, minimum=0.0)))
 
@@ -76,12 +76,6 @@ def _fit_lstsq(problem: Problem, *, solver, ridge, rcond, **draw) -> Fitted:
     network = ShallowNetwork(samples.A, samples.b, sol.C, problem.activation)
     diagnostics = {**samples.options, "rank": sol.rank, "cond": sol.cond, "solver": sol.solver, "ridge": ridge}
     return Fitted(network, samples.X, samples.Y, diagnostics)
-
-
-def minimax_rcond(activation, n_samples: int, width: int) -> float:
-    """The minimax LP's basis cut-off by default: as in least squares, max(N, k)·eps (truncate) for σ with kinks;
-    4·eps (keep every direction) for smooth σ."""
-    return np.finfo(float).eps * max(n_samples, width) if activation.kinks else 4 * np.finfo(float).eps
 
 
 def _fit_minimax(problem: Problem, *, n_check, max_rounds, tol, rcond, **draw) -> Fitted:
