@@ -34,6 +34,7 @@ from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
 
 __all__ = ["FitResult", "Method", "Option", "TrainingSet", "training_set", "DRAW_OPTIONS", "STATUSES", "fit",
            "fit_widths", "get_method", "list_methods", "register_method", "uses_activation", "draw_features", "SCHEMES",
-           "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve", "minimax_exchange", "chebyshev_lp", "MinimaxSolution",
+           "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve", "minimax_exchange", "chebyshev_lp",
+           "MinimaxSolution",
            "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS", "PeerNotInstalledError",
            "relu_pl_network", "PolynomialApproximant", "best_polynomial"]
