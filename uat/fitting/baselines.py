@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
+from functools import partial
 from typing import ClassVar
 
 import numpy as np
@@ -28,7 +29,7 @@ from scipy.fft import dct
 
 from uat._validation import as_float_array, as_points, check_int, check_real
 from uat.domains import Domain, as_domain, parse_domain
-from uat.fitting.base import Fitted, Method, Problem, register_method
+from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
 from uat.fitting.polynomial import (BestPolynomial, clenshaw, coefficient_tensor, polynomial_exchange, to_unit,
                                     total_degree_indices)
 from uat.models import ModelFormat, register_model_format
@@ -269,7 +270,7 @@ def matched_degree(dim: int, width: int, n_outputs: int = 1) -> int:
     return p
 
 
-def _check_degree(value) -> int | str:
+def _check_degree(name: str, value) -> int | str:
     accepted = "degree must be an integer >= 0 or 'match' (the network's parameter count); got"
     if isinstance(value, str):
         if value != "match":
@@ -280,20 +281,6 @@ def _check_degree(value) -> int | str:
     if value < 0:
         raise ValueError(f"{accepted} {value}")
     return int(value)
-
-
-def _check_chebyshev_options(options: dict) -> None:
-    options["degree"] = _check_degree(options["degree"])
-
-
-def _check_poly_minimax_options(options: dict) -> None:
-    options["degree"] = _check_degree(options["degree"])
-    if options["max_degree"] is not None:
-        options["max_degree"] = check_int("max_degree", options["max_degree"], minimum=0)
-    if options["n_points"] is not None:
-        options["n_points"] = check_int("n_points", options["n_points"], minimum=2)
-    check_real("rtol", options["rtol"], positive=True)
-    options["max_rounds"] = check_int("max_rounds", options["max_rounds"])
 
 
 def _degree(problem: Problem, degree: int | str) -> tuple[int, int]:
@@ -365,26 +352,34 @@ def _fit_poly_minimax(problem: Problem, *, degree="match", max_degree=None, n_po
     return Fitted(P, X, Y[:, None], diagnostics)
 
 
-_DEGREE_DOC = ("total degree p, or 'match' (default): the largest p whose C(p+n, n) coefficients are at most the "
-               "width-k network's k(n+1) + k parameters (1-D: 3k - 1)")
 _IGNORES_SIGMA = ("σ is ignored (a polynomial has none): in a study restrict the method to one σ of the grid, "
                   "[methods.{}] activations = [\"tanh\"], to avoid duplicate cells")
 
-register_method(Method(
+#: The degree option of both baselines.
+DEGREE_OPTION = Option("match", "total degree p, or 'match' (default): the largest p whose C(p+n, n) coefficients "
+                       "are at most the width-k network's k(n+1) + k parameters (1-D: 3k - 1)", _check_degree)
+
+#: poly_minimax's options, each declared once (default, doc, check).
+POLY_MINIMAX_OPTIONS = {
+    "degree": DEGREE_OPTION,
+    "max_degree": Option(None, "refuse degrees above this (default 400 in 1-D, 15 in 2-D: the LP's cost explodes)",
+                         optional(partial(check_int, minimum=0))),
+    "n_points": Option(None, "initial LP point set (default as best_polynomial)", optional(partial(check_int, minimum=2))),
+    "rtol": Option(1e-3, "stop when the sup estimate is within rtol of the LP lower bound",
+                   as_given(partial(check_real, positive=True))),
+    "max_rounds": Option(20, "LP solves at most", check_int),
+}
+
+register_method(Method.declare(
     "chebyshev", _fit_chebyshev,
     "polynomial baseline: interpolation at the first-kind Chebyshev points of an interval (degree matched to "
     "the width's parameter count); " + _IGNORES_SIGMA.format("chebyshev"),
-    {"degree": "match"}, {"degree": _DEGREE_DOC}, _check_chebyshev_options, uses_activation=False,
+    {"degree": DEGREE_OPTION}, uses_activation=False,
 ))
 
-register_method(Method(
+register_method(Method.declare(
     "poly_minimax", _fit_poly_minimax,
     "polynomial baseline: best uniform approximation (LP with exchange, best_polynomial) on 1-D and 2-D domains "
     "(degree matched to the width's parameter count); " + _IGNORES_SIGMA.format("poly_minimax"),
-    {"degree": "match", "max_degree": None, "n_points": None, "rtol": 1e-3, "max_rounds": 20},
-    {"degree": _DEGREE_DOC,
-     "max_degree": "refuse degrees above this (default 400 in 1-D, 15 in 2-D: the LP's cost explodes)",
-     "n_points": "initial LP point set (default as best_polynomial)",
-     "rtol": "stop when the sup estimate is within rtol of the LP lower bound", "max_rounds": "LP solves at most"},
-    _check_poly_minimax_options, uses_activation=False,
+    POLY_MINIMAX_OPTIONS, uses_activation=False,
 ))

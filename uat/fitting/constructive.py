@@ -53,6 +53,7 @@ of g read off its weights.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -60,7 +61,7 @@ from scipy import sparse
 from uat._validation import check_int, check_real
 from uat.domains import Box
 from uat.errornorm import row_norms
-from uat.fitting.base import Fitted, Method, Problem, register_method
+from uat.fitting.base import Fitted, Method, Option, Problem, optional, register_method
 from uat.fitting.minimax import chebyshev_lp
 from uat.network import ShallowNetwork
 from uat.targets import Target
@@ -286,39 +287,34 @@ def _fit_staircase(problem: Problem, *, steepness=10.0) -> Fitted:
     return Fitted(network, X, Y, diagnostics)
 
 
-def _check_pl_best(options: dict) -> None:
-    if options["n_points"] is not None:
-        options["n_points"] = check_int("n_points", options["n_points"], minimum=2)
-
-
-def _check_staircase(options: dict) -> None:
-    steepness = check_real("steepness", options["steepness"])
+def _check_steepness(name: str, value) -> float:
+    steepness = check_real(name, value)
     if not steepness > 0:
-        raise ValueError(f"steepness must be a number > 0 (s·h, each step's slope times the knot spacing; "
+        raise ValueError(f"{name} must be a number > 0 (s·h, each step's slope times the knot spacing; "
                          f"default 10); got {steepness}")
-    options["steepness"] = steepness
+    return steepness
 
 
-register_method(Method(
+register_method(Method.declare(
     "relu_interp", _fit_relu_interp,
     "constructive, 1-D: the piecewise-linear interpolant on k − 1 uniform knot intervals, exactly as C relu(Ax + b)",
-    {}, {}, None, activations=("relu",),
+    {}, activations=("relu",),
 ))
 
-register_method(Method(
+register_method(Method.declare(
     "pl_best", _fit_pl_best,
     "constructive, 1-D: the best continuous piecewise-linear fit on the relu_interp knots (sup norm on a dense "
     "sample, LP by HiGHS), as C relu(Ax + b)",
-    {"n_points": None},
-    {"n_points": "sample points of the LP, at least (default max(4096, 64·width)); rounded up to an even "
-                 "number q of points per knot interval, knots and midpoints included"},
-    _check_pl_best, activations=("relu",),
+    {"n_points": Option(None, "sample points of the LP, at least (default max(4096, 64·width)); rounded up to an "
+                              "even number q of points per knot interval, knots and midpoints included",
+                        optional(partial(check_int, minimum=2)))},
+    activations=("relu",),
 ))
 
-register_method(Method(
+register_method(Method.declare(
     "sigmoid_staircase", _fit_staircase,
     "constructive, 1-D: the proof's staircase f(t₀) + Σ Δ_j σ(s(x − τ_j)) of k − 1 steps at the knot midpoints",
-    {"steepness": 10.0},
-    {"steepness": "s·h > 0, each step's slope s times the knot spacing h (dimensionless; heaviside: any value)"},
-    _check_staircase, activations=("sigmoid", "tanh", "heaviside"),
+    {"steepness": Option(10.0, "s·h > 0, each step's slope s times the knot spacing h (dimensionless; heaviside: "
+                               "any value)", _check_steepness)},
+    activations=("sigmoid", "tanh", "heaviside"),
 ))
