@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,21 @@ def test_the_checks_can_fail():
     assert private_imports(source) == ["uat.fitting.random_features._draw", "uat.certify._CRITICAL"]
     assert facade_imports(source) == [4, 5]
     assert long_functions(source) == [f"long ({LONGEST + 1} lines)"]
+
+
+def _documented() -> set[str]:
+    """The code spans of docs/architecture.md, its code blocks left out."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    return set(re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S)))
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.name != "__init__.py"], ids=_relative)
+def test_docs_architecture_names_every_module(path):
+    """Keep the map true: a new module is placed on it, by its path or its package/name."""
+    names = {_relative(path), path.name, f"{path.parent.name}/{path.name}"}
+    assert names & _documented(), f"docs/architecture.md does not say where {_relative(path)} sits in the flow"
+
+
+def test_every_path_docs_architecture_names_exists():
+    missing = [name for name in _documented() if name.startswith("uat/") and not (PACKAGE.parent / name).exists()]
+    assert missing == []
