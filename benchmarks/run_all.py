@@ -1,6 +1,6 @@
 """Run every benchmark afresh and write BENCHMARKS.md: the performance goals of the issues, measured.
 
-    python benchmarks/run_all.py            # full run (17 minutes on 2 cores, 2026-12-02: over issue 7's 15), rewrites BENCHMARKS.md,
+    python benchmarks/run_all.py            # full run (15 minutes, 889 s, on 2 cores, 2026-12-02), rewrites BENCHMARKS.md,
                                             # benchmarks/{lstsq,supnorm,backprop,study,import}.{md,json} and
                                             # benchmarks/{goals,supnorm}.png
     python benchmarks/run_all.py --quick    # tiny sizes (a smoke test, NOT a measurement); writes to
