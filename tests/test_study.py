@@ -296,7 +296,11 @@ def test_workers_die_with_a_coordinator_killed_while_they_start(tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
-KILLED = TINY.replace("width = [4, 8, 16]", "width = [4, 8, 16, 32, 64]").replace("repeats = 2", "repeats = 4")
+#: The kill tests' study: 80 cells, whose brackets get 4x the default budget so that the run outlasts the
+#: signal by seconds (at the default budget a clean-clone CI run once finished in the second between the
+#: tenth row and the signal).
+KILLED = (TINY.replace("width = [4, 8, 16]", "width = [4, 8, 16, 32, 64]").replace("repeats = 2", "repeats = 4")
+          .replace("[evaluation]\n", "[evaluation]\ncertify_evals = 131072\n"))
 
 
 @pytest.fixture(scope="module")
@@ -314,6 +318,7 @@ def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code, un
     deadline = time.monotonic() + 120
     while _rows(database) < 10 and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert process.poll() is None, "the study finished before it could be interrupted: make KILLED longer"
     process.send_signal(sig)
     _, err = process.communicate(timeout=60)
     assert process.returncode == code, err
