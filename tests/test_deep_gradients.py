@@ -382,3 +382,26 @@ def test_bad_data_for_a_deep_network_is_refused(func):
         func(net, X, Y, weights=[1.0, -1.0, 1.0, 1.0])
     with pytest.raises(TypeError, match="ShallowNetwork or a uat.DeepNetwork; got list"):
         func([np.ones((3, 2))], X, Y)
+
+
+# --- 6. variable projection's pieces -------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth", [1, 2, 4])
+def test_jacobian_without_the_last_layer_and_the_features_it_is_linear_on(depth):
+    net, X, Y, hidden, _ = tiny_deep_problem("tanh", depth, 2, 2, seed=[11, depth])
+    w = np.random.default_rng(2).uniform(0.5, 2.0, X.shape[0])
+    theta = theta_of(net)
+    with DeepObjective(X, Y, net.widths, net.activations, None, weights=w, threads=1) as obj:
+        obj.rows = 3  # several blocks
+        r, J = obj.jacobian(theta)
+        r0, J0 = obj.jacobian(theta, with_last=False)
+        last = net.weights[-1].size + net.biases[-1].size
+        np.testing.assert_array_equal(r0, r)
+        np.testing.assert_array_equal(J0, J[:, : net.n_params - last])
+        F = obj.features(theta)
+    # √ŵ (a[L−1], 1) [W[L] b[L]]ᵀ − √ŵ y is the residual: Φ is linear in the last affine map on F
+    assert F.shape == (X.shape[0], net.widths[-2] + 1)
+    last_map = np.column_stack([net.weights[-1], net.biases[-1]])
+    sw = np.sqrt(w / w.sum())[:, None]
+    np.testing.assert_allclose(F @ last_map.T - sw * Y, r.reshape(-1, 2), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(F[:, -1], sw[:, 0], rtol=1e-15)

@@ -31,6 +31,10 @@ their Jacobian (N·m, P) from the same backward pass run for every output j at o
     Δ[L]ᵢⱼᵤ = √ŵᵢ [u = j] σ_out′(z[L]ᵢᵤ),   Δ[ℓ] = (Δ[ℓ+1] W[ℓ+1]) ⊙ σ′(z[ℓ])
     ∂rᵢⱼ/∂W[ℓ]ᵤᵥ = Δ[ℓ]ᵢⱼᵤ a[ℓ−1]ᵢᵥ,       ∂rᵢⱼ/∂b[ℓ]ᵤ = Δ[ℓ]ᵢⱼᵤ
 
+For variable projection (no σ_out: Φ is linear in the last affine map), ``DeepObjective.jacobian(θ,
+with_last=False)`` leaves out W[L] and b[L]'s columns and ``DeepObjective.features(θ)`` gives the
+matrix √ŵᵢ (a[L−1]ᵢ, 1) that (W[L], b[L]) multiplies.
+
 Activations at their kinks use σ′'s one-sided value (a subgradient); a σ without σ′ (heaviside) is
 refused, hidden or at the output.
 """
@@ -74,6 +78,15 @@ def unpack_layers(theta: np.ndarray, widths) -> tuple[list[np.ndarray], list[np.
         biases.append(theta[start + rows * cols : start + rows * cols + rows])
         start += rows * cols + rows
     return weights, biases
+
+
+def _layer_columns(Jl: np.ndarray, delta: np.ndarray, a_prev: np.ndarray):
+    """Write layer ℓ's columns Jl (rows, m, N_ℓ·N_{ℓ−1} + N_ℓ) of the Jacobian from Δ[ℓ] (rows, m, N_ℓ)
+    and a[ℓ−1] (rows, N_{ℓ−1})."""
+    rows, m, N_l = delta.shape
+    Jl[:, :, : N_l * a_prev.shape[1]] = (delta[:, :, :, None] * a_prev[:, None, None, :]).reshape(
+        rows, m, -1)                                   # ∂rᵢⱼ/∂W[ℓ]ᵤᵥ = Δ[ℓ]ᵢⱼᵤ a[ℓ−1]ᵢᵥ
+    Jl[:, :, N_l * a_prev.shape[1] :] = delta          # ∂rᵢⱼ/∂b[ℓ]ᵤ = Δ[ℓ]ᵢⱼᵤ
 
 
 class DeepObjective(RowBlocks):
@@ -170,17 +183,19 @@ class DeepObjective(RowBlocks):
 
         return np.concatenate(self.map_blocks(block)).ravel()
 
-    def jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def jacobian(self, theta: np.ndarray, *, with_last: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(r, J): the residuals and their Jacobian (N·m, P), columns in :func:`pack_layers` order.
 
-        Δ[ℓ] (rows, m, N_ℓ) is δ[ℓ] of every output j at once: ∂rᵢⱼ/∂z[ℓ]ᵢ.
+        Δ[ℓ] (rows, m, N_ℓ) is δ[ℓ] of every output j at once: ∂rᵢⱼ/∂z[ℓ]ᵢ. Without the last layer's
+        columns (``with_last=False``) it is the Jacobian with respect to layers 1, …, L − 1 at fixed W[L], b[L]
+        (variable projection's Kaufman Jacobian before projection, as ``Objective.jacobian(with_C=False)``).
         """
         weights, biases = self.unpack(theta)
-        m, P = self.m, self.n_params
-        r = np.empty((self.N, m))
-        J = np.zeros((self.N, m, P))
         sizes = [rows * cols + rows for rows, cols in layer_sizes(self.widths)]
         starts = np.cumsum([0] + sizes[:-1])   # θ's first column of W[ℓ]
+        m, P = self.m, self.n_params - (0 if with_last else sizes[-1])
+        r = np.empty((self.N, m))
+        J = np.zeros((self.N, m, P))
 
         def block(rows):
             z, a = self.forward(weights, biases, rows)
@@ -190,15 +205,28 @@ class DeepObjective(RowBlocks):
             for l in range(self.depth, 0, -1):
                 slope = self.slope(l, z, a)
                 delta = dA if slope is None else dA * slope[:, None, :]   # Δ[ℓ] = ∂r/∂a[ℓ] ⊙ σ′(z[ℓ])
-                W_end = starts[l - 1] + weights[l - 1].size
-                Jb[:, :, starts[l - 1] : W_end] = (delta[:, :, :, None] * a[l - 1][:, None, None, :]).reshape(
-                    delta.shape[0], m, -1)                        # ∂rᵢⱼ/∂W[ℓ]ᵤᵥ = Δ[ℓ]ᵢⱼᵤ a[ℓ−1]ᵢᵥ
-                Jb[:, :, W_end : W_end + delta.shape[2]] = delta  # ∂rᵢⱼ/∂b[ℓ]ᵤ = Δ[ℓ]ᵢⱼᵤ
+                if with_last or l < self.depth:
+                    _layer_columns(Jb[:, :, starts[l - 1] : starts[l - 1] + sizes[l - 1]], delta, a[l - 1])
                 if l > 1:
                     dA = delta @ weights[l - 1]                   # ∂r/∂a[ℓ−1] = Δ[ℓ] W[ℓ]
 
         self.map_blocks(block)
         return r.ravel(), J.reshape(self.N * m, P)
+
+    def features(self, theta: np.ndarray) -> np.ndarray:
+        """√ŵᵢ (a[L−1]ᵢ, 1) as an (N, N_{L−1} + 1) matrix, from layers 1, …, L − 1 of θ (the last layer's
+        entries are not read): without σ_out, Φ = a[L−1] W[L]ᵀ + b[L] is linear in (W[L], b[L]) on it, so
+        variable projection can solve for the last affine map by least squares."""
+        weights, biases = self.unpack(theta)
+        hidden = self.depth - 1
+
+        def block(rows):
+            a = self.X[rows]
+            for l in range(1, hidden + 1):
+                a = self.sigma[l].fn(a @ weights[l - 1].T + biases[l - 1])   # a[ℓ] = σ(W[ℓ] a[ℓ−1] + b[ℓ])
+            return self.sw[rows, None] * np.column_stack([a, np.ones(a.shape[0])])
+
+        return np.concatenate(self.map_blocks(block))
 
 
 def deep_objective(network: DeepNetwork, X, Y, weights=None) -> tuple[DeepObjective, np.ndarray]:
