@@ -18,6 +18,8 @@ from uat.deep import DeepNetwork
 from uat.fitting import loss_and_grad, residual_jacobian
 from uat.fitting.deep_gradients import DeepGradient, DeepObjective, deep_objective, pack_layers, unpack_layers
 
+from test_gradients import assert_close_to_fd, central_differences  # the same check as the shallow gradients'
+
 DIFFERENTIABLE = [name for name in list_activations() if get_activation(name).deriv is not None]
 DEPTHS = [1, 2, 3, 4, 5]
 
@@ -41,26 +43,6 @@ def ref_residuals(theta, X, Y, w, widths, hidden, out):
 
 def ref_loss(theta, X, Y, w, widths, hidden, out):
     return float(np.sum(ref_residuals(theta, X, Y, w, widths, hidden, out) ** 2))
-
-
-def central_differences(f, theta):
-    """∂f/∂θⱼ for every j by central differences (f scalar or vector): an array (P,) + f's shape."""
-    columns = []
-    for j in range(theta.size):
-        h = 1e-6 * max(1.0, abs(theta[j]))
-        up, down = theta.copy(), theta.copy()
-        up[j] += h
-        down[j] -= h
-        columns.append((np.asarray(f(up)) - np.asarray(f(down))) / (up[j] - down[j]))
-    return np.array(columns)
-
-
-def assert_close_to_fd(value, fd, scale, what):
-    tol = 1e-6 * np.abs(fd) + 1e-7 * scale
-    err = np.abs(value - fd)
-    worst = np.unravel_index(np.argmax(err - tol), err.shape)
-    assert np.all(err <= tol), (f"{what}: entry {worst} is {value[worst]!r}, central differences give "
-                                f"{fd[worst]!r} (|diff| {err[worst]:.3g} > tol {tol[worst]:.3g})")
 
 
 def far_from(Z, avoid, margin):
