@@ -439,3 +439,74 @@ def test_non_network_is_a_type_error(func):
     for bad in (None, (np.ones((1, 1)), np.zeros(1), np.ones((1, 1))), uat.get_activation("tanh")):
         with pytest.raises(TypeError, match="ShallowNetwork"):
             func(bad, [[0.5]], [1.0])
+
+
+# --- 7. the output bias d: g(x) = C σ(Ax + b) + d ---------------------------------------------------
+
+def ref_residuals_d(theta, X, Y, w, act, k, n, m):
+    """√(wᵢ/Σw)·(C σ(A xᵢ + b) + d − yᵢ), (N, m), by plain numpy from σ alone; θ = (A, b, C, d)."""
+    A, b, C, d = unpack(np.asarray(theta, dtype=float), k, n, m, output_bias=True)
+    G = np.einsum("mk,nk->nm", C, act.fn(np.einsum("kd,nd->nk", A, X) + b)) + d
+    return np.sqrt(w / w.sum())[:, None] * (G - Y)
+
+
+def with_output_bias(net, seed):
+    d = np.random.default_rng(seed).standard_normal(net.n_outputs)
+    return ShallowNetwork(net.A, net.b, net.C, net.activation, d=d)
+
+
+@pytest.mark.parametrize("n,m", SHAPES)
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_gradient_with_an_output_bias_matches_central_differences(name, n, m):
+    act = get_activation(name)
+    for k in (1, 3):
+        plain, X, Y = tiny_problem(name, n, m, k, seed=[DIFFERENTIABLE.index(name), n, m, k, 2])
+        net = with_output_bias(plain, k)
+        for weights in weight_cases(np.random.default_rng(k), X.shape[0]):
+            w = np.ones(X.shape[0]) if weights is None else weights
+            theta = pack(net.A, net.b, net.C, net.d)
+            loss, grad = loss_and_grad(net, X, Y, weights=weights)
+            assert grad.d.shape == (m,)
+            L = float(np.sum(ref_residuals_d(theta, X, Y, w, act, k, n, m) ** 2))
+            assert loss == pytest.approx(L, rel=1e-13, abs=1e-15)
+            fd = central_differences(lambda t: np.sum(ref_residuals_d(t, X, Y, w, act, k, n, m) ** 2), theta)
+            assert_close_to_fd(pack(*grad), fd, 1.0 + L, f"{name} n={n} m={m} k={k} with d")
+            # d only shifts the output: A, b, C's gradients are those of the network without d on Y − d
+            shifted = loss_and_grad(plain, X, Y - net.d, weights=weights)
+            for p, q in zip(grad[:3], shifted[1][:3]):
+                np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14 * (1 + L))
+            r, J = residual_jacobian(net, X, Y, weights=weights)
+            assert J.shape == (X.shape[0] * m, k * n + k + m * k + m)
+            fdJ = central_differences(lambda t: ref_residuals_d(t, X, Y, w, act, k, n, m).ravel(), theta).T
+            assert_close_to_fd(J, fdJ, 1.0 + np.abs(r).max(), f"{name} n={n} m={m} k={k} Jacobian with d")
+            np.testing.assert_allclose(2 * J.T @ r, pack(*grad), rtol=1e-12, atol=1e-13 * (1 + loss))
+
+
+def test_output_bias_by_hand():
+    # g(x) = 3·relu(2x − 1) + d with d = 0.5, x = (1, 3), y = (1, 16):
+    #   g = (3.5, 15.5), r = (2.5, −0.5), L = (6.25 + 0.25)/2 = 3.25, δ = 2r/N = r = (2.5, −0.5)
+    #   ∂L/∂d = Σ δ = 2;  ∂L/∂C = 2.5·1 − 0.5·5 = 0;  ∂L/∂z = Cδ = (7.5, −1.5): ∂L/∂b = 6, ∂L/∂A = 7.5 − 4.5 = 3
+    net = ShallowNetwork([[2.0]], [-1.0], [[3.0]], "relu", d=[0.5])
+    loss, grad = loss_and_grad(net, [[1.0], [3.0]], [1.0, 16.0])
+    assert loss == 3.25
+    assert grad.d.tolist() == [2.0] and grad.C.tolist() == [[0.0]] and grad.b.tolist() == [6.0]
+    assert grad.A.tolist() == [[3.0]]
+    r, J = residual_jacobian(net, [[1.0], [3.0]], [1.0, 16.0])  # columns (A, b, C, d); ∂r/∂d = √(1/2)
+    s = np.sqrt(0.5)
+    np.testing.assert_allclose(J, [[3 * s, 3 * s, s, s], [9 * s, 3 * s, 5 * s, s]], rtol=1e-15)
+    assert loss_and_grad(ShallowNetwork([[2.0]], [-1.0], [[3.0]], "relu"), [[1.0]], [1.0])[1].d is None
+
+
+def test_the_lecture_one_one_one_network_trains_with_its_output_bias():
+    # The lecture's z1 = w1 a0 + b1, a1 = σ(z1), z2 = w2 a1 + b2 (σ the sigmoid; the output is z2): plain
+    # gradient descent on loss_and_grad recovers a teacher of the same form from data it generated.
+    X = np.linspace(-2, 2, 21)[:, None]
+    teacher = ShallowNetwork([[1.5]], [0.5], [[2.0]], "sigmoid", d=[-0.7])
+    Y = teacher(X)
+    params = [np.array([[0.5]]), np.array([0.0]), np.array([[1.0]]), np.array([0.0])]
+    first, _ = loss_and_grad(ShallowNetwork(*params[:3], "sigmoid", d=params[3]), X, Y)
+    for _ in range(3000):
+        loss, grad = loss_and_grad(ShallowNetwork(*params[:3], "sigmoid", d=params[3]), X, Y)
+        params = [p - 0.5 * g for p, g in zip(params, grad)]
+    assert first > 0.1 and loss < 1e-10
+    np.testing.assert_allclose(pack(*params), pack(teacher.A, teacher.b, teacher.C, teacher.d), atol=1e-4)

@@ -9,7 +9,8 @@ and registers itself on import:
 * ``lstsq``: random A, b; C by least squares (:mod:`uat.fitting.lstsq` holds the solvers);
 * ``minimax``: random A, b; C minimising the max error (:mod:`uat.fitting.minimax`);
 * ``backprop``: all of A, b, C trained (:mod:`uat.fitting.backprop`; gradients by hand in
-  :mod:`uat.fitting.gradients`);
+  :mod:`uat.fitting.gradients`, and through the L layers of a DeepNetwork in
+  :mod:`uat.fitting.deep_gradients`);
 * ``relu_interp``, ``pl_best``, ``sigmoid_staircase``: the constructive approximants of the
   theorem's proofs, 1-D, with a-priori bounds (:mod:`uat.fitting.constructive`);
 * ``chebyshev``, ``poly_minimax``: polynomial baselines of the degree whose coefficient count matches
@@ -31,10 +32,12 @@ from uat.fitting.baselines import PolynomialApproximant
 from uat.fitting.polynomial import best_polynomial
 from uat.fitting.peers import PeerNotInstalledError  # importing registers the optional peers (sklearn, torch)
 from uat.fitting.gradients import Gradient, loss_and_grad, residual_jacobian
+from uat.fitting.deep_gradients import DeepGradient, pack_layers, unpack_layers
 
 __all__ = ["FitResult", "Method", "Option", "TrainingSet", "training_set", "DRAW_OPTIONS", "STATUSES", "fit",
            "fit_widths", "get_method", "list_methods", "register_method", "uses_activation", "draw_features", "SCHEMES",
            "lstsq_solve", "lstsq_path", "LstsqSolution", "minimax_solve", "minimax_exchange", "chebyshev_lp",
            "MinimaxSolution",
-           "Gradient", "loss_and_grad", "residual_jacobian", "OPTIMIZERS", "INITS", "PeerNotInstalledError",
+           "Gradient", "DeepGradient", "loss_and_grad", "residual_jacobian", "pack_layers", "unpack_layers",
+           "OPTIMIZERS", "INITS", "PeerNotInstalledError",
            "relu_pl_network", "PolynomialApproximant", "best_polynomial"]
