@@ -267,9 +267,14 @@ def test_a_jacobian_too_large_for_memory_is_refused_before_any_work():
         uat.fit("sin2pi", width=3000, method="backprop", optimizer="lm")
 
 
-def test_a_warm_start_with_an_output_bias_is_refused():
+def test_a_warm_start_with_an_output_bias_is_refused_though_its_gradient_exists():
+    """fit trains the theorem's form, so a warm start with d is refused; the gradients take d (issue 13: the
+    lecture's own network has an output bias), so loss_and_grad answers with ∂L/∂d = mean of 2(g − y)."""
     start = uat.ShallowNetwork([[1.0], [2.0]], [0.0, 1.0], [[1.0, 1.0]], "tanh", d=[0.5])
     with pytest.raises(ValueError, match="init: a warm start must have the theorem's form.*output bias d"):
         uat.fit("sin2pi", width=2, method="backprop", init=start)
-    with pytest.raises(ValueError, match="network has an output bias d"):
-        uat.loss_and_grad(start, np.zeros((3, 1)), np.zeros(3))
+    X = np.zeros((3, 1))
+    loss, grad = uat.loss_and_grad(start, X, np.zeros(3))
+    g = start(X)[:, 0]
+    assert grad.d.shape == (1,) and grad.d[0] == pytest.approx(np.mean(2 * g))
+    assert loss == pytest.approx(np.mean(g ** 2))
