@@ -27,7 +27,8 @@ import numpy as np
 from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
 from uat.models import ModelFormat, register_model_format
-from uat.network import BLOCK, SearchHints, ShallowNetwork, interior_transitions, saved_name
+import uat.network as network
+from uat.network import SearchHints, ShallowNetwork, interior_transitions, saved_name
 from uat.npzfile import open_npz, source_name, write_npz
 
 __all__ = ["DeepNetwork", "Trace", "layer", "forward"]
@@ -61,7 +62,7 @@ def forward(weights, biases, activations, output_activation, X: np.ndarray) -> n
     in row chunks of at most ``BLOCK`` entries of the widest layer; each row bitwise independent of the others
     and of the chunking."""
     N = X.shape[0]
-    rows = max(1, BLOCK // max(W.shape[0] for W in weights))
+    rows = max(1, network.BLOCK // max(W.shape[0] for W in weights))
     if N <= rows:
         return _block(weights, biases, activations, output_activation, X)
     out = np.empty((N, weights[-1].shape[0]))
@@ -95,9 +96,9 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 def _layers(weights, biases) -> tuple[tuple, tuple]:
     """The checked, read-only (W_ℓ, b_ℓ): lists of equal length L ≥ 1, W_ℓ (N_ℓ, N_{ℓ−1}) chaining, b_ℓ (N_ℓ,)."""
-    for name, value in (("weights", weights), ("biases", biases)):
+    for name, symbol, value in (("weights", "W", weights), ("biases", "b", biases)):
         if not isinstance(value, (list, tuple)):
-            raise TypeError(f"{name} must be a list [{name[0]}_1, …, {name[0]}_L] of arrays, one per layer; got "
+            raise TypeError(f"{name} must be a list [{symbol}_1, …, {symbol}_L] of arrays, one per layer; got "
                             f"{type(value).__name__}" + (f" of shape {np.shape(value)}" if hasattr(value, "shape")
                                                          else ""))
     if len(weights) < 1 or len(weights) != len(biases):
@@ -322,7 +323,7 @@ class DeepNetwork:
         weights = list(self.weights[:-1]) + [self.weights[-1] / s]
         biases = list(self.biases[:-1]) + [self.biases[-1] / s]
         acts = self.activations + (self.output_activation,)
-        worst, rows = 0.0, max(1, BLOCK // max(self.widths))
+        worst, rows = 0.0, max(1, network.BLOCK // max(self.widths))
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, X.shape[0], rows):
                 A = X[start:start + rows]

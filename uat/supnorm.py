@@ -85,7 +85,8 @@ class SupEstimate:
         How the estimate was obtained, as data (``method`` is these in words): ``search`` ("1-D grid" or
         "n-D Sobol'"), ``n_grid`` (initial points), ``n_extra`` (transitions, clusters, corners and given
         points), ``n_refined`` (candidates refined locally), and where an upper bound was proved
-        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``.
+        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``; for a model that
+        cannot be bracketed (a DeepNetwork) ``no_bracket``, why no upper bound is proved.
     """
 
     value: float
@@ -399,8 +400,6 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     certified = certify and _certifiable(target, g, hints, target.domain)
     argmax, value, initial, grid, facts = _estimate(errors, hints, certified, **search)
     floor = rounding_floor(target, g, target.domain.sample(FLOOR_POINTS, "sobol", rng=0))  # the bracket's too
-    if hints.no_bracket:  # a model that says why it cannot be bracketed (a DeepNetwork)
-        facts["no_bracket"] = hints.no_bracket
     if not certified:
         return SupEstimate(value, argmax, value, None, errors.count, _describe(facts), initial, floor, {}, facts)
     bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, floor=floor, grid=grid,
@@ -434,13 +433,16 @@ def _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop) -
 
 def _estimate(errors: ErrorFunction, hints: SearchHints, certified: bool, *, n_points, n_starts, rng, points):
     """(argmax, value, initial, grid, facts): the 1-D (:func:`_sup_1d`, whose evaluated grid the bracket starts
-    from) or n-D (:func:`_sup_nd`, grid None) estimate."""
+    from) or n-D (:func:`_sup_nd`, grid None) estimate; ``facts["no_bracket"]`` says why a model that cannot be
+    bracketed is not."""
     domain = errors.domain
     if domain.dim == 1 and isinstance(domain, Box):
         argmax, value, initial, grid, facts = _sup_1d(errors, hints, domain, n_points, n_starts, points, certified)
     else:
         argmax, value, initial, facts = _sup_nd(errors, hints, domain, n_points, n_starts, rng, points)
         grid = None
+    if hints.no_bracket:  # a model that says why no upper bound can be proved for it (a DeepNetwork)
+        facts["no_bracket"] = hints.no_bracket
     return np.asarray(argmax, dtype=float), value, initial, grid, facts
 
 
