@@ -395,8 +395,7 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     target = check_pair(f, g, domain)
     search = _search_options(target.domain, n_points, n_starts, rng, points)
     bracket_options = _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop)
-    errors = ErrorFunction(target, g, target.domain)
-    hints = search_hints(g, target.domain)
+    errors, hints = ErrorFunction(target, g, target.domain), search_hints(g, target.domain)
     certified = certify and _certifiable(target, g, hints, target.domain)
     argmax, value, initial, grid, facts = _estimate(errors, hints, certified, **search)
     floor = rounding_floor(target, g, target.domain.sample(FLOOR_POINTS, "sobol", rng=0))  # the bracket's too
