@@ -12,6 +12,11 @@ an output bias also holds ``d`` (m,) and is written as format_version 2, which o
 refuse rather than load without its bias. The activation is stored by name: a user activation must
 be registered again before loading. The format is registered as the model kind ``"network"``
 (:mod:`uat.models`), so that :func:`uat.models.load_model` and the study store read these files.
+
+:class:`SearchHints` is what a model tells the sup-norm search about where its error may peak (its units,
+periodic slopes, 1-D transitions, whether :mod:`uat.certify` can bracket it); every model answers
+``search_hints(domain)`` in its own way (:class:`ShallowNetwork` here, :class:`uat.deep.DeepNetwork`), and
+:func:`search_hints` gives a plain callable the defaults.
 """
 
 from __future__ import annotations
