@@ -55,11 +55,13 @@ def long_reference(net, X, activation):
     return A
 
 
-def hat_composition():
-    """g∘g with the hat g(x) = 2ρ(x) − 4ρ(x − ½) + 2ρ(x − 1): kinks at ¼, ½, ¾ in (0, 1), peaks 1 at ¼ and ¾."""
+def hat_composition(s=2):
+    """g_s = g∘…∘g (s times) with the hat g(x) = 2ρ(x) − 4ρ(x − ½) + 2ρ(x − 1): on [0, 1] a zigzag of 2^s linear
+    pieces, kinks at k/2^s, peaks 1 at the odd multiples of 2^−s."""
     c = np.array([0.0, -0.5, -1.0])
     hat = np.array([[2.0, -4.0, 2.0]])
-    return DeepNetwork([np.ones((3, 1)), np.repeat(hat, 3, axis=0), hat], [c, c, np.zeros(1)], "relu")
+    weights = [np.ones((3, 1))] + [np.repeat(hat, 3, axis=0)] * (s - 1) + [hat]
+    return DeepNetwork(weights, [c] * s + [np.zeros(1)], "relu")
 
 
 # ----------------------------------------------------------------------------- validation
@@ -326,6 +328,14 @@ def test_breakpoints_of_a_relu_net_are_its_kinks_layer_by_layer():
     np.testing.assert_array_equal(net(x)[:, 0], [0, 0.5, 1, 0.5, 0, 0.5, 1, 0.5, 0])
     est = uat.sup_error(lambda X: np.zeros(len(X)), net, uat.Box([0.0], [1.0]))
     assert est.value == 1.0 and est.argmax[0] in (0.25, 0.75) and est.upper is None
+
+
+def test_a_deep_sawtooth_has_its_2_to_the_s_pieces_found_and_its_sup_attained():
+    s = 7
+    net = hat_composition(s)
+    np.testing.assert_array_equal(net.breakpoints(0.0, 1.0), np.arange(1, 2**s) / 2**s)
+    est = uat.sup_error(lambda X: np.zeros(len(X)), net, uat.Box([0.0], [1.0]))
+    assert est.value == 1.0 and (est.argmax[0] * 2**s) % 2 == 1
 
 
 def _check_estimate(target, net, domain, grid):
