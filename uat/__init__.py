@@ -19,6 +19,7 @@ import importlib
 _EXPORTS = {
     **dict.fromkeys(["Box", "Ball", "parse_domain"], "uat.domains"),
     "ShallowNetwork": "uat.network",
+    "DeepNetwork": "uat.deep",
     **dict.fromkeys(["Activation", "get_activation", "list_activations", "register_activation"], "uat.activations"),
     **dict.fromkeys(["Target", "get_target", "list_targets", "register_target"], "uat.targets"),
     **dict.fromkeys(["fit", "fit_widths", "FitResult", "list_methods", "loss_and_grad", "residual_jacobian"],
@@ -29,7 +30,7 @@ _EXPORTS = {
                     "uat.exceptions"),
     "__version__": "uat._version",
 }
-_SUBMODULES = frozenset(["activations", "certify", "cli", "domains", "errornorm", "exceptions", "expressions",
+_SUBMODULES = frozenset(["activations", "certify", "cli", "deep", "domains", "errornorm", "exceptions", "expressions",
                          "fitting", "models", "network", "plots", "study", "supnorm", "targets"])
 
 __all__ = [*_EXPORTS]

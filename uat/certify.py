@@ -42,7 +42,7 @@ from uat._validation import check_int, check_nonnegative
 from uat.activations import Activation, SecondBound
 from uat.domains import Box
 from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rounding_floor
-from uat.network import ShallowNetwork, interior_transitions
+from uat.network import ShallowNetwork, search_hints
 
 __all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "OUTCOMES", "HOPELESS"]
 
@@ -548,8 +548,10 @@ def _bracket_facts(f, g, domain, lipschitz, curvature):
     g a network with a boundable σ, K a box of dimension ≤ 3, L_f known."""
     target = check_pair(f, g, domain)
     domain = target.domain
-    if not isinstance(g, ShallowNetwork):
-        raise TypeError(f"g must be a ShallowNetwork to be bracketed (its parameters give the bounds); got {g!r}")
+    hints = search_hints(g, domain)
+    if not hints.bracketable:
+        why = f": {hints.no_bracket}" if hints.no_bracket else ""
+        raise TypeError(f"g must be a ShallowNetwork to be bracketed (its parameters give the bounds); got {g!r}{why}")
     if not isinstance(domain, Box) or domain.dim > 3:
         raise ValueError(f"certified brackets are computed on boxes of dimension 1, 2 or 3; got the domain {domain}")
     L = target.lipschitz if lipschitz is None else check_nonnegative("lipschitz", lipschitz)
@@ -567,7 +569,8 @@ def _first_grid(errors: ErrorFunction, g: ShallowNetwork, n_initial: int):
     """1-D: ``n_initial`` equal intervals with every unit transition inside K as an edge too (so that ReLU kinks
     are cell edges), and the errors at the edges."""
     lo, hi = float(errors.domain.lower[0]), float(errors.domain.upper[0])
-    edges = np.unique(np.concatenate([np.linspace(lo, hi, n_initial + 1), interior_transitions(g.A, g.b, lo, hi)]))
+    transitions = search_hints(g, errors.domain).inside(lo, hi)
+    edges = np.unique(np.concatenate([np.linspace(lo, hi, n_initial + 1), transitions]))
     return edges, errors(edges[:, None])
 
 

@@ -12,12 +12,17 @@ an output bias also holds ``d`` (m,) and is written as format_version 2, which o
 refuse rather than load without its bias. The activation is stored by name: a user activation must
 be registered again before loading. The format is registered as the model kind ``"network"``
 (:mod:`uat.models`), so that :func:`uat.models.load_model` and the study store read these files.
+
+:class:`SearchHints` is what a model tells the sup-norm search about where its error may peak (its units,
+periodic slopes, 1-D transitions, whether :mod:`uat.certify` can bracket it); every model answers
+``search_hints(domain)`` in its own way (:class:`ShallowNetwork` here, :class:`uat.deep.DeepNetwork`), and
+:func:`search_hints` gives a plain callable the defaults.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,7 +31,9 @@ from uat.activations import Activation, get_activation
 from uat.models import ModelFormat, register_model_format
 from uat.npzfile import open_npz, source_name, write_npz
 
-__all__ = ["ShallowNetwork", "hidden_features", "forward", "interior_transitions", "BLOCK"]
+__all__ = ["ShallowNetwork", "SearchHints", "hidden_features", "forward", "interior_transitions", "saved_name",
+           "search_hints",
+           "BLOCK"]
 
 #: Largest number of feature-matrix entries held at once while evaluating a network (512 KiB): small
 #: enough for the cache. Measured at width 128 on 2^18 points: 6.2 ns per entry, against 15.7 ns with
@@ -90,6 +97,65 @@ def interior_transitions(A: np.ndarray, b: np.ndarray, lower: float, upper: floa
     """1-D: the transition points −b_i/a_i of the units that lie strictly inside (lower, upper)."""
     t = _transitions(A, b)
     return t[(t > lower) & (t < upper)]
+
+
+@dataclass(frozen=True, eq=False)
+class SearchHints:
+    """What a model tells :func:`uat.sup_error` (and :mod:`uat.certify`) about where its error may peak: plain data,
+    the answer of the model's ``search_hints(domain)``; a plain callable gets the defaults (nothing known).
+
+    Attributes
+    ----------
+    units : int
+        Units the 1-D grid and the n-D point set are sized to (a ShallowNetwork's width k).
+    period, slope : float or None, float
+        A periodic σ's period and the largest slope |a_i| of a unit it is applied to (the grid gets
+        points per period of the fastest unit); period None when no unit is periodic.
+    transitions : array (p,)
+        1-D: points where a unit changes character (a ShallowNetwork's −b_i/a_i, +inf for a constant
+        unit), put into the grid when inside K; empty in n-D.
+    centres, widths : arrays (q,)
+        1-D: transitions of units steep enough to need a cluster of points, and their widths 1/|a_i|.
+    bracketable : bool
+        Whether :mod:`uat.certify` can prove an upper bound from the model's parameters (C σ(Ax + b) only).
+    no_bracket : str
+        For a model that is not bracketable: why (reported with the estimate); "" for plain callables.
+    """
+
+    units: int = 0
+    period: float | None = None
+    slope: float = 0.0
+    transitions: np.ndarray = field(default_factory=lambda: np.empty(0))
+    centres: np.ndarray = field(default_factory=lambda: np.empty(0))
+    widths: np.ndarray = field(default_factory=lambda: np.empty(0))
+    bracketable: bool = False
+    no_bracket: str = ""
+
+    def inside(self, lower: float, upper: float) -> np.ndarray:
+        """The transitions strictly inside (lower, upper)."""
+        t = self.transitions
+        return t[(t > lower) & (t < upper)]
+
+
+def search_hints(g, domain) -> SearchHints:
+    """What g says about where its error may peak: a model answers its own ``g.search_hints(domain)`` (a
+    ShallowNetwork and a DeepNetwork each in their way); a plain callable says nothing (the defaults)."""
+    ask = getattr(g, "search_hints", None)
+    return ask(domain) if callable(ask) else SearchHints()
+
+
+def saved_name(activation: Activation) -> str:
+    """The name a model file stores for σ; refused unless σ is the registered activation of that name (an
+    unregistered or look-alike Activation would load back as something else)."""
+    name = activation.name
+    try:
+        registered = get_activation(name)
+    except ValueError:
+        registered = None
+    if registered is not activation:
+        raise ValueError(f"cannot save: activation {name!r} is not the registered activation of that name, so it "
+                         "could not be loaded back; register it with uat.register_activation first")
+    return name
 
 
 def _frozen(name: str, value, ndim: int) -> np.ndarray:
@@ -190,6 +256,18 @@ class ShallowNetwork:
             raise ValueError(f"transition_points is defined for 1-D networks; this one has dim {self.dim}")
         return _transitions(self.A, self.b)
 
+    def search_hints(self, domain) -> SearchHints:
+        """Where g's error may peak, for :func:`uat.sup_error`: its width, its periodic units' slopes, and in 1-D
+        its transitions −b_i/a_i and widths 1/|a_i|; bracketable by :mod:`uat.certify`."""
+        period = self.activation.period
+        slope = float(np.max(np.abs(self.A))) if period is not None else 0.0
+        if self.dim != 1:
+            return SearchHints(self.width, period, slope, bracketable=True)
+        a = self.A[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            widths, centres = 1 / np.abs(a), -self.b / a
+        return SearchHints(self.width, period, slope, _transitions(self.A, self.b), centres, widths, bracketable=True)
+
     def rounding_floor(self, X) -> float:
         """≈ the float64 rounding noise in g on the points X: errors near it are noise, not approximation.
 
@@ -266,15 +344,7 @@ class ShallowNetwork:
         The activation is stored by name, so it must be the registered activation of that name
         (an unregistered or look-alike Activation would load back as something else).
         """
-        name = self.activation.name
-        try:
-            registered = get_activation(name)
-        except ValueError:
-            registered = None
-        if registered is not self.activation:
-            raise ValueError(f"cannot save: activation {name!r} is not the registered activation of that name, so it "
-                             "could not be loaded back; register it with uat.register_activation first")
-
+        saved_name(self.activation)
         version = _FORMAT_VERSION if self.d is None else _FORMAT_VERSION_BIAS
         metadata = {"format": _FORMAT, "format_version": version, "activation": self.activation.name,
                     "width": self.width, "dim": self.dim, "n_outputs": self.n_outputs}
@@ -289,8 +359,9 @@ class ShallowNetwork:
         would need unpickling are refused."""
         where = source_name(path, "network")
         with open_npz(where, path, "network") as members:
-            members.require(("A", "b", "C", "metadata"))
+            members.require(("metadata",))  # the format first: a file of another model says so, naming both
             metadata = members.metadata(_FORMAT, versions=(_FORMAT_VERSION, _FORMAT_VERSION_BIAS))
+            members.require(("A", "b", "C"))
             _check_metadata(where, metadata, members.shapes)
             members.check_shapes(_announced(where, metadata, members.shapes),  # before any array is read
                                  ", ".join(f"{key} {metadata[key]}" for key in ("width", "dim", "n_outputs")))

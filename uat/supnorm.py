@@ -48,7 +48,7 @@ from uat._validation import check_int, check_nonnegative, check_rng
 from uat.certify import HOPELESS, branch_and_bound, can_bracket
 from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rms, rounding_floor
 from uat.domains import Box, Domain
-from uat.network import ShallowNetwork, interior_transitions
+from uat.network import SearchHints, search_hints
 from uat.targets import Target
 
 __all__ = ["SupEstimate", "sup_error", "rms_error"]
@@ -85,7 +85,8 @@ class SupEstimate:
         How the estimate was obtained, as data (``method`` is these in words): ``search`` ("1-D grid" or
         "n-D Sobol'"), ``n_grid`` (initial points), ``n_extra`` (transitions, clusters, corners and given
         points), ``n_refined`` (candidates refined locally), and where an upper bound was proved
-        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``.
+        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``; for a model that
+        cannot be bracketed (a DeepNetwork) ``no_bracket``, why no upper bound is proved.
     """
 
     value: float
@@ -124,30 +125,29 @@ _PER_PERIOD, _MAX_STARTS = 32, 1024
 _NEAR_BEST = 2e-3
 
 
-def _grid_size_1d(target: Target, g, domain: Box, certified: bool) -> int:
+def _grid_size_1d(target: Target, hints: SearchHints, domain: Box, certified: bool) -> int:
     """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for periodic units (sin, cos:
     ``Activation.period``), at least ``_PER_PERIOD`` per period of the fastest unit."""
     if certified:
         n = _GRID_CERTIFIED
     else:
         n = _GRID_LIPSCHITZ if target.lipschitz is not None else _GRID_ROUGH
-    if isinstance(g, ShallowNetwork):
-        n = max(n, (16 if certified else 64) * g.width + 1)
-        if g.activation.period is not None:
-            fastest = float(np.max(np.abs(g.A))) * domain.diameter / g.activation.period
-            n = max(n, int(min(_PER_PERIOD * fastest, _MAX_GRID)) + 1)
+    if hints.units:
+        n = max(n, (16 if certified else 64) * hints.units + 1)
+    if hints.period is not None:
+        fastest = hints.slope * domain.diameter / hints.period
+        n = max(n, int(min(_PER_PERIOD * fastest, _MAX_GRID)) + 1)
     return min(n, _MAX_GRID)
 
 
-def _steep_clusters(g, lo: float, hi: float, spacing: float) -> np.ndarray:
+def _steep_clusters(hints: SearchHints, lo: float, hi: float, spacing: float) -> np.ndarray:
     """Points within ±8 transition widths of the transitions of units too steep for the grid (not for
     periodic σ, sin and cos, whose steep units oscillate everywhere and size the grid instead)."""
-    if not isinstance(g, ShallowNetwork) or g.dim != 1 or g.activation.period is not None:
+    if hints.period is not None or not len(hints.centres):
         return np.empty(0)
-    a = np.abs(g.A[:, 0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        width, centre = 1 / a, -g.b / g.A[:, 0]
-        steep = (a > 0) & (width < _STEEP * spacing) & (centre + 8 * width > lo) & (centre - 8 * width < hi)
+    width, centre = hints.widths, hints.centres
+    with np.errstate(invalid="ignore"):
+        steep = (width < _STEEP * spacing) & (centre + 8 * width > lo) & (centre - 8 * width < hi)
     offsets = np.linspace(-8.0, 8.0, _CLUSTER)
     points = (centre[steep, None] + width[steep, None] * offsets).ravel()
     return points[(points >= lo) & (points <= hi)]
@@ -197,23 +197,19 @@ def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, scale: float, per_
     return x, v
 
 
-def _sup_1d(errors: ErrorFunction, g, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray,
+def _sup_1d(errors: ErrorFunction, hints: SearchHints, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray,
             certified: bool):
     """The 1-D estimate: a grid (uniform + transitions + clusters at steep units + given points), then the
     largest local maxima refined together; returns the facts and the evaluated grid (for the bracket)."""
     lo, hi = float(domain.lower[0]), float(domain.upper[0])
-    n = n_points or _grid_size_1d(errors.target, g, domain, certified)
+    n = n_points or _grid_size_1d(errors.target, hints, domain, certified)
     grid = np.linspace(lo, hi, n)
-    extra = [_steep_clusters(g, lo, hi, (hi - lo) / max(n - 1, 1))]
-    if isinstance(g, ShallowNetwork):
-        extra.append(interior_transitions(g.A, g.b, lo, hi))
-    extra = np.concatenate(extra)
+    extra = np.concatenate([_steep_clusters(hints, lo, hi, (hi - lo) / max(n - 1, 1)), hints.inside(lo, hi)])
     x, where = np.unique(np.concatenate([grid, extra]), return_inverse=True)
     e = errors(x[:, None])
     initial = float(e[where[:n]].max())
     maxima = _local_maxima(e)
-    periodic = isinstance(g, ShallowNetwork) and g.activation.period is not None
-    near = np.cos(np.pi / _PER_PERIOD) if periodic else 1 - _NEAR_BEST
+    near = np.cos(np.pi / _PER_PERIOD) if hints.period is not None else 1 - _NEAR_BEST
     high = int(np.sum(e[maxima] >= e[maxima[0]] * near))
     maxima = maxima[:min(max(n_starts, high), _MAX_STARTS)]
     left, right = np.maximum(maxima - 1, 0), np.minimum(maxima + 1, len(x) - 1)
@@ -307,13 +303,12 @@ def _polish(errors: ErrorFunction, domain: Domain, x0: np.ndarray, value: float,
     return best[0], best[1]
 
 
-def _sup_nd(errors: ErrorFunction, g, domain: Domain, n_points: int | None, n_starts: int, rng, points: np.ndarray):
+def _sup_nd(errors: ErrorFunction, hints: SearchHints, domain: Domain, n_points: int | None, n_starts: int, rng, points: np.ndarray):
     """The n-D estimate: scrambled Sobol' points and a box's corners, then the shrinking-box search from the
     best distinct ones, and L-BFGS-B from the best of them. Given points seed it without moving the point
     set or the search: one higher than the estimate is searched from in the same way, after it."""
     d = domain.dim
-    width = g.width if isinstance(g, ShallowNetwork) else 0
-    n = n_points or min(max(1 << 13, 32 * width), 1 << 18)
+    n = n_points or min(max(1 << 13, 32 * hints.units), 1 << 18)
     X = domain.sample(n, "sobol", rng=rng)
     if isinstance(domain, Box) and d <= 10:
         X = np.vstack([X, np.array(list(itertools.product(*zip(domain.lower, domain.upper))))])
@@ -335,9 +330,10 @@ def _sup_nd(errors: ErrorFunction, g, domain: Domain, n_points: int | None, n_st
     return x, value, initial, facts
 
 
-def _certifiable(target: Target, g, domain: Domain) -> bool:
-    """Whether the facts for a certified bracket exist (L_f, a network with a boundable σ, a box of dim ≤ 3)."""
-    return (target.lipschitz is not None and isinstance(g, ShallowNetwork) and isinstance(domain, Box)
+def _certifiable(target: Target, g, hints: SearchHints, domain: Domain) -> bool:
+    """Whether the facts for a certified bracket exist (L_f, a bracketable model with a boundable σ, a box of
+    dim ≤ 3)."""
+    return (target.lipschitz is not None and hints.bracketable and isinstance(domain, Box)
             and domain.dim <= 3 and can_bracket(g.activation))
 
 
@@ -354,6 +350,8 @@ def _describe(facts: dict) -> str:
                   "budget": f"the budget of {facts['certify_evals']} evaluations ran out first",
                   "hopeless": f"stopped early: its budget could not bring it within {HOPELESS:g}× the error"}
         text += f"; upper bound proved by branch and bound ({facts['bracket']}; {ending[facts['outcome']]})"
+    elif facts.get("no_bracket"):
+        text += f"; no upper bound proved: {facts['no_bracket']}"
     return text
 
 
@@ -397,9 +395,9 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     target = check_pair(f, g, domain)
     search = _search_options(target.domain, n_points, n_starts, rng, points)
     bracket_options = _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop)
-    errors = ErrorFunction(target, g, target.domain)
-    certified = certify and _certifiable(target, g, target.domain)
-    argmax, value, initial, grid, facts = _estimate(errors, g, certified, **search)
+    errors, hints = ErrorFunction(target, g, target.domain), search_hints(g, target.domain)
+    certified = certify and _certifiable(target, g, hints, target.domain)
+    argmax, value, initial, grid, facts = _estimate(errors, hints, certified, **search)
     floor = rounding_floor(target, g, target.domain.sample(FLOOR_POINTS, "sobol", rng=0))  # the bracket's too
     if not certified:
         return SupEstimate(value, argmax, value, None, errors.count, _describe(facts), initial, floor, {}, facts)
@@ -432,15 +430,18 @@ def _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop) -
             "hopeless": None if certify_early_stop else math.inf}
 
 
-def _estimate(errors: ErrorFunction, g, certified: bool, *, n_points, n_starts, rng, points):
+def _estimate(errors: ErrorFunction, hints: SearchHints, certified: bool, *, n_points, n_starts, rng, points):
     """(argmax, value, initial, grid, facts): the 1-D (:func:`_sup_1d`, whose evaluated grid the bracket starts
-    from) or n-D (:func:`_sup_nd`, grid None) estimate."""
+    from) or n-D (:func:`_sup_nd`, grid None) estimate; ``facts["no_bracket"]`` says why a model that cannot be
+    bracketed is not."""
     domain = errors.domain
     if domain.dim == 1 and isinstance(domain, Box):
-        argmax, value, initial, grid, facts = _sup_1d(errors, g, domain, n_points, n_starts, points, certified)
+        argmax, value, initial, grid, facts = _sup_1d(errors, hints, domain, n_points, n_starts, points, certified)
     else:
-        argmax, value, initial, facts = _sup_nd(errors, g, domain, n_points, n_starts, rng, points)
+        argmax, value, initial, facts = _sup_nd(errors, hints, domain, n_points, n_starts, rng, points)
         grid = None
+    if hints.no_bracket:  # a model that says why no upper bound can be proved for it (a DeepNetwork)
+        facts["no_bracket"] = hints.no_bracket
     return np.asarray(argmax, dtype=float), value, initial, grid, facts
 
 
