@@ -36,7 +36,7 @@ def _saved(model) -> bytes:
 
 
 def test_uats_own_models_are_registered_under_the_format_names_their_files_carry():
-    assert list_model_formats()[:2] == ["uat.ShallowNetwork", "uat.Polynomial"]
+    assert list_model_formats()[:3] == ["uat.ShallowNetwork", "uat.DeepNetwork", "uat.Polynomial"]
     assert model_format("uat.ShallowNetwork").model is ShallowNetwork
     assert model_format("uat.Polynomial") == ModelFormat("polynomial", "uat.Polynomial", PolynomialApproximant)
 
@@ -74,7 +74,7 @@ def test_an_unregistered_format_is_refused_naming_it_and_the_registered_ones():
     write_npz(buffer, {"coefficients": np.ones(3)}, {"format": "uat.Polynomal", "format_version": 1})
     with pytest.raises(ValueError, match=r"the model data holds a model of format 'uat.Polynomal', which is not "
                                          r"registered; registered model formats: 'uat.ShallowNetwork', "
-                                         r"'uat.Polynomial' \(import the module that defines the model first\)$"):
+                                         r"'uat.DeepNetwork', 'uat.Polynomial' \(import the module that defines the model first\)$"):
         load_model(io.BytesIO(buffer.getvalue()))
 
 
@@ -121,7 +121,7 @@ class _Constant:
 
 def test_a_registered_model_of_ones_own_is_saved_and_loaded_by_format(registry):
     with pytest.raises(TypeError, match=r"model must be an instance of a registered model class \(ShallowNetwork, "
-                                        r"PolynomialApproximant\); got _Constant: register its ModelFormat"):
+                                        r"DeepNetwork, PolynomialApproximant\); got _Constant: register its ModelFormat"):
         save_model(_Constant(2.5), io.BytesIO())
     register_model_format(ModelFormat("constant", "test.Constant", _Constant))
     loaded = load_model(io.BytesIO(_saved(_Constant(2.5))))
@@ -181,13 +181,13 @@ def test_the_store_keeps_and_returns_every_kind_of_model_without_knowing_its_cla
     from uat.study.store import StoreError, load_networks, network_bytes
 
     unknown = io.BytesIO()
-    write_npz(unknown, {"W": np.ones((2, 2))}, {"format": "uat.DeepNetwork", "format_version": 1})
+    write_npz(unknown, {"W": np.ones((2, 2))}, {"format": "uat.HyperNetwork", "format_version": 1})
     _store(tmp_path / "out", {"net": network_bytes(BIASED), "poly": network_bytes(POLYNOMIAL), "none": None,
                               "deep": unknown.getvalue()})
     found = load_networks(tmp_path / "out", ["net", "poly", "none"])
     assert type(found["net"]) is ShallowNetwork and type(found["poly"]) is PolynomialApproximant
     assert found["none"] is None and np.array_equal(found["poly"](X), POLYNOMIAL(X))
     with pytest.raises(StoreError, match=r"the stored network of cell deep is unreadable \(the model data holds a "
-                                         r"model of format 'uat.DeepNetwork', which is not registered; registered "
-                                         r"model formats: 'uat.ShallowNetwork', 'uat.Polynomial'"):
+                                         r"model of format 'uat.HyperNetwork', which is not registered; registered "
+                                         r"model formats: 'uat.ShallowNetwork', 'uat.DeepNetwork', 'uat.Polynomial'"):
         load_networks(tmp_path / "out", ["deep"])

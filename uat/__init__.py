@@ -25,13 +25,14 @@ _EXPORTS = {
     **dict.fromkeys(["fit", "fit_widths", "FitResult", "list_methods", "loss_and_grad", "residual_jacobian"],
                     "uat.fitting"),
     **dict.fromkeys(["sup_error", "rms_error", "SupEstimate"], "uat.supnorm"),
+    **dict.fromkeys(["yarotsky_square", "sawtooth", "relu_breakpoints"], "uat.constructions"),
     **dict.fromkeys(["run_study", "load_results"], "uat.study"),
     **dict.fromkeys(["IllConditionedWarning", "ConvergenceWarning", "ExpressionError", "TargetError", "UatWarning"],
                     "uat.exceptions"),
     "__version__": "uat._version",
 }
-_SUBMODULES = frozenset(["activations", "certify", "cli", "deep", "domains", "errornorm", "exceptions", "expressions",
-                         "fitting", "models", "network", "plots", "study", "supnorm", "targets"])
+_SUBMODULES = frozenset(["activations", "certify", "cli", "constructions", "deep", "domains", "errornorm", "exceptions",
+                         "expressions", "fitting", "models", "network", "plots", "study", "supnorm", "targets"])
 
 __all__ = [*_EXPORTS]
 

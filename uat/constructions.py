@@ -139,23 +139,6 @@ def _kinked_layers(net: DeepNetwork) -> list[int]:
     return kinked
 
 
-def _preactivations(net: DeepNetwork, x: np.ndarray, layer: int) -> np.ndarray:
-    """z_{layer+1}(x) of the points x (p,), shape (p, N_{layer+1}) (0-based ``layer``)."""
-    A = x[:, None]
-    for W, b, act in zip(net.weights[:layer], net.biases[:layer], net.activations):
-        A = act.fn(A @ W.T + b)
-    return A @ net.weights[layer].T + net.biases[layer]
-
-
-def _sign_changes(x: np.ndarray, Z: np.ndarray) -> np.ndarray:
-    """Every zero strictly inside a piece [x_i, x_{i+1}] of a z that is linear there, for each column of Z
-    (p, N) sampled at the sorted points x (p,): x_i + θ(x_{i+1} − x_i), θ = z_i/(z_i − z_{i+1})."""
-    i, j = np.nonzero(np.sign(Z[:-1]) * np.sign(Z[1:]) < 0)
-    left, right = Z[i, j], Z[i + 1, j]
-    t = x[i] + left / (left - right) * (x[i + 1] - x[i])
-    return np.clip(t, x[i], x[i + 1])
-
-
 def relu_breakpoints(net: DeepNetwork, lower: float, upper: float) -> np.ndarray:
     """The breakpoints of a 1-D deep network with piecewise-linear σ on [lower, upper], layer by layer.
 
@@ -188,7 +171,4 @@ def relu_breakpoints(net: DeepNetwork, lower: float, upper: float) -> np.ndarray
     lower, upper = check_real("lower", lower), check_real("upper", upper)
     if not lower < upper:
         raise ValueError(f"lower must be < upper; got lower = {lower}, upper = {upper}")
-    x = np.array([lower, upper])
-    for layer in _kinked_layers(net):
-        x = np.union1d(x, _sign_changes(x, _preactivations(net, x, layer)))
-    return x[1:-1]
+    return net.breakpoints(lower, upper, layers=_kinked_layers(net))

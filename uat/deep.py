@@ -361,26 +361,34 @@ class DeepNetwork:
             widths, centres = 1 / np.abs(W[:, 0]), -b / W[:, 0]
         lower, upper = (float(v[0]) for v in domain.bounds)
         pieces = [act.linear_pieces for act in self.activations + (self.output_activation or first,)]
-        transitions = (self.breakpoints(lower, upper) if all(p is not None for p in pieces)
+        transitions = (self.breakpoints(lower, upper, max_points=_MAX_BREAKPOINTS) if all(p is not None for p in pieces)
                        else interior_transitions(W, b, lower, upper))
         return SearchHints(units, period, slope, transitions, centres, widths, no_bracket=why)
 
-    def breakpoints(self, lower: float, upper: float) -> np.ndarray:
-        """1-D, every σ linear on each side of 0 (ReLU, leaky ReLU): the points of (lower, upper) where some unit's
-        z[ℓ](x) crosses 0, i.e. Φ's kinks, layer by layer. Between the kinks of the layers before ℓ, z[ℓ] is linear
-        in x, so its zeros are where it changes sign between two consecutive known points (by interpolation, to
-        rounding). Stops adding deeper layers' kinks past ``_MAX_BREAKPOINTS`` points."""
+    def breakpoints(self, lower: float, upper: float, layers=None, max_points: int | None = None) -> np.ndarray:
+        """1-D: the points of (lower, upper) where some unit's z[ℓ](x) changes sign, sorted and distinct, found
+        layer by layer (the one implementation; :func:`uat.constructions.relu_breakpoints` checks σ and calls it).
+
+        ``layers`` are the 0-based layers whose zero crossings are kept (default: those whose σ has kinks; the
+        output layer counts when ``output_activation`` is given). Between the points of the layers before ℓ,
+        z[ℓ] is linear in x wherever every σ is piecewise linear, so its zeros are where it changes sign between
+        two consecutive points, at x_i + θ(x_{i+1} − x_i), θ = z_i/(z_i − z_{i+1}). For ReLU-like σ these are
+        Φ's kinks (and any crossing that cancels). With ``max_points``, deeper layers are left out once the
+        points would pass it (the search's hints; a ReLU net of depth L can have exponentially many)."""
         if self.dim != 1:
             raise ValueError(f"breakpoints are defined for 1-D networks; this one has dim {self.dim}")
+        sigmas = self.activations + (self.output_activation,)
+        if layers is None:
+            layers = [ell for ell, act in enumerate(sigmas) if act is not None and act.kinks]
         P = np.array([float(lower), float(upper)])
-        for ell in range(self.depth - (self.output_activation is None)):
-            if len(P) * self.widths[ell + 1] > 64 * _MAX_BREAKPOINTS:
+        for ell in layers:
+            if max_points is not None and len(P) * self.widths[ell + 1] > 64 * max_points:
                 break
             Z = forward(self.weights[:ell + 1], self.biases[:ell + 1], self.activations[:ell], None, P[:, None])
-            i, j = np.nonzero(Z[:-1] * Z[1:] < 0)
+            i, j = np.nonzero(np.sign(Z[:-1]) * np.sign(Z[1:]) < 0)
             z0, z1 = Z[i, j], Z[i + 1, j]
-            t = P[i] + (P[i + 1] - P[i]) * (z0 / (z0 - z1))
-            P = np.unique(np.concatenate([P, np.clip(t, P[i], P[i + 1])]))
+            t = P[i] + z0 / (z0 - z1) * (P[i + 1] - P[i])
+            P = np.union1d(P, np.clip(t, P[i], P[i + 1]))
         return P[(P > lower) & (P < upper)]
 
     def save(self, path) -> None:
