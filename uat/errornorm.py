@@ -168,7 +168,7 @@ def check_pair(f, g, domain) -> Target:
                         "its network, sup_error(f, result.network), or call result.sup_error()")
     if not callable(g):
         raise TypeError(f"g must be a ShallowNetwork or a callable on (N, n) arrays; got {reprlib.repr(g)}")
-    if isinstance(g, ShallowNetwork) and g.dim != target.dim:
+    if isinstance(getattr(g, "dim", None), int) and g.dim != target.dim:  # a model: its input dimension
         raise ValueError(f"the network has input dimension {g.dim} but the domain {target.domain} has dimension "
                          f"{target.dim}")
     return target

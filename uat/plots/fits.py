@@ -7,7 +7,7 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 from uat.errornorm import row_norms
-from uat.network import ShallowNetwork, interior_transitions
+from uat.network import ShallowNetwork, search_hints
 from uat.plots._style import OKABE_ITO
 from uat.supnorm import SupEstimate
 from uat.targets import Target
@@ -25,7 +25,8 @@ def fit_closeup_data(target: Target, network: ShallowNetwork, n: int | None = No
     if domain.dim == 1:
         lo, hi = domain.lower[0], domain.upper[0]
         # so that narrow peaks at kinks are drawn (a polynomial baseline has none)
-        kinks = interior_transitions(network.A, network.b, lo, hi) if hasattr(network, "A") else np.empty(0)
+        hints = search_hints(network, domain).transitions  # a model's kinks (none for a polynomial baseline)
+        kinks = hints[np.isfinite(hints) & (hints > lo) & (hints < hi)]
         X = np.union1d(np.linspace(lo, hi, n or 4001), kinks)[:, None]
         inside = np.ones(X.shape[0], dtype=bool)
         shape = (X.shape[0],)
