@@ -89,7 +89,9 @@ from scipy.optimize import minimize
 from uat._validation import check_choice, check_int, check_real, read_only
 from uat.errornorm import power_of_two, scale_weights
 from uat.exceptions import ConvergenceWarning
+from uat.deep import DeepNetwork
 from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
+from uat.fitting.deep_gradients import DeepObjective, pack_layers
 from uat.fitting.gradients import Objective, pack, require_derivative
 from uat.fitting.lstsq import default_solver, lstsq_solve
 from uat.fitting.minimax import minimax_rcond
@@ -119,6 +121,7 @@ INITS = {
 _Y_RANGE = (2.0**-100, 2.0**100)
 _MAX_ITER = {"gd": 10000, "momentum": 10000, "adam": 10000, "lbfgs": 5000, "lm": 1000, "varpro": 1000}
 _LR = {"gd": 0.1, "momentum": 0.01, "adam": 1e-3}
+_DEEP_OPTIMIZER = "lm"  # the default optimizer of a deep fit (module docstring: measured)
 _JACOBIAN_LIMIT = 1 << 26  # entries of a Gauss–Newton Jacobian (512 MiB)
 
 
@@ -478,10 +481,16 @@ def _y_scale(Y: np.ndarray) -> float:
     return 1.0 if peak == 0 or _Y_RANGE[0] <= peak <= _Y_RANGE[1] else float(power_of_two(peak))
 
 
-def _network(objective: Objective, theta: np.ndarray, act, y_scale: float) -> ShallowNetwork:
-    """The network of θ for the target's own values: C·y_scale, refused where that overflows float64."""
-    A, b, C = objective.unpack(theta)
+def _network(objective: Objective | DeepObjective, theta: np.ndarray, act, y_scale: float):
+    """The network of θ for the target's own values: C·y_scale (a deep network's last W, b), refused where that
+    overflows float64. A :class:`~uat.deep.DeepNetwork` for a :class:`DeepObjective`."""
     reason = f"trained on the target divided by {y_scale:.3g}"
+    if isinstance(objective, DeepObjective):
+        weights, biases = objective.unpack(theta)
+        weights[-1] = scale_weights(weights[-1], y_scale, "backprop", reason)
+        biases[-1] = scale_weights(biases[-1], y_scale, "backprop", reason)
+        return DeepNetwork(weights, biases, objective.sigma[1 : objective.depth])
+    A, b, C = objective.unpack(theta)
     return ShallowNetwork(A, b, scale_weights(C, y_scale, "backprop", reason), act)
 
 
@@ -505,6 +514,19 @@ def _initial(problem: Problem, init, objective: Objective, A, b, y_scale: float 
     A = rng.standard_normal((k, n)) * np.sqrt(fan_a)
     C = rng.standard_normal((m, k)) * np.sqrt(fan_c)
     return pack(A, np.zeros(k), C)
+
+
+def _deep_initial(problem: Problem, init: str, objective: DeepObjective) -> tuple[np.ndarray, str]:
+    """θ₀ of a deep network and the name of its rule, drawn from ``problem.draw_rng`` after the seed's draw of
+    A, b (so a seed gives the same θ₀ bit for bit): W[ℓ] ~ N(0, 2/N_{ℓ−1}) (He) for σ with kinks (relu-like)
+    or N(0, 2/(N_{ℓ−1} + N_ℓ)) (Glorot) otherwise, layer by layer; biases 0. ``init='draw'`` (the default)
+    picks by σ, ``'he'`` and ``'glorot'`` force the rule."""
+    rule = init if init != "draw" else ("he" if problem.activation.kinks else "glorot")
+    rng, weights = problem.draw_rng, []
+    for rows, cols in zip(objective.widths[1:], objective.widths[:-1]):
+        variance = 2.0 / cols if rule == "he" else 2.0 / (cols + rows)
+        weights.append(rng.standard_normal((rows, cols)) * np.sqrt(variance))
+    return pack_layers(weights, [np.zeros(rows) for rows in objective.widths[1:]]), rule
 
 
 def _weights(weights, X) -> np.ndarray:
@@ -556,23 +578,45 @@ def _refine_minimax(problem: Problem, network: ShallowNetwork, X, Y, rounds: int
 
 def _fit_backprop(problem: Problem, **options) -> Fitted:
     """Method 'backprop': the training set of the seed, θ₀ from ``init``, the optimizer, then the network of the
-    best parameters seen (refined by minimax where asked)."""
+    best parameters seen (refined by minimax where asked). A deep problem (``problem.widths``) trains a
+    :class:`~uat.deep.DeepNetwork` the same way, from :func:`_deep_initial`."""
     act = require_derivative(problem.activation)
+    if problem.widths is not None:
+        _check_deep_options(problem.widths, options)
     samples = _samples(problem, {name: options.pop(name) for name in DRAW_OPTIONS})
     y_scale = _y_scale(samples.Y)
     objective = _objective(problem, samples, y_scale, options)
-    theta0 = _initial(problem, options["init"], objective, samples.A, samples.b, y_scale)
+    if problem.widths is None:
+        theta0, init = _initial(problem, options["init"], objective, samples.A, samples.b, y_scale), None
+    else:
+        theta0, init = _deep_initial(problem, options["init"], objective)
     monitor = _monitor(problem, objective, y_scale, options)
     phases = _train(objective, theta0, monitor, options)
     theta = monitor.best_theta if monitor.best_theta is not None else theta0
     network = _network(objective, theta, act, y_scale)
     diagnostics = _diagnostics(samples, objective, monitor, phases, y_scale, options)
+    if init is not None:
+        diagnostics["init"] = init
     if options["refine"] == "minimax":
         network, facts = _refine_minimax(problem, network, samples.X, samples.Y)
         diagnostics["refine"] = {"method": "minimax", **facts}
         with objective:  # the returned network's loss (the pool, if the loss opens one, is closed again)
             diagnostics["loss"] = objective.loss(pack(network.A, network.b, network.C))
     return Fitted(network, samples.X, samples.Y, diagnostics, _history(monitor, options["checkpoint_every"]))
+
+
+def _check_deep_options(widths: tuple[int, ...], options: dict) -> None:
+    """Refuse, before any work, the options a deep fit does not have: variable projection, a shallow warm
+    start, the minimax refinement (all written for the one hidden layer's C)."""
+    given = f"width={list(widths)!r} (a deep network)"
+    if options["optimizer"] == "varpro":
+        raise ValueError(f"optimizer='varpro' is not implemented for {given}; pass optimizer='lbfgs', 'lm' or "
+                         f"'adam' (default {_DEEP_OPTIMIZER})")
+    if isinstance(options["init"], ShallowNetwork):
+        raise ValueError(f"init: a ShallowNetwork cannot start {given}; pass init='draw', 'glorot' or 'he'")
+    if options["refine"] == "minimax":
+        raise ValueError(f"refine='minimax' re-solves one hidden layer's C and is not implemented for {given}; "
+                         "pass refine=None")
 
 
 def _samples(problem: Problem, draw: dict) -> TrainingSet:
@@ -583,11 +627,16 @@ def _samples(problem: Problem, draw: dict) -> TrainingSet:
     return training_set(problem, **draw)
 
 
-def _objective(problem: Problem, samples: TrainingSet, y_scale: float, options: dict) -> Objective:
+def _objective(problem: Problem, samples: TrainingSet, y_scale: float, options: dict) -> Objective | DeepObjective:
     """The weighted training loss on Y / y_scale, refused for Gauss–Newton optimizers whose Jacobian is too large."""
     X, Y = samples.X, samples.Y
     w = np.ones(X.shape[0]) if options["weights"] is None else _weights(options["weights"], X)
-    objective = Objective(X, Y / y_scale, problem.activation, problem.width, w, options["threads"])
+    if problem.widths is None:
+        objective = Objective(X, Y / y_scale, problem.activation, problem.width, w, options["threads"])
+    else:
+        widths = (X.shape[1], *problem.widths, Y.shape[1])
+        objective = DeepObjective(X, Y / y_scale, widths, [problem.activation] * len(problem.widths), None, w,
+                                  options["threads"])
     optimizer, rows = options["optimizer"], X.shape[0] * Y.shape[1]
     if optimizer in ("lm", "varpro") and rows * objective.n_params > _JACOBIAN_LIMIT:
         raise ValueError(f"optimizer={optimizer!r} forms the {rows} x {objective.n_params} Jacobian, more than "
@@ -773,4 +822,5 @@ register_method(Method.declare(
     "all of A, b, C trained on the mean squared error (hand-written gradients); optimizers gd, momentum, adam, "
     "lbfgs, lm, varpro",
     {**_draw_options(), **BACKPROP_OPTIONS},
+    trains_deep=True, deep_defaults={"optimizer": _DEEP_OPTIMIZER},
 ))
