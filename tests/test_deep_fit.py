@@ -106,3 +106,28 @@ def test_a_huge_target_is_trained_scaled_and_returned_at_its_own_size():
     scale = result.diagnostics["y_scale"]
     assert 2.0**600 < scale < 2.0**700 and np.log2(scale).is_integer()   # a power of two near 1e200
     assert result.train_max < 1e200    # in the target's units: an error below the size of the values
+
+
+def test_output_activation_is_trained_at_the_last_layer():
+    result = uat.fit(lambda X: 0.5 + 0.25 * np.sin(np.pi * X[:, 0]), "[-1,1]", width=[6, 6], max_iter=100,
+                     optimizer="lm", output_activation="sigmoid", **SMALL)
+    network = result.network
+    assert network.output_activation.name == "sigmoid"
+    # Φ's output is σ_out of the last affine map of the last hidden layer's activations
+    X = np.linspace(-1, 1, 7)[:, None]
+    hidden = X
+    for W, b, act in zip(network.weights[:-1], network.biases[:-1], network.activations):
+        hidden = act.fn(hidden @ W.T + b)
+    z = hidden @ network.weights[-1].T + network.biases[-1]
+    assert np.allclose(network(X), 1 / (1 + np.exp(-z)), rtol=1e-12, atol=0)
+    assert result.train_max < 1e-3    # measured 1.0e-5 (0.18 at the start)
+
+
+@pytest.mark.parametrize("width, value, match", [
+    (8, "sigmoid", "output_activation='sigmoid' is for deep networks"),
+    ([8, 8], "heaviside", "output_activation 'heaviside' has no derivative"),
+    ([8, 8], 3, "output_activation must be None or an activation name"),
+])
+def test_output_activation_refusals(width, value, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        uat.fit("sin2pi", width=width, method="backprop", output_activation=value)
