@@ -149,3 +149,10 @@ def test_only_backprop_trains_deep_networks():
     from uat.fitting import get_method, list_methods
 
     assert [name for name in list_methods() if get_method(name).trains_deep] == ["backprop"]
+
+
+def test_a_one_dimensional_array_width_is_a_list_width():
+    result = uat.fit("sin2pi", width=np.array([3, 4]), max_iter=0, **SMALL)
+    assert result.width == (3, 4) and result.network.widths == (1, 3, 4, 1)
+    with pytest.raises(ValueError, match="entry 0"):
+        uat.fit("sin2pi", width=np.array([3, 0]), **SMALL)

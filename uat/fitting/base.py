@@ -431,7 +431,9 @@ def fit_problem(target: Target, width, activation, method: str, options: dict, s
 
 def check_width(width) -> int | tuple[int, ...]:
     """``width`` checked: an int >= 1 (a shallow network's k), or a non-empty list or tuple of them, the
-    hidden widths (N_1, …, N_{L−1}) of a deep network, returned as a tuple."""
+    hidden widths (N_1, …, N_{L−1}) of a deep network (a 1-D array too), returned as a tuple."""
+    if isinstance(width, np.ndarray) and width.ndim == 1:
+        width = width.tolist()
     if not isinstance(width, (list, tuple)):
         return check_int("width", width)
     accepted = "width must be an integer >= 1 or a non-empty list of them (the hidden widths of a deep network)"
