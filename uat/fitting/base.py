@@ -33,18 +33,23 @@ from uat.targets import Target, as_target
 
 __all__ = ["FitResult", "Method", "Option", "Problem", "Fitted", "MemoryNeed", "fit", "get_method", "list_methods",
            "register_method", "uses_activation", "available_memory", "feature_memory", "default_n_samples",
-           "optional", "as_given", "fit_target", "fit_problem", "fit_result"]
+           "optional", "as_given", "fit_target", "fit_problem", "fit_result", "check_width"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """What every method receives: the target on its domain, the width, σ and the two random streams."""
+    """What every method receives: the target on its domain, the width, σ and the two random streams.
+
+    ``widths`` is None for a shallow fit (an int ``width``); for a deep fit (a list width, only methods with
+    ``trains_deep``) it is the hidden widths (N_1, …, N_{L−1}) and ``width`` is the largest of them (that of
+    the seed's draw and of the default n_samples)."""
 
     target: Target
     width: int
     activation: Activation
     draw_rng: np.random.Generator
     sample_rng: np.random.Generator
+    widths: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +118,9 @@ class Method:
     are the only σ the method accepts (peers whose libraries lack the others); a study pairing the
     method with another is refused before any work. ``uses_activation`` is False for methods whose
     approximants have no σ (the polynomial baselines): a polynomial σ's plateau is not theirs, and
-    charts name them without one.
+    charts name them without one. ``trains_deep`` is True for methods that train deep networks (a list
+    width, :func:`check_width`: backprop only); ``deep_defaults`` are the option defaults a deep fit
+    takes instead of ``options``' (where the option is not given).
     """
 
     name: str
@@ -126,6 +133,8 @@ class Method:
     activations: tuple[str, ...] | None = None
     memory: Callable[[int, int, int, dict], MemoryNeed] | None = None
     uses_activation: bool = True
+    trains_deep: bool = False
+    deep_defaults: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def declare(cls, name: str, fn: Callable[..., Fitted], description: str, options: Mapping[str, Option], *,
@@ -244,12 +253,14 @@ class FitResult:
 
     Attributes
     ----------
-    network : ShallowNetwork
-        The fitted g(x) = C σ(Ax + b).
+    network : ShallowNetwork or DeepNetwork
+        The fitted g(x) = C σ(Ax + b); a :class:`~uat.deep.DeepNetwork` for a deep fit.
     target : Target
         f, with the domain K it was fitted on (``target.domain``).
     method, activation : str
-    width, seed : int
+    width : int, or tuple of int
+        k; for a deep fit the tuple of hidden widths (N_1, …, N_{L−1}) as given (checked).
+    seed : int
     options : dict
         Every option of the method, defaults filled in.
     train_rms, train_max : float
@@ -274,7 +285,7 @@ class FitResult:
     target: Target
     method: str
     activation: str
-    width: int
+    width: int | tuple[int, ...]
     seed: int
     options: dict
     train_rms: float
@@ -349,8 +360,10 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
         a :class:`~uat.targets.Target`, or a callable mapping (N, n) arrays to (N,) or (N, m).
     domain : Box, Ball or str, optional
         K, e.g. ``"[-1,1]x[0,2]"``; required for expressions and callables.
-    width : int >= 1
-        k, the number of hidden units.
+    width : int >= 1, or a list of them
+        k, the number of hidden units; a list [N_1, …, N_{L−1}] gives a deep network of those hidden
+        widths (depth L = len + 1, a :class:`~uat.deep.DeepNetwork`), with methods that train deep
+        networks only (backprop).
     activation : str or Activation
         σ (``uat list activations``).
     method : str
@@ -371,7 +384,7 @@ def fit(target, domain=None, *, width: int, activation: str | Activation = "tanh
     (64, True)
     """
     the_target = fit_target(target, domain)
-    width = check_int("width", width)
+    width = check_width(width)
     problem, the_method, resolved = fit_problem(the_target, width, activation, method, options, seed)
     with pinned_blas:
         start_time = time.perf_counter()
@@ -390,15 +403,22 @@ def fit_target(target, domain=None) -> Target:
     return the_target
 
 
-def fit_problem(target: Target, width: int, activation, method: str, options: dict, seed: int, *,
+def fit_problem(target: Target, width, activation, method: str, options: dict, seed: int, *,
                 draw_width: int | None = None) -> tuple[Problem, Method, dict]:
-    """The rest of the front door, after :func:`fit_target` and the width's check: σ, the method (and σ's
-    fitness for it), its options (defaults filled in, checked), the memory a fit of ``width`` needs, and the
-    seed's streams. ``draw_width`` (default ``width``) is the problem's width, that of the draw and of the
-    default n_samples (``fit_widths`` draws K units for all its widths). Returns (problem, method, options)."""
+    """The rest of the front door, after :func:`fit_target` and the width's check (:func:`check_width`): σ,
+    the method (and σ's fitness for it; a list width only for a method that ``trains_deep``, whose
+    ``deep_defaults`` then apply), its options (defaults filled in, checked), the memory a fit of ``width``
+    needs, and the seed's streams. ``draw_width`` (default ``width``; a deep fit's largest hidden width) is
+    the problem's width, that of the draw and of the default n_samples (``fit_widths`` draws K units for all
+    its widths). Returns (problem, method, options)."""
     act = get_activation(activation)
     the_method = get_method(method)
     check_activation(the_method, act.name)
+    widths = tuple(width) if isinstance(width, tuple) else None
+    if widths is not None:
+        check_deep(the_method, widths)
+        options = {**the_method.deep_defaults, **options}
+        width, draw_width = sum(widths), max(widths)  # the memory of every layer's activations; the draw's width
     resolved = resolve_options(the_method, options)
     draw_width = width if draw_width is None else draw_width
     sized = resolved
@@ -406,7 +426,35 @@ def fit_problem(target: Target, width: int, activation, method: str, options: di
         sized = {**resolved, "n_samples": default_n_samples(draw_width)}  # sized by the draw's width
     check_memory(the_method, width, target, sized)
     draw_rng, sample_rng = streams(seed)
-    return Problem(target, draw_width, act, draw_rng, sample_rng), the_method, resolved
+    return Problem(target, draw_width, act, draw_rng, sample_rng, widths), the_method, resolved
+
+
+def check_width(width) -> int | tuple[int, ...]:
+    """``width`` checked: an int >= 1 (a shallow network's k), or a non-empty list or tuple of them, the
+    hidden widths (N_1, …, N_{L−1}) of a deep network (a 1-D array too), returned as a tuple."""
+    if isinstance(width, np.ndarray) and width.ndim == 1:
+        width = width.tolist()
+    if not isinstance(width, (list, tuple)):
+        return check_int("width", width)
+    accepted = "width must be an integer >= 1 or a non-empty list of them (the hidden widths of a deep network)"
+    if len(width) == 0:
+        raise ValueError(f"{accepted}; got an empty list")
+    checked = []
+    for value in width:
+        try:
+            checked.append(check_int("width", value))
+        except (TypeError, ValueError):
+            raise ValueError(f"{accepted}; got {list(width)!r}, whose entry {value!r} is not an integer >= 1") \
+                from None
+    return tuple(checked)
+
+
+def check_deep(method: Method, widths: tuple[int, ...]) -> None:
+    """Refuse a deep width for a method that does not train deep networks, before any work."""
+    if not method.trains_deep:
+        deep = ", ".join(name for name in list_methods() if get_method(name).trains_deep) or "none"
+        raise ValueError(f"method {method.name!r} fits shallow networks only, and width={list(widths)!r} asks for "
+                         f"a deep one: only {deep} trains deep networks; pass method='backprop' or an int width")
 
 
 def fit_result(network: ShallowNetwork, problem: Problem, *, method: str, width: int, seed: int, options: dict,
