@@ -1,5 +1,5 @@
 """The lecture in code: a neuron, a layer, forward propagation 4 → 5 → 3, backpropagation on a network with
-one neuron per layer, Kutyniok's deep network Φ, and the theorem measured.
+one neuron per layer, Kutyniok's deep network Φ, the theorem measured, and what depth buys.
 
     python examples/lecture.py
 
@@ -103,3 +103,19 @@ for k in (2, 4, 8, 16, 32):
     errors.append(uat.fit("sin2pi", width=k, activation="tanh", seed=0).sup_error().value)
     print(f"{k:>8}{errors[-1]:>20.3e}")
 assert errors[-1] < 1e-5 < errors[0]
+
+# --- 6. what depth buys -----------------------------------------------------------------------------------------
+section("6. Depth: the same parameter budget, a smooth target and a sawtooth")
+deep = uat.fit("sin2pi", width=[8, 8], method="backprop", n_samples=256, max_iter=200, seed=0)
+k = deep.network.n_params // 3  # a 1-D shallow net of width k has 3k parameters (A, b, C)
+shallow = uat.fit("sin2pi", width=k, method="backprop", n_samples=256, max_iter=200, seed=0)
+print(f"sin 2πx: deep [8, 8] ({deep.network.n_params} parameters) sup error {deep.sup_error().value:.2e}; "
+      f"shallow k = {k} ({shallow.network.n_params} parameters) {shallow.sup_error().value:.2e}")
+s = 4
+tooth = uat.sawtooth(s)
+k_max = 2 ** s - 2
+fit = uat.fit(lambda X: tooth(X)[:, 0], "[0,1]", width=k_max, activation="relu")
+print(f"sawtooth g_{s} ({2 ** s} linear pieces): the deep ReLU net of {sum(tooth.widths[1:-1])} units is g_{s} "
+      f"itself; a shallow ReLU net of k = {k_max} units has at most k + 1 pieces, so its sup error is at least ½ "
+      f"(least squares: {fit.sup_error().value:.3f})")
+assert fit.sup_error().value >= 0.5

@@ -11,7 +11,7 @@ def test_the_lecture_runs_and_its_chain_rule_agrees_with_uat_and_finite_differen
     run = subprocess.run([sys.executable, str(EXAMPLES / "lecture.py")], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    for heading in ("1. A neuron", "2. Forward propagation", "3. Backpropagation", "4. Kutyniok", "5. The theorem"):
+    for heading in ("1. A neuron", "2. Forward propagation", "3. Backpropagation", "4. Kutyniok", "5. The theorem", "6. Depth"):
         assert heading in out
     assert "W[1] is (5, 4)" in out and "W[2] is (3, 5)" in out and "43 parameters" in out
     rows = [line.split() for line in out.splitlines() if line.startswith("∂L/∂")]
