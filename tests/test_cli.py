@@ -212,3 +212,29 @@ def test_the_table_formats_of_the_command_are_the_library_s():
     from uat.study.tables import FORMATS
 
     assert tuple(TABLE_FORMATS) == tuple(FORMATS)
+
+
+def test_fit_takes_the_hidden_widths_of_a_deep_network_and_saves_it(run, tmp_path):
+    from uat.models import load_model
+
+    saved = tmp_path / "deep.npz"
+    args = ("fit", "sin2pi", "-k", "8,8", "-m", "backprop", "-o", "max_iter=50", "-o", "n_samples=256")
+    result = run(*args, "--json", "--save", str(saved))
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    again = uat.fit("sin2pi", width=[8, 8], method="backprop", max_iter=50, n_samples=256)
+    assert record["width"] == [8, 8] and record["sup_error"] == pytest.approx(again.sup_error().value, rel=1e-12)
+    assert record["sup_upper"] is None and "no_bracket" in record["sup_facts"]  # nothing is claimed unproved
+    network = load_model(saved)
+    assert type(network).__name__ == "DeepNetwork" and network.widths == (1, 8, 8, 1)
+    text = run(*args).output
+    assert "deep network 1 → 8 → 8 → 1" in text and "σ not used" not in text
+
+
+@pytest.mark.parametrize("width, message", [
+    ("8,x", "must be an integer such as 64 or comma-separated hidden widths such as 16,16; got '8,x'"),
+    ("8,0", "width must be an integer >= 1 or a non-empty list of them"),
+])
+def test_a_bad_deep_width_is_refused_with_its_message(width, message):
+    result = CliRunner().invoke(main, ["fit", "sin2pi", "-k", width, "-m", "backprop"])
+    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output

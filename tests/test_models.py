@@ -191,3 +191,18 @@ def test_the_store_keeps_and_returns_every_kind_of_model_without_knowing_its_cla
                                          r"model of format 'uat.HyperNetwork', which is not registered; registered "
                                          r"model formats: 'uat.ShallowNetwork', 'uat.DeepNetwork', 'uat.Polynomial'"):
         load_networks(tmp_path / "out", ["deep"])
+
+
+def test_load_model_reads_each_of_uats_own_formats_without_its_module_imported_first(tmp_path):
+    import subprocess
+    import sys
+
+    from uat.deep import DeepNetwork
+
+    deep = DeepNetwork([np.ones((3, 1)), np.ones((1, 3))], [np.zeros(3), np.zeros(1)], activation="relu")
+    paths = {"deep": tmp_path / "deep.npz", "network": tmp_path / "network.npz", "poly": tmp_path / "poly.npz"}
+    deep.save(paths["deep"]), NETWORK.save(paths["network"]), POLYNOMIAL.save(paths["poly"])
+    code = ("import sys, uat.models as m\nprint(sorted(k for k in sys.modules if k in ('uat.deep', 'uat.fitting')))\n"
+            + "".join(f"print(type(m.load_model({str(p)!r})).__name__)\n" for p in paths.values()))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[]", "DeepNetwork", "ShallowNetwork", "PolynomialApproximant"]

@@ -100,12 +100,35 @@ def main(ctx):
     ctx.with_resource(lazily_pinned_blas)  # the whole command computes with every BLAS pool on one thread
 
 
+class _Width(click.ParamType):
+    """--width: an integer (one hidden layer) or comma-separated integers (the hidden widths of a deep network);
+    the values themselves are checked by uat.fit, with its message."""
+
+    name = "width"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, list)):
+            return value
+        parts = [part.strip() for part in str(value).split(",")]
+        if len(parts) == 1:
+            return click.INT.convert(value, param, ctx)  # click's own message for a bad integer
+        try:
+            return [int(part) for part in parts]
+        except ValueError:
+            self.fail(f"must be an integer such as 64 or comma-separated hidden widths such as 16,16; got {value!r}",
+                      param, ctx)
+
+
+_WIDTH = _Width()
+
+
 @main.command("fit")
 @click.argument("target")
 @click.option("--domain", "-d", default=None, help="product of intervals, e.g. '[-1,1]' or '[-1,1]x[0,2]'; "
               "omit for library targets")
 @click.option("--activation", "-a", default="tanh", show_default=True, help="σ (see `uat list activations`)")
-@click.option("--width", "-k", default=64, show_default=True, type=int, help="number of hidden units")
+@click.option("--width", "-k", default="64", show_default=True, type=_WIDTH,
+              help="hidden units, or comma-separated hidden widths of a deep network (backprop), e.g. 16,16")
 @click.option("--method", "-m", default="lstsq", show_default=True, help="fitting method (see `uat list methods`)")
 @click.option("--seed", "-s", default=0, show_default=True, type=int, help="seed of every random draw")
 @click.option("--option", "-o", "option_pairs", multiple=True, metavar="KEY=VALUE",
@@ -167,6 +190,8 @@ def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_se
 
 
 def _describe(r: dict) -> str:
+    from uat.fitting import uses_activation
+
     argmax = ", ".join(f"{v:.6g}" for v in r["argmax"])
     diag = r["diagnostics"]
     facts = ", ".join(f"{key} {diag[key]:.3g}" if isinstance(diag[key], float) else f"{key} {diag[key]}"
@@ -175,8 +200,11 @@ def _describe(r: dict) -> str:
              ", no upper bound (--no-certify)" if not r["certify"] else "")
     noise = ("\n            (within 10x the rounding floor: this error is rounding noise, not approximation)"
              if r["sup_error"] <= 10 * r["rounding_floor"] else "")
-    network = (f"{r['approximant']}, method {r['method']} (σ not used)" if r.get("approximant") else
-               f"{r['activation']}, width {r['width']}, method {r['method']}, seed {r['seed']}")
+    if r.get("approximant"):  # a deep network, or a polynomial baseline (which has no σ)
+        unused = "" if uses_activation(r["method"]) else " (σ not used)"
+        network = f"{r['approximant']}, method {r['method']}{unused}, seed {r['seed']}"
+    else:
+        network = f"{r['activation']}, width {r['width']}, method {r['method']}, seed {r['seed']}"
     bound = diag.get("a_priori_bound")
     a_priori = (f"\na priori    {bound:.3e} ({diag.get('a_priori_bound_kind', '')})" if isinstance(bound, float) else
                 f"\na priori    none ({diag['a_priori_bound_kind']})" if "a_priori_bound_kind" in diag else "")

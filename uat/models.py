@@ -15,13 +15,14 @@ method, and so every model a method returns).
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from uat._registry import Registry
 from uat.npzfile import open_npz, source_name
 
-__all__ = ["ModelFormat", "register_model_format", "model_format", "list_model_formats", "load_model",
-           "save_model"]
+__all__ = ["BUILT_IN_MODELS", "ModelFormat", "register_model_format", "model_format", "list_model_formats",
+           "load_model", "save_model"]
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,21 @@ def list_model_formats() -> list[str]:
     return [entry.format for entry in _entries()]
 
 
+#: The modules that register uat's own models, imported when a format is looked up and not found (so that
+#: ``load_model`` reads any file uat writes without the caller importing its class first).
+BUILT_IN_MODELS = ("uat.network", "uat.deep", "uat.fitting.baselines")
+
+
 def model_format(format: str, where: str = "the file") -> ModelFormat:
-    """The registered :class:`ModelFormat` whose files say ``format``; an unknown one is a ValueError naming it
-    and the registered ones (``where`` names the file in the message)."""
-    for entry in _entries():
-        if entry.format == format:
-            return entry
+    """The registered :class:`ModelFormat` whose files say ``format`` (uat's own models are registered on demand,
+    :data:`BUILT_IN_MODELS`); an unknown one is a ValueError naming it and the registered ones (``where`` names
+    the file in the message)."""
+    for attempt in range(2):
+        for entry in _entries():
+            if entry.format == format:
+                return entry
+        for module in BUILT_IN_MODELS if attempt == 0 else ():
+            importlib.import_module(module)
     raise ValueError(f"{where} holds a model of format {format!r}, which is not registered; registered model formats: "
                      f"{', '.join(map(repr, list_model_formats()))} (import the module that defines the model first)")
 
