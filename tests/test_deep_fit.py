@@ -156,3 +156,19 @@ def test_a_one_dimensional_array_width_is_a_list_width():
     assert result.width == (3, 4) and result.network.widths == (1, 3, 4, 1)
     with pytest.raises(ValueError, match="entry 0"):
         uat.fit("sin2pi", width=np.array([3, 0]), **SMALL)
+
+
+def test_a_deep_fit_warm_starts_from_a_deep_network_of_its_architecture():
+    first = uat.fit("sin2pi", width=[8, 8], method="backprop", n_samples=256, max_iter=20, seed=0)
+    again = uat.fit("sin2pi", width=[8, 8], method="backprop", n_samples=256, max_iter=20, seed=0, init=first.network)
+    assert again.diagnostics["init"] == "network"
+    assert again.diagnostics["loss"] <= first.diagnostics["loss"]  # it starts where the first fit ended
+    assert again.history["loss"][0] == pytest.approx(first.diagnostics["loss"], rel=1e-9)
+    with pytest.raises(ValueError, match=r"init: the warm start .* is not the network asked for \(hidden widths "
+                                         r"\[8, 4\]"):
+        uat.fit("sin2pi", width=[8, 4], method="backprop", init=first.network)
+    with pytest.raises(ValueError, match=r"init: a DeepNetwork cannot start the width-8 network C σ\(Ax \+ b\); "
+                                         r"pass its hidden widths as the width, width=\[8, 8\]"):
+        uat.fit("sin2pi", width=8, method="backprop", init=first.network)
+    with pytest.raises(ValueError, match="the warm start maps 1 inputs to 1 outputs; the target maps 2 to 1"):
+        uat.fit("franke", width=[8, 8], method="backprop", init=first.network)

@@ -84,7 +84,8 @@ sup error 7.8e-2, 2.0e-1, 2.0e-1 with all biases 0 against 4.0e-2, 7.5e-2, 4.0e-
 points of K (relu), and 1.4e-4, 4.1e-4, 1.3e-3 against 2.9e-5, 3.5e-4, 8.6e-5 (tanh). ``init='draw'``
 (the default) picks He or Glorot by σ, ``'he'`` and ``'glorot'`` force one; ``diagnostics['init']``
 names the rule used. Variable projection, ``refine='minimax'`` and a ShallowNetwork warm start are
-written for one hidden layer and are refused for a list width. ``output_activation`` (list widths
+written for one hidden layer and are refused for a list width; a DeepNetwork of the same architecture is
+a deep fit's warm start (``init=result.network``). ``output_activation`` (list widths
 only) puts σ_out after the last affine map. ``FitResult.width`` is then the tuple (N_1, …, N_{L−1}).
 
 The deep default optimizer is ``lm``, measured at width [16, 16] (tanh, N = 2048 equispaced points on
@@ -543,12 +544,14 @@ def _initial(problem: Problem, init, objective: Objective, A, b, y_scale: float 
     return pack(A, np.zeros(k), C)
 
 
-def _deep_initial(problem: Problem, init: str, objective: DeepObjective) -> tuple[np.ndarray, str]:
+def _deep_initial(problem: Problem, init, objective: DeepObjective, y_scale: float = 1.0) -> tuple[np.ndarray, str]:
     """θ₀ of a deep network and the name of its rule, drawn from ``problem.draw_rng`` after the seed's draw of
     A, b (so a seed gives the same θ₀ bit for bit): W[ℓ] ~ N(0, 2/N_{ℓ−1}) (He) for σ with kinks (relu-like)
     or N(0, 2/(N_{ℓ−1} + N_ℓ)) (Glorot) otherwise, layer by layer; b[1] = −W[1] p, p uniform random points
     of K (unit i's hyperplane through pᵢ), the other biases 0. ``init='draw'`` (the default) picks the rule
-    by σ, ``'he'`` and ``'glorot'`` force it."""
+    by σ, ``'he'`` and ``'glorot'`` force it; a DeepNetwork starts from its own weights."""
+    if isinstance(init, DeepNetwork):
+        return _deep_warm_start(problem, init, objective, y_scale), "network"
     rule = init if init != "draw" else ("he" if problem.activation.kinks else "glorot")
     rng, weights = problem.draw_rng, []
     for rows, cols in zip(objective.widths[1:], objective.widths[:-1]):
@@ -557,6 +560,17 @@ def _deep_initial(problem: Problem, init: str, objective: DeepObjective) -> tupl
     points = problem.target.domain.sample(objective.widths[1], "uniform", rng=rng)
     biases = [-np.einsum("ij,ij->i", weights[0], points)] + [np.zeros(rows) for rows in objective.widths[2:]]
     return pack_layers(weights, biases), rule
+
+
+def _deep_warm_start(problem: Problem, start: DeepNetwork, objective: DeepObjective, y_scale: float) -> np.ndarray:
+    """θ₀ of a DeepNetwork warm start: its weights, the last layer's divided by ``y_scale`` like the training
+    values; its input and output sizes must be the target's."""
+    if start.widths[0] != objective.widths[0] or start.widths[-1] != objective.widths[-1]:
+        raise ValueError(f"init: the warm start maps {start.widths[0]} inputs to {start.widths[-1]} outputs; the "
+                         f"target maps {objective.widths[0]} to {objective.widths[-1]}")
+    weights, biases = list(start.weights), list(start.biases)
+    weights[-1], biases[-1] = weights[-1] / y_scale, biases[-1] / y_scale
+    return pack_layers(weights, biases)
 
 
 def _weights(weights, X) -> np.ndarray:
@@ -612,7 +626,10 @@ def _fit_backprop(problem: Problem, **options) -> Fitted:
     :class:`~uat.deep.DeepNetwork` the same way, from :func:`_deep_initial`."""
     act = require_derivative(problem.activation)
     if problem.widths is not None:
-        _check_deep_options(problem.widths, options)
+        _check_deep_options(problem.widths, options, problem.activation)
+    elif isinstance(options["init"], DeepNetwork):
+        raise ValueError(f"init: a DeepNetwork cannot start the width-{problem.width} network C σ(Ax + b); pass its "
+                         f"hidden widths as the width, width={list(options['init'].widths[1:-1])}")
     elif options["output_activation"] is not None:
         raise ValueError(f"output_activation={options['output_activation']!r} is for deep networks (a list width, "
                          f"e.g. width=[{problem.width}, {problem.width}]); the width-{problem.width} network "
@@ -623,7 +640,7 @@ def _fit_backprop(problem: Problem, **options) -> Fitted:
     if problem.widths is None:
         theta0, init = _initial(problem, options["init"], objective, samples.A, samples.b, y_scale), None
     else:
-        theta0, init = _deep_initial(problem, options["init"], objective)
+        theta0, init = _deep_initial(problem, options["init"], objective, y_scale)
     monitor = _monitor(problem, objective, y_scale, options)
     phases = _train(objective, theta0, monitor, options)
     theta = monitor.best_theta if monitor.best_theta is not None else theta0
@@ -639,18 +656,35 @@ def _fit_backprop(problem: Problem, **options) -> Fitted:
     return Fitted(network, samples.X, samples.Y, diagnostics, _history(monitor, options["checkpoint_every"]))
 
 
-def _check_deep_options(widths: tuple[int, ...], options: dict) -> None:
+def _check_deep_options(widths: tuple[int, ...], options: dict, problem_activation) -> None:
     """Refuse, before any work, the options a deep fit does not have: variable projection, a shallow warm
-    start, the minimax refinement (all written for the one hidden layer's C)."""
+    start, the minimax refinement (all written for the one hidden layer's C), and a deep warm start of
+    another architecture."""
     given = f"width={list(widths)!r} (a deep network)"
     if options["optimizer"] == "varpro":
         raise ValueError(f"optimizer='varpro' is not implemented for {given}; pass optimizer='lbfgs', 'lm' or "
                          f"'adam' (default {_DEEP_OPTIMIZER})")
     if isinstance(options["init"], ShallowNetwork):
-        raise ValueError(f"init: a ShallowNetwork cannot start {given}; pass init='draw', 'glorot' or 'he'")
+        raise ValueError(f"init: a ShallowNetwork cannot start {given}; pass init='draw', 'glorot' or 'he', or a "
+                         "DeepNetwork of those widths")
+    if isinstance(options["init"], DeepNetwork):
+        _check_deep_start(options["init"], widths, problem_activation, options["output_activation"])
     if options["refine"] == "minimax":
         raise ValueError(f"refine='minimax' re-solves one hidden layer's C and is not implemented for {given}; "
                          "pass refine=None")
+
+
+def _check_deep_start(start: DeepNetwork, widths: tuple[int, ...], activation, output_activation) -> None:
+    """A DeepNetwork warm start must be the network the fit trains: the hidden widths, σ in every hidden layer
+    and the output activation asked for (the input and output sizes are checked against the target later)."""
+    hidden = tuple(start.widths[1:-1])
+    sigmas = {act.name for act in start.activations}
+    out = None if start.output_activation is None else start.output_activation.name
+    wanted = None if output_activation is None else get_activation(output_activation).name
+    if hidden != tuple(widths) or sigmas - {activation.name} or out != wanted:
+        raise ValueError(f"init: the warm start {start!r} is not the network asked for (hidden widths "
+                         f"{list(widths)}, activation {activation.name!r}, output_activation {wanted!r}): pass a "
+                         "DeepNetwork of that architecture, or init='draw'")
 
 
 def _samples(problem: Problem, draw: dict) -> TrainingSet:
@@ -766,9 +800,10 @@ def _check_init(name: str, init):
     if isinstance(init, ShallowNetwork) and init.d is not None:
         raise ValueError("init: a warm start must have the theorem's form C σ(Ax + b); this network has an output "
                          "bias d (a peer's network?): backprop trains no output bias")
-    if not isinstance(init, ShallowNetwork):
+    if not isinstance(init, (ShallowNetwork, DeepNetwork)):
         if not isinstance(init, str):
-            raise TypeError(f"init must be one of {', '.join(INITS)} or a uat.ShallowNetwork; got {init!r}")
+            raise TypeError(f"init must be one of {', '.join(INITS)}, a uat.ShallowNetwork or a uat.DeepNetwork; "
+                            f"got {init!r}")
         check_choice(name, init, INITS)
     return init
 
@@ -822,8 +857,8 @@ BACKPROP_OPTIONS = {
     "optimizer": Option("varpro", "gd, momentum, adam, lbfgs, lm or varpro (default varpro; lm for a list width)",
                         as_given(partial(check_choice, choices=OPTIMIZERS))),
     "init": Option("draw", "draw (the least-squares fit of the same seed; for a list width He for σ with kinks, "
-                   "Glorot otherwise), glorot, he, or a ShallowNetwork (warm start; varpro keeps its A, b and "
-                   "re-solves C)", _check_init),
+                   "Glorot otherwise), glorot, he, a ShallowNetwork (warm start; varpro keeps its A, b and "
+                   "re-solves C), or for a list width a DeepNetwork of those widths", _check_init),
     "max_iter": Option(None, "updates at most (default gd/momentum/adam 10000, lbfgs 5000, lm/varpro 1000)",
                        optional(partial(check_int, minimum=0))),
     "max_seconds": Option(None, "wall-clock budget in seconds (default none: results then depend on the machine)",
