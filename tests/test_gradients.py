@@ -24,10 +24,10 @@ SHAPES = [(n, m) for n in (1, 2) for m in (1, 2)]
 
 # --- independent references ------------------------------------------------------------------------
 
-def ref_residuals(theta, X, Y, w, act, k, n, m):
-    """√(wᵢ/Σw)·(C σ(A xᵢ + b) − yᵢ), (N, m), by plain numpy from σ alone."""
-    A, b, C = unpack(np.asarray(theta, dtype=float), k, n, m)
-    G = np.einsum("mk,nk->nm", C, act.fn(np.einsum("kd,nd->nk", A, X) + b))
+def ref_residuals(theta, X, Y, w, act, k, n, m, output_bias=False):
+    """√(wᵢ/Σw)·(C σ(A xᵢ + b) (+ d) − yᵢ), (N, m), by plain numpy from σ alone; θ = (A, b, C[, d])."""
+    A, b, C, *d = unpack(np.asarray(theta, dtype=float), k, n, m, output_bias=output_bias)
+    G = np.einsum("mk,nk->nm", C, act.fn(np.einsum("kd,nd->nk", A, X) + b)) + (d[0] if output_bias else 0.0)
     return np.sqrt(w / w.sum())[:, None] * (G - Y)
 
 
@@ -443,13 +443,6 @@ def test_non_network_is_a_type_error(func):
 
 # --- 7. the output bias d: g(x) = C σ(Ax + b) + d ---------------------------------------------------
 
-def ref_residuals_d(theta, X, Y, w, act, k, n, m):
-    """√(wᵢ/Σw)·(C σ(A xᵢ + b) + d − yᵢ), (N, m), by plain numpy from σ alone; θ = (A, b, C, d)."""
-    A, b, C, d = unpack(np.asarray(theta, dtype=float), k, n, m, output_bias=True)
-    G = np.einsum("mk,nk->nm", C, act.fn(np.einsum("kd,nd->nk", A, X) + b)) + d
-    return np.sqrt(w / w.sum())[:, None] * (G - Y)
-
-
 def with_output_bias(net, seed):
     d = np.random.default_rng(seed).standard_normal(net.n_outputs)
     return ShallowNetwork(net.A, net.b, net.C, net.activation, d=d)
@@ -467,9 +460,9 @@ def test_gradient_with_an_output_bias_matches_central_differences(name, n, m):
             theta = pack(net.A, net.b, net.C, net.d)
             loss, grad = loss_and_grad(net, X, Y, weights=weights)
             assert grad.d.shape == (m,)
-            L = float(np.sum(ref_residuals_d(theta, X, Y, w, act, k, n, m) ** 2))
+            L = float(np.sum(ref_residuals(theta, X, Y, w, act, k, n, m, output_bias=True) ** 2))
             assert loss == pytest.approx(L, rel=1e-13, abs=1e-15)
-            fd = central_differences(lambda t: np.sum(ref_residuals_d(t, X, Y, w, act, k, n, m) ** 2), theta)
+            fd = central_differences(lambda t: np.sum(ref_residuals(t, X, Y, w, act, k, n, m, output_bias=True) ** 2), theta)
             assert_close_to_fd(pack(*grad), fd, 1.0 + L, f"{name} n={n} m={m} k={k} with d")
             # d only shifts the output: A, b, C's gradients are those of the network without d on Y − d
             shifted = loss_and_grad(plain, X, Y - net.d, weights=weights)
@@ -477,7 +470,7 @@ def test_gradient_with_an_output_bias_matches_central_differences(name, n, m):
                 np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14 * (1 + L))
             r, J = residual_jacobian(net, X, Y, weights=weights)
             assert J.shape == (X.shape[0] * m, k * n + k + m * k + m)
-            fdJ = central_differences(lambda t: ref_residuals_d(t, X, Y, w, act, k, n, m).ravel(), theta).T
+            fdJ = central_differences(lambda t: ref_residuals(t, X, Y, w, act, k, n, m, output_bias=True).ravel(), theta).T
             assert_close_to_fd(J, fdJ, 1.0 + np.abs(r).max(), f"{name} n={n} m={m} k={k} Jacobian with d")
             np.testing.assert_allclose(2 * J.T @ r, pack(*grad), rtol=1e-12, atol=1e-13 * (1 + loss))
 
