@@ -11,6 +11,8 @@ mistake (a wrong factor, a dropped weight, σ in place of σ′ or a transposed 
 only regroup sums (row blocks, threads, duplicated rows) are compared to 1e-13 relative.
 """
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -460,9 +462,10 @@ def test_gradient_with_an_output_bias_matches_central_differences(name, n, m):
             theta = pack(net.A, net.b, net.C, net.d)
             loss, grad = loss_and_grad(net, X, Y, weights=weights)
             assert grad.d.shape == (m,)
-            L = float(np.sum(ref_residuals(theta, X, Y, w, act, k, n, m, output_bias=True) ** 2))
+            residuals = partial(ref_residuals, X=X, Y=Y, w=w, act=act, k=k, n=n, m=m, output_bias=True)
+            L = float(np.sum(residuals(theta) ** 2))
             assert loss == pytest.approx(L, rel=1e-13, abs=1e-15)
-            fd = central_differences(lambda t: np.sum(ref_residuals(t, X, Y, w, act, k, n, m, output_bias=True) ** 2), theta)
+            fd = central_differences(lambda t: np.sum(residuals(t) ** 2), theta)
             assert_close_to_fd(pack(*grad), fd, 1.0 + L, f"{name} n={n} m={m} k={k} with d")
             # d only shifts the output: A, b, C's gradients are those of the network without d on Y − d
             shifted = loss_and_grad(plain, X, Y - net.d, weights=weights)
@@ -470,7 +473,7 @@ def test_gradient_with_an_output_bias_matches_central_differences(name, n, m):
                 np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14 * (1 + L))
             r, J = residual_jacobian(net, X, Y, weights=weights)
             assert J.shape == (X.shape[0] * m, k * n + k + m * k + m)
-            fdJ = central_differences(lambda t: ref_residuals(t, X, Y, w, act, k, n, m, output_bias=True).ravel(), theta).T
+            fdJ = central_differences(lambda t: residuals(t).ravel(), theta).T
             assert_close_to_fd(J, fdJ, 1.0 + np.abs(r).max(), f"{name} n={n} m={m} k={k} Jacobian with d")
             np.testing.assert_allclose(2 * J.T @ r, pack(*grad), rtol=1e-12, atol=1e-13 * (1 + loss))
 
