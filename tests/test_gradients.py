@@ -158,7 +158,7 @@ def test_directional_derivative_on_a_wide_network(name, m):
     obj = Objective(X, Y, act, k, weights=w, threads=2)
     obj.rows = 128  # 16 blocks
     try:
-        assert len(obj._blocks()) == 16
+        assert len(obj.blocks()) == 16
         loss, grad = obj.loss_grad(theta)
         assert obj.loss(theta) == pytest.approx(loss, rel=1e-13)
         assert loss == pytest.approx(ref_loss(theta, X, Y, w, act, k, n, m), rel=1e-12)
@@ -304,7 +304,7 @@ def test_result_does_not_depend_on_blocks_or_threads(name):
         obj = Objective(X, Y, act, k, weights=w, threads=threads)
         obj.rows = rows
         try:
-            assert len(obj._blocks()) == (1 if rows > X.shape[0] else -(-X.shape[0] // rows))
+            assert len(obj.blocks()) == (1 if rows > X.shape[0] else -(-X.shape[0] // rows))
             results[rows, threads] = evaluate(obj, theta)
         finally:
             obj.close()

@@ -406,7 +406,6 @@ class DeepNetwork:
         announces are checked before any array is read, and nothing is unpickled."""
         where = source_name(path, "deep network")
         with open_npz(where, path, "deep network") as members:
-            members.require(("metadata",))  # the format first: a ShallowNetwork file says so, naming both
             metadata = members.metadata(_FORMAT, versions=(_FORMAT_VERSION,))
             widths = _check_metadata(where, metadata)
             members.require(("weights", "biases"))

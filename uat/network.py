@@ -359,7 +359,6 @@ class ShallowNetwork:
         would need unpickling are refused."""
         where = source_name(path, "network")
         with open_npz(where, path, "network") as members:
-            members.require(("metadata",))  # the format first: a file of another model says so, naming both
             metadata = members.metadata(_FORMAT, versions=(_FORMAT_VERSION, _FORMAT_VERSION_BIAS))
             members.require(("A", "b", "C"))
             _check_metadata(where, metadata, members.shapes)

@@ -128,7 +128,6 @@ class RowBlocks:
         """The row blocks, in order."""
         return [slice(s, min(s + self.rows, self.N)) for s in range(0, self.N, self.rows)]
 
-    _blocks = blocks
 
     def map_blocks(self, fn, blocks=None) -> list:
         """fn over the row blocks, results in block order (threads only when there are several blocks)."""
@@ -139,7 +138,6 @@ class RowBlocks:
             self._pool = cf.ThreadPoolExecutor(max_workers=self.threads)
         return list(self._pool.map(fn, blocks))
 
-    _map = map_blocks
 
     def close(self):
         """Shut the thread pool down (also on leaving a ``with Objective(...) as objective:`` block)."""
