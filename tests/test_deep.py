@@ -373,3 +373,20 @@ def test_no_certified_bracket_is_claimed_for_a_deep_net():
     with pytest.raises(TypeError, match=r"g must be a ShallowNetwork to be bracketed .*: uat proves upper bounds "
                                         r"for one-hidden-layer networks only"):
         sup_bracket("sin2pi", random_deep((1, 4, 4, 1)))
+
+
+def test_the_search_gets_a_relu_nets_kinks_whatever_its_affine_layers():
+    """An identity output (or hidden) layer is piecewise linear too: the 1-D hints are Φ's kinks layer by layer,
+    as for the same net without it, not only the first layer's −b/a."""
+    from uat.constructions import sawtooth
+    from uat.domains import Box
+    from uat.network import search_hints
+
+    plain = sawtooth(3)
+    affine_out = DeepNetwork(plain.weights, plain.biases, activation="relu", output_activation="identity")
+    unit = Box([0.0], [1.0])
+    expected = np.arange(1, 8) / 8
+    for net in (plain, affine_out):
+        np.testing.assert_allclose(np.sort(search_hints(net, unit).transitions), expected, atol=1e-15)
+    assert affine_out.kinked_layers() == plain.kinked_layers() == [0, 1, 2]
+    assert DeepNetwork(plain.weights, plain.biases, activation="tanh").kinked_layers() is None

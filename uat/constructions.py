@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from uat._validation import check_int, check_real
-from uat.activations import Activation, get_activation, list_activations
-from uat.deep import DeepNetwork
+from uat.activations import get_activation, list_activations
+from uat.deep import DeepNetwork, bends_at_zero
 
 __all__ = ["sawtooth", "yarotsky_square", "relu_breakpoints"]
 
@@ -107,35 +107,20 @@ def _yarotsky_step(s: int) -> np.ndarray:
 
 # --- breakpoints --------------------------------------------------------------------------------------------
 
-def _bends_at_zero(act: Activation) -> bool | None:
-    """True for σ linear on each side of 0 with a kink there (relu, leaky_relu), False for an affine σ
-    (identity), None for any other σ (not piecewise linear)."""
-    if act.linear_pieces is not None:
-        return act.linear_pieces[0] != act.linear_pieces[1]
-    if act.polynomial and act.degree is not None and act.degree <= 1:
-        return False
-    return None
-
-
 def _piecewise_linear_names() -> str:
-    return ", ".join(name for name in list_activations() if _bends_at_zero(get_activation(name)) is not None)
+    return ", ".join(name for name in list_activations() if bends_at_zero(get_activation(name)) is not None)
 
 
 def _kinked_layers(net: DeepNetwork) -> list[int]:
-    """The 0-based layers ℓ whose z_ℓ's sign changes are kinks of Φ; a ValueError naming the first σ that is
-    not piecewise linear."""
-    layers = list(net.activations) + [net.output_activation]
-    kinked = []
-    for ell, act in enumerate(layers):
-        if act is None:
-            continue
-        bends = _bends_at_zero(act)
-        if bends is None:
-            where = "the output activation" if ell == len(net.activations) else f"the σ of hidden layer {ell + 1}"
-            raise ValueError(f"relu_breakpoints needs a piecewise-linear σ in every layer "
-                             f"({_piecewise_linear_names()}); {where} is {act.name!r}")
-        if bends:
-            kinked.append(ell)
+    """The 0-based layers ℓ whose z_ℓ's sign changes are kinks of Φ (:meth:`DeepNetwork.kinked_layers`); a
+    ValueError naming the first σ that is not piecewise linear."""
+    kinked = net.kinked_layers()
+    if kinked is None:
+        sigmas = list(net.activations) + [net.output_activation]
+        ell, act = next((ell, act) for ell, act in enumerate(sigmas) if act is not None and bends_at_zero(act) is None)
+        where = "the output activation" if ell == len(net.activations) else f"the σ of hidden layer {ell + 1}"
+        raise ValueError(f"relu_breakpoints needs a piecewise-linear σ in every layer "
+                         f"({_piecewise_linear_names()}); {where} is {act.name!r}")
     return kinked
 
 

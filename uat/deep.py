@@ -31,7 +31,7 @@ import uat.network as network
 from uat.network import SearchHints, ShallowNetwork, interior_transitions, saved_name
 from uat.npzfile import open_npz, source_name, write_npz
 
-__all__ = ["DeepNetwork", "Trace", "layer", "forward"]
+__all__ = ["DeepNetwork", "Trace", "layer", "forward", "bends_at_zero"]
 
 _FORMAT = "uat.DeepNetwork"
 _FORMAT_VERSION = 1
@@ -39,6 +39,16 @@ _FORMAT_VERSION = 1
 #: have exponentially many); beyond it the deeper layers' kinks are left to the search's grid.
 _MAX_BREAKPOINTS = 1 << 18
 _EPS = np.finfo(float).eps
+
+
+def bends_at_zero(act: Activation) -> bool | None:
+    """True for σ linear on each side of 0 with a kink there (relu, leaky_relu), False for an affine σ
+    (identity), None for any other σ (not piecewise linear)."""
+    if act.linear_pieces is not None:
+        return act.linear_pieces[0] != act.linear_pieces[1]
+    if act.polynomial and act.degree is not None and act.degree <= 1:
+        return False
+    return None
 
 
 def layer(W: np.ndarray, b: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -360,26 +370,39 @@ class DeepNetwork:
         with np.errstate(divide="ignore", invalid="ignore"):
             widths, centres = 1 / np.abs(W[:, 0]), -b / W[:, 0]
         lower, upper = (float(v[0]) for v in domain.bounds)
-        pieces = [act.linear_pieces for act in self.activations + (self.output_activation or first,)]
-        transitions = (self.breakpoints(lower, upper, max_points=_MAX_BREAKPOINTS) if all(p is not None for p in pieces)
+        kinked = self.kinked_layers()
+        transitions = (self.breakpoints(lower, upper, kinked, max_points=_MAX_BREAKPOINTS) if kinked is not None
                        else interior_transitions(W, b, lower, upper))
         return SearchHints(units, period, slope, transitions, centres, widths, no_bracket=why)
+
+    def kinked_layers(self) -> list[int] | None:
+        """The 0-based layers ℓ whose z[ℓ+1]'s sign changes are Φ's kinks (their σ bends at 0: relu, leaky_relu;
+        the output layer counts when ``output_activation`` is given), or None when some σ is not piecewise
+        linear (:func:`bends_at_zero`)."""
+        sigmas = self.activations + (self.output_activation,)
+        bends = [None if act is None else bends_at_zero(act) for act in sigmas]
+        if any(bend is None for bend, act in zip(bends, sigmas) if act is not None):
+            return None
+        return [ell for ell, bend in enumerate(bends) if bend]
 
     def breakpoints(self, lower: float, upper: float, layers=None, max_points: int | None = None) -> np.ndarray:
         """1-D: the points of (lower, upper) where some unit's z[ℓ](x) changes sign, sorted and distinct, found
         layer by layer (the one implementation; :func:`uat.constructions.relu_breakpoints` checks σ and calls it).
 
-        ``layers`` are the 0-based layers whose zero crossings are kept (default: those whose σ has kinks; the
-        output layer counts when ``output_activation`` is given). Between the points of the layers before ℓ,
+        ``layers`` are the 0-based layers whose zero crossings are kept (default :meth:`kinked_layers`; refused
+        when a σ is not piecewise linear). Between the points of the layers before ℓ,
         z[ℓ] is linear in x wherever every σ is piecewise linear, so its zeros are where it changes sign between
         two consecutive points, at x_i + θ(x_{i+1} − x_i), θ = z_i/(z_i − z_{i+1}). For ReLU-like σ these are
         Φ's kinks (and any crossing that cancels). With ``max_points``, deeper layers are left out once the
         points would pass it (the search's hints; a ReLU net of depth L can have exponentially many)."""
         if self.dim != 1:
             raise ValueError(f"breakpoints are defined for 1-D networks; this one has dim {self.dim}")
-        sigmas = self.activations + (self.output_activation,)
         if layers is None:
-            layers = [ell for ell, act in enumerate(sigmas) if act is not None and act.kinks]
+            layers = self.kinked_layers()
+            if layers is None:
+                raise ValueError("breakpoints need a piecewise-linear σ (relu, leaky_relu, identity) in every layer; "
+                                 f"this network has {[act.name for act in self.activations]} and output "
+                                 f"{self.output_activation and self.output_activation.name!r}")
         P = np.array([float(lower), float(upper)])
         for ell in layers:
             if max_points is not None and len(P) * self.widths[ell + 1] > 64 * max_points:
