@@ -348,3 +348,15 @@ def test_no_best_polynomial_errors_without_a_polynomial_activation_or_without_an
         run_study(path, tmp_path / name, jobs=1)
         assert load_polynomial_floors(tmp_path / name) == {}
     assert load_polynomial_floors(tmp_path / "nowhere") == {}
+
+
+def test_best_polynomial_errors_already_stored_are_not_solved_again():
+    from uat.study.runner import floors_with, polynomial_floors
+
+    kept = {"target": "runge", "domain": None, "degree": 2, "value": 123.0, "lower": 122.0, "error": None}
+    rows, new = floors_with({("runge", None, 2): kept}, "runge", None, [3, 2])
+    assert rows[0] is kept and [row["degree"] for row in rows] == [2, 3]  # degree 2 read, not solved again
+    assert new == polynomial_floors("runge", None, [3]) == rows[1:]
+    refused = {**kept, "value": None, "lower": None, "error": "refused"}
+    assert floors_with({("runge", None, 2): refused}, "runge", None, [2, 3, 4]) == ([refused], [])
+    assert floors_with({}, "runge", None, [2, 3]) == (polynomial_floors("runge", None, [2, 3]),) * 2

@@ -25,8 +25,7 @@ def fit_closeup_data(target: Target, network: ShallowNetwork, n: int | None = No
     if domain.dim == 1:
         lo, hi = domain.lower[0], domain.upper[0]
         # so that narrow peaks at kinks are drawn (a polynomial baseline has none)
-        hints = search_hints(network, domain).transitions  # a model's kinks (none for a polynomial baseline)
-        kinks = hints[np.isfinite(hints) & (hints > lo) & (hints < hi)]
+        kinks = search_hints(network, domain).inside(lo, hi)  # a model's kinks (none for a polynomial baseline)
         X = np.union1d(np.linspace(lo, hi, n or 4001), kinks)[:, None]
         inside = np.ones(X.shape[0], dtype=bool)
         shape = (X.shape[0],)

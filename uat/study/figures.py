@@ -216,16 +216,13 @@ def _k_star_figure(study: _Study):
 def _polynomial_floors(study: _Study, degrees) -> tuple[dict, list[str]]:
     """(target, p) → the row of E_p(f) (value, lower) for each target and degree, and the notes on the targets
     best_polynomial refused: read from the folder, computed where the run stored none (an older folder)."""
-    from uat.study.runner import polynomial_floors
+    from uat.study.runner import floors_with
     from uat.study.store import load_polynomial_floors
 
     stored = load_polynomial_floors(study.folder)
     floors, notes = {}, []
     for name in study.summary["target"].unique():
-        domain = study.config.domain_for(name)
-        rows = [stored.get((name, domain, p)) for p in sorted(set(degrees))]
-        if any(row is None for row in rows):
-            rows = polynomial_floors(name, domain, degrees)
+        rows, _ = floors_with(stored, name, study.config.domain_for(name), degrees)
         for row in rows:
             if row["error"] is not None:  # e.g. a vector-valued or 3-D target
                 notes.append(f"{name}: {row['error']}")

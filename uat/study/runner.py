@@ -429,6 +429,22 @@ def polynomial_floors(target: str, domain: str | None, degrees) -> list[dict]:
     return rows
 
 
+def floors_with(stored: dict, target: str, domain: str | None, degrees) -> tuple[list[dict], list[dict]]:
+    """(rows, new): the rows of :func:`polynomial_floors` for ``degrees``, ascending and ending at a refusal,
+    taken from ``stored`` ((target, domain, degree) → row, :meth:`StudyStore.polynomial_floors`) where they are
+    and computed only for the degrees it lacks (``new``, to store); a stored refusal is the answer for every
+    degree (best_polynomial refused the target itself)."""
+    mine = {key[2]: row for key, row in stored.items() if key[:2] == (target, domain)}
+    refusal = next((row for row in mine.values() if row["error"] is not None), None)
+    if refusal is not None:
+        return [refusal], []
+    missing = [p for p in sorted(set(degrees)) if p not in mine]
+    new = polynomial_floors(target, domain, missing) if missing else []
+    merged = sorted([mine[p] for p in set(degrees) if p in mine] + new, key=lambda row: row["degree"])
+    end = next((i + 1 for i, row in enumerate(merged) if row["error"] is not None), len(merged))
+    return merged[:end], new
+
+
 def _store_polynomial_floors(config: StudyConfig, store: StudyStore, force: bool) -> None:
     """Store E_p(f) of every target for the degrees of the grid's polynomial activations, when the grid also
     has a non-polynomial one (the polynomial-counterexample figure draws them), where the folder lacks them."""
@@ -439,8 +455,7 @@ def _store_polynomial_floors(config: StudyConfig, store: StudyStore, force: bool
     if not degrees or all(a.polynomial for a in activations):
         return
     stored = {} if force else store.polynomial_floors()
-    refused = {key[:2] for key, row in stored.items() if row["error"] is not None}  # no higher degree is tried
     for target in config.targets:
-        domain = config.domain_for(target)
-        if (target, domain) not in refused and any((target, domain, p) not in stored for p in degrees):
-            store.write_polynomial_floors(polynomial_floors(target, domain, degrees))
+        _, new = floors_with(stored, target, config.domain_for(target), degrees)
+        if new:
+            store.write_polynomial_floors(new)
