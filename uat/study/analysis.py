@@ -66,13 +66,13 @@ def curve_label(method: str, curve: str = "measured", activation: str | None = N
     return f"{text}: {word}" if word else text
 
 
-def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+def labelled(frame: pd.DataFrame, *, keep_curve: bool = False) -> pd.DataFrame:
     """``frame`` as tables print it: its ``method`` column the :func:`curve_label` of (method, curve),
-    without the ``curve`` column (a frame without one is returned as it is)."""
+    without the ``curve`` column unless ``keep_curve`` (a frame without one is returned as it is)."""
     if "curve" not in frame:
         return frame
-    names = [curve_label(m, c) for m, c in zip(frame["method"], frame["curve"])]
-    return frame.assign(method=names).drop(columns="curve")
+    named = frame.assign(method=[curve_label(m, c) for m, c in zip(frame["method"], frame["curve"])])
+    return named if keep_curve else named.drop(columns="curve")
 
 
 def _curves(frame: pd.DataFrame) -> pd.DataFrame:

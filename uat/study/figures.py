@@ -22,7 +22,7 @@ import pandas as pd
 from uat.network import ShallowNetwork
 from uat.plots._style import line_colours
 from uat.plots.study import BAR_LIMIT, draw_best_polynomial_note, draw_error_vs_width, draw_k_star, panel_grid
-from uat.study.analysis import curve_label
+from uat.study.analysis import curve_label, labelled
 
 __all__ = ["StudyFigure", "study_figures", "SLUG_MAX"]
 
@@ -78,14 +78,6 @@ def _line_labels(frame, curve: str | None = None) -> list[str]:
     return [curve_label(m, c, a) for m, a, c in zip(frame["method"], frame["activation"], curves)]
 
 
-def _by_curve_name(frame) -> pd.DataFrame:
-    """``frame`` with each curve named in its ``method`` column as tables name it ("relu_interp (a-priori
-    bound)"): a method's bound is a line, or a panel, of its own. Its ``curve`` column is kept."""
-    if "curve" not in frame:
-        return frame
-    return frame.assign(method=[curve_label(m, c) for m, c in zip(frame["method"], frame["curve"])])
-
-
 def _select(frame, key: dict):
     mask = np.ones(len(frame), dtype=bool)
     for column, value in key.items():
@@ -100,9 +92,10 @@ def _panel_title(key: dict, panels: list[str], varying: set) -> str:
     return f"{first} ({second})" if panels[1] in varying or panels[1] == "method" else str(first)
 
 
-def _colours(summary, by: str, measured: list[str]) -> dict:
+def _colours(summary, by: str, measured: list[str] | None) -> dict:
     """Line → colour, in the order of the lines; with one line per (method, σ), a method's a-priori bound is
-    drawn in the colour of its measured line (``measured``: each row's label as a measured line)."""
+    drawn in the colour of its measured line (``measured``: each row's label as a measured line, given when
+    ``by`` is ``"line"``)."""
     bound = (summary["curve"] == "a_priori").to_numpy() if by == "line" else np.zeros(len(summary), bool)
     colours = line_colours(summary.loc[~bound, by].unique())
     own = measured if by == "line" else list(summary[by])
@@ -126,13 +119,15 @@ class _Study:
         if summary["sup_median"].notna().sum() == 0:
             raise ValueError(f"the study in {folder} has no successful cells yet: nothing to plot")
         stars = k_star(summary, self.config.tolerances)
-        lines = {"summary": _line_labels(summary), "stars": _line_labels(stars), "frame": _line_labels(self.frame),
-                 "measured": _line_labels(summary, "measured")}
-        self.summary, self.stars = _by_curve_name(summary), _by_curve_name(stars)
+        # each curve named as tables name it ("relu_interp (a-priori bound)"): a bound is a line, or panel, of its own
+        self.summary, self.stars = labelled(summary, keep_curve=True), labelled(stars, keep_curve=True)
         self.by, self.panels = _layout(self.summary)
-        if self.by == "line":
-            self.summary["line"], self.stars["line"], self.frame["line"] = lines["summary"], lines["stars"], lines["frame"]
-        self.colours = _colours(self.summary, self.by, lines["measured"])
+        measured = None
+        if self.by == "line":  # legend labels, from the plain method names and the curves
+            self.summary["line"], self.stars["line"] = _line_labels(summary), _line_labels(stars)
+            self.frame["line"] = _line_labels(self.frame)
+            measured = _line_labels(summary, "measured")
+        self.colours = _colours(self.summary, self.by, measured)
         self.keys = self._panel_keys()
         # lines of methods that each run one activation of their own say which: "random_fourier (cos)"
         pairs = self.summary.groupby("method", sort=False)["activation"].unique()
