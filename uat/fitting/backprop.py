@@ -122,7 +122,7 @@ from uat.fitting.gradients import Objective, pack, require_derivative
 from uat.fitting.lstsq import default_solver, lstsq_solve
 from uat.fitting.minimax import minimax_rcond
 from uat.fitting.status import status_facts, status_text
-from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, trained_sampling, training_set
+from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, trained_sampling, trained_set
 from uat.network import ShallowNetwork, hidden_features
 
 __all__ = ["OPTIMIZERS", "INITS", "BACKPROP_OPTIONS", "trained_sampling"]
@@ -634,7 +634,7 @@ def _fit_backprop(problem: Problem, **options) -> Fitted:
         raise ValueError(f"output_activation={options['output_activation']!r} is for deep networks (a list width, "
                          f"e.g. width=[{problem.width}, {problem.width}]); the width-{problem.width} network "
                          "C σ(Ax + b) has no output activation: pass output_activation=None")
-    samples = _samples(problem, {name: options.pop(name) for name in DRAW_OPTIONS})
+    samples = trained_set(problem, **{name: options.pop(name) for name in DRAW_OPTIONS})
     y_scale = _y_scale(samples.Y)
     objective = _objective(problem, samples, y_scale, options)
     if problem.widths is None:
@@ -685,14 +685,6 @@ def _check_deep_start(start: DeepNetwork, widths: tuple[int, ...], activation, o
         raise ValueError(f"init: the warm start {start!r} is not the network asked for (hidden widths "
                          f"{list(widths)}, activation {activation.name!r}, output_activation {wanted!r}): pass a "
                          "DeepNetwork of that architecture, or init='draw'")
-
-
-def _samples(problem: Problem, draw: dict) -> TrainingSet:
-    """The same training points and A, b draw as least squares, equispaced by default (1-D transition points
-    off by default: trained units move, so their initial kinks are not special)."""
-    if draw["sampling"] is None:
-        draw["sampling"] = trained_sampling(problem.target.domain)
-    return training_set(problem, **draw)
 
 
 def _objective(problem: Problem, samples: TrainingSet, y_scale: float, options: dict) -> Objectives:

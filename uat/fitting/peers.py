@@ -50,7 +50,7 @@ from uat.domains import SAMPLING_METHODS
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
 from uat.fitting.status import status_facts
-from uat.fitting.training import DRAW_OPTIONS, trained_sampling, training_set
+from uat.fitting.training import DRAW_OPTIONS, trained_set
 from uat.network import ShallowNetwork
 
 __all__ = ["PeerNotInstalledError", "SKLEARN_ACTIVATIONS", "TORCH_ACTIVATIONS", "train_mlp", "mlp_to_network",
@@ -93,10 +93,8 @@ def _check_installed(package: str, method: str) -> None:
 
 def _points(problem: Problem, n_samples, sampling):
     """The training points of method ``backprop`` for this seed and options, their values, and the resolved options."""
-    if sampling is None:
-        sampling = trained_sampling(problem.target.domain)
-    samples = training_set(problem, n_samples=n_samples, sampling=sampling, transitions=False)  # backprop's call;
-    return samples.X, samples.Y, {"n_samples": samples.n_samples, "sampling": sampling}  # its A, b are not used
+    samples = trained_set(problem, n_samples=n_samples, sampling=sampling)  # backprop's points; its A, b unused
+    return samples.X, samples.Y, {"n_samples": samples.n_samples, "sampling": samples.options["sampling"]}
 
 
 def _peer_seed(problem: Problem) -> int:

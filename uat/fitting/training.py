@@ -35,7 +35,7 @@ from uat.fitting.base import Option, Problem, as_given, default_n_samples, optio
 from uat.fitting.draws import SCHEMES, draw_features
 from uat.network import interior_transitions
 
-__all__ = ["TrainingSet", "training_set", "DRAW_OPTIONS", "default_sampling", "trained_sampling", "check_set",
+__all__ = ["TrainingSet", "training_set", "trained_set", "DRAW_OPTIONS", "default_sampling", "trained_sampling", "check_set",
            "check_bool"]
 
 
@@ -109,6 +109,16 @@ def trained_sampling(domain) -> str:
     by default: an equispaced grid on boxes up to dimension 3 (measured better than Chebyshev for
     trained networks; backprop's docstring), Sobol' points otherwise."""
     return "grid" if isinstance(domain, Box) and domain.dim <= 3 else "sobol"
+
+
+def trained_set(problem: Problem, **options) -> TrainingSet:
+    """:func:`training_set` for networks whose every weight is trained (backprop, and the peers on the same
+    points): sampling defaults to :func:`trained_sampling`, and transition points are off unless asked for
+    (trained units move, so their initial kinks are not special)."""
+    if options.get("sampling") is None:
+        options["sampling"] = trained_sampling(problem.target.domain)
+    options.setdefault("transitions", False)
+    return training_set(problem, **options)
 
 
 def _transition_points(domain, A: np.ndarray, b: np.ndarray) -> np.ndarray:
