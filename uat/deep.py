@@ -28,7 +28,7 @@ from uat._validation import as_float_array, as_points
 from uat.activations import Activation, get_activation
 from uat.models import ModelFormat, register_model_format
 import uat.network as network
-from uat.network import SearchHints, ShallowNetwork, interior_transitions, saved_name
+from uat.network import SearchHints, ShallowNetwork, interior_transitions, power_of_two, saved_name
 from uat.npzfile import open_npz, source_name, write_npz
 
 __all__ = ["DeepNetwork", "Trace", "layer", "forward", "bends_at_zero"]
@@ -296,7 +296,7 @@ class DeepNetwork:
     def _last_scale(self) -> float:
         """The power of two at the largest |entry| of W_L and b_L (1 if none or not finite)."""
         peak = max(float(np.max(np.abs(self.weights[-1]))), float(np.max(np.abs(self.biases[-1]))))
-        return math.ldexp(1.0, math.frexp(peak)[1] - 1) if peak > 0 and math.isfinite(peak) else 1.0
+        return float(power_of_two(peak))
 
     def _reordered(self, order: int) -> tuple[list, list, np.ndarray]:
         """(weights, biases, input permutation) of the same Φ with every layer's sum in another order: ``order`` 0

@@ -19,7 +19,7 @@ import numpy as np
 
 from uat._validation import as_points, read_only
 from uat.domains import Domain
-from uat.network import ShallowNetwork, forward
+from uat.network import ShallowNetwork, forward, power_of_two  # re-exported: the scaling of the error norms
 from uat.targets import Target, as_target
 
 __all__ = ["ErrorFunction", "call_g", "check_pair", "domain_points", "power_of_two", "rms", "row_norms",
@@ -30,17 +30,6 @@ CHUNK = 1 << 16
 #: Sobol' points (seed 0) on which sup_error and sup_bracket measure the rounding floor: on 36 least-squares
 #: fits (4 targets, tanh/relu/sigmoid, widths 8-128) 1024 points gave the floor of 4096 to within 0.7%.
 FLOOR_POINTS = 1024
-
-
-def power_of_two(peak) -> np.ndarray:
-    """2^e with peak/2^e in [1, 2), elementwise; 1 where peak is 0 or not finite.
-
-    Dividing by it is exact (it changes only the exponent), so a computation on the scaled values
-    gives the same bits, scaled, wherever the unscaled one neither overflows nor underflows.
-    """
-    peak = np.asarray(peak, dtype=float)
-    _, e = np.frexp(peak)
-    return np.where((peak > 0) & np.isfinite(peak), np.ldexp(1.0, e - 1), 1.0)
 
 
 def scale_weights(C: np.ndarray, scale: float, method: str, reason: str) -> np.ndarray:

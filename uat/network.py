@@ -31,9 +31,8 @@ from uat.activations import Activation, get_activation
 from uat.models import ModelFormat, register_model_format
 from uat.npzfile import open_npz, source_name, write_npz
 
-__all__ = ["ShallowNetwork", "SearchHints", "hidden_features", "forward", "interior_transitions", "saved_name",
-           "search_hints",
-           "BLOCK"]
+__all__ = ["ShallowNetwork", "SearchHints", "power_of_two", "hidden_features", "forward", "interior_transitions",
+           "saved_name", "search_hints", "BLOCK"]
 
 #: Largest number of feature-matrix entries held at once while evaluating a network (512 KiB): small
 #: enough for the cache. Measured at width 128 on 2^18 points: 6.2 ns per entry, against 15.7 ns with
@@ -43,6 +42,17 @@ BLOCK = 1 << 16
 _FORMAT = "uat.ShallowNetwork"
 _FORMAT_VERSION = 1
 _FORMAT_VERSION_BIAS = 2
+
+
+def power_of_two(peak) -> np.ndarray:
+    """2^e with peak/2^e in [1, 2), elementwise; 1 where peak is 0 or not finite.
+
+    Dividing by it is exact (it changes only the exponent), so a computation on the scaled values
+    gives the same bits, scaled, wherever the unscaled one neither overflows nor underflows.
+    """
+    peak = np.asarray(peak, dtype=float)
+    _, e = np.frexp(peak)
+    return np.where((peak > 0) & np.isfinite(peak), np.ldexp(1.0, e - 1), 1.0)
 
 
 def hidden_features(A: np.ndarray, b: np.ndarray, activation: Activation, X: np.ndarray,
@@ -290,7 +300,7 @@ class ShallowNetwork:
             peak = max(float(np.max(np.abs(self.C), initial=0.0)),
                        float(np.max(np.abs(self.d), initial=0.0)) if self.d is not None else 0.0)
             if peak > 0 and math.isfinite(peak):
-                scale = math.ldexp(1.0, math.frexp(peak)[1] - 1)  # C/scale < 2: no overflow in any order
+                scale = float(power_of_two(peak))  # C/scale < 2: no overflow in any order
                 spread = self._order_spread(X, scale) * scale
         return max(spread, self._per_term_floor(X))
 
@@ -312,7 +322,7 @@ class ShallowNetwork:
         act, absA, absb = self.activation, np.abs(self.A), np.abs(self.b)
         # |C| scaled by a power of two (exact), so that sums near 1e308 do not overflow: eps·s·worst is finite
         peak = float(np.max(np.abs(self.C))) if self.C.size else 0.0
-        s = math.ldexp(1.0, math.frexp(peak)[1] - 1) if peak > 0 and math.isfinite(peak) else 1.0
+        s = float(power_of_two(peak))
         absC = np.abs(self.C) / s
         worst, rows = 0.0, max(1, BLOCK // self.width)
         for start in range(0, X.shape[0], rows):
