@@ -98,7 +98,7 @@ def test_a_list_width_is_refused_for_methods_that_do_not_train_deep_networks(met
 
 
 @pytest.mark.parametrize("options, match", [
-    (dict(optimizer="varpro"), "optimizer='varpro' is not implemented for width=\\[8, 8\\]"),
+    (dict(optimizer="varpro", output_activation="tanh"), "optimizer='varpro' .* needs output_activation=None"),
     (dict(refine="minimax"), "refine='minimax' .* not implemented for width=\\[8, 8\\]"),
 ])
 def test_shallow_only_options_are_refused_for_a_deep_width(options, match):

@@ -118,6 +118,7 @@ from uat.activations import Activation, get_activation
 from uat.deep import DeepNetwork
 from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
 from uat.fitting.deep_gradients import DeepObjective, pack_layers
+from uat.fitting.deep_varpro import LastLayerSplit
 from uat.fitting.gradients import Objective, pack, require_derivative
 from uat.fitting.lstsq import default_solver, lstsq_solve
 from uat.fitting.minimax import minimax_rcond
@@ -369,9 +370,38 @@ def _levenberg_marquardt(evaluate, jacobian, theta, monitor: Monitor, *, gtol, x
         r, J = jacobian(theta)
 
 
+class _ShallowSplit:
+    """θ = (A, b | C) of a shallow :class:`Objective`: C is linear on the features σ(Ax + b). The same interface
+    as :class:`uat.fitting.deep_varpro.LastLayerSplit` (the deep network's split, its last affine map linear)."""
+
+    def __init__(self, objective: Objective):
+        self.objective = objective
+        self.n_inner, self.n_features = objective.k * objective.n + objective.k, objective.k
+        self.solver = default_solver(objective.activation)
+
+    def features(self, inner):
+        """√ŵᵢ σ(A xᵢ + b) (N, k) for inner = (A, b)."""
+        o = self.objective
+        return o.features(inner[: o.k * o.n].reshape(o.k, o.n), inner[o.k * o.n :])
+
+    def join(self, inner, Ct):
+        """θ = (A, b, C) from inner = (A, b) and Cᵀ (k, m)."""
+        return np.concatenate([inner, Ct.T.ravel()])
+
+    def jacobian(self, theta):
+        """(r, J) with J's columns those of A and b, at fixed C."""
+        return self.objective.jacobian(theta, with_C=False)
+
+
+def _split(objective: Objectives) -> _ShallowSplit | LastLayerSplit:
+    """The separable split of θ for variable projection: (A, b | C), or a deep network's (layers 1…L−1 | W[L], b[L])."""
+    return LastLayerSplit(objective) if isinstance(objective, DeepObjective) else _ShallowSplit(objective)
+
+
 class _Projection:
-    """Variable projection for fixed data: C(A, b) by (ridge-regularised) least squares, the projected
-    residual and its Kaufman Jacobian.
+    """Variable projection for fixed data: the linear part C (a deep network's last W, b) by (ridge-regularised)
+    least squares, the projected residual and its Kaufman Jacobian in the other parameters (A, b; a deep
+    network's layers 1, …, L − 1), which :func:`_split` tells apart.
 
     With the weighted features H = U S Vᵀ (SVD, singular values below rcond·s₁ dropped), C minimises
     ‖H Cᵀ − Y‖² + μ‖C‖² (μ = ``ridge``). The residual is augmented, r = [H Cᵀ − Y; √μ Cᵀ], so that
@@ -380,24 +410,25 @@ class _Projection:
     (Kaufman's approximation: the term through the change of C is dropped; Jᵀr is still the exact
     gradient). μ > 0 keeps C bounded and C(A, b) smooth where the features are nearly dependent,
     which plain least squares is not (coefficients of 1e11 were measured on width-50 tanh features).
+    ``rcond`` None is max(N, number of features)·eps.
     """
 
-    def __init__(self, objective: Objective, ridge: float, rcond: float):
-        self.objective = objective
-        self.ridge, self.rcond = ridge, rcond
-        self.ab = objective.k * objective.n + objective.k
+    def __init__(self, objective: Objectives, ridge: float, rcond: float | None):
+        self.objective, self.split = objective, _split(objective)
+        self.ridge = ridge
+        self.rcond = np.finfo(float).eps * max(objective.N, self.split.n_features) if rcond is None else rcond
+        self.ab = self.split.n_inner
         self._last = None  # (θ_ab, θ, U_top, U_bottom, data loss) of the latest evaluation
 
     def _solve(self, theta_ab):
         o = self.objective
-        A, b = theta_ab[: o.k * o.n].reshape(o.k, o.n), theta_ab[o.k * o.n :]
-        U, s, Vt = scipy.linalg.svd(o.features(A, b), full_matrices=False, check_finite=False,
+        U, s, Vt = scipy.linalg.svd(self.split.features(theta_ab), full_matrices=False, check_finite=False,
                                     lapack_driver="gesdd")
         keep = s > self.rcond * s[0]
         U, s, Vt = U[:, keep], s[keep], Vt[keep]
         d = np.sqrt(s * s + self.ridge)
         Ct = (Vt.T * (s / d**2)) @ (U.T @ (o.sw[:, None] * o.Y))   # Cᵀ (k, m)
-        theta = np.concatenate([theta_ab, Ct.T.ravel()])
+        theta = self.split.join(theta_ab, Ct)
         r_data = o.residuals(theta)
         r = np.concatenate([r_data, np.sqrt(self.ridge) * Ct.ravel()]) if self.ridge > 0 else r_data
         return theta, U * (s / d), Vt.T * (np.sqrt(self.ridge) / d), r, float(r_data @ r_data)
@@ -424,7 +455,7 @@ class _Projection:
     def jacobian(self, theta_ab):
         _, theta, Ut, Ub, r, _ = self._at(theta_ab)
         o = self.objective
-        _, J = o.jacobian(theta, with_C=False)
+        _, J = self.split.jacobian(theta)
         J2 = J.reshape(o.N, -1)          # row i: sample i's m × P block, so P⊥ acts on each output
         T = Ut.T @ J2
         J2 -= Ut @ T                     # top block of P⊥ [J; 0]
@@ -443,10 +474,11 @@ class _VarproMonitor:
         self.monitor.record(self.projection.full(theta_ab), self.projection.data_loss(theta_ab))
 
 
-def _varpro(objective: Objective, theta, monitor: Monitor, *, ridge, rcond, fallback, gtol, xtol,
+def _varpro(objective: Objectives, theta, monitor: Monitor, *, ridge, rcond, fallback, gtol, xtol,
             ftol) -> list[dict]:
-    """Variable projection from θ's A, b (its C is replaced by least squares), then full LM if it stops
-    early. Returns what each phase did; raises _Stop like every optimizer when the monitor says so."""
+    """Variable projection from θ's A, b (a deep network's layers 1, …, L − 1; the linear part C, or W[L] and
+    b[L], is replaced by least squares), then full LM if it stops early. Returns what each phase did; raises
+    _Stop like every optimizer when the monitor says so."""
     projection = _Projection(objective, ridge, rcond)
     ab = theta[: projection.ab].copy()
     phases = [{"phase": "varpro", "iterations": 0, "status": None, "loss": None}]
@@ -469,29 +501,35 @@ def _varpro(objective: Objective, theta, monitor: Monitor, *, ridge, rcond, fall
         monitor.settle(*outcome)
     except _Stop:
         close(monitor.status)
-    phases.append(_plain_least_squares(objective, monitor, [monitor.best_theta, theta]))
+    phases.append(_plain_least_squares(projection.split, monitor, [monitor.best_theta, theta]))
     return phases
+
+
+def _least_squares_linear(split, inner) -> np.ndarray:
+    """Cᵀ (a deep network's [W[L]ᵀ; b[L]ᵀ]) by plain least squares on the weighted features of the inner
+    parameters, with the solver method 'lstsq' uses."""
+    o = split.objective
+    Phi = np.asfortranarray(split.features(inner))
+    return lstsq_solve(Phi, o.sw[:, None] * o.Y, solver=split.solver, warn=False).C.T
 
 
 def _least_squares_c(objective: Objective, A, b) -> np.ndarray:
     """C by plain least squares on the weighted features of A, b, with the solver method 'lstsq' uses."""
-    Phi = np.asfortranarray(objective.features(A, b))
-    solver = default_solver(objective.activation)
-    return lstsq_solve(Phi, objective.sw[:, None] * objective.Y, solver=solver, warn=False).C
+    return _least_squares_linear(_ShallowSplit(objective), np.concatenate([np.ravel(A), b])).T
 
 
-def _plain_least_squares(objective: Objective, monitor: Monitor, candidates) -> dict:
-    """Re-solve C by plain least squares (no ridge; as method 'lstsq' does) for the A, b of each candidate θ,
-    and keep the result where it at least halves the best training loss (a smaller gain is not worth the
-    large coefficients plain least squares can bring: a 0.1% gain once took max|C| from 4 to 5e6). With
-    the initial θ among the candidates, the fit never ends more than 2x above the least-squares fit of
-    its starting hidden layer on the same points (in loss; √2 in RMS). A kept re-solve is the last entry
-    of the history (:meth:`Monitor.resolve`)."""
+def _plain_least_squares(split, monitor: Monitor, candidates) -> dict:
+    """Re-solve C (a deep network's W[L], b[L]) by plain least squares (no ridge; as method 'lstsq' does) for the
+    other parameters of each candidate θ, and keep the result where it at least halves the best training loss
+    (a smaller gain is not worth the large coefficients plain least squares can bring: a 0.1% gain once took
+    max|C| from 4 to 5e6). With the initial θ among the candidates, the fit never ends more than 2x above the
+    least-squares fit of its starting hidden layer(s) on the same points (in loss; √2 in RMS). A kept re-solve
+    is the last entry of the history (:meth:`Monitor.resolve`)."""
     best, kept = monitor.best_loss, None
     for theta in (c for c in candidates if c is not None):  # None: no finite loss was ever seen
-        A, b, _ = objective.unpack(theta)
-        trial = pack(A, b, _least_squares_c(objective, A, b))
-        loss = objective.loss(trial)
+        inner = theta[: split.n_inner]
+        trial = split.join(inner, _least_squares_linear(split, inner))
+        loss = split.objective.loss(trial)
         if np.isfinite(loss) and loss <= 0.5 * best:
             best, kept = loss, trial
     if kept is not None:
@@ -657,13 +695,14 @@ def _fit_backprop(problem: Problem, **options) -> Fitted:
 
 
 def _check_deep_options(widths: tuple[int, ...], options: dict, problem_activation) -> None:
-    """Refuse, before any work, the options a deep fit does not have: variable projection, a shallow warm
-    start, the minimax refinement (all written for the one hidden layer's C), and a deep warm start of
-    another architecture."""
+    """Refuse, before any work, the options a deep fit does not have: variable projection with an output
+    activation (σ_out makes Φ nonlinear in the last affine map), a shallow warm start, the minimax refinement
+    (written for the one hidden layer's C), and a deep warm start of another architecture."""
     given = f"width={list(widths)!r} (a deep network)"
-    if options["optimizer"] == "varpro":
-        raise ValueError(f"optimizer='varpro' is not implemented for {given}; pass optimizer='lbfgs', 'lm' or "
-                         f"'adam' (default {_DEEP_OPTIMIZER})")
+    if options["optimizer"] == "varpro" and options["output_activation"] is not None:
+        raise ValueError(f"optimizer='varpro' solves the last affine map by least squares and needs "
+                         f"output_activation=None; got output_activation={options['output_activation']!r}: pass "
+                         f"output_activation=None, or optimizer='lm', 'lbfgs' or 'adam' (default {_DEEP_OPTIMIZER})")
     if isinstance(options["init"], ShallowNetwork):
         raise ValueError(f"init: a ShallowNetwork cannot start {given}; pass init='draw', 'glorot' or 'he', or a "
                          "DeepNetwork of those widths")
@@ -745,9 +784,8 @@ def _train(objective: Objectives, theta0: np.ndarray, monitor: Monitor, options:
                 monitor.settle(*_levenberg_marquardt(objective.residuals, objective.jacobian, theta0, monitor,
                                                      **tolerances))
             else:
-                rcond = np.finfo(float).eps * max(objective.N, objective.k) if o["rcond"] is None else o["rcond"]
-                phases = _varpro(objective, theta0, monitor, ridge=o["ridge"], rcond=rcond, fallback=o["fallback"],
-                                 **tolerances)
+                phases = _varpro(objective, theta0, monitor, ridge=o["ridge"], rcond=o["rcond"],
+                                 fallback=o["fallback"], **tolerances)
     except _Stop:
         pass  # the monitor holds the status and the best parameters
     finally:
