@@ -120,7 +120,8 @@ class Method:
     approximants have no σ (the polynomial baselines): a polynomial σ's plateau is not theirs, and
     charts name them without one. ``trains_deep`` is True for methods that train deep networks (a list
     width, :func:`check_width`: backprop only); ``deep_defaults`` are the option defaults a deep fit
-    takes instead of ``options``' (where the option is not given).
+    takes instead of ``options``' (where the option is not given): a dict, or a function of the options
+    given that returns one.
     """
 
     name: str
@@ -134,7 +135,7 @@ class Method:
     memory: Callable[[int, int, int, dict], MemoryNeed] | None = None
     uses_activation: bool = True
     trains_deep: bool = False
-    deep_defaults: dict[str, object] = field(default_factory=dict)
+    deep_defaults: dict[str, object] | Callable[[dict], dict[str, object]] = field(default_factory=dict)
 
     @classmethod
     def declare(cls, name: str, fn: Callable[..., Fitted], description: str, options: Mapping[str, Option], *,
@@ -417,7 +418,8 @@ def fit_problem(target: Target, width, activation, method: str, options: dict, s
     widths = tuple(width) if isinstance(width, tuple) else None
     if widths is not None:
         check_deep(the_method, widths)
-        options = {**the_method.deep_defaults, **options}
+        defaults = the_method.deep_defaults
+        options = {**(defaults(options) if callable(defaults) else defaults), **options}
         width, draw_width = sum(widths), max(widths)  # the memory of every layer's activations; the draw's width
     resolved = resolve_options(the_method, options)
     draw_width = width if draw_width is None else draw_width
