@@ -329,6 +329,7 @@ def _main(args):
         [f" --repeats {rounds}" if rounds != 9 else "", f" --width {w}" if w != 8 else ""]))
     report = Report("bench_deep.py", "Deep networks: Adam step against PyTorch, sup error at equal parameters",
                     command, args.quick)
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     steps = part1(widths, N, M, rounds, threads)
     results, extras, k_saw = part2(w, seeds, max_iter, torch_iter)
     rows1 = step_rows(report, steps, widths, N)
@@ -344,7 +345,9 @@ def _main(args):
         f"uat: median of np.diff(history['seconds']) of uat.fit(..., optimizer='adam', max_iter={M}, threads=T) "
         f"(BLAS pinned to one thread inside, row blocks on T threads); PyTorch: median of {M} timed steps after 5 "
         f"warm-up steps, torch.set_num_threads(T). Median [min-max] over {rounds} rounds, uat and PyTorch "
-        "alternating (order swapped every round); the ratio is paired per round.",
+        "alternating (order swapped every round); the ratio is paired per round. Load average (1, 5, 15 min) at "
+        f"the start: {'n/a' if load is None else ', '.join(f'{x:.2f}' for x in load)} (the end's is under Machine): "
+        "other work on the machine disturbs the timings, PyTorch's two OpenMP threads most.",
         "",
         *table(["threads T", "uat per step", "PyTorch per step", "uat/PyTorch", "goal", "result"], rows1),
         "",
