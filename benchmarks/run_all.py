@@ -1,7 +1,7 @@
 """Run every benchmark afresh and write BENCHMARKS.md: the performance goals of the issues, measured.
 
     python benchmarks/run_all.py            # full run (15 minutes, 889 s, on 2 cores, 2026-12-02), rewrites BENCHMARKS.md,
-                                            # benchmarks/{lstsq,supnorm,backprop,study,import}.{md,json} and
+                                            # benchmarks/{lstsq,supnorm,backprop,deep,study,import}.{md,json} and
                                             # benchmarks/{goals,supnorm}.png
     python benchmarks/run_all.py --quick    # tiny sizes (a smoke test, NOT a measurement); writes to
                                             # out/benchmarks-quick/ unless --out says otherwise
@@ -43,6 +43,8 @@ SCRIPTS = [  # (short name, script, what it measures)
     ("supnorm", "bench_supnorm.py", "sup-norm estimate vs a 10⁶-point grid"),
     ("backprop", "bench_backprop.py", "Adam step vs PyTorch; sup error and time at equal width vs MLPRegressor "
                                       "and torch"),
+    ("deep", "bench_deep.py", "deep networks: Adam step at [64, 64] vs PyTorch; sup error at equal parameters vs "
+                              "PyTorch L-BFGS (same architecture) and the shallow fit"),
     ("study", "bench_study.py", "study throughput and parallel speed-up"),
     ("import", "bench_import.py", "import uat and uat --help vs the bare numpy and scipy imports"),
 ]

@@ -61,6 +61,18 @@ def test_bench_backprop_runs_on_tiny_sizes(tmp_path, capsys):
             "backprop.a.sup_vs_torch_adam"} <= _ids(payload)
 
 
+def test_bench_deep_runs_on_tiny_sizes(tmp_path, capsys):
+    report, payload = _run("bench_deep", tmp_path, capsys)
+    for row in ("uat deep", "torch L-BFGS deep", "uat shallow", "construction uat.sawtooth(5)", "uat/PyTorch"):
+        assert row in report  # torch rows say "not installed" when it is missing
+    assert {"deep.adam.t1", "deep.sup.sin2pi", "deep.sup.runge", "deep.sup.kink", "deep.sup.sawtooth",
+            "deep.shallow.sin2pi"} <= _ids(payload)
+    goal = next(r for r in payload["rows"] if r["id"] == "deep.sup.runge")
+    assert (goal["op"], goal["limit"]) == (">=", 100.0)
+    kink = next(r for r in payload["rows"] if r["id"] == "deep.sup.kink")
+    assert kink["op"] is None  # the goal is stated for the smooth targets only
+
+
 def test_bench_supnorm_runs_on_tiny_sizes(tmp_path, capsys):
     report, payload = _run("bench_supnorm", tmp_path, capsys)
     assert "narrow spike" in report and "2-D franke" in report and "1-D abs" in report

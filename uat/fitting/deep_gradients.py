@@ -37,10 +37,23 @@ matrix √ŵᵢ (a[L−1]ᵢ, 1) that (W[L], b[L]) multiplies.
 
 Activations at their kinks use σ′'s one-sided value (a subgradient); a σ without σ′ (heaviside) is
 refused, hidden or at the output.
+
+Memory: each thread computes its blocks in arrays it allocates once (:class:`_Workspace`: z[ℓ], a[ℓ], σ′
+and the δ's of one block), with numpy's ``out=`` and in-place operators. A fresh array per operation
+cost more than the arithmetic: ``1.0 - a * a`` on 1016 × 64 entries took 470 µs against 25 µs into an
+existing array (glibc hands the freed memory back to the system and each new array page-faults), and
+one loss_grad at widths [64, 64], N = 4096 (tanh, one thread, 2 shared cores) 8.3 ms alone and 17 ms
+run alternately with the in-place code, against 6.0-6.5 ms in place. The same operations in the same
+order: the same bits (loss, gradient, residuals and Jacobian compared bit for bit with the code before,
+for every σ with σ′, depths 1-3, with and without σ_out, 1 and 2 threads). An elementwise σ (or σ′)
+that is a numpy ufunc writes into the workspace directly; any other callable is applied to slices of at
+most 2¹⁴ entries (128 KiB, small enough to be reused rather than returned to the system), their values
+copied in.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +102,48 @@ def _layer_columns(Jl: np.ndarray, delta: np.ndarray, a_prev: np.ndarray):
     Jl[:, :, N_l * a_prev.shape[1] :] = delta          # ∂rᵢⱼ/∂b[ℓ]ᵤ = Δ[ℓ]ᵢⱼᵤ
 
 
+#: Entries per slice when a non-ufunc σ or σ′ fills a workspace array (128 KiB: reused by malloc, not faulted in)
+_SLICE = 1 << 14
+
+
+def _into(fn, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out[...] = fn(x) for an elementwise fn: directly for a numpy ufunc (``out`` may be ``x``), else slice by
+    slice of rows (each slice's values are fn's own: the same bits as fn(x))."""
+    if isinstance(fn, np.ufunc):
+        return fn(x, out=out)
+    step = max(1, _SLICE // max(x.shape[1], 1))
+    for start in range(0, x.shape[0], step):
+        out[start : start + step] = fn(x[start : start + step])
+    return out
+
+
+def _product_into(P: np.ndarray, Q: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = P Q; with one column in P an outer product (the same values: one term per entry; numpy's matmul
+    took twice as long for it, 38 µs against 22 µs on 508 × 64 entries)."""
+    if P.shape[1] == 1:
+        return np.multiply(P, Q[0], out=out)
+    return np.matmul(P, Q, out=out)
+
+
+class _Workspace:
+    """One thread's arrays for a row block of up to ``capacity`` rows: per layer ℓ = 1, …, L an array for z[ℓ]
+    (a[ℓ] is written over it where σ′ is read from a[ℓ], or at an identity layer) and one for a[ℓ] where z[ℓ]
+    must be kept; σ′ of a layer, and two arrays that δ[ℓ] and ∂L/∂a[ℓ−1] take turns in."""
+
+    def __init__(self, capacity: int, widths, keep_z):
+        self.capacity = capacity
+        wide = max(widths[1:])
+        self.z = [None] + [np.empty(capacity * w) for w in widths[1:]]
+        self.a = [None] + [np.empty(capacity * w) if keep else None for w, keep in zip(widths[1:], keep_z[1:])]
+        self.slope = np.empty(capacity * wide)
+        self.turns = [np.empty(capacity * wide), np.empty(capacity * wide)]
+
+    @staticmethod
+    def view(flat: np.ndarray, rows: int, cols: int) -> np.ndarray:
+        """The first rows × cols entries of a flat array as a C-contiguous (rows, cols) matrix."""
+        return flat[: rows * cols].reshape(rows, cols)
+
+
 class DeepObjective(RowBlocks):
     """The weighted least-squares training problem of a fixed deep architecture, on fixed data.
 
@@ -117,6 +172,17 @@ class DeepObjective(RowBlocks):
         self.depth = len(self.widths) - 1
         super().__init__(X, Y, weights, threads, sum(self.widths[1:]))
         self.n_params = sum(rows * cols + rows for rows, cols in layer_sizes(self.widths))
+        # z[ℓ] is kept beside a[ℓ] only where σ′ needs it (no σ′ from the value): a[ℓ] overwrites it otherwise
+        self.keep_z = tuple(s is not None and s.deriv_from_value is None for s in self.sigma)
+        self._local = threading.local()  # each thread's _Workspace
+
+    def workspace(self, count: int) -> _Workspace:
+        """This thread's arrays for a block of ``count`` rows (allocated on its first block, and again if a
+        block is larger)."""
+        ws = getattr(self._local, "workspace", None)
+        if ws is None or ws.capacity < count:
+            ws = self._local.workspace = _Workspace(count, self.widths, self.keep_z)
+        return ws
 
     def unpack(self, theta):
         """[W[1], …, W[L]], [b[1], …, b[L]]: views into θ."""
@@ -128,20 +194,37 @@ class DeepObjective(RowBlocks):
         return DeepGradient(tuple(W.copy() for W in weights), tuple(b.copy() for b in biases))
 
     def forward(self, weights, biases, rows) -> tuple[list, list]:
-        """z = [None, z[1], …, z[L]] and a = [a[0], …, a[L]] for the block's rows, each (rows, N_ℓ)."""
-        z, a = [None], [self.X[rows]]                       # a[0] = x
+        """z = [None, z[1], …, z[L]] and a = [a[0], …, a[L]] for the block's rows, each (rows, N_ℓ), in this
+        thread's workspace (valid until its next block). z[ℓ] is None where a[ℓ] was written over it (σ′ read
+        from a[ℓ]); at an identity layer z[ℓ] is a[ℓ]."""
+        count = rows.stop - rows.start
+        ws = self.workspace(count)
+        z, a = [None], [self.X[rows]]                                # a[0] = x
         for l in range(1, self.depth + 1):
-            z.append(a[l - 1] @ weights[l - 1].T + biases[l - 1])   # z[ℓ] = W[ℓ] a[ℓ−1] + b[ℓ]
-            sigma = self.sigma[l]
-            a.append(z[l] if sigma is None else sigma.fn(z[l]))     # a[ℓ] = σ(z[ℓ])
+            N_l, sigma = self.widths[l], self.sigma[l]
+            Z = ws.view(ws.z[l], count, N_l)
+            _product_into(a[l - 1], weights[l - 1].T, Z)
+            Z += biases[l - 1]                                       # z[ℓ] = W[ℓ] a[ℓ−1] + b[ℓ]
+            if sigma is None:
+                z.append(Z)
+                a.append(Z)                                          # a[L] = z[L] (Kutyniok's Φ)
+            else:
+                kept = self.keep_z[l]
+                a.append(_into(sigma.fn, Z, ws.view(ws.a[l], count, N_l) if kept else Z))   # a[ℓ] = σ(z[ℓ])
+                z.append(Z if kept else None)
         return z, a
 
     def slope(self, l: int, z, a) -> np.ndarray | None:
-        """σ′(z[ℓ]) (rows, N_ℓ), from a[ℓ] = σ(z[ℓ]) where the activation allows it; None for the identity."""
+        """σ′(z[ℓ]) (rows, N_ℓ), from a[ℓ] = σ(z[ℓ]) where the activation allows it, in this thread's
+        workspace (valid until its next slope); None for the identity."""
         sigma = self.sigma[l]
         if sigma is None:
             return None
-        return sigma.deriv_from_value(a[l]) if sigma.deriv_from_value is not None else sigma.deriv(z[l])
+        ws = self.workspace(a[l].shape[0])
+        out = ws.view(ws.slope, *a[l].shape)
+        if sigma.deriv_from_value is not None:
+            return _into(sigma.deriv_from_value, a[l], out)
+        return _into(sigma.deriv, z[l], out)
 
     def loss(self, theta: np.ndarray) -> float:
         weights, biases = self.unpack(theta)
@@ -153,11 +236,13 @@ class DeepObjective(RowBlocks):
         return float(sum(self.map_blocks(block)))
 
     def loss_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """L(θ) and ∂L/∂θ (packed like θ): the forward pass caching z[ℓ] and a[ℓ], then δ[ℓ] from ℓ = L down."""
+        """L(θ) and ∂L/∂θ (packed like θ): the forward pass caching z[ℓ] and a[ℓ], then δ[ℓ] from ℓ = L down
+        (δ[ℓ] and ∂L/∂a[ℓ−1] in the workspace's two turns, σ′ multiplied in place)."""
         weights, biases = self.unpack(theta)
 
         def block(rows):
             z, a = self.forward(weights, biases, rows)  # z[ℓ], a[ℓ]; a[0] = x
+            turns = self.workspace(rows.stop - rows.start).turns
             R = a[-1] - self.Y[rows]                    # r = a[L] − y
             wR = self.w[rows, None] * R
             loss = float(np.einsum("ij,ij->", wR, R))   # Σ ŵᵢ ‖rᵢ‖²
@@ -165,10 +250,10 @@ class DeepObjective(RowBlocks):
             grads = []
             for l in range(self.depth, 0, -1):
                 s = self.slope(l, z, a)
-                delta = dA if s is None else dA * s     # δ[ℓ] = ∂L/∂a[ℓ] ⊙ σ′(z[ℓ])
+                delta = dA if s is None else np.multiply(dA, s, out=dA)  # δ[ℓ] = ∂L/∂a[ℓ] ⊙ σ′(z[ℓ])
                 grads[:0] = [delta.T @ a[l - 1], delta.sum(axis=0)]  # ∂L/∂W[ℓ] = Σ δ a[ℓ−1]ᵀ, ∂L/∂b[ℓ] = Σ δ
-                if l > 1:
-                    dA = delta @ weights[l - 1]         # ∂L/∂a[ℓ−1] = W[ℓ]ᵀ δ[ℓ]
+                if l > 1:                               # ∂L/∂a[ℓ−1] = W[ℓ]ᵀ δ[ℓ]
+                    dA = _product_into(delta, weights[l - 1], _Workspace.view(turns[l % 2], *a[l - 1].shape))
             return loss, *grads
 
         loss, *grads = block_sum(self.map_blocks(block))
