@@ -304,12 +304,13 @@ def shallow_relu_parameters(units: int, dim: int = 1, n_outputs: int = 1) -> int
     return units * (dim + 1) + n_outputs * units + n_outputs
 
 
-def draw_depth_separation(ax, s: int):
+def draw_depth_separation(ax, s: int, construction: tuple[int, float] | None = None):
     """Telgarsky's depth separation against g_s (:func:`uat.sawtooth`) on [0, 1]: any one-hidden-layer ReLU
     network with k ≤ 2^s − 2 units has sup error ≥ ½ (it must cross ½ at least 2^s times, and it has at most
     k + 1 linear pieces). Drawn as a black line at ½ over the parameter counts of such networks (up to
     :func:`shallow_relu_parameters` (2^s − 2), with an output bias), the errors below it shaded: no such net
-    reaches them."""
+    reaches them. ``construction`` = (parameters, measured sup error) of the deep ReLU network that computes
+    g_s exactly (:func:`uat.sawtooth`), drawn as a star (on the bottom edge when its error is 0)."""
     units = 2**s - 2
     right = shallow_relu_parameters(units)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
@@ -321,9 +322,21 @@ def draw_depth_separation(ax, s: int):
                     label="_unreachable for shallow ReLU")
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
+    if construction is not None:
+        _draw_construction(ax, s, *construction)
     ax.annotate(f"k ≤ {units} units\n(≤ {right} parameters)", (right, 0.5), xytext=(4, -2),
                 textcoords="offset points", fontsize="x-small", va="top", color="0.15")
     return ax
+
+
+def _draw_construction(ax, s: int, n_params: int, error: float) -> None:
+    """The star of :func:`draw_depth_separation`: g_s's deep ReLU network, at its error or on the bottom edge."""
+    text = f"uat.sawtooth({s}): {s} hidden layers of 3 ReLU units, error {error:.2g}"
+    if error > 0:
+        ax.plot([n_params], [error], "*", color="black", ms=11, zorder=4, label=text)
+        return
+    ax.plot([n_params], [0.0], "*", color="black", ms=11, zorder=4, clip_on=False,
+            transform=ax.get_xaxis_transform(), label=text + " (on the bottom edge)")
 
 
 def draw_best_polynomial_note(ax, floors: dict, degrees: dict):
