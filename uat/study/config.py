@@ -348,39 +348,35 @@ def _check_names(check: _Checker, grid: dict, domain: str | None, domains: dict)
             check.fail(f"grid.target[{i}]", str(err))
 
 
-def _method_activations(check: _Checker, table: dict, activations: list[str]) -> dict:
-    """The reserved key ``activations`` of [methods.NAME]: the grid's activations this method is
-    crossed with (a method defined for one σ only, e.g. random_fourier and cos). Removed from the
-    table, so that it is not taken for a fitting option."""
+def _method_restriction(check: _Checker, table: dict, key: str, axis: str, values: list, kind) -> dict:
+    """The reserved key ``key`` of [methods.NAME]: the values of grid.``axis`` this method is crossed with,
+    each checked by ``kind`` (``check.string``, ``check.depth``). Removed from the table, so that it is not taken
+    for a fitting option; kept only where it leaves some value out (all of them: the same cells as no key, the
+    same hash)."""
     restricted = {}
     for name, options in table.items():
-        if not isinstance(options, dict) or "activations" not in options:
+        if not isinstance(options, dict) or key not in options:
             continue
-        key = f"methods.{name}.activations"
-        chosen = check.axis(options.pop("activations"), key, check.string)
+        where = f"methods.{name}.{key}"
+        chosen = check.axis(options.pop(key), where, kind)
         for value in chosen:
-            if value not in activations:
-                check.fail(key, f"{value!r} is not in grid.activation ({', '.join(activations)})")
-        if set(chosen) != set(activations):  # all of them: the same cells as no key, the same hash
+            if value not in values:
+                check.fail(where, f"{value!r} is not in grid.{axis} ({', '.join(map(str, values))})")
+        if set(chosen) != set(values):
             restricted[name] = tuple(sorted(chosen))
     return restricted
+
+
+def _method_activations(check: _Checker, table: dict, activations: list[str]) -> dict:
+    """[methods.NAME] activations = [...]: the grid's activations this method is crossed with (a method defined
+    for one σ only, e.g. random_fourier and cos)."""
+    return _method_restriction(check, table, "activations", "activation", activations, check.string)
 
 
 def _method_depths(check: _Checker, table: dict, depths: list[int]) -> dict:
     """[methods.NAME] depths = [...]: the values of grid.depth this method is crossed with (lstsq at depth 1
-    beside backprop at 1..3). Removed from the table, so that it is not taken for a fitting option."""
-    restricted = {}
-    for name, options in table.items():
-        if not isinstance(options, dict) or "depths" not in options:
-            continue
-        key = f"methods.{name}.depths"
-        chosen = check.axis(options.pop("depths"), key, check.depth)
-        for value in chosen:
-            if value not in depths:
-                check.fail(key, f"{value!r} is not in grid.depth ({', '.join(map(str, depths))})")
-        if set(chosen) != set(depths):  # all of them: the same cells as no key, the same hash
-            restricted[name] = tuple(sorted(chosen))
-    return restricted
+    beside backprop at 1..3)."""
+    return _method_restriction(check, table, "depths", "depth", depths, check.depth)
 
 
 def _check_depths(check: _Checker, methods: list[str], depths: list[int], restricted: dict) -> None:
