@@ -335,7 +335,7 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
 def _table_text(frame, config: dict, fmt: str = "text") -> str:
     """The k*(ε) table of a study's results in ``fmt``, after its legend (``config``: the resolved configuration)."""
     from uat.study import k_star_table, summarize
-    from uat.study.analysis import PLATEAUS, with_certified
+    from uat.study.analysis import PLATEAUS, has_depth, with_certified
     from uat.study.describe import certify_summary
     from uat.study.tables import render
 
@@ -354,6 +354,9 @@ def _table_text(frame, config: dict, fmt: str = "text") -> str:
                  "reaches ε.")
     if "a_priori" in curves:
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
+    if has_depth(frame):
+        head += (" depth: hidden layers of `width` units each (Kutyniok's depth L is one more); k* (P): P is the "
+                 "parameter count of the model at k*, k*(ε) also measured in parameters.")
     if widths:
         head += f" Certified {certify_summary(config)}."
     return render(table, fmt, head)
@@ -378,12 +381,13 @@ def _open(folder, all_cells: bool = False):
 @click.option("--target", multiple=True, help="only these targets (repeatable or comma-separated)")
 @click.option("--activation", multiple=True, help="only these activations (repeatable or comma-separated)")
 @click.option("--method", multiple=True, help="only these methods (repeatable or comma-separated)")
-def study_table(folder, fmt, target, activation, method):
+@click.option("--depth", multiple=True, help="only these depths, in hidden layers (repeatable or comma-separated)")
+def study_table(folder, fmt, target, activation, method, depth):
     """Print the k*(ε) table of a study folder."""
     from uat.study.tables import select
 
     frame, config = _open(folder)
-    for column, values in (("target", target), ("activation", activation), ("method", method)):
+    for column, values in (("target", target), ("activation", activation), ("method", method), ("depth", depth)):
         try:
             frame = select(frame, **{column: values})
         except ValueError as err:
@@ -408,7 +412,8 @@ def study_status(folder):
         click.echo(f"  and {outside} stored cells outside this grid (kept: a run that includes them again reuses "
                    f"them; uat study export --all-cells {folder} lists them)")
     for _, row in failed.head(20).iterrows():
-        click.echo(f"  failed: {row['target']} {row['activation']} {row['method']} width {row['width']} "
+        depth = f" depth {row['depth']}" if row.get("depth", 1) != 1 else ""
+        click.echo(f"  failed: {row['target']} {row['activation']} {row['method']} width {row['width']}{depth} "
                    f"replicate {row['replicate']}: {row['error']}")
     if len(failed) > 20:
         click.echo(f"  ... and {len(failed) - 20} more (uat study export {folder})")

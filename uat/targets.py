@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from uat._registry import Registry
-from uat._validation import as_points, check_nonnegative, read_only, suggest
+from uat._validation import as_points, check_int, check_nonnegative, read_only, suggest
 from uat.domains import Ball, Box, Domain, as_domain
 from uat.exceptions import TargetError
 from uat.expressions import Expression
 
-__all__ = ["Target", "as_target", "get_target", "list_targets", "register_target"]
+__all__ = ["Target", "as_target", "get_target", "list_targets", "register_target", "telgarsky"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +48,11 @@ class Target:
     holder : (H, α) or None
         A Hölder bound |f(x) − f(y)| ≤ H‖x − y‖^α on ``domain`` with 0 < α ≤ 1, for targets that
         are continuous but not Lipschitz (√|x|: (1, 1/2)).
+    depth_separation : int or None
+        s, for Telgarsky's sawtooth g_s on [0, 1] (:func:`uat.sawtooth`): any one-hidden-layer ReLU network
+        with k ≤ 2^s − 2 units has sup error ≥ ½ against it (it must cross ½ at least 2^s times and has at
+        most k + 1 linear pieces), while a deep ReLU network of O(s) units is exact. The study figure
+        ``error-vs-parameters`` draws that fact. None for every other target.
     """
 
     fn: Callable[[np.ndarray], np.ndarray]
@@ -58,6 +63,7 @@ class Target:
     n_outputs: int | None = None
     curvature: float | None = None
     holder: tuple[float, float] | None = None
+    depth_separation: int | None = None
 
     def __post_init__(self):
         if not callable(self.fn):
@@ -66,6 +72,8 @@ class Target:
             object.__setattr__(self, "domain", as_domain(self.domain))
         check_nonnegative("lipschitz", self.lipschitz, optional=True)
         check_nonnegative("curvature", self.curvature, optional=True)
+        if self.depth_separation is not None:
+            object.__setattr__(self, "depth_separation", check_int("depth_separation", self.depth_separation))
         if self.holder is not None:
             try:
                 H, alpha = (float(v) for v in self.holder)
@@ -174,6 +182,25 @@ def _franke(X):
             + 0.5 * np.exp(-((x - 7) ** 2 + (y - 3) ** 2) / 4) - 0.2 * np.exp(-((x - 4) ** 2) - (y - 7) ** 2))
 
 
+def telgarsky(s: int):
+    """g_s = g∘…∘g (s hats g(x) = 2ρ(x) − 4ρ(x − ½) + 2ρ(x − 1)) on [0, 1], in closed form: the triangle wave
+    g_s(x) = |((2^s x + 1) mod 2) − 1|, 0 at even multiples of 2^−s and 1 at odd ones, 2^s linear pieces of
+    slope ±2^s (so Lipschitz 2^s). The same function as the deep ReLU network :func:`uat.sawtooth` (s), to
+    rounding (2^s x is exact in float64)."""
+    def g_s(X):
+        return np.abs(np.mod(np.ldexp(X[:, 0], s) + 1, 2) - 1)
+
+    g_s.__name__ = f"telgarsky{s}"
+    return g_s
+
+
+def _telgarsky_target(s: int) -> Target:
+    return Target(telgarsky(s), Box(0, 1), f"telgarsky{s}",
+                  f"Telgarsky's sawtooth g_{s} = g∘…∘g ({s} hats) on [0,1]: {2 ** s} linear pieces; a deep ReLU net of "
+                  f"{3 * s} units is exact, a shallow one needs more than {2 ** s - 2} units for error < 1/2",
+                  float(2**s), 1, depth_separation=s)
+
+
 def _vortex(X):
     decay = np.exp(-np.sum(X**2, axis=1))
     return np.stack([-X[:, 1] * decay, X[:, 0] * decay], axis=1)
@@ -223,6 +250,8 @@ _LIBRARY = [
     Target(lambda X: np.stack([np.cos(np.pi * X[:, 0]), np.sin(np.pi * X[:, 0])], axis=1), _I, "circle",
            "the unit circle (cos πx, sin πx), ℝ → ℝ²", np.pi, 2),
     Target(_vortex, _I2, "vortex", "vortex field exp(-‖x‖²)(-x₂, x₁) on [-1,1]², ℝ² → ℝ²", 1.0, 2),
+    # depth separation (Telgarsky 2016): g_s, exact for a deep ReLU net of 3s units
+    *(_telgarsky_target(s) for s in (3, 4, 5)),
 ]
 
 _TARGETS: Registry[Target] = Registry("target")
@@ -294,7 +323,8 @@ def as_target(target, domain=None) -> Target:
     if domain is not None and result.domain != domain:
         known = result.domain is None  # facts given for another domain do not carry over
         result = replace(result, domain=domain, lipschitz=result.lipschitz if known else None,
-                         curvature=result.curvature if known else None, holder=result.holder if known else None)
+                         curvature=result.curvature if known else None, holder=result.holder if known else None,
+                         depth_separation=result.depth_separation if known else None)
     needed = getattr(result.fn, "n_inputs", 0)
     if needed > result.dim:
         written = [v for v in getattr(result.fn, "variables", ()) if v in (f"x{needed}", "xyz"[needed - 1:needed])]

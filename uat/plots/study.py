@@ -1,4 +1,5 @@
-"""Study charts: sup-norm error against width, and k*(ε) against ε, drawn on axes given.
+"""Study charts: sup-norm error against width and against parameter count, and k*(ε) against ε, drawn on
+axes given.
 
 These functions know curves (tidy frames of :func:`uat.study.analysis.summarize` and
 :func:`~uat.study.analysis.k_star`, whose ``curve`` column says which are a-priori bounds), not study
@@ -15,7 +16,8 @@ from matplotlib.figure import Figure
 from uat.plots._style import MARKERS
 
 __all__ = ["SLOPES", "BAR_LIMIT", "draw_reference_slopes", "draw_error_vs_width", "draw_k_star",
-           "draw_best_polynomial_note", "panel_grid"]
+           "draw_best_polynomial_note", "panel_grid", "draw_error_vs_parameters", "draw_depth_separation",
+           "LINESTYLES", "shallow_relu_parameters"]
 
 
 #: Reference slopes drawn by default on error-against-width charts: k^-1/2 (Monte Carlo / Barron),
@@ -264,6 +266,77 @@ def _finish_k_star_axes(ax, measured, top: float, widths) -> None:
     ax.invert_xaxis()
     ax.set_xlabel("tolerance ε (sup-norm)")
     ax.set_ylabel("k*(ε): smallest width reaching ε")
+
+
+#: Line styles of :func:`draw_error_vs_parameters`, one per (method, σ) in order (the colour is the depth's).
+LINESTYLES = ["-", "--", "-.", ":"]
+
+
+def draw_error_vs_parameters(ax, summary, colours: dict, styles: dict, title: str = ""):
+    """Median sup error against the parameter count (log-log), one line per value of the ``line`` column of
+    ``summary`` (rows of :func:`uat.study.analysis.summarize` with ``n_params``), with its interquartile band:
+    ``colours`` and ``styles`` map each line to its colour and line style. Rows without a parameter count or a
+    median are left out; a panel with none says so."""
+    drawn = 0
+    for i, (label, whole) in enumerate(summary.groupby("line", sort=False)):
+        curve = whole.dropna(subset=["sup_median", "n_params"]).sort_values("n_params")
+        if not len(curve):
+            continue
+        colour = colours[label]
+        ax.plot(curve["n_params"], curve["sup_median"], styles.get(label, "-"), marker=MARKERS[i % len(MARKERS)],
+                color=colour, ms=3.5, lw=1.4, label=label)
+        ax.fill_between(curve["n_params"], curve["sup_q25"], curve["sup_q75"], color=colour, alpha=0.14, lw=0)
+        drawn += 1
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    if not drawn:
+        ax.set_ylim(1e-3, 1.0)
+    ax.set_xlabel("parameters (every weight and bias)")
+    ax.set_ylabel("sup-norm error (median over replicates)")
+    _title_with_notes(ax, title, [] if drawn else ["no successful cells"])
+    ax.grid(True, which="major", alpha=0.3)
+    return ax
+
+
+def shallow_relu_parameters(units: int, dim: int = 1, n_outputs: int = 1) -> int:
+    """The parameter count of a one-hidden-layer network of ``units`` units on ℝ^dim → ℝ^n_outputs with an
+    output bias: k(n + 1) + m·k + m (the largest such a net can have)."""
+    return units * (dim + 1) + n_outputs * units + n_outputs
+
+
+def draw_depth_separation(ax, s: int, construction: tuple[int, float] | None = None):
+    """Telgarsky's depth separation against g_s (:func:`uat.sawtooth`) on [0, 1]: any one-hidden-layer ReLU
+    network with k ≤ 2^s − 2 units has sup error ≥ ½ (it must cross ½ at least 2^s times, and it has at most
+    k + 1 linear pieces). Drawn as a black line at ½ over the parameter counts of such networks (up to
+    :func:`shallow_relu_parameters` (2^s − 2), with an output bias), the errors below it shaded: no such net
+    reaches them. ``construction`` = (parameters, measured sup error) of the deep ReLU network that computes
+    g_s exactly (:func:`uat.sawtooth`), drawn as a star (on the bottom edge when its error is 0)."""
+    units = 2**s - 2
+    right = shallow_relu_parameters(units)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    xlim, ylim = (min(x0, right / 4), max(x1, right * 1.5)), (min(y0, 0.5 / 4), max(y1, 0.8))
+    ax.plot([xlim[0], right], [0.5, 0.5], "-", color="black", lw=2.2, zorder=3,
+            label=f"any 1-hidden-layer ReLU net with k ≤ 2^{s}−2 = {units} units: error ≥ ½")
+    ax.plot([right, right], [ylim[0], 0.5], "-", color="black", lw=0.8, zorder=3, label="_separation end")
+    ax.fill_between([xlim[0], right], [ylim[0], ylim[0]], [0.5, 0.5], color="0.2", alpha=0.07, lw=0, zorder=0.5,
+                    label="_unreachable for shallow ReLU")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    if construction is not None:
+        _draw_construction(ax, s, *construction)
+    ax.annotate(f"k ≤ {units} units\n(≤ {right} parameters)", (right, 0.5), xytext=(4, -2),
+                textcoords="offset points", fontsize="x-small", va="top", color="0.15")
+    return ax
+
+
+def _draw_construction(ax, s: int, n_params: int, error: float) -> None:
+    """The star of :func:`draw_depth_separation`: g_s's deep ReLU network, at its error or on the bottom edge."""
+    text = f"uat.sawtooth({s}): {s} hidden layers of 3 ReLU units, error {error:.2g}"
+    if error > 0:
+        ax.plot([n_params], [error], "*", color="black", ms=11, zorder=4, label=text)
+        return
+    ax.plot([n_params], [0.0], "*", color="black", ms=11, zorder=4, clip_on=False,
+            transform=ax.get_xaxis_transform(), label=text + " (on the bottom edge)")
 
 
 def draw_best_polynomial_note(ax, floors: dict, degrees: dict):

@@ -34,7 +34,7 @@ from uat.activations import get_activation
 from uat.fitting import uses_activation
 
 __all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "CURVE_KEYS", "CURVES",
-           "curve_label", "labelled", "STALLED", "SLOW", "PLATEAUS"]
+           "curve_label", "labelled", "STALLED", "SLOW", "PLATEAUS", "curve_keys", "has_depth", "hidden_layers"]
 
 #: The columns that identify the cells of one curve (the results of one method on one target and σ).
 KEYS = ["target", "activation", "method"]
@@ -47,6 +47,25 @@ CURVES = ("measured", "certified", "a_priori")
 
 #: The columns that identify a curve (one line of an error-against-width chart).
 CURVE_KEYS = [*KEYS, "curve"]
+
+
+def has_depth(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` (results, or a summary) has cells of depth other than 1: then ``depth`` (hidden layers)
+    identifies curves beside the method and σ, and the tables and figures show it; a study without depth
+    (every cell one hidden layer, every folder written before depth) is summarised as it always was."""
+    return "depth" in frame and bool((pd.to_numeric(frame["depth"]).fillna(1) != 1).any())
+
+
+def curve_keys(frame: pd.DataFrame) -> list[str]:
+    """The columns that identify a curve of ``frame``: :data:`CURVE_KEYS`, with ``depth`` after ``method`` where
+    :func:`has_depth`."""
+    return [*KEYS, "depth", "curve"] if has_depth(frame) else list(CURVE_KEYS)
+
+
+def hidden_layers(depth: int) -> str:
+    """A depth as charts name it: "1 hidden layer", "3 hidden layers" (the study axis counts hidden layers;
+    Kutyniok's depth L, which counts the affine maps, is one more)."""
+    return f"{int(depth)} hidden layer" + "s" * (int(depth) != 1)
 
 #: How a curve that is not ``measured`` is named: in tables after the method, in parentheses; in legends
 #: after the method and its σ, after a colon.
@@ -93,11 +112,13 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     ``upper_median`` and ``upper_max`` are the median and the largest of the certified upper bounds
     (``sup_upper``), given where every successful replicate has one (NaN otherwise), and
     ``n_certified`` counts them. ``curve`` is ``measured``; curves of the a-priori bounds
-    (``a_priori``) follow those of the measured errors (see the module docstring).
+    (``a_priori``) follow those of the measured errors (see the module docstring). In a study with depth
+    (:func:`has_depth`) the curves are per (target, activation, method, depth), with a ``depth`` column.
     """
     frame = frame.assign(sup_upper=pd.to_numeric(frame.get("sup_upper"), errors="coerce"))
+    keys = curve_keys(frame)[:-1]
     ok = frame[frame["status"] == "ok"]
-    groups = ok.groupby(KEYS + ["width"], sort=False)
+    groups = ok.groupby(keys + ["width"], sort=False)
     summary = groups.agg(
         sup_median=("sup_error", "median"), sup_q25=("sup_error", _quantile(0.25)),
         sup_q75=("sup_error", _quantile(0.75)), rms_median=("rms_error", "median"),
@@ -105,36 +126,40 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
         n_params=("n_params", "first"), n_ok=("sup_error", "size"),
         upper_median=("sup_upper", "median"), upper_max=("sup_upper", "max"), n_certified=("sup_upper", "count"))
     summary.loc[summary["n_certified"] < summary["n_ok"], ["upper_median", "upper_max"]] = np.nan
-    counts = frame.groupby(KEYS + ["width"], sort=False)["status"].agg(
+    counts = frame.groupby(keys + ["width"], sort=False)["status"].agg(
         n_cells="size", n_failed=lambda s: int((s != "ok").sum()))
     out = counts.join(summary, how="left").reset_index().assign(
         n_ok=lambda d: d["n_ok"].fillna(0).astype(int), n_certified=lambda d: d["n_certified"].fillna(0).astype(int))
-    out.insert(len(KEYS), "curve", "measured")
-    return pd.concat([out, _bound_curves(ok)], ignore_index=True) if "diag_a_priori_bound" in ok else out
+    out.insert(len(keys), "curve", "measured")
+    return pd.concat([out, _bound_curves(ok, keys)], ignore_index=True) if "diag_a_priori_bound" in ok else out
 
 
-def _bound_curves(ok: pd.DataFrame) -> pd.DataFrame:
+def _bound_curves(ok: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The a-priori bounds reported by the methods, as curves of their own (median over replicates)."""
     bounds = ok.assign(bound=pd.to_numeric(ok["diag_a_priori_bound"], errors="coerce")).dropna(subset=["bound"])
     if bounds.empty:
         return pd.DataFrame()
-    curves = bounds.groupby(KEYS + ["width"], sort=False).agg(
+    curves = bounds.groupby(keys + ["width"], sort=False).agg(
         sup_median=("bound", "median"), sup_q25=("bound", _quantile(0.25)), sup_q75=("bound", _quantile(0.75)),
         n_params=("n_params", "first"), n_ok=("bound", "size")).reset_index()
-    curves.insert(len(KEYS), "curve", "a_priori")
+    curves.insert(len(keys), "curve", "a_priori")
     return curves.assign(n_cells=curves["n_ok"], n_failed=0, floor_median=0.0, n_certified=0)
 
 
 def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     """k*(ε) per curve: the smallest swept width whose median sup error is <= ε (<NA> if none).
 
-    Returns one row per (target, activation, method, curve, epsilon) with ``k_star`` (nullable integer),
-    ``reached``, ``sup_at_k_star``, ``max_width`` (the largest width with a result) and
-    ``failed_below``: failed cells at widths up to k* (up to ``max_width`` when not reached). Where it
-    is not zero, k* may be smaller than reported: a width whose replicates failed could have reached ε.
+    Returns one row per (target, activation, method, curve, epsilon) (and depth, :func:`curve_keys`) with
+    ``k_star`` (nullable integer), ``reached``, ``sup_at_k_star``, ``max_width`` (the largest width with a
+    result), ``failed_below``: failed cells at widths up to k* (up to ``max_width`` when not reached), and
+    ``params_at_k_star``, the parameter count of the fitted model at k* (k* measured in parameters; <NA>
+    where not reached or unknown). Where ``failed_below`` is not zero, k* may be smaller than reported: a
+    width whose replicates failed could have reached ε.
     """
     rows = []
-    for key, whole in _curves(summary).groupby(CURVE_KEYS, sort=False):
+    summary = _curves(summary)
+    keys = curve_keys(summary)
+    for key, whole in summary.groupby(keys, sort=False):
         whole = whole.sort_values("width")
         curve = whole.dropna(subset=["sup_median"])
         for eps in sorted(tolerances, reverse=True):
@@ -142,15 +167,17 @@ def k_star(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
             first = hit.iloc[0] if len(hit) else None
             limit = first["width"] if first is not None else whole["width"].max()
             failed = whole.loc[whole["width"] <= limit, "n_failed"] if "n_failed" in whole else pd.Series(dtype=int)
-            rows.append({**dict(zip(CURVE_KEYS, key)), "epsilon": float(eps),
+            params = first.get("n_params") if first is not None else None
+            rows.append({**dict(zip(keys, key)), "epsilon": float(eps),
                          "k_star": int(first["width"]) if first is not None else pd.NA,
                          "reached": first is not None,
                          "sup_at_k_star": float(first["sup_median"]) if first is not None else np.nan,
                          "max_width": int(curve["width"].max()) if len(curve) else pd.NA,
-                         "failed_below": int(failed.sum())})
-    columns = CURVE_KEYS + ["epsilon", "k_star", "reached", "sup_at_k_star", "max_width", "failed_below"]
+                         "failed_below": int(failed.sum()),
+                         "params_at_k_star": int(params) if params is not None and pd.notna(params) else pd.NA})
+    columns = keys + ["epsilon", "k_star", "reached", "sup_at_k_star", "max_width", "failed_below", "params_at_k_star"]
     out = pd.DataFrame(rows, columns=columns)
-    return out.astype({"k_star": "Int64", "max_width": "Int64"})
+    return out.astype({"k_star": "Int64", "max_width": "Int64", "params_at_k_star": "Int64"})
 
 
 #: A tail is ``stalled`` when its fitted rate is slower than k^SLOW and the upper end of its 95%
@@ -184,10 +211,10 @@ def _regression(widths: np.ndarray, errors: np.ndarray):
     return fit.slope, fit.slope - half, fit.slope + half
 
 
-def _plateau(key: tuple, errors: np.ndarray, floors: np.ndarray, tail) -> str:
-    """The plateau flag (module docstring) of the curve ``key`` (:data:`CURVE_KEYS`); ``tail`` = (rate, low,
-    high) of the last widths."""
-    _, activation, method, curve = key
+def _plateau(key: dict, errors: np.ndarray, floors: np.ndarray, tail) -> str:
+    """The plateau flag (module docstring) of the curve ``key`` (column → value, :func:`curve_keys`); ``tail``
+    = (rate, low, high) of the last widths."""
+    activation, method, curve = key["activation"], key["method"], key["curve"]
     if uses_activation(method) and curve != "a_priori" and get_activation(activation).polynomial:
         return "polynomial"
     if not np.isfinite(errors[-1]):  # inf <= 10·inf would call an overflow a rounding floor
@@ -215,12 +242,14 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
     """Convergence rate per curve: slope of log error against log width, its 95% interval, the plateau
     flag, and the rate and interval over the tail that the ``stalled`` flag rests on (module docstring)."""
     rows = []
-    for key, curve in _curves(summary).groupby(CURVE_KEYS, sort=False):
+    summary = _curves(summary)
+    keys = curve_keys(summary)
+    for key, curve in summary.groupby(keys, sort=False):
         curve = curve.dropna(subset=["sup_median"]).sort_values("width")
         widths = curve["width"].to_numpy(float)
         errors = curve["sup_median"].to_numpy(float)
         floors = curve["floor_median"].fillna(0).to_numpy(float)
-        record = dict(zip(CURVE_KEYS, key))
+        record = dict(zip(keys, key))
         if len(curve) == 0:
             rows.append({**record, **dict.fromkeys(_RATE_COLUMNS, np.nan), "n_points": 0, "plateau": ""})
             continue
@@ -229,9 +258,9 @@ def rates(summary: pd.DataFrame) -> pd.DataFrame:
         finite_tail = len(widths) >= tail and np.all(np.isfinite(errors[-tail:]) & (errors[-tail:] > 0))
         tail = _regression(widths[-tail:], errors[-tail:]) if finite_tail else (np.nan,) * 3
         rows.append({**record, "rate": slope, "rate_low": low, "rate_high": high, "n_points": n,
-                     "plateau": _plateau(key, errors, floors, tail),
+                     "plateau": _plateau(record, errors, floors, tail),
                      "tail_rate": tail[0], "tail_low": tail[1], "tail_high": tail[2]})
-    return pd.DataFrame(rows, columns=CURVE_KEYS + _RATE_COLUMNS)
+    return pd.DataFrame(rows, columns=keys + _RATE_COLUMNS)
 
 
 def _epsilon_label(eps: float) -> str:
@@ -247,18 +276,18 @@ def with_certified(summary: pd.DataFrame) -> pd.DataFrame:
     if "upper_median" not in summary:
         return summary
     summary = _curves(summary)
-    curves = summary.groupby(CURVE_KEYS, sort=False)
-    bounds = {key[:3]: curve for key, curve in curves if key[3] == "a_priori"}
+    curves = summary.groupby(curve_keys(summary), sort=False)
+    bounds = {key[:-1]: curve for key, curve in curves if key[-1] == "a_priori"}
     parts = []
     for key, curve in curves:
-        if key[3] == "a_priori":
+        if key[-1] == "a_priori":
             continue
         parts.append(curve)
         proved = curve[curve["upper_max"].notna()] if "upper_max" in curve else curve.iloc[:0]
         if len(proved):
             parts.append(proved.assign(curve="certified", sup_median=proved["upper_max"],
                                        sup_q25=np.nan, sup_q75=np.nan, floor_median=0.0))
-        bound = bounds.pop(key[:3], None)
+        bound = bounds.pop(key[:-1], None)
         if bound is not None:  # a method's a-priori bound right after its measured and certified rows
             parts.append(bound)
     return pd.concat(parts + list(bounds.values()), ignore_index=True)
@@ -275,17 +304,22 @@ def k_star_table(summary: pd.DataFrame, tolerances) -> pd.DataFrame:
     Entries are strings, ready to print: k* as an integer, ``>K`` when no swept width up to K
     reaches ε, ``n/a`` when no cell of the curve succeeded, either marked ``?`` when cells failed at
     the widths it rests on, and the rate as
-    ``slope [low, high]`` with the plateau flag beside it.
+    ``slope [low, high]`` with the plateau flag beside it. In a study with depth (:func:`has_depth`) each
+    curve's depth (hidden layers) is a column after the method, and a reached k* is followed by the
+    parameter count of the model at k* in parentheses, ``16 (337)``: k*(ε) also measured in parameters.
     """
     summary = with_certified(summary)
     stars = k_star(summary, tolerances)
-    rate = rates(summary).set_index(CURVE_KEYS)
+    keys = curve_keys(summary)
+    rate = rates(summary).set_index(keys)
+    deep = "depth" in keys
     rows = []
-    for key, group in stars.groupby(CURVE_KEYS, sort=False):
-        row = dict(zip(CURVE_KEYS, key))
+    for key, group in stars.groupby(keys, sort=False):
+        row = dict(zip(keys, key))
         for _, entry in group.iterrows():
             if entry["reached"]:
-                text = str(entry["k_star"])
+                params = entry["params_at_k_star"]
+                text = str(entry["k_star"]) + (f" ({params})" if deep and pd.notna(params) else "")
             else:  # not reached up to the widest measured width; no measured width at all: n/a
                 text = "n/a" if pd.isna(entry["max_width"]) else f">{entry['max_width']}"
             row[_epsilon_label(entry["epsilon"])] = text + ("?" if entry["failed_below"] else "")

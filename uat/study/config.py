@@ -18,11 +18,13 @@ The format (documented in the README, kept stable)::
     target = ["sin(2*pi*x)", "runge"]    # library names or expressions
     activation = ["tanh", "relu"]
     width = [2, 4, 8, 16]
+    depth = [1]                          # optional: hidden layers of `width` units each (default [1])
     method = ["lstsq"]
     repeats = 3                          # replicates (seeds) per cell: replicate 0, 1, 2
 
     [methods.lstsq]                      # options per method, passed to uat.fit
-                                         # (activations = [...]: cross this method with these only)
+                                         # (activations = [...]: cross this method with these only;
+                                         #  depths = [...]: likewise for grid.depth)
     n_samples = 2048
 
     [evaluation]
@@ -39,8 +41,16 @@ The format (documented in the README, kept stable)::
 
 A single value is accepted where a list is expected (``method = "lstsq"``).
 
+Depth: ``depth`` counts HIDDEN layers. A cell of depth d > 1 is fitted as ``uat.fit(..., width=[width] * d)``, a
+:class:`~uat.DeepNetwork` of d hidden layers of ``width`` units (depth L = d + 1 in Kutyniok's count, which
+counts the affine maps), with the method's options for deep fits (its ``deep_defaults`` where the file gives no
+value); depth 1 is the one-hidden-layer network of an int width, as before depth existed. Only methods that train
+deep networks (``trains_deep``: backprop) take depth > 1; the others are refused before any work unless
+restricted, e.g. ``[methods.lstsq] depths = [1]``. With the default ``depth = [1]`` a study's cells, their ids,
+its resolved configuration and its hash are those it had before depth existed.
+
 Seeds: a cell's seed is drawn from ``SeedSequence(seed, spawn_key=hash(target, domain,
-activation, replicate))``: it does not depend on the run order, and it is shared by all widths
+activation, replicate))``: it does not depend on the run order, and it is shared by all widths and depths
 (the draws are nested: width k's hidden layer is the first k units of any wider one) and by all
 methods (methods are compared on the same random hidden layers).
 
@@ -78,12 +88,15 @@ __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_conf
 
 _TOP = {"name", "description", "seed", "domain", "domains", "facts", "grid", "methods", "evaluation", "run"}
 _FACTS = {"lipschitz", "curvature", "holder"}
-_GRID = {"target", "activation", "width", "method", "repeats"}
+_GRID = {"target", "activation", "width", "depth", "method", "repeats"}
 _EVALUATION = {"tolerances", "n_points", "certify", "certify_evals", "certify_rtol"}
 #: The defaults of the certified bracket (those of :func:`uat.sup_error`).
 CERTIFY_DEFAULTS = {"certify": True, "certify_evals": 1 << 15, "certify_rtol": 1e-2}
 _RUN = {"timeout", "sweep", "max_cells"}
 _DEFAULT_TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
+#: The depth settings of a study without depth (every cell one hidden layer), as :meth:`StudyConfig.resolved`
+#: gives them; left out of it, so that such a study resolves, and hashes, as before depth existed.
+_DEPTH_DEFAULTS = {"depths": [1], "method_depths": {}, "deep_options": {}}
 #: Largest grid run without ``[run] max_cells``: a typo such as repeats = 1000000 is refused, not enumerated.
 MAX_CELLS = 100_000
 
@@ -94,7 +107,8 @@ class StudyConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Cell:
-    """One fit of a study: the axis values, the replicate index (0 .. repeats - 1) and the derived seed."""
+    """One fit of a study: the axis values, the replicate index (0 .. repeats - 1), the derived seed and the
+    depth (hidden layers of ``width`` units each)."""
 
     target: str
     activation: str
@@ -102,12 +116,15 @@ class Cell:
     width: int
     replicate: int
     seed: int
+    depth: int = 1
 
     @property
     def cell_id(self) -> str:
         """The key of the cell's row in the store: ``[target, activation, method, width, replicate]`` as JSON
-        (the same list stores have always used, so the ids of stored cells stay valid)."""
-        return json.dumps([self.target, self.activation, self.method, self.width, self.replicate])
+        (the same list stores have always used, so the ids of stored cells stay valid), with the depth
+        appended when it is more than 1."""
+        deep = [self.depth] if self.depth != 1 else []
+        return json.dumps([self.target, self.activation, self.method, self.width, self.replicate, *deep])
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,9 @@ class StudyConfig:
     certify: bool = CERTIFY_DEFAULTS["certify"]
     certify_evals: int = CERTIFY_DEFAULTS["certify_evals"]
     certify_rtol: float = CERTIFY_DEFAULTS["certify_rtol"]
+    depths: tuple[int, ...] = (1,)
+    method_depths: dict = field(default_factory=dict)
+    deep_options: dict = field(default_factory=dict)
 
     @classmethod
     def from_resolved(cls, resolved: dict) -> "StudyConfig":
@@ -143,8 +163,13 @@ class StudyConfig:
         return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in resolved.items()})
 
     def resolved(self) -> dict:
-        """Every setting, defaults filled in, as plain JSON data."""
-        return json.loads(json.dumps(asdict(self), sort_keys=True))
+        """Every setting, defaults filled in, as plain JSON data; the depth settings only where they are not
+        the default (depth 1 for every method), so that a study without depth resolves as it did before."""
+        resolved = json.loads(json.dumps(asdict(self), sort_keys=True))
+        for key, default in _DEPTH_DEFAULTS.items():
+            if resolved[key] == default:
+                del resolved[key]
+        return resolved
 
     def identity(self) -> dict:
         """What decides the numbers of a cell besides its own axis values: what a study folder checks before it
@@ -154,20 +179,24 @@ class StudyConfig:
           (``certify``; when on, ``certify_evals`` and ``certify_rtol``: a study's brackets never stop early,
           so nothing else decides them);
         * ``methods``: each method's resolved options (its cells' only);
-        * ``targets``: each target's domain (which also enters its seeds) and ``[facts]`` (its cells' only).
+        * ``targets``: each target's domain (which also enters its seeds) and ``[facts]`` (its cells' only);
+        * ``deep``, only in a study with depth > 1: each such method's resolved options for deep fits (its
+          deep cells' only; they may differ from its shallow options by the method's ``deep_defaults``).
 
         Left out, because no cell's numbers depend on them: the axes themselves (targets, activations,
-        widths, methods, repeats: a grid may grow or shrink and keep its cells), the name, the description,
-        the tolerances (analysis only), the timeout, the cell limit, which activations a method is
-        crossed with (that selects cells) and ``sweep`` (see the module docstring).
+        widths, depths, methods, repeats: a grid may grow or shrink and keep its cells), the name, the
+        description, the tolerances (analysis only), the timeout, the cell limit, which activations and depths a
+        method is crossed with (that selects cells) and ``sweep`` (see the module docstring).
         """
         resolved = self.resolved()
         study = {"seed": self.seed, "n_points": self.n_points, "certify": self.certify}
         if self.certify:
             study.update(certify_evals=self.certify_evals, certify_rtol=self.certify_rtol)
         targets = {t: {"domain": self.domain_for(t), "facts": resolved["facts"].get(t, {})} for t in self.targets}
-        return json.loads(json.dumps({"study": study, "methods": resolved["method_options"], "targets": targets},
-                                     sort_keys=True))
+        identity = {"study": study, "methods": resolved["method_options"], "targets": targets}
+        if self.deep_options:
+            identity["deep"] = self.deep_options
+        return json.loads(json.dumps(identity, sort_keys=True))
 
     @property
     def config_hash(self) -> str:
@@ -176,17 +205,22 @@ class StudyConfig:
         return digest(self.identity())
 
     def seed_for(self, target: str, activation: str, replicate: int) -> int:
-        """The seed shared by every width and method of (target, activation, replicate)."""
+        """The seed shared by every width, depth and method of (target, activation, replicate)."""
         identity = json.dumps([target, self.domain_for(target), activation, replicate])
         words = np.frombuffer(hashlib.sha256(identity.encode()).digest()[:16], dtype="<u4")
         sequence = np.random.SeedSequence(self.seed, spawn_key=tuple(int(w) for w in words))
         return int(sequence.generate_state(1, dtype=np.uint32)[0])
 
+    def depths_for(self, method: str) -> tuple[int, ...]:
+        """The depths (hidden layers) ``method`` is crossed with: grid.depth, or its [methods.NAME] depths."""
+        return tuple(self.method_depths.get(method, self.depths))
+
     @property
     def n_cells(self) -> int:
         """len(self.cells()), counted without enumerating: targets × repeats × widths × Σ over methods of the
-        activations each is crossed with."""
-        pairs = sum(len(self.method_activations.get(m, self.activations)) for m in self.methods)
+        activations times the depths each is crossed with."""
+        pairs = sum(len(self.method_activations.get(m, self.activations)) * len(self.depths_for(m))
+                    for m in self.methods)
         return len(self.targets) * self.repeats * len(self.widths) * pairs
 
     def check_size(self, source: str = "<study>") -> None:
@@ -194,7 +228,11 @@ class StudyConfig:
         n = self.n_cells
         if n <= self.max_cells:
             return
-        if self.method_activations:
+        if self.method_depths or len(self.depths) > 1:
+            crossed = sum(len(self.method_activations.get(m, self.activations)) * len(self.depths_for(m))
+                          for m in self.methods)
+            pairs = f"{crossed} (method, activation, depth) combinations"
+        elif self.method_activations:
             crossed = sum(len(self.method_activations.get(m, self.activations)) for m in self.methods)
             pairs = f"{crossed} (method, activation) pairs"
         else:
@@ -205,7 +243,7 @@ class StudyConfig:
                                f"{self.max_cells}; shrink the grid, or raise the limit with [run] max_cells = {n}")
 
     def cells(self) -> list[Cell]:
-        """Every cell, in a fixed order (target, activation, replicate, method, width)."""
+        """Every cell, in a fixed order (target, activation, replicate, method, depth, width)."""
         out = []
         for target in self.targets:
             for activation in self.activations:
@@ -214,7 +252,8 @@ class StudyConfig:
                     for method in self.methods:
                         if activation not in self.method_activations.get(method, (activation,)):
                             continue  # [methods.NAME] activations = [...] leaves this pair out
-                        out.extend(Cell(target, activation, method, w, replicate, seed) for w in self.widths)
+                        out.extend(Cell(target, activation, method, w, replicate, seed, depth)
+                                   for depth in self.depths_for(method) for w in self.widths)
         return out
 
     def domain_for(self, target: str) -> str | None:
@@ -262,6 +301,11 @@ class _Checker:
             self.fail(key, str(err))
         return value
 
+    def depth(self, value, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            self.fail(key, f"must be an integer >= 1 (the number of hidden layers of `width` units); got {value!r}")
+        return int(value)
+
     def integer(self, value, key: str, minimum: int) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
             self.fail(key, f"must be an integer >= {minimum}; got {value!r}")
@@ -304,22 +348,65 @@ def _check_names(check: _Checker, grid: dict, domain: str | None, domains: dict)
             check.fail(f"grid.target[{i}]", str(err))
 
 
-def _method_activations(check: _Checker, table: dict, activations: list[str]) -> dict:
-    """The reserved key ``activations`` of [methods.NAME]: the grid's activations this method is
-    crossed with (a method defined for one σ only, e.g. random_fourier and cos). Removed from the
-    table, so that it is not taken for a fitting option."""
+def _method_restriction(check: _Checker, table: dict, key: str, axis: str, values: list, kind) -> dict:
+    """The reserved key ``key`` of [methods.NAME]: the values of grid.``axis`` this method is crossed with,
+    each checked by ``kind`` (``check.string``, ``check.depth``). Removed from the table, so that it is not taken
+    for a fitting option; kept only where it leaves some value out (all of them: the same cells as no key, the
+    same hash)."""
     restricted = {}
     for name, options in table.items():
-        if not isinstance(options, dict) or "activations" not in options:
+        if not isinstance(options, dict) or key not in options:
             continue
-        key = f"methods.{name}.activations"
-        chosen = check.axis(options.pop("activations"), key, check.string)
+        where = f"methods.{name}.{key}"
+        chosen = check.axis(options.pop(key), where, kind)
         for value in chosen:
-            if value not in activations:
-                check.fail(key, f"{value!r} is not in grid.activation ({', '.join(activations)})")
-        if set(chosen) != set(activations):  # all of them: the same cells as no key, the same hash
+            if value not in values:
+                check.fail(where, f"{value!r} is not in grid.{axis} ({', '.join(map(str, values))})")
+        if set(chosen) != set(values):
             restricted[name] = tuple(sorted(chosen))
     return restricted
+
+
+def _method_activations(check: _Checker, table: dict, activations: list[str]) -> dict:
+    """[methods.NAME] activations = [...]: the grid's activations this method is crossed with (a method defined
+    for one σ only, e.g. random_fourier and cos)."""
+    return _method_restriction(check, table, "activations", "activation", activations, check.string)
+
+
+def _method_depths(check: _Checker, table: dict, depths: list[int]) -> dict:
+    """[methods.NAME] depths = [...]: the values of grid.depth this method is crossed with (lstsq at depth 1
+    beside backprop at 1..3)."""
+    return _method_restriction(check, table, "depths", "depth", depths, check.depth)
+
+
+def _check_depths(check: _Checker, methods: list[str], depths: list[int], restricted: dict) -> None:
+    """Every method crossed with a depth > 1 must train deep networks (``trains_deep``): refused here, before
+    any work, naming the methods that can and the restriction that keeps this one shallow."""
+    deep_methods = [m for m in list_methods() if get_method(m).trains_deep]
+    for name in methods:
+        deep = [d for d in restricted.get(name, depths) if d > 1]
+        if deep and not get_method(name).trains_deep:
+            where = f"methods.{name}.depths" if name in restricted else "grid.depth"
+            given = list(restricted.get(name, depths))
+            check.fail(where, f"method {name!r} fits one-hidden-layer networks only (depth 1), and {where} = "
+                              f"{given} asks for depth {', '.join(map(str, deep))} (hidden layers): only "
+                              f"{', '.join(deep_methods) or 'none'} train{'s' * (len(deep_methods) == 1)} deep networks; keep {name!r} shallow with "
+                              f"[methods.{name}] depths = [1], or take it out of grid.method")
+
+
+def _deep_options(check: _Checker, table: dict, config_depths) -> dict:
+    """The resolved options of each method's deep fits (for the methods crossed with a depth > 1): the file's
+    options over the method's ``deep_defaults``, as :func:`uat.fit` takes them for a list width."""
+    out = {}
+    for name, depths in config_depths.items():
+        if max(depths) == 1:
+            continue
+        method = get_method(name)
+        try:
+            out[name] = resolve_options(method, {**method.deep_defaults, **dict(table.get(name, {}))})
+        except (TypeError, ValueError) as err:
+            check.fail(f"methods.{name}", f"{err} (in its deep fits)")
+    return out
 
 
 def _method_options(check: _Checker, table, methods: list[str]) -> dict:
@@ -384,18 +471,22 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     if isinstance(methods_table, dict):
         methods_table = {k: dict(v) if isinstance(v, dict) else v for k, v in methods_table.items()}
         restricted = _method_activations(check, methods_table, axes["activation"])
+        depths = _method_depths(check, methods_table, axes["depth"])
     else:
-        restricted = {}
+        restricted, depths = {}, {}
     options = _method_options(check, methods_table, axes["method"])
     facts = _facts(check, data.get("facts", {}), axes["target"], domain, domains)
     _check_pairs(check, axes["method"], axes["activation"], restricted)
+    _check_depths(check, axes["method"], axes["depth"], depths)
+    deep_options = _deep_options(check, methods_table, {m: depths.get(m, axes["depth"]) for m in axes["method"]})
     tolerances, n_points, certify, certify_evals, certify_rtol = _evaluation(check, data.get("evaluation", {}))
     timeout, sweep, max_cells = _run_settings(check, data.get("run", {}))
     config = StudyConfig(name, description, seed, tuple(axes["target"]), tuple(axes["activation"]),
                          tuple(axes["width"]), tuple(axes["method"]), repeats, domain, dict(domains), options,
                          tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
                          {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells, certify,
-                         certify_evals, float(certify_rtol))
+                         certify_evals, float(certify_rtol), tuple(axes["depth"]),
+                         {m: depths[m] for m in axes["method"] if m in depths}, deep_options)
     config.check_size(source)
     return config
 
@@ -419,7 +510,7 @@ def _header(check: _Checker, data: dict) -> tuple:
 
 
 def _grid(check: _Checker, grid, domain, domains: dict) -> tuple[dict, int]:
-    """The [grid] table: its axes (target, activation, sorted widths, method) and repeats, checked."""
+    """The [grid] table: its axes (target, activation, sorted widths, sorted depths, method) and repeats, checked."""
     if not isinstance(grid, dict):
         check.fail("grid", f"must be a table; got {grid!r}")
     check.keys(grid, _GRID, "grid.")
@@ -430,6 +521,7 @@ def _grid(check: _Checker, grid, domain, domains: dict) -> tuple[dict, int]:
         "target": check.axis(grid["target"], "grid.target", check.string),
         "activation": check.axis(grid["activation"], "grid.activation", check.string),
         "width": sorted(check.axis(grid["width"], "grid.width", lambda v, k: check.integer(v, k, 1))),
+        "depth": sorted(check.axis(grid.get("depth", [1]), "grid.depth", check.depth)),
         "method": check.axis(grid.get("method", ["lstsq"]), "grid.method", check.string),
     }
     repeats = check.integer(grid.get("repeats", 1), "grid.repeats", 1)

@@ -6,6 +6,11 @@ helpers of :mod:`uat.plots` (which take axes and know no folders) and writes it.
 errors E_p(f) of the polynomial counterexample are read from the folder, where the run stored them
 (:func:`uat.study.runner.polynomial_floors`); a folder written before uat stored them gets them computed
 here, as then.
+
+In a study with depth (cells of more than one hidden layer, :func:`uat.study.analysis.has_depth`), every chart
+names a method with its depth ("backprop, 2 hidden layers"), so that each depth is a line or panel of its own,
+and the figure ``error-vs-parameters`` puts the depths on one axis; a study without depth draws what it drew
+before depth existed.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import pandas as pd
 
 from uat.network import ShallowNetwork
 from uat.plots._style import line_colours
-from uat.plots.study import BAR_LIMIT, draw_best_polynomial_note, draw_error_vs_width, draw_k_star, panel_grid
-from uat.study.analysis import curve_label, labelled
+from uat.plots.study import (BAR_LIMIT, LINESTYLES, draw_best_polynomial_note, draw_depth_separation,
+                             draw_error_vs_parameters, draw_error_vs_width, draw_k_star, panel_grid)
+from uat.study.analysis import curve_label, has_depth, hidden_layers, labelled
 
 __all__ = ["StudyFigure", "study_figures", "SLUG_MAX"]
 
@@ -78,6 +84,13 @@ def _line_labels(frame, curve: str | None = None) -> list[str]:
     return [curve_label(m, c, a) for m, a, c in zip(frame["method"], frame["activation"], curves)]
 
 
+def _with_depth(frame, labels=None) -> list[str]:
+    """Per row of ``frame``, ``labels`` (default its methods) followed by the row's depth: "backprop, 2 hidden
+    layers"."""
+    labels = list(frame["method"]) if labels is None else labels
+    return [f"{label}, {hidden_layers(d)}" for label, d in zip(labels, frame["depth"])]
+
+
 def _select(frame, key: dict):
     mask = np.ones(len(frame), dtype=bool)
     for column, value in key.items():
@@ -114,19 +127,25 @@ class _Study:
 
         self.folder = Path(folder)
         self.config = StudyConfig.from_resolved(json.loads(StudyStore(folder).meta()["config"]))
-        self.frame = load_results(folder)
-        summary = summarize(self.frame)
+        self.results = load_results(folder)  # the methods as the registry names them
+        self.deep = has_depth(self.results)
+        summary = summarize(self.results)
         if summary["sup_median"].notna().sum() == 0:
             raise ValueError(f"the study in {folder} has no successful cells yet: nothing to plot")
         stars = k_star(summary, self.config.tolerances)
+        self.raw_summary = summary
         # each curve named as tables name it ("relu_interp (a-priori bound)"): a bound is a line, or panel, of its own
         self.summary, self.stars = labelled(summary, keep_curve=True), labelled(stars, keep_curve=True)
+        # the rows as the charts name them: with depth, "backprop, 2 hidden layers" is a method of its own
+        self.frame = self.results.assign(method=_with_depth(self.results)) if self.deep else self.results
+        if self.deep:
+            self.summary["method"], self.stars["method"] = _with_depth(self.summary), _with_depth(self.stars)
         self.by, self.panels = _layout(self.summary)
         measured = None
         if self.by == "line":  # legend labels, from the plain method names and the curves
-            self.summary["line"], self.stars["line"] = _line_labels(summary), _line_labels(stars)
-            self.frame["line"] = _line_labels(self.frame)
-            measured = _line_labels(summary, "measured")
+            self.summary["line"], self.stars["line"] = self.lines(summary), self.lines(stars)
+            self.frame["line"] = self.lines(self.results)
+            measured = self.lines(summary, "measured")
         self.colours = _colours(self.summary, self.by, measured)
         self.keys = self._panel_keys()
         # lines of methods that each run one activation of their own say which: "random_fourier (cos)"
@@ -136,6 +155,11 @@ class _Study:
         self.varying = {c for c in ("target", "activation", "method") if self.summary[c].nunique() > 1}
         self.replicates = int(self.frame["replicate"].max()) + 1
         self._targets = {}
+
+    def lines(self, frame, curve: str | None = None) -> list[str]:
+        """The legend label of each row's line (:func:`_line_labels`), with its depth in a study with depth."""
+        labels = _line_labels(frame, curve)
+        return _with_depth(frame, labels) if self.deep else labels
 
     def _panel_keys(self) -> list[dict]:
         panels = self.panels if len(self.panels) > 1 else self.panels[0]
@@ -206,6 +230,58 @@ def _k_star_figure(study: _Study):
                "tolerances that no swept width reaches (up to the largest width swept). Lines of equal k* are "
                "offset slightly so that none hides another.")
     return fig, caption
+
+
+def _parameter_lines(study: _Study):
+    """The measured curves of a study with depth, one line per (method, σ, depth) labelled "backprop (relu), 2
+    hidden layers", and each line's colour (its depth's) and style (its (method, σ)'s)."""
+    summary = study.raw_summary[study.raw_summary["curve"] == "measured"]
+    pairs = [curve_label(m, "measured", a) for m, a in zip(summary["method"], summary["activation"])]
+    summary = summary.assign(line=_with_depth(summary, pairs), pair=pairs)
+    depth_colours = line_colours(sorted(summary["depth"].unique()))
+    pair_styles = {pair: LINESTYLES[i % len(LINESTYLES)] for i, pair in enumerate(dict.fromkeys(pairs))}
+    colours = dict(zip(summary["line"], (depth_colours[d] for d in summary["depth"])))
+    styles = dict(zip(summary["line"], (pair_styles[p] for p in summary["pair"])))
+    return summary, colours, styles
+
+
+def _parameters_figure(study: _Study):
+    """Sup error against parameter count per target: the depths on one axis (a study with depth only)."""
+    summary, colours, styles = _parameter_lines(study)
+    targets = list(dict.fromkeys(summary["target"]))
+    separations = {name: study.target(name).depth_separation for name in targets}
+
+    constructions = {name: _sawtooth_point(study.target(name), s) for name, s in separations.items() if s is not None}
+
+    def draw(ax, key):
+        draw_error_vs_parameters(ax, _select(summary, key), colours, styles, key["target"])
+        if separations[key["target"]] is not None:
+            draw_depth_separation(ax, separations[key["target"]], constructions[key["target"]])
+
+    fig = panel_grid([{"target": t} for t in targets], draw, "Sup-norm error against parameter count, by depth",
+                     "method (σ), depth")
+    facts = [f"{name}: any one-hidden-layer ReLU network with k ≤ 2^{s}−2 = {2 ** s - 2} units has sup error ≥ ½ "
+             f"(Telgarsky: it must cross ½ at least 2^{s} times and has at most k + 1 linear pieces)"
+             for name, s in separations.items() if s is not None]
+    caption = (f"Median sup-norm error over {study.replicates} replicate(s) against the fitted model's parameter "
+               "count (every weight and bias), one line per method, σ and depth (colour: the depth, in hidden "
+               "layers of `width` units; line style: the method and σ), interquartile band shaded. At equal "
+               "parameters a lower line is the better architecture. "
+               + ("Black line at ½: " + "; ".join(facts) + "; below it, shaded, is what no such network reaches. "
+                  "Black star: the deep ReLU network uat.sawtooth(s), which computes g_s exactly with s hidden layers "
+                  "of 3 units (12s − 2 parameters), its sup error measured as the cells' are. " if facts else "")
+               + f"Sup norms estimated by {_sup_method_note(study.frame)}.")
+    return fig, caption
+
+
+def _sawtooth_point(target, s: int) -> tuple[int, float]:
+    """(parameters, measured sup error) of :func:`uat.sawtooth` (s) against ``target`` (g_s): a few hundredths of a
+    second, so measured here rather than stored by the run."""
+    from uat.constructions import sawtooth
+    from uat.supnorm import sup_error
+
+    network = sawtooth(s)
+    return network.n_params, float(sup_error(target, network, target.domain, certify=False).value)
 
 
 def _polynomial_floors(study: _Study, degrees) -> tuple[dict, list[str]]:
@@ -305,7 +381,8 @@ def _unit_figures(study: _Study):
     from uat.study.store import load_networks
 
     ok = study.ok()
-    trained = any(not get_method(m).draws_hidden for m in study.frame["method"].unique())
+    ok = ok[ok["depth"] == 1]  # a deep network's units have no one transition point on the input axis
+    trained = any(not get_method(m).draws_hidden for m in study.results["method"].unique())
     shown = 0
     for name in study.summary["target"].unique():
         if shown and not trained:
@@ -365,6 +442,8 @@ def _figures(study: _Study):
 
     yield "error-vs-width", *_errors_figure(study), None
     yield "k-star", *_k_star_figure(study), None
+    if study.deep:
+        yield "error-vs-parameters", *_parameters_figure(study), None
     polynomial = _polynomial_figure(study)
     if polynomial is not None:
         yield "polynomial-counterexample", *polynomial, None
@@ -380,7 +459,8 @@ def study_figures(folder, formats=("png",), out=None) -> list[StudyFigure]:
     """Write every figure that applies to the study in ``folder`` into ``out`` (default
     ``folder/figures``), each in every format asked for; return what was written.
 
-    Always: ``error-vs-width`` and ``k-star``. Where they apply: ``polynomial-counterexample``
+    Always: ``error-vs-width`` and ``k-star``. Where they apply: ``error-vs-parameters`` (a study with depth:
+    sup error against parameter count, one line per method, σ and depth), ``polynomial-counterexample``
     (polynomial and other activations side by side, with the best-polynomial floors E_p),
     ``fit-<target>-<activation>-<method>-k<width>`` (1-D and 2-D targets), ``units-<target>-k<width>``
     (1-D targets), ``training-<target>-k<width>`` (cells with a training history) and

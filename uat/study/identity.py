@@ -2,7 +2,9 @@
 (:meth:`uat.study.config.StudyConfig.identity`), compared scope by scope.
 
 A study folder keeps the identity of every cell it holds: the ``study`` scope (every cell's settings), and
-per method and per target the settings of that method's or target's cells. A run may add or drop values of
+per method and per target the settings of that method's or target's cells, and, in a study with depth > 1,
+per method the settings of its deep cells (``deep``; absent from the identities of studies without depth,
+which are therefore what they were before depth existed). A run may add or drop values of
 any axis; it is refused only where a setting that decides stored cells differs: a ``study`` setting when the
 folder holds any cell, a method's options when it holds cells of that method, a target's domain or facts
 when it holds cells of that target. The identity kept afterwards is the run's, plus the entries of the
@@ -16,8 +18,11 @@ import json
 
 __all__ = ["stored_identity", "differences", "merged", "digest", "legacy_sweep_width"]
 
-#: Scopes of an identity besides ``study``, and what their entries are called in messages.
-SCOPES = {"methods": "method", "targets": "target"}
+#: Scopes of an identity besides ``study``, and what their entries are called in messages. ``deep`` is only
+#: present in the identities of studies with deep cells (:meth:`uat.study.config.StudyConfig.identity`).
+SCOPES = {"methods": "method", "targets": "target", "deep": "deep fits of method"}
+#: Scopes an identity may lack (it then has no entry in them).
+_OPTIONAL = ("deep",)
 
 
 def digest(identity: dict) -> str:
@@ -53,16 +58,17 @@ def _changes(old: dict, new: dict) -> str:
 def differences(old: dict, new: dict, present: dict) -> list[str]:
     """The settings that differ between a folder's identity ``old`` and a run's ``new``, where they decide
     stored cells (``present``: ``any`` (bool), and the ``methods`` and ``targets`` that have stored cells), each
-    as 'what: old -> new'."""
+    as 'what: old -> new'; ``deep``: the methods with stored deep cells)."""
     out = []
     if present["any"] and old["study"] != new["study"]:
         out.append(_changes(old["study"], new["study"]))
     for scope, word in SCOPES.items():
-        for name in sorted(present[scope] & new[scope].keys()):
-            if name not in old[scope]:
+        before, after = old.get(scope, {}), new.get(scope, {})
+        for name in sorted(present.get(scope, set()) & after.keys()):
+            if name not in before:
                 out.append(f"{word} {name!r}: its stored cells' settings are not recorded")
-            elif old[scope][name] != new[scope][name]:
-                out.append(f"{word} {name!r}: {_changes(old[scope][name], new[scope][name])}")
+            elif before[name] != after[name]:
+                out.append(f"{word} {name!r}: {_changes(before[name], after[name])}")
     return out
 
 
@@ -71,8 +77,10 @@ def merged(old: dict, new: dict, present: dict) -> dict:
     the methods and targets whose stored cells the run's grid leaves out."""
     out = {"study": new["study"]}
     for scope in SCOPES:
-        kept = {name: entry for name, entry in old.get(scope, {}).items() if name in present[scope]}
-        out[scope] = {**kept, **new[scope]}
+        kept = {name: entry for name, entry in old.get(scope, {}).items() if name in present.get(scope, set())}
+        entries = {**kept, **new.get(scope, {})}
+        if entries or scope not in _OPTIONAL:
+            out[scope] = entries
     return out
 
 

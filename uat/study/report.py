@@ -83,6 +83,7 @@ def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
         "show the float64 rounding floor of each curve.",
         "Certified " + html.escape(certify_summary(config)) + ".",
         *_swept(frame),
+        *_depths(frame),
         f"Medians of the sup error over replicates decide k*(ε); tolerances ε: "
         f"{', '.join(f'{e:g}' for e in config['tolerances'])}.",
         f"Fitting time: {ok['fit_seconds'].sum():.1f} s in all (median {ok['fit_seconds'].median():.3g} s per cell); "
@@ -105,11 +106,27 @@ def _swept(frame: pd.DataFrame) -> list[str]:
             f"other cell on its own, as uat.fit fits it."]
 
 
+def _depths(frame: pd.DataFrame) -> list[str]:
+    """The report's line on a study with depth (cells of more than one hidden layer), if this is one."""
+    from uat.study.analysis import has_depth
+
+    if not has_depth(frame):
+        return []
+    depths = ", ".join(str(d) for d in sorted(frame["depth"].unique()))
+    return [f"Depths {depths}: hidden layers of `width` units each (a cell of depth d > 1 is a DeepNetwork of "
+            "Kutyniok's depth L = d + 1, trained with its method's options for deep fits); n_params counts every "
+            "weight and bias of the fitted model, and k* (P) in the table gives it at k*."]
+
+
 def _failures(frame: pd.DataFrame) -> str:
+    from uat.study.analysis import has_depth
+
     failed = frame[frame["status"] != "ok"]
     if failed.empty:
         return "<p>No cell failed.</p>"
-    shown = failed[["target", "activation", "method", "width", "replicate", "error"]].head(MAX_FAILURES)
+    columns = ["target", "activation", "method", "width", *(["depth"] if has_depth(frame) else []), "replicate",
+               "error"]
+    shown = failed[columns].head(MAX_FAILURES)
     more = len(failed) - len(shown)
     return (f"<p class='failed'>{len(failed)} cell(s) failed; every figure and table above leaves them out "
             "(k* entries resting on failed widths carry a ?).</p>"

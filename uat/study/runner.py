@@ -59,11 +59,17 @@ class Task:
     timeout: float | None
     facts: tuple = ()  # (name, value) pairs of [facts."target"]: lipschitz, curvature, holder
     certify: tuple = ()  # (name, value) pairs of sup_error's certify, certify_evals, certify_rtol, certify_early_stop
+    depth: int = 1  # hidden layers of each width: > 1 fits width=[k] * depth, a DeepNetwork
+
+    def fit_width(self, width: int) -> int | list[int]:
+        """The ``width`` :func:`uat.fit` takes for a cell of this task: k, or [k] * depth for a deep cell."""
+        return width if self.depth == 1 else [width] * self.depth
 
     @property
     def cost(self) -> float:
-        """A rough relative cost, to start the big tasks first (QR ~ K², sup estimates ~ Σ widths)."""
-        return self.max_width**2 / 64 + sum(self.widths)
+        """A rough relative cost, to start the big tasks first (QR ~ K², sup estimates ~ Σ widths; a deep
+        cell's layers ~ depth · K²)."""
+        return self.depth * self.max_width**2 / 64 + sum(self.widths)
 
 
 def _certify_options(config: StudyConfig) -> tuple:
@@ -77,22 +83,23 @@ def _certify_options(config: StudyConfig) -> tuple:
 def plan_tasks(config: StudyConfig, cells: list[Cell], sweep_width: int | None = None) -> list[Task]:
     """Group the cells to run into tasks, biggest first: one per cell, except in a folder of a legacy sweep
     (``sweep_width`` K, see the module docstring), where the least-squares cells up to width K of each
-    (target, activation, replicate) make one task, fitted from one draw of width K as that folder's others were."""
+    (target, activation, replicate) make one task, fitted from one draw of width K as that folder's others were.
+    A deep cell's task carries its depth and the method's options for deep fits (``config.deep_options``)."""
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
         swept = sweep_width is not None and cell.method == "lstsq" and cell.width <= sweep_width
-        key = (cell.target, cell.activation, cell.method, cell.replicate, None if swept else cell.width)
+        key = (cell.target, cell.activation, cell.method, cell.replicate, cell.depth, None if swept else cell.width)
         groups.setdefault(key, []).append(cell)
     tasks = []
-    for (target, activation, method, replicate, width), members in groups.items():
+    for (target, activation, method, replicate, depth, width), members in groups.items():
         sweep = width is None
         widths = tuple(sorted(c.width for c in members))
+        options = config.deep_options[method] if depth > 1 else config.method_options[method]
         tasks.append(Task(target, config.domain_for(target), activation, method, replicate, members[0].seed, widths,
-                          sweep_width if sweep else widths[0], dict(config.method_options[method]), sweep,
-                          config.n_points, config.timeout,
+                          sweep_width if sweep else widths[0], dict(options), sweep, config.n_points, config.timeout,
                           tuple((k, tuple(v) if isinstance(v, list) else v)
                                 for k, v in sorted(config.facts.get(target, {}).items())),
-                          _certify_options(config)))
+                          _certify_options(config), depth))
     return sorted(tasks, key=lambda t: -t.cost)
 
 
@@ -182,15 +189,15 @@ class _Deadline:
 
 
 def _row(task: Task, width: int, **fields) -> dict:
-    cell = Cell(task.target, task.activation, task.method, width, task.replicate, task.seed)
+    cell = Cell(task.target, task.activation, task.method, width, task.replicate, task.seed, task.depth)
     return {"cell_id": cell.cell_id, "target": task.target, "activation": task.activation, "method": task.method,
-            "width": width, "replicate": task.replicate, "seed": task.seed,
+            "width": width, "depth": task.depth, "replicate": task.replicate, "seed": task.seed,
             "sweep_width": task.max_width if task.sweep else None, "uat_version": __version__,
             "numpy_version": np.__version__, "finished_at": datetime.now(timezone.utc).isoformat(), **fields}
 
 
 def _measure(task: Task, result) -> dict:
-    """Sup-norm and RMS errors of one fitted network, as row fields."""
+    """Sup-norm and RMS errors of one fitted network, as row fields (``n_params``: the model's own count)."""
     from uat.supnorm import rms_error
 
     start = time.perf_counter()
@@ -223,8 +230,9 @@ def run_task(task: Task) -> list[dict]:
                 results = fit_widths(target, task.domain, widths=task.widths, activation=task.activation,
                                      seed=task.seed, max_width=task.max_width, **task.options)
                 return [_measured_row(task, k, results[k]) for k in task.widths]
-            return [_measured_row(task, width, fit(target, task.domain, width=width, activation=task.activation,
-                                                   method=task.method, seed=task.seed, **task.options))
+            return [_measured_row(task, width, fit(target, task.domain, width=task.fit_width(width),
+                                                   activation=task.activation, method=task.method, seed=task.seed,
+                                                   **task.options))
                     for width in task.widths]
     except CellTimeout as err:
         return _failed(task, f"TimeoutError: {err}")

@@ -30,7 +30,10 @@ cells simply have none); schemas 1 and 2 named the replicate column ``repeat``, 
 prose only (``sup_method``): schema 3 adds ``sup_facts``, the estimate's facts as JSON
 (:attr:`uat.supnorm.SupEstimate.facts`), NULL in the cells computed before, and ``sweep_width``: a least-squares
 cell of a folder whose grid was swept from one draw (``[run] sweep = true``, the default then) records the
-width of that draw, the grid's largest width then.
+width of that draw, the grid's largest width then. ``depth`` (the hidden layers of ``width`` units, see
+:mod:`uat.study.config`) came with studies of depth: the rows of a store written before it have none and are
+read as depth 1, which they are (``n_params``, the fitted model's parameter count, every schema has stored).
+A deep cell keeps its :class:`~uat.DeepNetwork` as any model (:mod:`uat.models`).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ _READABLE = ("1", "2", SCHEMA_VERSION)
 #: Columns of the results table, in order: (name, SQL type).
 COLUMNS = [
     ("cell_id", "TEXT PRIMARY KEY"), ("target", "TEXT"), ("domain", "TEXT"), ("activation", "TEXT"),
-    ("method", "TEXT"), ("width", "INTEGER"), ("replicate", "INTEGER"), ("seed", "INTEGER"),
+    ("method", "TEXT"), ("width", "INTEGER"), ("depth", "INTEGER"), ("replicate", "INTEGER"), ("seed", "INTEGER"),
     ("status", "TEXT"), ("error", "TEXT"), ("sup_error", "REAL"), ("sup_argmax", "TEXT"),
     ("sup_lower", "REAL"), ("sup_upper", "REAL"), ("sup_initial", "REAL"), ("rounding_floor", "REAL"),
     ("sup_method", "TEXT"), ("sup_facts", "TEXT"), ("sup_n_evals", "INTEGER"), ("rms_error", "REAL"),
@@ -337,13 +340,16 @@ def _upgrade(db: sqlite3.Connection, sweep_width: int | None) -> None:
 
 
 def _present(db: sqlite3.Connection) -> dict:
-    """Which cells a store holds, as :func:`uat.study.identity.differences` needs it: any, and their targets
-    and methods."""
-    present = {"any": False, "methods": set(), "targets": set()}
-    for target, method in db.execute("SELECT DISTINCT target, method FROM results"):
+    """Which cells a store holds, as :func:`uat.study.identity.differences` needs it: any, their targets and
+    methods, and the methods of its deep cells (``deep``; none in a store written before depth)."""
+    present = {"any": False, "methods": set(), "targets": set(), "deep": set()}
+    deep = "depth > 1" if "depth" in {row[1] for row in db.execute("PRAGMA table_info(results)")} else "0"
+    for target, method, is_deep in db.execute(f"SELECT DISTINCT target, method, {deep} FROM results"):
         present["any"] = True
         present["targets"].add(target)
         present["methods"].add(method)
+        if is_deep:
+            present["deep"].add(method)
     return present
 
 
@@ -362,7 +368,8 @@ def load_results(folder: str | Path, *, all_cells: bool = False) -> pd.DataFrame
     stored cells outside it (left by a wider run before a narrower one: kept, and reused when the grid grows
     again).
 
-    Columns: the axis values (target, domain, activation, method, width, replicate), the derived
+    Columns: the axis values (target, domain, activation, method, width, depth, replicate; depth, the hidden
+    layers, is 1 in the rows of stores written before studies had depth), the derived
     seed, status ('ok' or 'failed') and error, the sup-norm estimate (sup_error, sup_argmax as a
     tuple, sup_lower, sup_upper, sup_initial, rounding_floor, sup_method, sup_facts as a dict or None for cells
     of older stores, sup_n_evals), rms_error,
@@ -379,6 +386,7 @@ def load_results(folder: str | Path, *, all_cells: bool = False) -> pd.DataFrame
     if not all_cells:
         grid = {cell.cell_id for cell in StudyConfig.from_resolved(config).cells()}
         frame = frame[frame["cell_id"].isin(grid)].reset_index(drop=True)
+    frame["depth"] = pd.to_numeric(frame["depth"]).fillna(1).astype(int)
     frame["sup_argmax"] = [tuple(json.loads(v)) if isinstance(v, str) else None for v in frame["sup_argmax"]]
     frame["sup_facts"] = [json.loads(v) if isinstance(v, str) else None for v in frame["sup_facts"]]
     diagnostics = pd.DataFrame([json.loads(v) if isinstance(v, str) else {} for v in frame.pop("diagnostics")],
@@ -386,7 +394,7 @@ def load_results(folder: str | Path, *, all_cells: bool = False) -> pd.DataFrame
     frame = pd.concat([frame, diagnostics], axis=1)
     ranks = {column: frame[column].map({v: i for i, v in enumerate(config[axis])}).fillna(len(config[axis]))
              for column, axis in (("target", "targets"), ("activation", "activations"), ("method", "methods"))}
-    keys = pd.DataFrame({**ranks, "replicate": frame["replicate"], "width": frame["width"]})
+    keys = pd.DataFrame({**ranks, "replicate": frame["replicate"], "depth": frame["depth"], "width": frame["width"]})
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order].reset_index(drop=True)
 
@@ -417,7 +425,7 @@ def history_bytes(history: dict | None) -> bytes | None:
 
 
 def load_networks(folder: str | Path, cell_ids) -> dict:
-    """cell_id → the model the study fitted in that cell: a :class:`~uat.ShallowNetwork`, a
+    """cell_id → the model the study fitted in that cell: a :class:`~uat.ShallowNetwork`, a :class:`~uat.DeepNetwork`, a
     :class:`~uat.fitting.baselines.PolynomialApproximant` for the polynomial baselines, whatever class the
     stored format names (:func:`uat.models.load_model`); None where the cell failed, or was computed by a uat
     that did not keep networks."""
