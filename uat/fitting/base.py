@@ -404,6 +404,13 @@ def fit_target(target, domain=None) -> Target:
     return the_target
 
 
+def with_deep_defaults(method: Method, options: dict) -> dict:
+    """``options`` over ``method``'s ``deep_defaults`` (a dict, or a function of the options given), the options
+    a deep fit (a list width) runs with before the method's own defaults fill the rest."""
+    defaults = method.deep_defaults
+    return {**(defaults(options) if callable(defaults) else defaults), **options}
+
+
 def fit_problem(target: Target, width, activation, method: str, options: dict, seed: int, *,
                 draw_width: int | None = None) -> tuple[Problem, Method, dict]:
     """The rest of the front door, after :func:`fit_target` and the width's check (:func:`check_width`): σ,
@@ -418,8 +425,7 @@ def fit_problem(target: Target, width, activation, method: str, options: dict, s
     widths = tuple(width) if isinstance(width, tuple) else None
     if widths is not None:
         check_deep(the_method, widths)
-        defaults = the_method.deep_defaults
-        options = {**(defaults(options) if callable(defaults) else defaults), **options}
+        options = with_deep_defaults(the_method, options)
         width, draw_width = sum(widths), max(widths)  # the memory of every layer's activations; the draw's width
     resolved = resolve_options(the_method, options)
     draw_width = width if draw_width is None else draw_width

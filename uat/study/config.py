@@ -81,7 +81,7 @@ import numpy as np
 from uat._validation import suggest
 from uat.activations import get_activation
 from uat.fitting import PeerNotInstalledError, get_method, list_methods
-from uat.fitting.base import resolve_options
+from uat.fitting.base import resolve_options, with_deep_defaults
 from uat.targets import as_target
 
 __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_config"]
@@ -403,7 +403,7 @@ def _deep_options(check: _Checker, table: dict, config_depths) -> dict:
             continue
         method = get_method(name)
         try:
-            out[name] = resolve_options(method, {**method.deep_defaults, **dict(table.get(name, {}))})
+            out[name] = resolve_options(method, with_deep_defaults(method, dict(table.get(name, {}))))
         except (TypeError, ValueError) as err:
             check.fail(f"methods.{name}", f"{err} (in its deep fits)")
     return out
