@@ -127,7 +127,7 @@ class SearchHints:
     centres, widths : arrays (q,)
         1-D: transitions of units steep enough to need a cluster of points, and their widths 1/|a_i|.
     bracketable : bool
-        Whether :mod:`uat.certify` can prove an upper bound from the model's parameters (C σ(Ax + b) only).
+        Whether :mod:`uat.certify` can prove an upper bound from the model's parameters (ShallowNetwork, DeepNetwork).
     no_bracket : str
         For a model that is not bracketable: why (reported with the estimate); "" for plain callables.
     """

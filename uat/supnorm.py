@@ -45,7 +45,7 @@ import numpy as np
 
 from uat._threads import pinned_blas
 from uat._validation import check_int, check_nonnegative, check_rng
-from uat.certify import HOPELESS, branch_and_bound, can_bracket
+from uat.certify import HOPELESS, branch_and_bound, can_bracket_model
 from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rms, rounding_floor
 from uat.domains import Box, Domain
 from uat.network import SearchHints, search_hints
@@ -334,7 +334,7 @@ def _certifiable(target: Target, g, hints: SearchHints, domain: Domain) -> bool:
     """Whether the facts for a certified bracket exist (L_f, a bracketable model with a boundable σ, a box of
     dim ≤ 3)."""
     return (target.lipschitz is not None and hints.bracketable and isinstance(domain, Box)
-            and domain.dim <= 3 and can_bracket(g.activation))
+            and domain.dim <= 3 and can_bracket_model(g))
 
 
 def _describe(facts: dict) -> str:
