@@ -14,6 +14,15 @@ attained); :func:`sup_bracket` also proves how large the sup can be. It needs tw
   Where σ′ is constant on the cell (ReLU away from its kinks) rad_i = 0 and the bound is the exact
   slope of g: much tighter than the global Σ_i ‖C_{:,i}‖ L_σ ‖a_i‖.
 
+**Deep networks** (:class:`~uat.deep.DeepNetwork`, :func:`_deep_terms`): the same per-axis slopes S_l, by interval
+propagation through the layers. Layer by layer the cell's a[ℓ] is enclosed by interval arithmetic (σ monotone
+on an interval where σ′'s range there has one sign, else the mean value theorem), each z[ℓ] by the smaller of
+that and the mean-value form z[ℓ](c) ± |∂z[ℓ]/∂x| r, σ′ on it as above, and the Jacobian
+J = D_L W_L D_{L−1} … D_1 W_1 as an interval matrix in midpoint-radius arithmetic; S_l = ‖|Jm_{:,l}| + Jr_{:,l}‖₂
+(proof at :func:`_deep_terms`). ReLU without a kink inside a cell: every D_ℓ is exact, and so is S. In 1-D the
+first cells have the net's breakpoints (:meth:`uat.deep.DeepNetwork.breakpoints`, through its search hints) as
+edges, and a curvature bound is carried through the layers too (term by term, no cancellation).
+
 Each cell's error is then at most e(c) + L_f‖r‖₂ + that bound. The search starts from a grid of
 cells (in 1-D with every unit's transition −b_i/a_i as a cell edge, so that ReLU kinks are never
 inside a first cell), discards cells whose bound is below the largest error seen, and bisects the
@@ -659,8 +668,8 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     ----------
     f : str, Target or callable
         The target (as for :func:`uat.sup_error`).
-    g : ShallowNetwork
-        σ continuous, with ``deriv_critical`` (every built-in continuous σ) or a Lipschitz constant.
+    g : ShallowNetwork or DeepNetwork
+        Every σ continuous, with ``deriv_critical`` (every built-in continuous σ) or a Lipschitz constant.
     domain : Box or str, optional
         K (default the target's own); boxes only, as a disc is not covered by boxes exactly.
     lipschitz, curvature : float, optional
@@ -736,16 +745,16 @@ def _bracket_facts(f, g, domain, lipschitz, curvature):
     return target, L, M
 
 
-def _first_grid(errors: ErrorFunction, g: ShallowNetwork, n_initial: int):
+def _first_grid(errors: ErrorFunction, g: ShallowNetwork | DeepNetwork, n_initial: int):
     """1-D: ``n_initial`` equal intervals with every unit transition inside K as an edge too (so that ReLU kinks
-    are cell edges), and the errors at the edges."""
+    are cell edges: a deep ReLU net's breakpoints, layer by layer), and the errors at the edges."""
     lo, hi = float(errors.domain.lower[0]), float(errors.domain.upper[0])
     transitions = search_hints(g, errors.domain).inside(lo, hi)
     edges = np.unique(np.concatenate([np.linspace(lo, hi, n_initial + 1), transitions]))
     return edges, errors(edges[:, None])
 
 
-def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float, curvature: float | None, *,
+def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork | DeepNetwork, lipschitz: float, curvature: float | None, *,
                      rtol: float, atol: float, budget: int, floor: float, grid=None, seeds=None,
                      n_initial: int | None = None, hopeless: float | None = None) -> SupBracket:
     """The bracket of :func:`sup_bracket` from checked inputs, for callers that have evaluated errors already.

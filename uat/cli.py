@@ -187,7 +187,7 @@ def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_se
         "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "rms_error": rms,
         "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
         "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds, "diagnostics": result.diagnostics,
-        "approximant": result.network.describe() if hasattr(result.network, "describe") else None,
+        "approximant": result.network.describe(),
         **_architecture(result.network), "bracket": _bracket_record(estimate), "no_bracket": None,
         "certify": certify, "uat_version": uat.__version__,
     }
@@ -227,7 +227,7 @@ def _describe(r: dict) -> str:
         upper += f"\n            no upper bound proved: {r['no_bracket']}"
     noise = ("\n            (within 10x the rounding floor: this error is rounding noise, not approximation)"
              if r["sup_error"] <= 10 * r["rounding_floor"] else "")
-    if r.get("approximant"):  # a deep network, or a polynomial baseline (which has no σ)
+    if r.get("approximant") and r.get("depth") != 2:  # a deep network, or a polynomial baseline (which has no σ)
         unused = "" if uses_activation(r["method"]) else " (σ not used)"
         network = f"{r['approximant']}, method {r['method']}{unused}, seed {r['seed']}"
     else:

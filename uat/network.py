@@ -255,6 +255,13 @@ class ShallowNetwork:
     def __call__(self, X) -> np.ndarray:
         return forward(self.A, self.b, self.C, self.activation, as_points("X", X, self.dim), self.d)
 
+    def describe(self) -> str:
+        """``"network 1 → 16 → 1 (C σ(Ax + b), tanh; 48 parameters)"`` (``C σ(Ax + b) + d`` with an output bias),
+        as :meth:`uat.deep.DeepNetwork.describe` says a deep one."""
+        form = "C σ(Ax + b)" + ("" if self.d is None else " + d")
+        return (f"network {self.dim} → {self.width} → {self.n_outputs} ({form}, {self.activation.name}; "
+                f"{self.n_params} parameters)")
+
     def hidden_features(self, X) -> np.ndarray:
         """Φ = σ(X Aᵀ + b), shape (N, k)."""
         return hidden_features(self.A, self.b, self.activation, as_points("X", X, self.dim))

@@ -20,9 +20,9 @@ Given ``points`` seed the estimate (and the bracket) without changing its point 
 gives the same estimate with or without them unless one of them is higher.
 
 The reported ``value`` is always attained at ``argmax``, so it is a certified lower bound of the
-true sup. When f has a known Lipschitz constant, g is a network with a continuous σ and K is a box
-of dimension ≤ 3, :func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and
-bound (``certify``; starting from the estimate's grid and value; budget ``certify_evals``, target
+true sup. When f has a known Lipschitz constant, g is a network (a ShallowNetwork, or a DeepNetwork
+through its layers) with continuous σ's and K is a box of dimension ≤ 3,
+:func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and bound (``certify``; starting from the estimate's grid and value; budget ``certify_evals``, target
 gap ``certify_rtol``); if it finds a larger error than the estimate, ``value`` and ``argmax`` take
 it. The bracket reached is reported either way (``details["bracket"]`` says whether it converged).
 A bracket that cannot close stops early (``certify_early_stop``, the default, for routine
@@ -85,8 +85,8 @@ class SupEstimate:
         How the estimate was obtained, as data (``method`` is these in words): ``search`` ("1-D grid" or
         "n-D Sobol'"), ``n_grid`` (initial points), ``n_extra`` (transitions, clusters, corners and given
         points), ``n_refined`` (candidates refined locally), and where an upper bound was proved
-        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``; for a model that
-        cannot be bracketed (a DeepNetwork) ``no_bracket``, why no upper bound is proved.
+        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``; ``no_bracket``, why no
+        upper bound is proved, for a model whose search hints say why it cannot be bracketed.
     """
 
     value: float
@@ -440,7 +440,7 @@ def _estimate(errors: ErrorFunction, hints: SearchHints, certified: bool, *, n_p
     else:
         argmax, value, initial, facts = _sup_nd(errors, hints, domain, n_points, n_starts, rng, points)
         grid = None
-    if hints.no_bracket:  # a model that says why no upper bound can be proved for it (a DeepNetwork)
+    if hints.no_bracket:  # a model that says why no upper bound can be proved for it
         facts["no_bracket"] = hints.no_bracket
     return np.asarray(argmax, dtype=float), value, initial, grid, facts
 
