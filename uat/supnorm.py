@@ -22,9 +22,10 @@ gives the same estimate with or without them unless one of them is higher.
 The reported ``value`` is always attained at ``argmax``, so it is a certified lower bound of the
 true sup. When f has a known Lipschitz constant, g is a network (a ShallowNetwork, or a DeepNetwork
 through its layers) with continuous σ's and K is a box of dimension ≤ 3,
-:func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and bound (``certify``; starting from the estimate's grid and value; budget ``certify_evals``, target
-gap ``certify_rtol``); if it finds a larger error than the estimate, ``value`` and ``argmax`` take
-it. The bracket reached is reported either way (``details["bracket"]`` says whether it converged).
+:func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and bound (``certify``;
+starting from the estimate's grid and value; budget ``certify_evals``, target gap ``certify_rtol``);
+if it finds a larger error than the estimate, ``value`` and ``argmax`` take it. The bracket reached is
+reported either way (``details["bracket"]`` says whether it converged).
 A bracket that cannot close stops early (``certify_early_stop``, the default, for routine
 estimates) once its whole budget would leave the upper bound above :data:`uat.certify.HOPELESS`
 (100) times the error (outcome "hopeless"); a study turns that off and spends the whole budget,
