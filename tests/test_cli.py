@@ -224,11 +224,24 @@ def test_fit_takes_the_hidden_widths_of_a_deep_network_and_saves_it(run, tmp_pat
     record = json.loads(result.output)
     again = uat.fit("sin2pi", width=[8, 8], method="backprop", max_iter=50, n_samples=256)
     assert record["width"] == [8, 8] and record["sup_error"] == pytest.approx(again.sup_error().value, rel=1e-12)
-    assert record["sup_upper"] is None and "no_bracket" in record["sup_facts"]  # nothing is claimed unproved
+    assert record["depth"] == 3 and record["widths"] == [1, 8, 8, 1] and record["n_params"] == 97
+    assert record["sup_upper"] == record["bracket"]["upper"] >= record["sup_error"] and record["no_bracket"] is None
     network = load_model(saved)
     assert type(network).__name__ == "DeepNetwork" and network.widths == (1, 8, 8, 1)
     text = run(*args).output
     assert "deep network 1 → 8 → 8 → 1" in text and "σ not used" not in text
+
+
+def test_fit_says_why_no_upper_bound_was_proved(run):
+    result = run("fit", "sin(3*x)", "-d", "[-1,1]", "-k", "4,4", "-m", "backprop", "-o", "max_iter=5", "-o",
+                 "n_samples=64", "--json")
+    record = json.loads(result.output)
+    assert record["sup_upper"] is None and record["bracket"] is None and record["certify"]
+    assert "has no known Lipschitz constant on [-1,1]" in record["no_bracket"]
+    shallow = json.loads(run("fit", "sin2pi", "-k", "4", "--json").output)
+    assert shallow["depth"] == 2 and shallow["widths"] == [1, 4, 1] and shallow["n_params"] == 12
+    assert shallow["approximant"] == "network 1 → 4 → 1 (C σ(Ax + b), tanh; 12 parameters)"
+    assert shallow["no_bracket"] is None and shallow["bracket"]["upper"] == shallow["sup_upper"]
 
 
 @pytest.mark.parametrize("width, message", [

@@ -347,7 +347,8 @@ def _check_estimate(target, net, domain, grid):
     value = float(np.linalg.norm(((f(at) if f is not None else target(at)).reshape(1, -1) - net(at))[0]))
     assert est.value >= dense - est.floor
     assert est.value == pytest.approx(value, rel=4 * np.finfo(float).eps, abs=est.floor)
-    assert est.upper is None and "DeepNetwork" in est.facts["no_bracket"] and "no upper bound" in est.method
+    # the target has a Lipschitz constant: the upper bound is proved by interval propagation through the layers
+    assert est.upper >= dense and "no_bracket" not in est.facts and "upper bound proved" in est.method
     return est
 
 
@@ -367,12 +368,15 @@ def test_sup_error_of_a_deep_net_in_2d_is_an_honest_attained_estimate():
     _check_estimate("franke", net, None, grid)
 
 
-def test_no_certified_bracket_is_claimed_for_a_deep_net():
-    from uat.certify import sup_bracket
+def test_no_certified_bracket_is_claimed_for_a_deep_net_with_a_step_layer():
+    from uat.certify import bracket_refusal, sup_bracket
 
-    with pytest.raises(TypeError, match=r"g must be a ShallowNetwork to be bracketed .*: uat proves upper bounds "
-                                        r"for one-hidden-layer networks only"):
-        sup_bracket("sin2pi", random_deep((1, 4, 4, 1)))
+    net = random_deep((1, 4, 4, 1))
+    step = DeepNetwork(list(net.weights), list(net.biases), ["tanh", "heaviside"])
+    with pytest.raises(ValueError, match=r"activation 'heaviside' gives no bound of g between points"):
+        sup_bracket("sin2pi", step)
+    assert uat.sup_error("sin2pi", step).upper is None and "heaviside" in bracket_refusal("sin2pi", step)
+    assert bracket_refusal("sin2pi", net) == ""
 
 
 def test_the_search_gets_a_relu_nets_kinks_whatever_its_affine_layers():

@@ -13,6 +13,7 @@ import uat.models as models
 from uat._version import __version__
 from uat.fitting.baselines import PolynomialApproximant
 from uat.models import ModelFormat, list_model_formats, load_model, model_format, register_model_format, save_model
+from uat.deep import DeepNetwork
 from uat.network import ShallowNetwork
 from uat.npzfile import open_npz, write_npz
 
@@ -206,3 +207,27 @@ def test_load_model_reads_each_of_uats_own_formats_without_its_module_imported_f
             + "".join(f"print(type(m.load_model({str(p)!r})).__name__)\n" for p in paths.values()))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["[]", "DeepNetwork", "ShallowNetwork", "PolynomialApproximant"]
+
+
+
+DEEP = DeepNetwork([[[1.0], [-2.0]], [[0.5, 1.5]]], [[0.5, 0.0], [0.25]], "relu")
+#: One instance of every class uat registers, by format (a newly registered class fails the test below until it
+#: has one here).
+INSTANCES = {"uat.ShallowNetwork": (NETWORK, BIASED), "uat.DeepNetwork": (DEEP,), "uat.Polynomial": (POLYNOMIAL,)}
+PROTOCOL = ("dim", "n_outputs", "n_params", "rounding_floor", "save", "load", "describe")
+
+
+@pytest.mark.parametrize("format_name", list_model_formats())
+def test_every_registered_model_class_has_the_whole_protocol(format_name):
+    """One small shared protocol (issue 13): call, dim, n_outputs, n_params, rounding_floor, save/load, describe."""
+    cls = model_format(format_name).model
+    missing = [name for name in PROTOCOL if not hasattr(cls, name)]
+    assert not missing, f"{cls.__name__} lacks {missing}"
+    assert format_name in INSTANCES, f"add an instance of {cls.__name__} to INSTANCES"
+    for model in INSTANCES[format_name]:
+        assert type(model) is cls and model(X).shape == (len(X), model.n_outputs) and model.dim == 1
+        assert isinstance(model.n_params, int) and model.n_params >= 1
+        assert 0 <= model.rounding_floor(X) < 1e-12
+        text = model.describe()
+        assert isinstance(text, str) and str(model.n_params) in text
+        assert cls.load(io.BytesIO(_saved(model))).describe() == text

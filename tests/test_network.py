@@ -625,3 +625,10 @@ def test_rounding_floor_stays_finite_when_another_order_of_the_sum_overflows():
     assert not np.all(np.isfinite(reordered))
     floor = net.rounding_floor(X)
     assert math.isfinite(floor) and 0 < floor < 1e-12 * a
+
+
+def test_describe_says_the_architecture_as_a_deep_network_does():
+    g = ShallowNetwork([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, 1.0], [[1.0, 2.0, 3.0]], "tanh")
+    assert g.describe() == "network 2 → 3 → 1 (C σ(Ax + b), tanh; 12 parameters)"
+    biased = ShallowNetwork(g.A, g.b, g.C, "relu", d=[0.5])
+    assert biased.describe() == "network 2 → 3 → 1 (C σ(Ax + b) + d, relu; 13 parameters)"

@@ -14,6 +14,15 @@ attained); :func:`sup_bracket` also proves how large the sup can be. It needs tw
   Where σ′ is constant on the cell (ReLU away from its kinks) rad_i = 0 and the bound is the exact
   slope of g: much tighter than the global Σ_i ‖C_{:,i}‖ L_σ ‖a_i‖.
 
+**Deep networks** (:class:`~uat.deep.DeepNetwork`, :func:`_deep_terms`): the same per-axis slopes S_l, by interval
+propagation through the layers. Layer by layer the cell's a[ℓ] is enclosed by interval arithmetic (σ monotone
+on an interval where σ′'s range there has one sign, else the mean value theorem), each z[ℓ] by the smaller of
+that and the mean-value form z[ℓ](c) ± |∂z[ℓ]/∂x| r, σ′ on it as above, and the Jacobian
+J = D_L W_L D_{L−1} … D_1 W_1 as an interval matrix in midpoint-radius arithmetic; S_l = ‖|Jm_{:,l}| + Jr_{:,l}‖₂
+(proof at :func:`_deep_terms`). ReLU without a kink inside a cell: every D_ℓ is exact, and so is S. In 1-D the
+first cells have the net's breakpoints (:meth:`uat.deep.DeepNetwork.breakpoints`, through its search hints) as
+edges, and a curvature bound is carried through the layers too (term by term, no cancellation).
+
 Each cell's error is then at most e(c) + L_f‖r‖₂ + that bound. The search starts from a grid of
 cells (in 1-D with every unit's transition −b_i/a_i as a cell edge, so that ReLU kinks are never
 inside a first cell), discards cells whose bound is below the largest error seen, and bisects the
@@ -42,9 +51,11 @@ from uat._validation import check_int, check_nonnegative
 from uat.activations import Activation, SecondBound
 from uat.domains import Box
 from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rounding_floor
+from uat.deep import DeepNetwork
 from uat.network import ShallowNetwork, search_hints
 
-__all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "OUTCOMES", "HOPELESS"]
+__all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "can_bracket_model",
+           "bracket_refusal", "OUTCOMES", "HOPELESS"]
 
 _EPS = np.finfo(float).eps
 #: (cells × units) entries per block of the bound computations: small enough for the cache (measured on
@@ -67,6 +78,12 @@ def _exact_range(activation: Activation) -> bool:
 def can_bracket(activation: Activation) -> bool:
     """Whether :func:`derivative_range` can bound σ′ on intervals for this σ."""
     return activation.continuous and (_exact_range(activation) or activation.lipschitz is not None)
+
+
+def can_bracket_model(g) -> bool:
+    """Whether every σ of the network g (a ShallowNetwork's, a DeepNetwork's hidden and output σ's) passes
+    :func:`can_bracket`."""
+    return all(can_bracket(act) for act in _sigmas(g))
 
 
 def derivative_range(activation: Activation, zlo: np.ndarray, zhi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,11 +131,17 @@ def _values_at(activation: Activation, point: float) -> list[float]:
     return [float(value) for value in activation.deriv(np.array(at, dtype=float))]
 
 
-def _variation(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool = False):
+def _variation(g, centers: np.ndarray, radii: np.ndarray, curvature: bool = False):
     """Per cell, an upper bound of sup_{x in cell} ‖g(x) − g(c)‖₂ (and with ``curvature`` the pair with
-    sup‖g″‖₂, 1-D): Σ_l S_l r_l from :func:`_slopes`."""
-    slopes, curv = _slopes(g, centers, radii, curvature)
-    variation = np.sum(slopes * radii, axis=1)
+    sup‖g″‖₂, 1-D): Σ_l S_l r_l from :func:`_slopes`; for a DeepNetwork the smaller of that and the bound from the
+    enclosures of g's values on the cell and at c (:func:`_deep_terms`)."""
+    if isinstance(g, DeepNetwork):
+        with np.errstate(over="ignore", invalid="ignore"):
+            slopes, curv, enclosed = _deep_terms(g, centers, radii, curvature)
+        variation = np.minimum(np.sum(slopes * radii, axis=1), enclosed)
+    else:
+        slopes, curv = _slopes(g, centers, radii, curvature)
+        variation = np.sum(slopes * radii, axis=1)
     return (variation, curv) if curvature else variation
 
 
@@ -127,6 +150,8 @@ def _slopes(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curvature
     ‖g(x) − g(y)‖ ≤ Σ_l S_l |x_l − y_l| there: a bound that stays valid on every sub-cell, which
     therefore inherits it; and with ``curvature`` (1-D) sup‖g″‖₂ over the cell (else None)."""
     with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf or NaN: _finite makes both +inf
+        if isinstance(g, DeepNetwork):
+            return _deep_terms(g, centers, radii, curvature)[:2]
         return _slope_terms(g, centers, radii, curvature)
 
 
@@ -237,6 +262,149 @@ def _slope_terms(g: ShallowNetwork, centers: np.ndarray, radii: np.ndarray, curv
         if curvature:
             curv[start:start + rows] = (second[:, nonzero] @ weight2) * (1 + 4 * _EPS * k)
     return S, curv
+
+
+# --- deep networks: interval propagation through the layers ---------------------------------------------------
+
+def _sigmas(g) -> tuple:
+    """Every σ of g whose facts a certified bound needs: a ShallowNetwork's σ, a DeepNetwork's hidden σ's and its
+    output σ."""
+    if isinstance(g, DeepNetwork):
+        return g.activations + (() if g.output_activation is None else (g.output_activation,))
+    return (g.activation,)
+
+
+def _affine(W: np.ndarray, b, mid: np.ndarray, rad: np.ndarray):
+    """{W a + b : a ∈ mid ± rad} (rows) ⊂ zmid ± zrad, rounding included.
+
+    zmid = mid Wᵀ + b and zrad = rad |W|ᵀ are computed in float64; each is a sum of N_in + 1 terms, so its error
+    is below γ (|mid| |W|ᵀ + |b|) and γ rad |W|ᵀ, γ = (N_in + 3) eps ≥ Higham's γ_{N_in+1}: zrad is widened by
+    γ (|mid| |W|ᵀ + rad |W|ᵀ + |b|) (and that sum's own rounding, relative eps, is inside the extra 2 eps).
+    """
+    absW = np.abs(W).T
+    zmid = mid @ W.T
+    zmid += b
+    zrad = rad @ absW
+    size = np.abs(mid) @ absW
+    size += zrad
+    size += np.abs(b)
+    size *= (W.shape[1] + 3) * _EPS
+    zrad += size
+    return zmid, zrad
+
+
+def _product(dmid, drad, Umid, Urad):
+    """{d·u : d ∈ dmid ± drad, u ∈ Umid ± Urad} ⊂ dmid·Umid ± (|dmid| Urad + drad (|Umid| + Urad)) (midpoint-radius
+    arithmetic), the radius widened by 4 eps relative and by 2 eps |dmid·Umid| for the rounding of the midpoint;
+    d (cells, N) multiplies each of the n rows (cells·n, N) of U that belong to its cell."""
+    cells, N = dmid.shape
+    Um, Ur = Umid.reshape(cells, -1, N), Urad.reshape(cells, -1, N)
+    mid = Um * dmid[:, None, :]
+    rad = np.abs(dmid)[:, None, :] * Ur + drad[:, None, :] * (np.abs(Um) + Ur)
+    rad *= 1 + 4 * _EPS
+    rad += 2 * _EPS * np.abs(mid)
+    return mid.reshape(Umid.shape), rad.reshape(Urad.shape)
+
+
+def _sigma_interval(activation: Activation, lo: np.ndarray, hi: np.ndarray, curvature: bool):
+    """σ over the intervals [lo, hi]: its values as vmid ± vrad, σ′ as dmid ± drad, and sup|σ″| (or None).
+
+    σ′ ∈ [d_lo, d_hi] there (:func:`_slope_ranges`). Where d_lo ≥ 0 σ is non-decreasing on the interval, so
+    σ([lo, hi]) = [σ(lo), σ(hi)] (non-increasing where d_hi ≤ 0: [σ(hi), σ(lo)]); elsewhere, by the mean value
+    theorem, σ(z) ∈ σ(zc) ± max(|d_lo|, |d_hi|)·zw, intersected with [−sup|σ|, sup|σ|] where σ is bounded. Each
+    σ value is padded by 8 eps of its size and the smallest normal number (σ computed to a few ulps).
+    """
+    zc = 0.5 * (lo + hi)
+    zw = 0.5 * (hi - lo) + 2 * _EPS * np.maximum(np.abs(lo), np.abs(hi))  # zc ± zw covers [lo, hi] as rounded
+    mean_width = zw.copy()
+    dmid, drad, second = _slope_ranges(activation, zc, zw, curvature)
+    d_lo, d_hi = dmid - drad, dmid + drad
+    s_lo, s_hi, s_c = activation.fn(lo), activation.fn(hi), activation.fn(zc)
+    steep = np.maximum(np.abs(d_lo), np.abs(d_hi))
+    up, down = d_lo >= 0, d_hi <= 0
+    v_lo = np.where(up, s_lo, np.where(down, s_hi, s_c - steep * mean_width))
+    v_hi = np.where(up, s_hi, np.where(down, s_lo, s_c + steep * mean_width))
+    pad = 8 * _EPS * np.maximum(np.abs(v_lo), np.abs(v_hi)) + np.finfo(float).tiny
+    v_lo, v_hi = v_lo - pad, v_hi + pad
+    if activation.bound is not None:
+        v_lo, v_hi = np.maximum(v_lo, -activation.bound), np.minimum(v_hi, activation.bound)
+    vmid = 0.5 * (v_lo + v_hi)
+    return vmid, 0.5 * (v_hi - v_lo) + 2 * _EPS * np.abs(vmid), dmid, drad, second
+
+
+def _deep_block(g: DeepNetwork, c: np.ndarray, r: np.ndarray, curvature: bool):
+    """One block of cells (centres c, half-widths r, (cells, n)) of :func:`_deep_terms`: S (cells, n), the curvature
+    bound (cells,) or None, and the variation bound of the value enclosures (cells,).
+
+    Carried forward, layer by layer: a[ℓ] over the cell (am ± ar), a[ℓ](c) exactly (cm ± cr, from c exact), the
+    Jacobian ∂a[ℓ]/∂x over the cell as an interval matrix (rows cell·n + l: ∂a[ℓ]/∂x_l, Tm ± Tr) and in 1-D
+    P ≥ |a[ℓ]″|. Each z[ℓ] over the cell lies in the interval form W am + b ± |W| ar and in the mean-value form
+    z[ℓ](c) ± (|Um| + Ur) r, U = ∂z[ℓ]/∂x = W T; their intersection gives σ′ and σ there.
+    """
+    cells, n = c.shape
+    r = r + 2 * _EPS * (np.abs(c) + r)  # c ± r covers the cell it was rounded from
+    am, ar, cm, cr = c, r, c, np.zeros_like(c)
+    Tm, Tr = np.tile(np.eye(n), (cells, 1)), np.zeros((cells * n, n))
+    P = np.zeros((cells, n)) if curvature else None
+    for W, b, act in zip(g.weights, g.biases, g.activations + (g.output_activation,)):
+        zm, zr = _affine(W, b, am, ar)
+        cm, cr = _affine(W, b, cm, cr)
+        Tm, Tr = _affine(W, 0.0, Tm, Tr)  # now U = ∂z[ℓ]/∂x
+        slope = (np.abs(Tm) + Tr).reshape(cells, n, -1)
+        reach = cr + np.einsum("cln,cl->cn", slope, r)
+        lo, hi = np.maximum(zm - zr, cm - reach), np.minimum(zm + zr, cm + reach)
+        if curvature:
+            P = (P @ np.abs(W).T) * (1 + (W.shape[1] + 3) * _EPS)  # ≥ |z[ℓ]″|
+        if act is None:  # Kutyniok's Φ ends with T_L
+            am, ar = 0.5 * (lo + hi), 0.5 * (hi - lo) * (1 + 2 * _EPS)
+            break
+        am, ar, dm, dr, second = _sigma_interval(act, lo, hi, curvature)
+        cm, cr = _sigma_interval(act, cm - cr, cm + cr, False)[:2]
+        if curvature:  # a″ = σ″(z) z′² + σ′(z) z″
+            bend = np.where(slope[:, 0] > 0, second * slope[:, 0] ** 2, 0.0)
+            P = (bend + (np.abs(dm) + dr) * P) * (1 + 4 * _EPS)
+        Tm, Tr = _product(dm, dr, Tm, Tr)
+    S = _column_norms(np.abs(Tm) + Tr, cells, n)
+    spread = np.maximum(am + ar - (cm - cr), (cm + cr) - (am - ar))
+    variation = (spread[:, 0] if spread.shape[1] == 1 else np.linalg.norm(spread, axis=1)) * (1 + 4 * _EPS)
+    curv = None if P is None else _column_norms(P, cells, 1)[:, 0]
+    return _nan_to_inf(S), None if curv is None else _nan_to_inf(curv), _nan_to_inf(variation)
+
+
+def _column_norms(J: np.ndarray, cells: int, n: int) -> np.ndarray:
+    """‖J_{:,l}‖₂ per cell and axis, J's rows cell·n + l holding ∂g/∂x_l (cells·n, m); (cells, n)."""
+    norms = J[:, 0] if J.shape[1] == 1 else np.linalg.norm(J, axis=1) * (1 + 4 * _EPS)
+    return norms.reshape(cells, n)
+
+
+def _nan_to_inf(values: np.ndarray) -> np.ndarray:
+    """NaN (0·inf, inf − inf where the intervals overflowed) proves nothing: +inf."""
+    return np.where(np.isnan(values), np.inf, values)
+
+
+def _deep_terms(g: DeepNetwork, centers: np.ndarray, radii: np.ndarray, curvature: bool):
+    """S (cells, n), the 1-D curvature bound (or None) and the value-enclosure variation bound of a DeepNetwork,
+    in blocks of cells of at most :data:`_BLOCK` Jacobian entries (:func:`_deep_block`).
+
+    Why S bounds the slopes: on a cell every Jacobian J(ξ) = D_L W_L D_{L−1} W_{L−1} … D_1 W_1 (D_ℓ = diag σ′(z[ℓ]),
+    D_L = I for Kutyniok's Φ) lies entrywise in the interval matrix Jm ± Jr, so |J_jl(ξ)| ≤ |Jm_jl| + Jr_jl and
+    S_l = ‖|Jm_{:,l}| + Jr_{:,l}‖₂ ≥ ‖∂g/∂x_l(ξ)‖₂. For x, y in the (convex) cell, g(x) − g(y) = ∫₀¹ J(ξ_t)(x − y) dt,
+    ξ_t on the segment, so ‖g(x) − g(y)‖₂ ≤ sup_t Σ_l ‖J(ξ_t)_{:,l}‖₂ |x_l − y_l| ≤ Σ_l S_l |x_l − y_l| (the triangle
+    inequality over the columns): the form :func:`_slopes` promises, valid on every sub-cell.
+    Curvature (1-D): z[1]″ = 0, z[ℓ+1]″ = W_{ℓ+1} a[ℓ]″ and a[ℓ]″ = σ″(z[ℓ]) z[ℓ]′² + σ′(z[ℓ]) z[ℓ]″, bounded in
+    absolute value term by term (|W|, sup|σ″| on the cell's z interval, |z′| ≤ |Um| + Ur); +inf where a kink of a
+    ReLU lies inside.
+    """
+    n = centers.shape[1]
+    rows = max(1, _BLOCK // (n * max(g.widths[1:])))
+    S, V = np.empty((len(centers), n)), np.empty(len(centers))
+    curv = np.empty(len(centers)) if curvature else None
+    for start in range(0, len(centers), rows):
+        block = slice(start, start + rows)
+        S[block], bent, V[block] = _deep_block(g, centers[block], radii[block], curvature)
+        if curvature:
+            curv[block] = bent
+    return S, curv, V
 
 
 @dataclass(frozen=True, eq=False)
@@ -500,8 +668,8 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     ----------
     f : str, Target or callable
         The target (as for :func:`uat.sup_error`).
-    g : ShallowNetwork
-        σ continuous, with ``deriv_critical`` (every built-in continuous σ) or a Lipschitz constant.
+    g : ShallowNetwork or DeepNetwork
+        Every σ continuous, with ``deriv_critical`` (every built-in continuous σ) or a Lipschitz constant.
     domain : Box or str, optional
         K (default the target's own); boxes only, as a disc is not covered by boxes exactly.
     lipschitz, curvature : float, optional
@@ -543,6 +711,16 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
                             grid=grid, seeds=(extra, seeds), n_initial=n_initial, hopeless=math.inf)
 
 
+def bracket_refusal(f, g, domain=None) -> str:
+    """Why :func:`sup_bracket` would refuse to bracket g against f on the domain (no L_f, a model it cannot bound,
+    a σ without the facts, K not a box of dimension ≤ 3), in its own words; "" when it would not."""
+    try:
+        _bracket_facts(f, g, domain, None, None)
+    except (TypeError, ValueError) as err:
+        return str(err)
+    return ""
+
+
 def _bracket_facts(f, g, domain, lipschitz, curvature):
     """(target, L_f, curvature or None) for :func:`sup_bracket`, after checking that a bracket can be proved:
     g a network with a boundable σ, K a box of dimension ≤ 3, L_f known."""
@@ -551,7 +729,8 @@ def _bracket_facts(f, g, domain, lipschitz, curvature):
     hints = search_hints(g, domain)
     if not hints.bracketable:
         why = f": {hints.no_bracket}" if hints.no_bracket else ""
-        raise TypeError(f"g must be a ShallowNetwork to be bracketed (its parameters give the bounds); got {g!r}{why}")
+        raise TypeError(f"g must be a ShallowNetwork or a DeepNetwork to be bracketed (its parameters give the "
+                        f"bounds); got {g!r}{why}")
     if not isinstance(domain, Box) or domain.dim > 3:
         raise ValueError(f"certified brackets are computed on boxes of dimension 1, 2 or 3; got the domain {domain}")
     L = target.lipschitz if lipschitz is None else check_nonnegative("lipschitz", lipschitz)
@@ -559,22 +738,23 @@ def _bracket_facts(f, g, domain, lipschitz, curvature):
         raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can "
                          "be proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K)")
     M = target.curvature if curvature is None else check_nonnegative("curvature", curvature)
-    if not can_bracket(g.activation):
-        raise ValueError(f"activation {g.activation.name!r} gives no bound of g between points (discontinuous, or no "
-                         "Lipschitz constant)")
+    for act in _sigmas(g):
+        if not can_bracket(act):
+            raise ValueError(f"activation {act.name!r} gives no bound of g between points (discontinuous, or no "
+                             "Lipschitz constant)")
     return target, L, M
 
 
-def _first_grid(errors: ErrorFunction, g: ShallowNetwork, n_initial: int):
+def _first_grid(errors: ErrorFunction, g: ShallowNetwork | DeepNetwork, n_initial: int):
     """1-D: ``n_initial`` equal intervals with every unit transition inside K as an edge too (so that ReLU kinks
-    are cell edges), and the errors at the edges."""
+    are cell edges: a deep ReLU net's breakpoints, layer by layer), and the errors at the edges."""
     lo, hi = float(errors.domain.lower[0]), float(errors.domain.upper[0])
     transitions = search_hints(g, errors.domain).inside(lo, hi)
     edges = np.unique(np.concatenate([np.linspace(lo, hi, n_initial + 1), transitions]))
     return edges, errors(edges[:, None])
 
 
-def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork, lipschitz: float, curvature: float | None, *,
+def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork | DeepNetwork, lipschitz: float, curvature: float | None, *,
                      rtol: float, atol: float, budget: int, floor: float, grid=None, seeds=None,
                      n_initial: int | None = None, hopeless: float | None = None) -> SupBracket:
     """The bracket of :func:`sup_bracket` from checked inputs, for callers that have evaluated errors already.

@@ -170,6 +170,9 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
     except _USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
     record = _record(result, estimate, rms, sup_seconds, certify)
+    if certify and estimate.upper is None:  # why no upper bound was proved, in the bracket's own words
+        record["no_bracket"] = estimate.facts.get("no_bracket") or uat.certify.bracket_refusal(result.target,
+                                                                                               result.network)
     click.echo(json.dumps(jsonable(record), indent=2) if as_json else _describe(record))
 
 
@@ -184,9 +187,31 @@ def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_se
         "sup_initial": estimate.initial, "rounding_floor": estimate.floor, "rms_error": rms,
         "train_rms": result.train_rms, "train_max": result.train_max, "n_samples": result.n_samples,
         "fit_seconds": result.fit_seconds, "sup_seconds": sup_seconds, "diagnostics": result.diagnostics,
-        "approximant": result.network.describe() if hasattr(result.network, "describe") else None,
+        "approximant": result.network.describe(),
+        **_architecture(result.network), "bracket": _bracket_record(estimate), "no_bracket": None,
         "certify": certify, "uat_version": uat.__version__,
     }
+
+
+def _architecture(network) -> dict:
+    """The fitted model's depth L (affine maps: 2 for C σ(Ax + b)), widths (N_0, …, N_L) and n_params; depth and
+    widths None for a model without layers (a polynomial)."""
+    if isinstance(network, uat.DeepNetwork):
+        depth, widths = network.depth, list(network.widths)
+    elif isinstance(network, uat.ShallowNetwork):
+        depth, widths = 2, [network.dim, network.width, network.n_outputs]
+    else:
+        depth, widths = None, None
+    return {"depth": depth, "widths": widths, "n_params": network.n_params}
+
+
+def _bracket_record(estimate: uat.SupEstimate) -> dict | None:
+    """The certified bracket of the estimate as plain data, None where none was proved."""
+    bracket = estimate.details.get("bracket")
+    if bracket is None:
+        return None
+    return {"lower": bracket.lower, "upper": bracket.upper, "converged": bracket.converged, "outcome": bracket.outcome,
+            "kind": bracket.kind, "n_evals": bracket.n_evals, "lipschitz": bracket.lipschitz, "floor": bracket.floor}
 
 
 def _describe(r: dict) -> str:
@@ -198,9 +223,11 @@ def _describe(r: dict) -> str:
                       for key in ("rank", "cond", "solver", "rounds", "converged") if key in diag)
     upper = (f", certified upper bound {r['sup_upper']:.3e}" if r["sup_upper"] is not None else
              ", no upper bound (--no-certify)" if not r["certify"] else "")
+    if r.get("no_bracket") and r["no_bracket"] not in r["sup_method"]:
+        upper += f"\n            no upper bound proved: {r['no_bracket']}"
     noise = ("\n            (within 10x the rounding floor: this error is rounding noise, not approximation)"
              if r["sup_error"] <= 10 * r["rounding_floor"] else "")
-    if r.get("approximant"):  # a deep network, or a polynomial baseline (which has no σ)
+    if r.get("approximant") and r.get("depth") != 2:  # a deep network, or a polynomial baseline (which has no σ)
         unused = "" if uses_activation(r["method"]) else " (σ not used)"
         network = f"{r['approximant']}, method {r['method']}{unused}, seed {r['seed']}"
     else:

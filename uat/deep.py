@@ -357,15 +357,14 @@ class DeepNetwork:
         """Where Φ's error may peak, for :func:`uat.sup_error`: its hidden units (Σ N_ℓ, ℓ < L) size the point set;
         a periodic first hidden layer sizes it per period of its fastest unit; in 1-D the transitions are Φ's
         kinks, computed layer by layer when every σ is linear on each side of 0 (ReLU, leaky ReLU), else the first
-        layer's −b_i/a_i, whose widths 1/|a_i| also give the steep clusters. Not bracketable: no upper bound."""
+        layer's −b_i/a_i, whose widths 1/|a_i| also give the steep clusters. Bracketable: :mod:`uat.certify` bounds
+        Φ on cells by interval propagation through the layers (where every σ has the facts it needs)."""
         units = sum(self.widths[1:-1])
         first = self.activations[0] if self.activations else None
         period = None if first is None else first.period
         slope = float(np.max(np.abs(self.weights[0]))) if period is not None else 0.0
-        why = ("uat proves upper bounds for one-hidden-layer networks only (interval propagation through the layers "
-               "of a DeepNetwork is not implemented), so the estimate is an attained lower bound")
         if self.dim != 1 or first is None:
-            return SearchHints(units, period, slope, no_bracket=why)
+            return SearchHints(units, period, slope, bracketable=True)
         W, b = self.weights[0], self.biases[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             widths, centres = 1 / np.abs(W[:, 0]), -b / W[:, 0]
@@ -373,7 +372,7 @@ class DeepNetwork:
         kinked = self.kinked_layers()
         transitions = (self.breakpoints(lower, upper, kinked, max_points=_MAX_BREAKPOINTS) if kinked is not None
                        else interior_transitions(W, b, lower, upper))
-        return SearchHints(units, period, slope, transitions, centres, widths, no_bracket=why)
+        return SearchHints(units, period, slope, transitions, centres, widths, bracketable=True)
 
     def kinked_layers(self) -> list[int] | None:
         """The 0-based layers ℓ whose z[ℓ+1]'s sign changes are Φ's kinks (their σ bends at 0: relu, leaky_relu;

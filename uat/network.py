@@ -127,7 +127,7 @@ class SearchHints:
     centres, widths : arrays (q,)
         1-D: transitions of units steep enough to need a cluster of points, and their widths 1/|a_i|.
     bracketable : bool
-        Whether :mod:`uat.certify` can prove an upper bound from the model's parameters (C σ(Ax + b) only).
+        Whether :mod:`uat.certify` can prove an upper bound from the model's parameters (ShallowNetwork, DeepNetwork).
     no_bracket : str
         For a model that is not bracketable: why (reported with the estimate); "" for plain callables.
     """
@@ -254,6 +254,13 @@ class ShallowNetwork:
 
     def __call__(self, X) -> np.ndarray:
         return forward(self.A, self.b, self.C, self.activation, as_points("X", X, self.dim), self.d)
+
+    def describe(self) -> str:
+        """``"network 1 → 16 → 1 (C σ(Ax + b), tanh; 48 parameters)"`` (``C σ(Ax + b) + d`` with an output bias),
+        as :meth:`uat.deep.DeepNetwork.describe` says a deep one."""
+        form = "C σ(Ax + b)" + ("" if self.d is None else " + d")
+        return (f"network {self.dim} → {self.width} → {self.n_outputs} ({form}, {self.activation.name}; "
+                f"{self.n_params} parameters)")
 
     def hidden_features(self, X) -> np.ndarray:
         """Φ = σ(X Aᵀ + b), shape (N, k)."""

@@ -20,11 +20,12 @@ Given ``points`` seed the estimate (and the bracket) without changing its point 
 gives the same estimate with or without them unless one of them is higher.
 
 The reported ``value`` is always attained at ``argmax``, so it is a certified lower bound of the
-true sup. When f has a known Lipschitz constant, g is a network with a continuous σ and K is a box
-of dimension ≤ 3, :func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and
-bound (``certify``; starting from the estimate's grid and value; budget ``certify_evals``, target
-gap ``certify_rtol``); if it finds a larger error than the estimate, ``value`` and ``argmax`` take
-it. The bracket reached is reported either way (``details["bracket"]`` says whether it converged).
+true sup. When f has a known Lipschitz constant, g is a network (a ShallowNetwork, or a DeepNetwork
+through its layers) with continuous σ's and K is a box of dimension ≤ 3,
+:func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and bound (``certify``;
+starting from the estimate's grid and value; budget ``certify_evals``, target gap ``certify_rtol``);
+if it finds a larger error than the estimate, ``value`` and ``argmax`` take it. The bracket reached is
+reported either way (``details["bracket"]`` says whether it converged).
 A bracket that cannot close stops early (``certify_early_stop``, the default, for routine
 estimates) once its whole budget would leave the upper bound above :data:`uat.certify.HOPELESS`
 (100) times the error (outcome "hopeless"); a study turns that off and spends the whole budget,
@@ -45,7 +46,7 @@ import numpy as np
 
 from uat._threads import pinned_blas
 from uat._validation import check_int, check_nonnegative, check_rng
-from uat.certify import HOPELESS, branch_and_bound, can_bracket
+from uat.certify import HOPELESS, branch_and_bound, can_bracket_model
 from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rms, rounding_floor
 from uat.domains import Box, Domain
 from uat.network import SearchHints, search_hints
@@ -85,8 +86,8 @@ class SupEstimate:
         How the estimate was obtained, as data (``method`` is these in words): ``search`` ("1-D grid" or
         "n-D Sobol'"), ``n_grid`` (initial points), ``n_extra`` (transitions, clusters, corners and given
         points), ``n_refined`` (candidates refined locally), and where an upper bound was proved
-        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``; for a model that
-        cannot be bracketed (a DeepNetwork) ``no_bracket``, why no upper bound is proved.
+        ``bracket`` (its kind, e.g. "1-D, second order"), ``converged`` and ``certify_evals``; ``no_bracket``, why no
+        upper bound is proved, for a model whose search hints say why it cannot be bracketed.
     """
 
     value: float
@@ -334,7 +335,7 @@ def _certifiable(target: Target, g, hints: SearchHints, domain: Domain) -> bool:
     """Whether the facts for a certified bracket exist (L_f, a bracketable model with a boundable σ, a box of
     dim ≤ 3)."""
     return (target.lipschitz is not None and hints.bracketable and isinstance(domain, Box)
-            and domain.dim <= 3 and can_bracket(g.activation))
+            and domain.dim <= 3 and can_bracket_model(g))
 
 
 def _describe(facts: dict) -> str:
@@ -440,7 +441,7 @@ def _estimate(errors: ErrorFunction, hints: SearchHints, certified: bool, *, n_p
     else:
         argmax, value, initial, facts = _sup_nd(errors, hints, domain, n_points, n_starts, rng, points)
         grid = None
-    if hints.no_bracket:  # a model that says why no upper bound can be proved for it (a DeepNetwork)
+    if hints.no_bracket:  # a model that says why no upper bound can be proved for it
         facts["no_bracket"] = hints.no_bracket
     return np.asarray(argmax, dtype=float), value, initial, grid, facts
 
