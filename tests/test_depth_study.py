@@ -17,6 +17,7 @@ import uat
 from uat.cli import main
 from uat.study import StudyConfigError, k_star_table, load_config, run_study, summarize
 from uat.study.config import parse_config
+from uat.fitting.base import with_deep_defaults
 from uat.study.store import load_networks
 from uat.targets import get_target
 
@@ -93,7 +94,7 @@ def test_deep_cells_are_crossed_per_method_and_named_by_depth():
     assert len({c.seed for c in cells if c.activation == "tanh"}) == 1
     # deep fits take the method's deep defaults where the file gives no value; shallow ones its defaults
     backprop = uat.fitting.get_method("backprop")
-    assert config.identity()["deep"]["backprop"]["optimizer"] == backprop.deep_defaults["optimizer"]
+    assert config.identity()["deep"]["backprop"]["optimizer"] == with_deep_defaults(backprop, {})["optimizer"] == "varpro"
     assert config.identity()["methods"]["backprop"]["optimizer"] == backprop.options["optimizer"]
     assert set(config.identity()["deep"]) == {"backprop"}
 
