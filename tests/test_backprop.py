@@ -192,6 +192,7 @@ def test_activations_without_a_derivative_are_refused():
     (dict(refine="lp"), "refine"),
     (dict(weights=[1.0, 2.0]), "weights"),
     (dict(fallback="yes"), "fallback"),
+    (dict(fallback=1), "fallback must be true or false; got 1"),  # 1 == True, but not a bool
     (dict(learning_rate=0.1), "learning_rate"),
 ])
 def test_bad_options_are_refused_before_any_work(options, match):

@@ -149,7 +149,7 @@ from uat.fitting.gradients import Objective, pack, require_derivative
 from uat.fitting.lstsq import default_solver, lstsq_solve
 from uat.fitting.minimax import minimax_rcond
 from uat.fitting.status import status_facts, status_text
-from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_set, trained_sampling, trained_set
+from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_bool, check_set, trained_sampling, trained_set
 from uat.network import ShallowNetwork, hidden_features
 
 __all__ = ["OPTIMIZERS", "INITS", "BACKPROP_OPTIONS", "trained_sampling"]
@@ -884,12 +884,6 @@ def _check_refine(name: str, value):
     return value
 
 
-def _check_fallback(name: str, value):
-    if value not in (True, False):
-        raise TypeError(f"fallback must be true or false; got {value!r}")
-    return value
-
-
 def _check_output_activation(name: str, value):
     """None, or a σ with a derivative (a name or an Activation), kept as given."""
     if value is not None:
@@ -937,7 +931,7 @@ BACKPROP_OPTIONS = {
     "rcond": Option(None, "varpro: relative singular-value cut-off of the features, < 1 (default max(N, number of "
                     "features)·eps)", optional(_check_rcond)),
     "fallback": Option(True, "varpro: continue with full LM where variable projection stops (default true)",
-                       _check_fallback),
+                       check_bool),
     "refine": Option(None, "after training: none, or minimax (C re-solved to minimise the max error on a finer set)",
                      _check_refine),
     "weights": Option(None, "a callable giving each training point's weight in the loss (default equal weights)",
