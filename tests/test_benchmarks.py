@@ -46,6 +46,7 @@ def test_bench_lstsq_runs_on_tiny_sizes(tmp_path, capsys):
     assert (goal["op"], goal["limit"], goal["unit"]) == ("<=", 1.1, "×") and goal["passed"] in (True, False)
 
 
+@pytest.mark.slow  # 4 s: the study benchmark on a tiny grid; CI's slow step runs it
 def test_bench_study_runs_on_a_tiny_study(tmp_path, capsys):
     report, payload = _run("bench_study", tmp_path, capsys)
     assert "speed-up of --jobs 2 over --jobs 1" in report and "quickstart" in report

@@ -306,7 +306,8 @@ def uninterrupted(tmp_path_factory):
     return run_study(write(root, KILLED), root / "whole", jobs=2)
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGKILL, -9), (signal.SIGINT, 130)])
+@pytest.mark.parametrize("sig, code", [pytest.param(signal.SIGKILL, -9, marks=pytest.mark.slow),  # 6 s; CI's slow step
+                                       (signal.SIGINT, 130)])
 def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code, uninterrupted):
     path = write(tmp_path, KILLED)
     # SIGINT as a terminal's Ctrl-C delivers it, even when this test runs where SIGINT is ignored (a background
@@ -641,6 +642,7 @@ def test_per_target_domains(tmp_path):
 
 
 
+@pytest.mark.slow  # 9 s: a worker process killed mid-cell; CI's slow step runs it
 def test_a_task_that_kills_its_worker_fails_alone(tmp_path, monkeypatch):
     import _study_poison
 

@@ -249,6 +249,7 @@ method = ["lstsq"]
 """
 
 
+@pytest.mark.slow  # 7 s: the CLI's plot and report end to end; CI's slow step runs it
 def test_study_plot_and_report_on_the_command_line(tmp_path):
     path = tmp_path / "small.toml"
     path.write_text(SMALL)
@@ -372,6 +373,7 @@ repeats = 1
 """
 
 
+@pytest.mark.slow  # 6 s: a study run and every figure; CI's slow step runs it
 def test_targets_that_slug_alike_get_their_own_figures_and_captions_are_escaped(tmp_path):
     path = tmp_path / "slugs.toml"
     long = "x + 0." + "0" * 1600 + "1"  # a valid 1,607-character expression
