@@ -84,6 +84,7 @@ def test_bench_supnorm_runs_on_tiny_sizes(tmp_path, capsys):
     assert {"supnorm.value", "supnorm.value_floor", "supnorm.time", "supnorm.spike_grid"} <= _ids(payload)
 
 
+@pytest.mark.slow  # 2 s: spawns interpreters; CI's slow step runs it
 def test_bench_import_runs_on_tiny_sizes(tmp_path, capsys):
     report, payload = _run("bench_import", tmp_path, capsys)
     assert "`uat --help`" in report and "`import numpy, scipy.linalg, scipy.optimize`" in report
@@ -92,6 +93,7 @@ def test_bench_import_runs_on_tiny_sizes(tmp_path, capsys):
     assert (goal["op"], goal["limit"], goal["unit"]) == ("<=", 1.5, "×") and goal["passed"] in (True, False)
 
 
+@pytest.mark.slow  # 3 s; CI's slow step runs it
 def test_run_all_quick_writes_benchmarks_md_to_the_given_path(tmp_path):
     run_all = _load("run_all")
     out = tmp_path / "BENCHMARKS.md"

@@ -69,6 +69,9 @@ def test_depth_1_leaves_every_shipped_study_as_it_was(path):
     """A study without depth resolves, hashes and names its cells as before depth existed: the same as with
     depth = [1] written out, with no depth key in its resolved configuration or identity, and the cell ids of
     five entries that stores have always used."""
+    if path.stem == "peers":  # its methods are checked for their packages when the file is read
+        pytest.importorskip("sklearn")
+        pytest.importorskip("torch")
     data = tomllib.loads(path.read_text())
     omitted = parse_config(json.loads(json.dumps(data)), str(path))
     data["grid"]["depth"] = [1]

@@ -171,6 +171,7 @@ def test_width_larger_than_block_still_evaluates_one_row_at_a_time(monkeypatch):
     assert shapes == [(1, 50)] * 30
 
 
+@pytest.mark.slow  # 3 s; CI's slow step runs it
 def test_a_million_points_at_width_1024_in_bounded_memory(monkeypatch):
     rng = np.random.default_rng(10)
     net = ShallowNetwork(5 * rng.standard_normal(1024), rng.standard_normal(1024),

@@ -39,6 +39,7 @@ def test_python_example_prints_what_the_readme_shows():
             assert float(g) == pytest.approx(float(w), rel=0.02, abs=1e-3 if "e" not in w else 0)
 
 
+@pytest.mark.slow  # 12 s: the README's main job end to end; CI's slow step runs it
 def test_main_job_runs_and_writes_its_table_and_figures(tmp_path):
     """The README's first line after the install, run as written in a scratch folder."""
     install_and_run = _blocks("bash")[0].strip().splitlines()[0]

@@ -307,7 +307,7 @@ def uninterrupted(tmp_path_factory):
 
 
 @pytest.mark.parametrize("sig, code", [pytest.param(signal.SIGKILL, -9, marks=pytest.mark.slow),  # 6 s; CI's slow step
-                                       (signal.SIGINT, 130)])
+                                       pytest.param(signal.SIGINT, 130, marks=pytest.mark.slow)])  # 4 s + 2 s
 def test_killed_study_resumes_to_the_uninterrupted_table(tmp_path, sig, code, uninterrupted):
     path = write(tmp_path, KILLED)
     # SIGINT as a terminal's Ctrl-C delivers it, even when this test runs where SIGINT is ignored (a background
