@@ -137,7 +137,7 @@ def _draw(ax, target, measured, eps: float) -> None:
             fs, gs = target(np.array([[xs]]))[0, 0], net(np.array([[xs]]))[0, 0]
             ax.plot([xs, xs], [fs, gs], color=colour, lw=0.9, ls=":", label="_gap")
             ax.plot([xs], [gs], ls="none", marker=_LEAVES, ms=9, color=colour, mec="black", mew=0.6,
-                    label=f"_leaves {i}", zorder=5)
+                    label=f"_leaves {i}", zorder=5, clip_on=False)  # whole, also at an end of K
             leaves = True
     if leaves:
         ax.plot([], [], ls="none", marker=_LEAVES, ms=8, color="0.6", mec="black", mew=0.6,
@@ -168,7 +168,7 @@ def epsilon_tube(target, networks_or_widths, eps, *, domain=None, activation="ta
     activation, method, seed
         As in :func:`uat.fit`, for the entries given as widths.
     ax : matplotlib Axes, optional
-        Draw into it and return it; without one, a new Figure is returned.
+        Draw into it (the legend below it) and return it; without one, a new Figure is returned.
 
     Each g's legend entry gives its measured sup error and whether it is inside the tube; where a g
     leaves it, its sup point is marked with an ✕ joined to f by a dotted line.
@@ -180,7 +180,7 @@ def epsilon_tube(target, networks_or_widths, eps, *, domain=None, activation="ta
     with style():
         if ax is not None:
             _draw(ax, the_target, measured, eps)
-            ax.legend(fontsize="small", loc="best", framealpha=0.9, edgecolor="none")
+            ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)  # below
             return ax
         fig = Figure(figsize=(8, 5.6), layout="constrained")
         _draw(fig.subplots(), the_target, measured, eps)
