@@ -42,3 +42,7 @@ def __getattr__(name: str):
                       "next release", DeprecationWarning, stacklevel=2)
         return getattr(figures, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
