@@ -7,8 +7,8 @@ For each study file studies/NAME.toml (peers.toml needs the benchmark extras, se
 skipped with a message without them): run it into out/NAME (resuming: finished cells are kept),
 write its figures into figures/NAME/ (PNG; old PNGs there are removed first, so the folder holds
 exactly what the study draws) and its report into out/NAME/report.html. Then the figures that
-belong to no study: the activation gallery, three fits up close and the optimizers' training
-curves (figures/training_curves.py).
+belong to no study: the activation gallery, three fits up close, the optimizers' training
+curves (figures/training_curves.py), the ε-tube and the network diagrams.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from pathlib import Path
 
 import uat
 from uat.fitting import PeerNotInstalledError
-from uat.plots import activation_gallery, fit_closeup, save, style
+from matplotlib.figure import Figure
+
+from uat.plots import activation_gallery, epsilon_tube, fit_closeup, network_diagram, save, style
 from uat.study.figures import study_figures
 from uat.study.report import write_report
 
@@ -29,6 +31,21 @@ FIGURES = ROOT / "figures"
 #: Fits up close outside any study: (target, width, activation, file stem).
 CLOSEUPS = [("runge", 40, "tanh", "fit-runge-tanh-40"), ("abs", 64, "relu", "fit-abs-relu-64"),
             ("franke", 256, "tanh", "fit-franke-tanh-256")]
+
+
+def teaching_figures() -> None:
+    """The ε-tube (sin 2πx, tanh least squares at widths 2, 4, 8, ε = 0.05) and the network diagrams of a
+    deep [5, 4] tanh network (backprop) and a shallow tanh network of width 8 (least squares), both on sin 2πx."""
+    with style():
+        save(epsilon_tube("sin2pi", [2, 4, 8], 0.05, activation="tanh", method="lstsq"), FIGURES / "epsilon-tube", "png")
+        fits = [uat.fit("sin2pi", width=[5, 4], activation="tanh", method="backprop"),
+                uat.fit("sin2pi", width=8, activation="tanh", method="lstsq")]
+        fig = Figure(figsize=(12, 5.2), layout="constrained")
+        for ax, result in zip(fig.subplots(1, 2, width_ratios=[4, 3]), fits):
+            network_diagram(result.network, ax=ax)
+            ax.set_title(f"{result.network.describe()}\nsin 2πx by {result.method}: sup error "
+                         f"{result.sup_error().value:.2g}", fontsize="medium")
+        save(fig, FIGURES / "network-diagram", "png")
 
 
 def run(names: list[str]) -> None:
@@ -65,7 +82,9 @@ def run(names: list[str]) -> None:
     import training_curves
 
     training_curves.main(str(FIGURES / "training-curves.png"))
-    print(f"extras: activations, {len(CLOSEUPS)} fits up close, training curves in {FIGURES.relative_to(ROOT)}/")
+    teaching_figures()
+    print(f"extras: activations, {len(CLOSEUPS)} fits up close, training curves, the ε-tube and network diagrams in "
+          f"{FIGURES.relative_to(ROOT)}/")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,18 @@ __all__ = ["OKABE_ITO", "STYLE", "FORMATS", "style", "save",
            "panel_grid", "draw_error_vs_parameters", "draw_depth_separation",
            "draw_training_curves", "training_curves",
            "activation_curves", "draw_activation", "activation_gallery",
-           "unit_positions_data", "draw_unit_positions", "unit_positions"]
+           "unit_positions_data", "draw_unit_positions", "unit_positions",
+           "epsilon_tube", "network_diagram"]
+
+#: Loaded on first use: the ε-tube fits networks (uat.fitting), which a plain ``import uat.plots`` need not import.
+_LAZY = {"epsilon_tube": "uat.plots.tube", "network_diagram": "uat.plots.diagram"}
 
 
 def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     if name in ("StudyFigure", "study_figures"):  # they read study folders: moved to uat.study.figures
         import warnings
 
@@ -34,3 +42,7 @@ def __getattr__(name: str):
                       "next release", DeprecationWarning, stacklevel=2)
         return getattr(figures, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
