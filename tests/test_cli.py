@@ -244,6 +244,20 @@ def test_fit_says_why_no_upper_bound_was_proved(run):
     assert shallow["no_bracket"] is None and shallow["bracket"]["upper"] == shallow["sup_upper"]
 
 
+def test_fit_takes_the_facts_a_certified_bound_needs(run):
+    """--lipschitz and --curvature give an expression target the facts its bracket needs; the bound holds."""
+    args = ("fit", "sin(3*x)", "-d", "[-1,1]", "-k", "8", "--json")
+    record = json.loads(run(*args, "--lipschitz", "3", "--curvature", "9").output)
+    assert record["no_bracket"] is None and record["bracket"]["lipschitz"] == 3.0
+    X = np.linspace(-1, 1, 200001)[:, None]
+    net = uat.fit("sin(3*x)", "[-1,1]", width=8).network
+    dense = float(np.max(np.abs(np.sin(3 * X[:, 0]) - net(X)[:, 0])))
+    assert record["sup_error"] <= dense * (1 + 1e-9) and record["sup_upper"] >= dense
+    assert "--lipschitz" in json.loads(run(*args).output)["no_bracket"]
+    bad = run(*args, "--lipschitz", "-1")
+    assert bad.exit_code == 1 and "lipschitz must be a finite number >= 0" in bad.output
+
+
 @pytest.mark.parametrize("width, message", [
     ("8,x", "must be an integer such as 64 or comma-separated hidden widths such as 16,16; got '8,x'"),
     ("8,0", "width must be an integer >= 1 or a non-empty list of them"),

@@ -736,7 +736,8 @@ def _bracket_facts(f, g, domain, lipschitz, curvature):
     L = target.lipschitz if lipschitz is None else check_nonnegative("lipschitz", lipschitz)
     if L is None:
         raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can "
-                         "be proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K)")
+                         "be proved; pass lipschitz= (a bound of ‖f(x) − f(y)‖/‖x − y‖ on K; `uat fit --lipschitz`, a study's "
+                         "[facts] table)")
     M = target.curvature if curvature is None else check_nonnegative("curvature", curvature)
     for act in _sigmas(g):
         if not can_bracket(act):

@@ -9,6 +9,7 @@ to stderr as ``warning: ...``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -142,8 +143,13 @@ _WIDTH = _Width()
               help="prove an upper bound of the sup error where the facts allow (branch and bound)")
 @click.option("--certify-evals", default=1 << 15, show_default=True, type=int,
               help="the bound's budget of error evaluations")
+@click.option("--lipschitz", default=None, type=float,
+              help="a Lipschitz constant of the target on its domain (for an expression: what a certified bound "
+                   "needs; a library target's own is replaced)")
+@click.option("--curvature", default=None, type=float,
+              help="1-D: a bound of sup|f″| on the domain (tightens the certified bound)")
 def fit_command(target, domain, activation, width, method, seed, option_pairs, as_json, plot_path, save_path,
-                certify, certify_evals):
+                certify, certify_evals, lipschitz, curvature):
     """Fit one network to TARGET (a library name or an expression such as 'sin(2*pi*x)')."""
     from uat._validation import jsonable
 
@@ -156,6 +162,7 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
             if dim > 2:
                 raise click.BadParameter(f"fits up close are drawn for targets on 1-D and 2-D domains; this one "
                                          f"is {dim}-D", param_hint="'--plot'")
+        target = _with_facts(target, domain, lipschitz, curvature)
         with _Warnings():
             result = uat.fit(target, domain, width=width, activation=activation, method=method, seed=seed,
                              **options)
@@ -174,6 +181,15 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
         record["no_bracket"] = estimate.facts.get("no_bracket") or uat.certify.bracket_refusal(result.target,
                                                                                                result.network)
     click.echo(json.dumps(jsonable(record), indent=2) if as_json else _describe(record))
+
+
+def _with_facts(target: str, domain, lipschitz, curvature):
+    """TARGET as given, or, with --lipschitz/--curvature, its Target carrying those facts (checked by Target)."""
+    if lipschitz is None and curvature is None:
+        return target
+    found = uat.targets.as_target(target, domain)
+    facts = {name: value for name, value in (("lipschitz", lipschitz), ("curvature", curvature)) if value is not None}
+    return dataclasses.replace(found, **facts)
 
 
 def _record(result: uat.FitResult, estimate: uat.SupEstimate, rms: float, sup_seconds: float,
