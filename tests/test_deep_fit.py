@@ -110,6 +110,14 @@ def test_shallow_only_options_are_refused_for_a_deep_width(options, match):
         uat.fit("sin2pi", width=[8, 8], method="backprop", **options)
 
 
+def test_a_deep_fit_too_big_for_memory_is_refused_before_any_work_naming_its_layers(monkeypatch):
+    """Every layer's activations are kept for backpropagation: 10⁵ layers of 4 units on 2048 points need far more
+    than the 1 GB the test says is available; refused at once with the layers named (not a bare "width = 400000")."""
+    monkeypatch.setattr(uat.fitting.base, "available_memory", lambda: 10**9)
+    with pytest.raises(ValueError, match=r"width=\[4, 4, 4, …, 4\]: 100000 hidden layers of 400000 units in all"):
+        uat.fit("sin2pi", width=[4] * 100_000, method="backprop")
+
+
 def test_a_shallow_warm_start_is_refused_for_a_deep_width():
     shallow = uat.fit("sin2pi", width=8, n_samples=64)
     with pytest.raises(ValueError, match="init: a ShallowNetwork cannot start width=\\[8, 8\\]"):

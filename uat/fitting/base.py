@@ -432,7 +432,14 @@ def fit_problem(target: Target, width, activation, method: str, options: dict, s
     sized = resolved
     if "n_samples" in resolved and resolved["n_samples"] is None and draw_width != width:
         sized = {**resolved, "n_samples": default_n_samples(draw_width)}  # sized by the draw's width
-    check_memory(the_method, width, target, sized)
+    try:
+        check_memory(the_method, width, target, sized)
+    except ValueError as err:
+        if widths is None:
+            raise
+        shown = list(widths) if len(widths) <= 6 else f"[{', '.join(map(str, widths[:3]))}, …, {widths[-1]}]"
+        raise ValueError(f"width={shown}: {len(widths)} hidden layers of {width} units in all, every layer's "
+                         f"activations kept for backpropagation: {err}") from None
     draw_rng, sample_rng = streams(seed)
     return Problem(target, draw_width, act, draw_rng, sample_rng, widths), the_method, resolved
 
