@@ -230,7 +230,7 @@ _LIBRARY = [
            holder=(1.0, 0.5)),
     Target(lambda X: np.sqrt(_col(X)), Box(0, 1), "sqrt", "√x on [0,1]: infinite slope at 0 (Hölder-1/2, not Lipschitz)",
            None, 1, holder=(1.0, 0.5)),
-    Target(lambda X: np.abs(np.mod(4 * _col(X) + 1, 2) - 1), _I, "sawtooth",
+    Target(telgarsky(2), _I, "sawtooth",  # the triangle wave of g_2, on [-1,1]: |((4x + 1) mod 2) − 1|
            "triangle-wave sawtooth, 4 teeth on [-1,1], values in [0,1]: 7 interior kinks", 4.0, 1),
     Target(_x_sin_inv, _I, "x_sin_inv", "x·sin(1/x): continuous, infinitely many oscillations at 0", None, 1),
     Target(_weierstrass, _I, "weierstrass",
