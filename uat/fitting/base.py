@@ -33,7 +33,8 @@ from uat.targets import Target, as_target
 
 __all__ = ["FitResult", "Method", "Option", "Problem", "Fitted", "MemoryNeed", "fit", "get_method", "list_methods",
            "register_method", "uses_activation", "available_memory", "feature_memory", "default_n_samples",
-           "optional", "as_given", "fit_target", "fit_problem", "fit_result", "check_width"]
+           "optional", "as_given", "fit_target", "fit_problem", "fit_result", "check_width",
+           "with_deep_defaults", "deep_method_names"]
 
 
 @dataclass(frozen=True)
@@ -464,10 +465,15 @@ def check_width(width) -> int | tuple[int, ...]:
     return tuple(checked)
 
 
+def deep_method_names() -> list[str]:
+    """The registered methods that train deep networks (``trains_deep``), in order of registration."""
+    return [name for name in list_methods() if get_method(name).trains_deep]
+
+
 def check_deep(method: Method, widths: tuple[int, ...]) -> None:
     """Refuse a deep width for a method that does not train deep networks, before any work."""
     if not method.trains_deep:
-        deep = ", ".join(name for name in list_methods() if get_method(name).trains_deep) or "none"
+        deep = ", ".join(deep_method_names()) or "none"
         raise ValueError(f"method {method.name!r} fits shallow networks only, and width={list(widths)!r} asks for "
                          f"a deep one: only {deep} trains deep networks; pass method='backprop' or an int width")
 

@@ -81,7 +81,7 @@ import numpy as np
 from uat._validation import suggest
 from uat.activations import get_activation
 from uat.fitting import PeerNotInstalledError, get_method, list_methods
-from uat.fitting.base import resolve_options, with_deep_defaults
+from uat.fitting.base import deep_method_names, resolve_options, with_deep_defaults
 from uat.targets import as_target
 
 __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_config"]
@@ -219,9 +219,12 @@ class StudyConfig:
     def n_cells(self) -> int:
         """len(self.cells()), counted without enumerating: targets × repeats × widths × Σ over methods of the
         activations times the depths each is crossed with."""
-        pairs = sum(len(self.method_activations.get(m, self.activations)) * len(self.depths_for(m))
-                    for m in self.methods)
-        return len(self.targets) * self.repeats * len(self.widths) * pairs
+        return len(self.targets) * self.repeats * len(self.widths) * self._crossed()
+
+    def _crossed(self) -> int:
+        """Σ over the methods of the activations times the depths each is crossed with."""
+        return sum(len(self.method_activations.get(m, self.activations)) * len(self.depths_for(m))
+                   for m in self.methods)
 
     def check_size(self, source: str = "<study>") -> None:
         """Refuse a grid of more than ``max_cells`` cells, with the count and how to raise the limit."""
@@ -229,12 +232,9 @@ class StudyConfig:
         if n <= self.max_cells:
             return
         if self.method_depths or len(self.depths) > 1:
-            crossed = sum(len(self.method_activations.get(m, self.activations)) * len(self.depths_for(m))
-                          for m in self.methods)
-            pairs = f"{crossed} (method, activation, depth) combinations"
-        elif self.method_activations:
-            crossed = sum(len(self.method_activations.get(m, self.activations)) for m in self.methods)
-            pairs = f"{crossed} (method, activation) pairs"
+            pairs = f"{self._crossed()} (method, activation, depth) combinations"
+        elif self.method_activations:  # every method at depth 1: the same sum counts (method, activation) pairs
+            pairs = f"{self._crossed()} (method, activation) pairs"
         else:
             pairs = f"{len(self.activations)} activations" + (f" x {len(self.methods)} methods"
                                                               if len(self.methods) > 1 else "")
@@ -302,13 +302,11 @@ class _Checker:
         return value
 
     def depth(self, value, key: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            self.fail(key, f"must be an integer >= 1 (the number of hidden layers of `width` units); got {value!r}")
-        return int(value)
+        return self.integer(value, key, 1, " (the number of hidden layers of `width` units)")
 
-    def integer(self, value, key: str, minimum: int) -> int:
+    def integer(self, value, key: str, minimum: int, what: str = "") -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-            self.fail(key, f"must be an integer >= {minimum}; got {value!r}")
+            self.fail(key, f"must be an integer >= {minimum}{what}; got {value!r}")
         return int(value)
 
     def positive(self, value, key: str) -> float:
@@ -382,7 +380,7 @@ def _method_depths(check: _Checker, table: dict, depths: list[int]) -> dict:
 def _check_depths(check: _Checker, methods: list[str], depths: list[int], restricted: dict) -> None:
     """Every method crossed with a depth > 1 must train deep networks (``trains_deep``): refused here, before
     any work, naming the methods that can and the restriction that keeps this one shallow."""
-    deep_methods = [m for m in list_methods() if get_method(m).trains_deep]
+    deep_methods = deep_method_names()
     for name in methods:
         deep = [d for d in restricted.get(name, depths) if d > 1]
         if deep and not get_method(name).trains_deep:
