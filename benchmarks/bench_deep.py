@@ -78,10 +78,8 @@ def _torch(threads: int):
 
 
 def sawtooth_target():
-    """g_5 on [0, 1] as a Target: the exact DeepNetwork uat.sawtooth(5), Lipschitz 2^5."""
-    net = uat.sawtooth(SAW)
-    return uat.Target(lambda X: net(np.asarray(X, dtype=float).reshape(-1, 1)), uat.Box(0.0, 1.0),
-                      name=f"sawtooth{SAW}", description=f"Telgarsky's g_{SAW}", lipschitz=2.0**SAW, n_outputs=1)
+    """g_5 on [0, 1]: the library target telgarsky5 (closed form, Lipschitz 2^5), which uat.sawtooth(5) computes."""
+    return uat.targets.get_target(f"telgarsky{SAW}")
 
 
 def cases():
