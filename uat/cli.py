@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sqlite3
 import sys
 import time
 import warnings
@@ -20,13 +19,13 @@ import warnings
 import click
 
 import uat  # a lazy facade: `uat --help` and `uat --version` import no numpy, scipy, pandas or matplotlib
-from uat.exceptions import UatWarning
+from uat.exceptions import USER_ERRORS, UatWarning, user_message
 
 #: uat.study.tables.FORMATS, written out: importing it here would load pandas for `uat --help` (a test checks
 #: that the two agree).
 TABLE_FORMATS = ("text", "markdown", "latex", "csv")
 
-_USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)
+_USER_ERRORS = USER_ERRORS
 
 
 def _parse_value(text: str):
@@ -69,14 +68,7 @@ class _Warnings:
 
 def _one_line(err: Exception) -> click.ClickException:
     """Any error that reached the command line as one readable line."""
-    if isinstance(err, MemoryError):
-        return click.ClickException("out of memory (MemoryError); lower width, n_samples or n_points")
-    if isinstance(err, sqlite3.Error):
-        return click.ClickException(f"the study store failed (sqlite3.{type(err).__name__}: {err})")
-    if isinstance(err, _USER_ERRORS):
-        return click.ClickException(str(err))
-    return click.ClickException(f"{type(err).__name__}: {err} (unexpected: please report it as a uat bug, with the "
-                                "command you ran)")
+    return click.ClickException(user_message(err))
 
 
 class _Group(click.Group):
@@ -286,6 +278,29 @@ def _save_plot(result: uat.FitResult, estimate: uat.SupEstimate, path: str) -> N
     title = f"{result.target.name}: {result.activation}, width {result.width}, {result.method}"
     with style():
         write(fit_closeup(result.target, result.network, estimate, title=title), path, fmt)
+
+
+@main.command("explore")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="port on 127.0.0.1 (default: a free one)")
+@click.option("--no-browser", is_flag=True, help="print the address without opening a browser")
+@click.option("--view", "query", default="", metavar="QUERY",
+              help="settings to open, as in the page's address, e.g. 'target=runge&k=32&sigma=relu'")
+def explore_command(port, no_browser, query):
+    """Start the live explorer: a local page (127.0.0.1, nothing fetched from the network) showing f, g, the
+    ε-tube, |f − g| with its sup point and certified bracket, the units and sup error against width."""
+    from uat.explore import INSTALL_HINT, serve
+    from uat.explore.logic import State
+
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        raise click.ClickException(INSTALL_HINT) from None
+    try:
+        query = State.from_query(query).to_query()
+    except (ValueError, TypeError) as err:
+        raise click.ClickException(f"--view: {err}") from err
+    serve(port, open_browser=not no_browser, query=query,
+          announce=lambda url: click.echo(f"uat explore: serving {url} (Ctrl-C stops it)", err=False))
 
 
 @main.command("list")

@@ -1,0 +1,573 @@
+"""The explorer's web layer: a Bokeh document per browser tab, over the plain functions of
+:mod:`uat.explore.logic`, and the server that ``uat explore`` starts.
+
+Everything runs on this machine: Bokeh's server serves BokehJS from its own wheel, and the page asks for
+nothing else (the browser tests assert it). Fits and sup-norm estimates run on one worker thread shared by
+every tab (so BLAS pools stay pinned and the page's widgets stay live while it works); each result is
+drawn only if it still answers the latest request, so "Cancel" and a new setting both discard work in
+flight. The error-against-width curve is computed one width per task, so a new setting waits for at most
+one curve point.
+"""
+
+from __future__ import annotations
+
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
+
+import numpy as np
+
+from uat.exceptions import user_message as message
+from uat.explore import logic
+from uat.explore.logic import Edit, State
+
+__all__ = ["make_document", "serve", "free_port", "EXPORTS"]
+
+#: The worker every tab shares.
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uat-explore")
+
+#: /export/<name>?<state>: what each download is and how it is made.
+EXPORTS = {
+    "network.npz": ("application/octet-stream", logic.network_npz),
+    "figure.png": ("image/png", lambda view: logic.figure_bytes(view, "png")),
+    "figure.svg": ("image/svg+xml", lambda view: logic.figure_bytes(view, "svg")),
+    "study.toml": ("text/plain; charset=utf-8", None),
+}
+
+_BLUE, _ORANGE, _GREEN, _VERMILION, _SKY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9"
+
+
+def _html(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+class Explorer:
+    """One tab: its widgets, plots, and the requests it has in flight."""
+
+    def __init__(self, doc, query=None):
+        self.doc = doc
+        self.generation = 0  # of the latest main request; older results are dropped
+        self.curve_generation = 0
+        self.curve_for = None  # the curve_key of the curve shown
+        self.view = None
+        self.syncing = False  # widgets being set from a view: their callbacks do nothing
+        error = None
+        try:
+            self.state = State.from_query(query or {})
+        except (ValueError, TypeError) as err:
+            self.state, error = State(), message(err)
+        self._widgets()
+        self._plots()
+        self._layout()
+        self._set_widgets(self.state)
+        if error:
+            self._show_error(f"the address's settings were refused, so the defaults are shown: {error}")
+        self.request(self.state)
+
+    # --- building the page ------------------------------------------------------------------------------------
+    def _widgets(self):
+        from bokeh.models import Button, Div, NumericInput, Select, Slider, Spinner, TextInput
+
+        from uat.activations import list_activations
+
+        s = self.state
+        self.target = TextInput(title="target f (library name or expression in x)", value=s.target, width=300,
+                                name="target", css_classes=["uat-target"])
+        self.domain = TextInput(title="domain K (empty: the target's own)", value=s.domain, width=300,
+                                placeholder="[-1,1]  or  [0,1]^2  or  ball(center=[0,0], radius=1)", name="domain",
+                                css_classes=["uat-domain"])
+        self.sigma = Select(title="σ", value=s.sigma, options=list_activations(), width=145, css_classes=["uat-sigma"])
+        self.method = Select(title="method", value=s.method, options=logic.explore_methods(), width=145,
+                             css_classes=["uat-method"])
+        self.k_slider = Slider(title="width k", start=1, end=logic.MAX_WIDTH, step=1, value=s.k, width=300,
+                               css_classes=["uat-k-slider"])
+        self.k_input = Spinner(title="k", low=1, high=logic.MAX_WIDTH, step=1, value=s.k, width=95,
+                               css_classes=["uat-k"])
+        self.depth = Spinner(title="hidden layers", low=1, high=logic.MAX_DEPTH, step=1, value=s.depth, width=95,
+                             css_classes=["uat-depth"])
+        self.seed = Spinner(title="seed", low=0, step=1, value=s.seed, width=95, css_classes=["uat-seed"])
+        self.eps = NumericInput(title="ε", value=s.eps, mode="float", width=95, css_classes=["uat-eps"])
+        self.status = Div(text="", width=300, css_classes=["uat-status"])
+        self.error = Div(text="", width=300, css_classes=["uat-error"], visible=False,
+                         styles={"color": _VERMILION})
+        self.sup = Div(text="", width=640, css_classes=["uat-sup"])
+        self.curve_status = Div(text="", width=640, css_classes=["uat-curve-status"])
+        self.plateau_text = Div(text="", width=640, css_classes=["uat-plateau"], styles={"color": _VERMILION})
+        self.notes = Div(text="", width=640, css_classes=["uat-notes"], styles={"color": "#555", "font-size": "12px"})
+        self.cancel = Button(label="Cancel", button_type="warning", width=95, disabled=True, css_classes=["uat-cancel"])
+        self._edit_widgets()
+        self._share_widgets()
+        self._wire()
+
+    def _edit_widgets(self):
+        from bokeh.models import Button, Select, Slider
+
+        self.unit = Select(title="unit (by hand)", value="0", options=["0"], width=95, css_classes=["uat-unit"])
+        self.edit_a = Slider(title="a (weight)", start=-1, end=1, step=0.01, value=0, width=300,
+                             css_classes=["uat-edit-a"])
+        self.edit_b = Slider(title="b (bias)", start=-1, end=1, step=0.01, value=0, width=300,
+                             css_classes=["uat-edit-b"])
+        self.edit_c = Slider(title="c (output weight)", start=-1, end=1, step=0.01, value=0, width=300,
+                             css_classes=["uat-edit-c"])
+        self.refit = Button(label="Refit C", width=95, css_classes=["uat-refit"])
+        self.reset = Button(label="Undo edits", width=95, css_classes=["uat-reset"])
+
+    def _share_widgets(self):
+        """The state in the address bar (a hidden Div whose text JavaScript copies there) and the downloads of it."""
+        from bokeh.models import Button, CustomJS, Div
+
+        s = self.state
+        self.url = Div(text=s.to_query(), visible=False, css_classes=["uat-url"])
+        self.url.js_on_change("text", CustomJS(code="window.history.replaceState(null, '', "
+                                                    "window.location.pathname + (cb_obj.text ? '?' + cb_obj.text : ''))"))
+        self.downloads = []
+        for label, name in (("network .npz", "network.npz"), ("figure PNG", "figure.png"),
+                            ("figure SVG", "figure.svg"), ("open as a study", "study.toml")):
+            button = Button(label=label, width=140, css_classes=["uat-export-" + name.replace(".", "-")])
+            button.js_on_click(CustomJS(args={"url": self.url, "name": name}, code="""
+                const a = document.createElement('a');
+                a.href = 'export/' + name + (url.text ? '?' + url.text : '');
+                a.download = name;
+                document.body.appendChild(a); a.click(); a.remove();"""))
+            self.downloads.append(button)
+
+    def _wire(self):
+        for widget in (self.target, self.domain):
+            widget.on_change("value", self._changed)
+        for widget in (self.sigma, self.method, self.depth, self.seed, self.eps, self.k_input):
+            widget.on_change("value", self._changed)
+        self.k_slider.on_change("value_throttled", self._slid)
+        self.unit.on_change("value", self._unit_chosen)
+        for widget in (self.edit_a, self.edit_b, self.edit_c):
+            widget.on_change("value_throttled", self._edited)
+        self.refit.on_click(self._refit)
+        self.reset.on_click(self._reset)
+        self.cancel.on_click(self._cancel)
+
+    def _plots(self):
+        from bokeh.models import ColumnDataSource, Label, Span
+        from bokeh.plotting import figure
+
+        tools = "pan,wheel_zoom,box_zoom,reset,save"
+        self.line = ColumnDataSource({"x": [], "f": [], "g": [], "lo": [], "hi": [], "e": []})
+        self.supsrc = ColumnDataSource({"x": [], "y": [], "e": []})
+        self.unitsrc = ColumnDataSource({"x": [], "size": [], "unit": []})
+        self.curvesrc = ColumnDataSource({"k": [], "value": []})
+        self.image = ColumnDataSource({"g": [], "e": [], "out": [], "x": [], "y": [], "dw": [], "dh": []})
+
+        self.fit1 = figure(title="f and g, with the ε-tube f ± ε", width=640, height=300, tools=tools,
+                           css_classes=["uat-plot-fit"])
+        self.fit1.varea("x", "lo", "hi", source=self.line, fill_color=_SKY, fill_alpha=0.25, legend_label="f ± ε")
+        self.fit1.line("x", "f", source=self.line, color="black", line_width=2, legend_label="f")
+        self.fit1.line("x", "g", source=self.line, color=_BLUE, line_width=2, legend_label="g")
+        self.fit1.scatter("x", "y", source=self.supsrc, size=9, color=_VERMILION, legend_label="sup point")
+        self.unit_marks = self.fit1.scatter("x", 0, source=self.unitsrc, marker="triangle", size="size",
+                                            color=_ORANGE, alpha=0.8, legend_label="units (−b/a)")
+        legend = self.fit1.legend[0]
+        legend.click_policy, legend.label_text_font_size = "hide", "10px"
+        self.fit1.add_layout(legend, "right")
+
+        self.err1 = figure(title="|f − g| (log scale)", width=640, height=230, y_axis_type="log", tools=tools,
+                           x_range=self.fit1.x_range, css_classes=["uat-plot-error"])
+        self.err1.line("x", "e", source=self.line, color=_BLUE, line_width=1.5)
+        self.err1.scatter("x", "e", source=self.supsrc, size=9, color=_VERMILION)
+        self.eps_line = Span(location=0.05, dimension="width", line_color=_SKY, line_dash="dashed", line_width=2)
+        self.err1.add_layout(self.eps_line)
+        self.err_label = Label(x=8, y=8, x_units="screen", y_units="screen", text="", text_font_size="11px",
+                               background_fill_color="white", background_fill_alpha=0.8)
+        self.err1.add_layout(self.err_label)
+
+        self._plots_2d(tools)
+        self._curve_plot(tools)
+
+    def _plots_2d(self, tools):
+        from bokeh.models import LinearColorMapper, LogColorMapper, Range1d
+        from bokeh.palettes import Viridis256
+        from bokeh.plotting import figure
+
+        self.fit2 = figure(title="g on K", width=400, height=360, tools=tools, x_range=Range1d(-1, 1),
+                           y_range=Range1d(-1, 1),
+                           css_classes=["uat-plot-fit2"], visible=False)
+        self.gmap = LinearColorMapper(palette=Viridis256, nan_color=(0, 0, 0, 0))
+        self.fit2.image(image="g", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.gmap)
+        self.err2 = figure(title="|f − g| (log colour); red: outside the ε-tube", width=400, height=360, tools=tools,
+                           x_range=self.fit2.x_range, y_range=self.fit2.y_range, css_classes=["uat-plot-error2"],
+                           visible=False)
+        self.emap = LogColorMapper(palette=Viridis256, nan_color=(0, 0, 0, 0), low=1e-16, high=1.0)
+        self.err2.image(image="e", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.emap)
+        outside = LinearColorMapper(palette=["rgba(0, 0, 0, 0)", "rgba(213, 94, 0, 0.6)"], low=0, high=1,
+                                    nan_color="rgba(0, 0, 0, 0)")
+        self.err2.image(image="out", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=outside)
+        for fig in (self.fit2, self.err2):
+            fig.scatter("x", "y", source=self.supsrc, size=11, color=_VERMILION, line_color="white")
+
+
+    def _curve_plot(self, tools):
+        from bokeh.models import Label, Span
+        from bokeh.plotting import figure
+
+        self.curve = figure(title="sup error against width (filled in as widths are computed)", width=640,
+                            height=260, x_axis_type="log", y_axis_type="log", tools=tools,
+                            x_axis_label="width k", css_classes=["uat-plot-curve"])
+        self.curve.line("k", "value", source=self.curvesrc, color=_BLUE, line_width=1.5)
+        self.curve.scatter("k", "value", source=self.curvesrc, size=7, color=_BLUE)
+        self.k_mark = Span(location=self.state.k, dimension="height", line_color=_ORANGE, line_width=2)
+        self.curve_eps = Span(location=0.05, dimension="width", line_color=_SKY, line_dash="dashed", line_width=2)
+        self.plateau = Span(location=1.0, dimension="width", line_color=_VERMILION, line_width=6, line_alpha=0.3,
+                            visible=False)
+        self.plateau_label = Label(x=8, y=8, x_units="screen", y_units="screen", text="", text_font_size="11px",
+                                   text_color=_VERMILION, visible=False)
+        for item in (self.k_mark, self.curve_eps, self.plateau, self.plateau_label):
+            self.curve.add_layout(item)
+
+    def _layout(self):
+        from bokeh.layouts import column, row
+        from bokeh.models import Div
+
+        intro = Div(text="<b>uat explore</b>: g(x) = C σ(Ax + b) against f on K, with the sup error measured "
+                         "and, where proved, bracketed. Every setting is in the address: copy it to share this view.",
+                    width=960)
+        controls = column(self.target, self.domain, row(self.sigma, self.method), self.k_slider,
+                          row(self.k_input, self.depth, self.seed), row(self.eps, self.cancel), self.status,
+                          self.error, Div(text="<b>by hand</b> (one hidden layer, 1-D)"), row(self.unit, self.refit,
+                                                                                               self.reset),
+                          self.edit_a, self.edit_b, self.edit_c, Div(text="<b>share</b>"),
+                          row(self.downloads[0], self.downloads[1]), row(self.downloads[2], self.downloads[3]),
+                          self.url, width=320)
+        plots = column(self.sup, self.fit1, self.err1, row(self.fit2, self.err2), self.curve_status, self.curve,
+                       self.plateau_text, self.notes)
+        self.doc.add_root(column(intro, row(controls, plots)))
+        self.doc.title = "uat explore"
+
+    # --- reading and setting the widgets ----------------------------------------------------------------------
+    def _set_widgets(self, s: State) -> None:
+        self.syncing = True
+        try:
+            self.target.value, self.domain.value = s.target, s.domain
+            self.sigma.value, self.method.value = s.sigma, s.method
+            self.k_slider.value = self.k_input.value = s.k
+            self.depth.value, self.seed.value, self.eps.value = s.depth, s.seed, s.eps
+        finally:
+            self.syncing = False
+
+    def _from_widgets(self) -> State:
+        return State(target=self.target.value.strip(), domain=self.domain.value.strip(), sigma=self.sigma.value,
+                     k=int(self.k_input.value if self.k_input.value is not None else self.state.k),
+                     depth=int(self.depth.value or 1), method=self.method.value,
+                     seed=int(self.seed.value or 0), eps=float(self.eps.value if self.eps.value is not None else 0))
+
+    def _changed(self, attr, old, new):
+        if self.syncing:
+            return
+        if self.k_input.value is not None and self.k_slider.value != self.k_input.value:
+            self.syncing = True
+            self.k_slider.value = self.k_input.value
+            self.syncing = False
+        try:
+            state = self._from_widgets()
+        except (ValueError, TypeError) as err:
+            self._show_error(message(err))
+            return
+        if state.fit_key() == self.state.fit_key():
+            state = replace(state, ops=self.state.ops)  # only ε moved: keep the edits
+        self.request(state)
+
+    def _slid(self, attr, old, new):
+        if self.syncing:
+            return
+        self.syncing = True
+        self.k_input.value = int(new)
+        self.syncing = False
+        self._changed(attr, old, new)
+
+    # --- hand edits ---------------------------------------------------------------------------------------------
+    def _unit_chosen(self, attr, old, new):
+        if not self.syncing:
+            self._sync_unit_sliders()
+
+    def _sync_unit_sliders(self):
+        from uat.network import ShallowNetwork
+
+        net = None if self.view is None else self.view.network
+        ok = isinstance(net, ShallowNetwork) and net.dim == 1 and net.n_outputs == 1
+        for w in (self.unit, self.edit_a, self.edit_b, self.edit_c, self.refit):
+            w.disabled = not ok
+        self.reset.disabled = not self.state.ops
+        if not ok:
+            return
+        self.syncing = True
+        try:
+            options = [str(i) for i in range(net.width)]
+            if self.unit.options != options:
+                self.unit.options = options
+            if self.unit.value not in options:
+                self.unit.value = "0"
+            i = int(self.unit.value)
+            for slider, value in ((self.edit_a, net.A[i, 0]), (self.edit_b, net.b[i]), (self.edit_c, net.C[0, i])):
+                value = float(value)
+                span = 2 * abs(value) + 1.0
+                slider.start, slider.end = value - span, value + span
+                slider.step = span / 200
+                slider.value = value
+        finally:
+            self.syncing = False
+
+    def _edited(self, attr, old, new):
+        if self.syncing:
+            return
+        edit = Edit(int(self.unit.value), float(self.edit_a.value), float(self.edit_b.value),
+                    float(self.edit_c.value))
+        self.request(self.state.with_edit(edit))
+
+    def _refit(self):
+        self.request(self.state.with_edit(Edit(refit=True)))
+
+    def _reset(self):
+        self.request(replace(self.state, ops=()))
+
+    # --- requests ------------------------------------------------------------------------------------------------
+    def request(self, state: State) -> None:
+        """Compute ``state`` on the worker; its view replaces the current one when it is still the latest."""
+        self.generation += 1
+        generation = self.generation
+        self.state = state
+        self.url.text = state.to_query()
+        what = f"k = {state.k}" if state.depth == 1 else f"{state.depth} layers of {state.k}"
+        self.status.text = f"computing: {_html(state.method)} fit at {what}, then its sup error…"
+        self.cancel.disabled = False
+        future = _WORKER.submit(logic.compute, state)
+        future.add_done_callback(lambda f: self.doc.add_next_tick_callback(partial(self._answer, generation, f)))
+
+    def _answer(self, generation, future) -> None:
+        if generation != self.generation:
+            return  # a newer request (or Cancel) came first
+        self.cancel.disabled = self.curve_busy()
+        err = future.exception()
+        if err is not None:
+            self._show_error(message(err))
+            self.status.text = ("the last request failed; the page shows the last good view" if self.view is not None
+                                else "the last request failed; nothing to show yet")
+            return
+        self.error.visible = False
+        self._draw(future.result())
+
+    def _show_error(self, text: str) -> None:
+        self.error.text = f"<pre style='white-space: pre-wrap; margin: 0'>{_html(text)}</pre>"
+        self.error.visible = True
+
+    def _cancel(self):
+        self.generation += 1
+        self.curve_generation += 1
+        self.curve_for = None
+        self.cancel.disabled = True
+        self.curve_status.text = "<span class='uat-curve-text'>sup error against width: cancelled</span>"
+        self.status.text = ("cancelled: work in flight finishes in the background and is discarded"
+                            + (f"; showing k = {self.view.state.k}" if self.view is not None else ""))
+
+    # --- drawing -------------------------------------------------------------------------------------------------
+    def _draw(self, view: logic.View) -> None:
+        self.view = view
+        s, e, p = view.state, view.estimate, view.plot
+        self.sup.text = (f"<b class='uat-sup-text' data-value='{e.value!r}' data-upper='{e.upper!r}' "
+                         f"data-state='{_html(s.to_query())}'>{_html(view.summary())}</b>")
+        self.status.text = (f"fit {view.fit_seconds:.3g} s, sup error {view.sup_seconds:.3g} s "
+                            f"({e.n_evals:,} evaluations; {_html(e.method)})")
+        self.notes.text = "<br>".join(_html(n) for n in view.notes)
+        self.eps_line.location = self.curve_eps.location = s.eps
+        self.k_mark.location = s.k
+        one = view.dim == 1
+        for fig in (self.fit1, self.err1):
+            fig.visible = one
+        for fig in (self.fit2, self.err2):
+            fig.visible = not one
+        argmax = np.atleast_1d(e.argmax)
+        if one:
+            x = p["X"][:, 0]
+            f, g = p["F"][:, 0], p["G"][:, 0]
+            self.line.data = {"x": x, "f": f, "g": g, "lo": f - s.eps, "hi": f + s.eps, "e": p["E"]}
+            gx = float(np.ravel(view.network(argmax[None, :]))[0])
+            self.supsrc.data = {"x": [float(argmax[0])], "y": [gx], "e": [max(e.value, 1e-300)]}
+            self.err_label.text = "sup point ●: " + view.summary().split(". ε")[0]
+            units = view.units
+            if units is not None:
+                keep = units["inside"]
+                weights = units["weight"][keep]
+                size = 6 + 10 * weights / weights.max() if weights.size and weights.max() > 0 else np.full(0, 8.0)
+                bottom = float(np.nanmin(f - s.eps))
+                self.unit_marks.glyph.y = bottom
+                self.unitsrc.data = {"x": units["position"][keep], "size": size, "unit": units["unit"][keep]}
+            else:
+                self.unitsrc.data = {"x": [], "size": [], "unit": []}
+        else:
+            self._draw_2d(view, argmax)
+        self._draw_plateau(view)
+        self._sync_unit_sliders()
+        if s.curve_key() != self.curve_for:
+            self._start_curve(s)
+        else:
+            self._add_curve_k(s)
+
+    def _draw_2d(self, view, argmax) -> None:
+        p, s = view.plot, view.state
+        m = p["shape"]
+        lower, upper = view.target.domain.bounds
+        G = p["G"][:, 0].reshape(m)
+        E = p["E"].reshape(m).copy()
+        E[~p["inside"].reshape(m)] = np.nan
+        positive = E[np.isfinite(E) & (E > 0)]
+        floor = float(positive.min()) if positive.size else 1e-16
+        out = np.where(np.isfinite(E), (E >= s.eps).astype(float), np.nan)
+        self.emap.low, self.emap.high = floor, max(float(np.nanmax(E)) if positive.size else 1.0, floor * 10)
+        self.image.data = {"g": [G], "e": [np.where(E > 0, E, floor)], "out": [out], "x": [lower[0]], "y": [lower[1]],
+                           "dw": [upper[0] - lower[0]], "dh": [upper[1] - lower[1]]}
+        self.supsrc.data = {"x": [float(argmax[0])], "y": [float(argmax[1])], "e": [view.estimate.value]}
+        self.fit2.x_range.start, self.fit2.x_range.end = float(lower[0]), float(upper[0])
+        self.fit2.y_range.start, self.fit2.y_range.end = float(lower[1]), float(upper[1])
+        self.unitsrc.data = {"x": [], "size": [], "unit": []}
+
+    def _draw_plateau(self, view) -> None:
+        plateau = view.plateau
+        shown = plateau is not None and plateau["value"] is not None
+        self.plateau.visible = self.plateau_label.visible = plateau is not None
+        if plateau is None:
+            self.plateau_text.text = ""
+            return
+        if shown:
+            self.plateau.location = plateau["value"]
+            self.plateau_label.text = (f"σ = {view.state.sigma} is a polynomial: g has degree ≤ {plateau['degree']}, "
+                                       f"so sup error ≥ E_{plateau['degree']}(f) = {plateau['value']:.4g} at every k")
+        else:
+            self.plateau_label.text = f"σ is a polynomial; E_p(f) not computed: {plateau['error']}"
+        self.plateau_text.text = f"<span class='uat-plateau-text'>{_html(self.plateau_label.text)}</span>"
+
+    # --- the error-against-width curve -----------------------------------------------------------------------------
+    def curve_busy(self) -> bool:
+        return self.curve_for is not None and bool(getattr(self, "curve_todo", None))
+
+    def _start_curve(self, s: State) -> None:
+        self.curve_generation += 1
+        self.curve_for = s.curve_key()
+        self.curvesrc.data = {"k": [], "value": []}
+        self.curve_todo = logic.curve_widths(s.k)
+        self.curve_done = {}
+        self._next_curve_point(self.curve_generation, s)
+
+    def _add_curve_k(self, s: State) -> None:
+        if s.k not in self.curve_done and s.k not in self.curve_todo and not s.ops:
+            self.curve_done[s.k] = {"k": s.k, "value": float(self.view.estimate.value)}
+            self._redraw_curve()
+
+    def _next_curve_point(self, generation, s: State) -> None:
+        if generation != self.curve_generation:
+            return
+        if not self.curve_todo:
+            failed = sorted(k for k, p in self.curve_done.items() if p.get("error"))
+            text = f"sup error against width: all {len(self.curve_done)} widths computed"
+            if failed:
+                first = self.curve_done[failed[0]]["error"]
+                text += f"; {len(failed)} failed (k = {', '.join(map(str, failed))}): {first}"
+            self.curve_status.text = f"<span class='uat-curve-text'>{_html(text)}</span>"
+            self.cancel.disabled = True
+            return
+        k = self.curve_todo[0]
+        self.cancel.disabled = False
+        done = len(self.curve_done)
+        self.curve_status.text = (f"<span class='uat-curve-text'>sup error against width: {done} of "
+                                  f"{done + len(self.curve_todo)} widths, computing k = {k}… (Cancel stops it)</span>")
+        future = _WORKER.submit(logic.curve_point, s, k)
+        future.add_done_callback(lambda f: self.doc.add_next_tick_callback(partial(self._curve_answer, generation, s, f)))
+
+    def _curve_answer(self, generation, s, future) -> None:
+        if generation != self.curve_generation:
+            return
+        point = future.result()
+        self.curve_todo = [w for w in self.curve_todo if w != point["k"]]
+        self.curve_done[point["k"]] = point
+        self._redraw_curve()
+        self._next_curve_point(generation, s)
+
+    def _redraw_curve(self) -> None:
+        points = sorted((p for p in self.curve_done.values() if p.get("value")), key=lambda p: p["k"])
+        self.curvesrc.data = {"k": [p["k"] for p in points], "value": [p["value"] for p in points]}
+
+
+def make_document(doc) -> None:
+    """Build one tab's page (the Bokeh application's handler), from the settings in its address."""
+    arguments = {}
+    context = getattr(doc, "session_context", None)
+    request = getattr(context, "request", None) if context is not None else None
+    if request is not None:
+        arguments = {key: values for key, values in request.arguments.items()}
+    Explorer(doc, arguments)
+
+
+def _export_handler():
+    from tornado.web import RequestHandler
+
+    class ExportHandler(RequestHandler):
+        """GET /export/<name>?<state>: the network, the figure or the study file of that state."""
+
+        async def get(self, name):
+            if name not in EXPORTS:
+                self.set_status(404)
+                self.finish(f"unknown export {name!r}; the exports are {', '.join(EXPORTS)}")
+                return
+            try:
+                state = State.from_query({k: v for k, v in self.request.arguments.items()})
+                kind, make = EXPORTS[name]
+                if make is None:
+                    body = logic.study_toml(state).encode()
+                else:
+                    from tornado.ioloop import IOLoop
+
+                    view = await IOLoop.current().run_in_executor(_WORKER, logic.compute, state)
+                    body = await IOLoop.current().run_in_executor(_WORKER, make, view)
+            except Exception as err:  # noqa: BLE001 - every failure is a message, never a traceback
+                self.set_status(400)
+                self.set_header("Content-Type", "text/plain; charset=utf-8")
+                self.finish(message(err))
+                return
+            stem = "uat-" + "".join(c if c.isalnum() else "-" for c in state.target)[:40].strip("-")
+            self.set_header("Content-Type", kind)
+            self.set_header("Content-Disposition", f'attachment; filename="{stem}-{name}"')
+            self.finish(body)
+
+    return ExportHandler
+
+
+def free_port(address: str = "127.0.0.1") -> int:
+    """A TCP port free on ``address`` now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((address, 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(port: int | None = None, *, open_browser: bool = True, query: str = "", announce=print) -> None:
+    """Start the explorer on 127.0.0.1 (``port``, or a free one) and serve until interrupted.
+
+    ``query`` (a state's query string) is opened in the browser; ``announce`` is called with the address."""
+    from bokeh.application import Application
+    from bokeh.application.handlers.function import FunctionHandler
+    from bokeh.server.server import Server
+
+    address = "127.0.0.1"
+    port = port or free_port(address)
+    server = Server({"/": Application(FunctionHandler(make_document))}, address=address, port=port,
+                    allow_websocket_origin=[f"{address}:{port}", f"localhost:{port}"],
+                    extra_patterns=[(r"/export/([A-Za-z0-9_.-]+)", _export_handler())])
+    server.start()
+    url = f"http://{address}:{port}/" + (f"?{query}" if query else "")
+    announce(url)
+    if open_browser:
+        import webbrowser
+
+        server.io_loop.add_callback(webbrowser.open, url)
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
