@@ -11,7 +11,7 @@
 * :mod:`uat.study.figures`: a folder's figures (the data gathered here, drawn by :mod:`uat.plots`);
   :mod:`uat.study.report`: the self-contained HTML report; :mod:`uat.study.tables`: the k*(ε) table written out;
 * :mod:`uat.study.results`: a folder opened for reading (:func:`open_study`, a :class:`StudyResults` with its
-  notebook display).
+  notebook display); :mod:`uat.study.progress`: the tqdm progress bar of a run.
 """
 
 from uat.study.analysis import k_star, k_star_table, rates, summarize
