@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 import time
 import warnings
 
@@ -331,28 +330,6 @@ def list_command(what):
 
 # --- uat study ----------------------------------------------------------------------------------------
 
-class _Progress:
-    """done/total, failures and ETA on stderr: redrawn in place on a terminal, a line per ~10% otherwise."""
-
-    def __init__(self):
-        self.tty = sys.stderr.isatty()
-        self.shown = -1
-
-    def __call__(self, done: int, total: int, failed: int, elapsed: float) -> None:
-        fraction = done / total if total else 1.0
-        step = int(fraction * 10)
-        if not self.tty and step == self.shown and done < total:
-            return
-        self.shown = step
-        eta = elapsed / fraction * (1 - fraction) if 0 < fraction < 1 and elapsed > 0 else 0.0
-        bar = "#" * int(fraction * 30) + "-" * (30 - int(fraction * 30))
-        line = (f"[{bar}] {done}/{total} cells, {failed} failed, "
-                f"elapsed {elapsed:.0f} s" + (f", ETA {eta:.0f} s" if done < total else ""))
-        click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
-        if self.tty and done >= total:
-            click.echo("", err=True)
-
-
 @main.group("study")
 def study():
     """Run studies (TOML files) and look at their results."""
@@ -377,7 +354,7 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
     out = out_dir or str(default_folder(config))
     try:
         frame = run_study(study_file, out, jobs=jobs, force=force, retry_failed=retry_failed,
-                          scheduler=scheduler, progress=_Progress())
+                          scheduler=scheduler, progress=True)  # tqdm on stderr: uat.study.progress
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: every finished cell is stored in {out}; rerun the same command to resume",
                    err=True)

@@ -104,6 +104,15 @@ class SupEstimate:
     def __float__(self) -> float:
         return self.value
 
+    def _repr_html_(self) -> str:
+        """The notebook display: the value and its point, the certified bracket [lower, upper] or "no proved
+        upper bound" with the reason where the estimate knows it (``facts["no_bracket"]``), how it was found
+        (``method``), the raw grid maximum, the rounding floor and the evaluations; every number to 4
+        significant digits. Nothing is computed."""
+        from uat._html import estimate_html
+
+        return estimate_html(self)
+
 
 #: Points of the first 1-D grid (before unit transitions, clusters at steep units and given points):
 #: with a certified bracket to follow, 16 per unit and at least 2049 (the bracket refines where the grid

@@ -281,6 +281,13 @@ class FitResult:
         ``checkpoint_iteration``, ``checkpoint_sup_error`` and ``checkpoint_seconds``. Backprop's
         ``resolve_c`` (and ``checkpoint_resolve_c``) marks the entry of variable projection's final
         least-squares C: no update, so it repeats the last iteration number. None for direct methods.
+
+    Notes
+    -----
+    In a notebook a FitResult shows itself as HTML (``_repr_html_``): the facts above, its sup error as
+    :meth:`sup_error` estimates it (value and point, the certified bracket [lower, upper] or why none was
+    proved, how it was found), and in 1-D and 2-D a small figure of f, g and |f − g|. The sup error is
+    computed at the first display (or the first ``sup_error()`` call) and cached, never again.
     """
 
     network: ShallowNetwork
@@ -297,17 +304,43 @@ class FitResult:
     fit_seconds: float
     diagnostics: dict
     history: dict | None = None
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def domain(self):
         return self.target.domain
 
     def sup_error(self, **kwargs):
-        """:func:`uat.sup_error` of the fitted network on the target's domain, seeded with ``train_argmax``."""
+        """:func:`uat.sup_error` of the fitted network on the target's domain, seeded with ``train_argmax``.
+
+        Called without arguments (the default estimate, certified where the facts allow) it is computed once
+        and cached: later calls, and the notebook display, return the same :class:`~uat.SupEstimate`. Any
+        keyword argument (``certify=False``, ``n_points=...``) computes a fresh estimate and caches nothing."""
         from uat.supnorm import sup_error
 
+        if not kwargs and "sup_error" in self._cache:
+            return self._cache["sup_error"]
+        cached = not kwargs
         kwargs.setdefault("points", self.train_argmax[None, :])
-        return sup_error(self.target, self.network, **kwargs)
+        start = time.perf_counter()
+        estimate = sup_error(self.target, self.network, **kwargs)
+        if cached:
+            self._cache.update(sup_error=estimate, sup_seconds=time.perf_counter() - start)
+        return estimate
+
+    def _repr_html_(self) -> str:
+        """The notebook display (see the class's Notes): the sup error of :meth:`sup_error` (computed at the
+        first display, then cached), its bracket or why none was proved, and a small figure in 1-D and 2-D.
+        The page is made once and cached too: the result is frozen."""
+        from uat._html import fit_html
+        from uat.certify import bracket_refusal
+
+        if "html" not in self._cache:
+            estimate = self.sup_error()
+            why = "" if estimate.upper is not None else (estimate.facts.get("no_bracket")
+                                                         or bracket_refusal(self.target, self.network))
+            self._cache["html"] = fit_html(self, estimate, self._cache["sup_seconds"], why)
+        return self._cache["html"]
 
 
 def resolve_options(method: Method, options: dict) -> dict:

@@ -9,13 +9,17 @@
   ``curve`` column: measured, certified or a-priori bound); :mod:`uat.study.describe`: how the numbers were
   measured, in words;
 * :mod:`uat.study.figures`: a folder's figures (the data gathered here, drawn by :mod:`uat.plots`);
-  :mod:`uat.study.report`: the self-contained HTML report; :mod:`uat.study.tables`: the k*(ε) table written out.
+  :mod:`uat.study.report`: the self-contained HTML report; :mod:`uat.study.tables`: the k*(ε) table written out;
+* :mod:`uat.study.results`: a folder opened for reading (:func:`open_study`, a :class:`StudyResults` with its
+  notebook display); :mod:`uat.study.progress`: the tqdm progress bar of a run.
 """
 
 from uat.study.analysis import k_star, k_star_table, rates, summarize
 from uat.study.config import Cell, StudyConfig, StudyConfigError, load_config, parse_config
+from uat.study.results import StudyResults, open_study
 from uat.study.runner import run_study
 from uat.study.store import StoreError, load_histories, load_networks, load_results
 
 __all__ = ["run_study", "load_results", "load_config", "parse_config", "StudyConfig", "StudyConfigError",
-           "StoreError", "load_networks", "load_histories", "Cell", "summarize", "k_star", "k_star_table", "rates"]
+           "StoreError", "load_networks", "load_histories", "Cell", "summarize", "k_star", "k_star_table", "rates",
+           "open_study", "StudyResults"]

@@ -30,7 +30,7 @@ from uat.plots.study import (BAR_LIMIT, LINESTYLES, draw_best_polynomial_note, d
                              draw_error_vs_parameters, draw_error_vs_width, draw_k_star, panel_grid)
 from uat.study.analysis import curve_label, has_depth, hidden_layers, labelled
 
-__all__ = ["StudyFigure", "study_figures", "SLUG_MAX"]
+__all__ = ["StudyFigure", "study_figures", "error_vs_width_figure", "SLUG_MAX"]
 
 
 @dataclass(frozen=True)
@@ -453,6 +453,15 @@ def _figures(study: _Study):
     activations = list(study.summary["activation"].unique())
     yield "activations", activation_gallery(activations), "σ (solid) and σ′ (dashed) of the study's activations.", \
         "Activations"
+
+
+def error_vs_width_figure(folder):
+    """(figure, caption): the ``error-vs-width`` figure of the study in ``folder`` as :func:`study_figures` draws
+    it, not written anywhere (for :class:`uat.study.StudyResults`' display). ValueError when no cell succeeded."""
+    from uat.plots._style import style
+
+    with style():
+        return _errors_figure(_Study(folder))
 
 
 def study_figures(folder, formats=("png",), out=None) -> list[StudyFigure]:

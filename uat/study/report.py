@@ -14,8 +14,9 @@ import html
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+from uat._html import frame_table as _table
 
 __all__ = ["write_report"]
 
@@ -37,26 +38,6 @@ figcaption { font-size: 0.9rem; color: #333; margin-top: 0.3rem; }
 pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
 .failed { color: #b00020; } nav a { margin-right: 0.9rem; }
 """
-
-
-def _table(frame: pd.DataFrame, text_columns=()) -> str:
-    """An HTML table, every cell escaped; ``text_columns`` left-aligned."""
-    head = "".join(f'<th class="{"text" if c in text_columns else ""}">{html.escape(str(c))}</th>'
-                   for c in frame.columns)
-    rows = []
-    for values in frame.itertuples(index=False):
-        cells = "".join(f'<td class="{"text" if c in text_columns else ""}">{html.escape(_cell(v))}</td>'
-                        for c, v in zip(frame.columns, values))
-        rows.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return ""
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.3g}"
-    return str(value)
 
 
 def _image(path: str) -> str:

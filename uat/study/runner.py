@@ -35,6 +35,7 @@ import numpy as np
 from uat._validation import jsonable
 from uat._version import __version__
 from uat.study.config import Cell, StudyConfig, read_study_file
+from uat.study.progress import as_progress
 from uat.study.store import StudyStore, history_bytes, load_results, network_bytes
 
 __all__ = ["Task", "run_task", "run_study", "plan_tasks", "process_pool", "polynomial_floors"]
@@ -348,7 +349,7 @@ def _run_tasks(tasks: list[Task], store: StudyStore, jobs: int, scheduler: str |
 
 def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | None = None, force: bool = False,
               retry_failed: bool = False, scheduler: str | None = None,
-              progress: Callable[[int, int, int, float], None] | None = None):
+              progress: bool | Callable[[int, int, int, float], None] | None = None):
     """Run a study (resuming a previous run in the same folder) and return its results.
 
     Parameters
@@ -364,8 +365,11 @@ def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | 
         Run failed cells again (finished ones are skipped).
     scheduler : str, optional
         Address of a dask.distributed scheduler to run the tasks on instead of local processes.
-    progress : callable, optional
-        Called as ``progress(done, total, failed, elapsed_seconds)`` after each finished task.
+    progress : bool or callable, optional
+        True: a tqdm progress bar (:class:`uat.study.progress.StudyProgress`: a widget in a notebook with
+        ipywidgets, text on stderr otherwise, the failed cells as its postfix). A callable is called as
+        ``progress(done, total, failed, elapsed_seconds)`` once before the first task and after each finished
+        one. None or False: no progress.
 
     Returns
     -------
@@ -383,9 +387,14 @@ def run_study(config_or_path, out_dir: str | Path | None = None, *, jobs: int | 
     if scheduler is not None and config.timeout is not None:
         raise ValueError("run.timeout is enforced by uat's own worker processes; dask workers run tasks in "
                          "threads, where it cannot be: remove run.timeout to use --scheduler")
+    report = as_progress(progress, f"study {config.name}")
     store = StudyStore(out_dir if out_dir is not None else default_folder(config))
-    with store.lock():
-        return _run(config, store, study_file, jobs, force, retry_failed, scheduler, progress)
+    try:
+        with store.lock():
+            return _run(config, store, study_file, jobs, force, retry_failed, scheduler, report)
+    finally:
+        if progress is True:  # the bar made here is closed here, also when interrupted
+            report.close()
 
 
 def default_folder(config: StudyConfig) -> Path:
