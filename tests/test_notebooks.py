@@ -144,19 +144,19 @@ def test_forward_propagation_4_5_3_shapes(lecture):
     assert values["n_params"] == 5 * 4 + 5 + 3 * 5 + 3
 
 
+def _one_neuron_per_layer(p: dict):
+    return uat.DeepNetwork([[[p["w1"]]], [[p["w2"]]]], [[p["b1"]], [p["b2"]]], activation="sigmoid",
+                           output_activation="sigmoid")
+
+
 def test_backprop_chain_rule_equals_uats_gradient_and_a_central_difference(lecture):
     _, v = lecture
     p, a0, y = v["params"], v["a0"], v["y"]
-    tiny = uat.DeepNetwork([[[p["w1"]]], [[p["w2"]]]], [[p["b1"]], [p["b2"]]], activation="sigmoid",
-                           output_activation="sigmoid")
-    _, grad = uat.loss_and_grad(tiny, [[a0]], [y])
+    _, grad = uat.loss_and_grad(_one_neuron_per_layer(p), [[a0]], [y])
     mine = {"w1": grad.weights[0][0, 0], "b1": grad.biases[0][0], "w2": grad.weights[1][0, 0], "b2": grad.biases[1][0]}
 
     def loss(**change):  # through the network's forward pass only, not uat's gradient code
-        q = {**p, **change}
-        net = uat.DeepNetwork([[[q["w1"]]], [[q["w2"]]]], [[q["b1"]], [q["b2"]]], activation="sigmoid",
-                              output_activation="sigmoid")
-        return (y - net([[a0]])[0, 0]) ** 2
+        return (y - _one_neuron_per_layer({**p, **change})([[a0]])[0, 0]) ** 2
 
     h = 1e-6
     for name in ("w1", "b1", "w2", "b2"):
