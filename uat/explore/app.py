@@ -373,8 +373,9 @@ class Explorer:
         s, e, p = view.state, view.estimate, view.plot
         self.sup.text = (f"<b class='uat-sup-text' data-value='{e.value!r}' data-upper='{e.upper!r}' "
                          f"data-state='{_html(s.to_query())}'>{_html(view.summary())}</b>")
-        self.status.text = (f"fit {view.fit_seconds:.3g} s, sup error {view.sup_seconds:.3g} s "
-                            f"({e.n_evals:,} evaluations; {_html(e.method)})")
+        self.status.text = (f"<span class='uat-status-text' data-fit='{view.fit_seconds!r}' "
+                            f"data-sup='{view.sup_seconds!r}'>fit {view.fit_seconds:.3g} s, sup error "
+                            f"{view.sup_seconds:.3g} s ({e.n_evals:,} evaluations; {_html(e.method)})</span>")
         self.notes.text = "<br>".join(_html(n) for n in view.notes)
         self.eps_line.location = self.curve_eps.location = s.eps
         self.k_mark.location = s.k
