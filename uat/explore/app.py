@@ -158,7 +158,7 @@ class Explorer:
         self.curvesrc = ColumnDataSource({"k": [], "value": []})
         self.image = ColumnDataSource({"g": [], "e": [], "out": [], "x": [], "y": [], "dw": [], "dh": []})
 
-        self.fit1 = figure(title="f and g, with the ε-tube f ± ε", width=640, height=300, tools=tools,
+        self.fit1 = figure(title="f and g, with the ε-tube f ± ε", width=740, height=300, tools=tools,
                            css_classes=["uat-plot-fit"])
         self.fit1.varea("x", "lo", "hi", source=self.line, fill_color=_SKY, fill_alpha=0.25, legend_label="f ± ε")
         self.fit1.line("x", "f", source=self.line, color="black", line_width=2, legend_label="f")
@@ -391,7 +391,8 @@ class Explorer:
             self.line.data = {"x": x, "f": f, "g": g, "lo": f - s.eps, "hi": f + s.eps, "e": p["E"]}
             gx = float(np.ravel(view.network(argmax[None, :]))[0])
             self.supsrc.data = {"x": [float(argmax[0])], "y": [gx], "e": [max(e.value, 1e-300)]}
-            self.err_label.text = "sup point ●: " + view.summary().split(". ε")[0]
+            self.err_label.text = (f"● sup point: x = {float(argmax[0]):.4g}, |f − g| = {e.value:.4g}"
+                                   + (f" ≤ {e.upper:.4g} (proved)" if e.upper is not None else ""))
             units = view.units
             if units is not None:
                 keep = units["inside"]
