@@ -29,7 +29,10 @@ def test_a_state_round_trips_through_its_address():
     ("k=300", "k must be an integer from 1 to 256; got 300"),
     ("k=ten", "k must be an integer; got 'ten'"),
     ("depth=9", "depth must be an integer from 1 to 4; got 9"),
-    ("seed=-1", "seed must be an integer >= 0; got -1"),
+    ("seed=-1", "seed must be an integer from 0 to 4294967295; got -1"),
+    ("seed=100000000000000000000000000", "seed must be an integer from 0 to 4294967295"),
+    ("depth=2", "hidden layers = 2 needs a method that trains deep networks (backprop); got method = 'lstsq'"),
+    ("ops=" + ";".join(["refit"] * 201), "ops: at most 200 hand edits; got 201"),
     ("eps=0", "eps must be a finite number > 0; got 0.0"),
     ("eps=nan", "eps must be a finite number > 0; got nan"),
     ("sigma=tahn", "sigma must be one of"),
@@ -37,7 +40,7 @@ def test_a_state_round_trips_through_its_address():
     ("width=8", "unknown setting 'width' in the address"),
     ("ops=u1:2:3", "ops must be edits 'u<unit>:<a>:<b>:<c>' or 'refit'"),
     ("ops=u1:2:3:inf", "non-finite"),
-    ("ops=refit&depth=2", "hand edits (ops) are for one hidden layer"),
+    ("ops=refit&depth=2&method=backprop", "hand edits (ops) are for one hidden layer"),
     ("target=", "target must be a library name or an expression"),
 ])
 def test_bad_settings_are_refused_naming_the_setting(query, words):
@@ -183,3 +186,36 @@ def test_uat_explore_refuses_bad_settings_and_says_how_to_install_bokeh(monkeypa
     monkeypatch.setattr(builtins, "__import__", no_bokeh)
     result = CliRunner().invoke(uat.cli.main, ["explore", "--no-browser"])
     assert result.exit_code == 1 and "pip install 'uat[explore]'" in result.output
+
+
+def test_methods_that_ignore_sigma_have_no_plateau():
+    """chebyshev and poly_minimax fit a polynomial of their own degree: a polynomial σ bounds nothing there."""
+    assert logic.polynomial_plateau(State(sigma="square", method="chebyshev")) is None
+    view = compute(State(sigma="square", method="chebyshev", k=24))
+    assert view.plateau is None and view.estimate.value < 1e-6
+
+
+def test_a_3d_domain_is_refused_before_any_fit(monkeypatch):
+    monkeypatch.setattr(logic, "_fit", lambda state: pytest.fail("fitted a 3-D state"))
+    with pytest.raises(ValueError, match="the explorer draws 1-D and 2-D domains; this one has dimension 3"):
+        compute(State(target="x1 + x2 + x3", domain="[0,1]^3", method="minimax", k=256))
+
+
+def test_open_as_a_study_refuses_what_the_runner_would_refuse():
+    with pytest.raises(ValueError, match="unknown target 'nosuch'"):
+        logic.study_toml(State(target="nosuch"))
+    with pytest.raises(ValueError, match="never closed"):
+        logic.study_toml(State(target="sin(x", domain="[-1,1]"))
+    with pytest.raises(ValueError, match="relu_interp"):
+        logic.study_toml(State(method="relu_interp", sigma="tanh"))
+
+
+def test_the_curve_of_a_trained_network_stops_at_32_and_keeps_k():
+    assert logic.curve_widths(8, "backprop") == [1, 2, 4, 8, 16, 32]
+    assert logic.curve_widths(100, "backprop")[-1] == 100
+    assert logic.curve_widths(8, "minimax")[-1] == 256
+
+
+def test_refit_says_on_which_points_it_solves():
+    view = compute(State(k=4, ops=(Edit(refit=True),)))
+    assert any("Refit C: least squares" in note for note in view.notes)

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -164,3 +165,45 @@ def test_refit_c_is_a_step_of_the_address(page, server):
     from uat.explore.logic import State, compute
 
     assert float(sup.get_attribute("data-value")) == compute(State(k=4, ops=State.from_query("ops=refit").ops)).estimate.value
+
+
+def test_a_refused_address_says_so_and_shows_the_defaults(page, server):
+    page.goto(server + "?k=abc")
+    shown(page, "")
+    error = page.locator(".uat-error pre")
+    assert "the address's settings were refused, so the defaults are shown: k must be an integer; got 'abc'" in \
+        error.inner_text()
+    page.wait_for_function("() => !window.location.search")  # the address is the state shown
+    assert page.locator(".uat-cancel button").is_disabled() or page.locator(".uat-curve-text").count() == 0
+
+
+def _get(url, host=None):
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def test_the_downloads_are_the_network_the_figure_and_the_study(server):
+    import io
+    import tomllib
+
+    from uat.models import load_model
+    from uat.study import parse_config
+
+    status, headers, body = _get(server + "export/network.npz?k=5&sigma=relu")
+    assert status == 200 and 'filename="uat-sin2pi-network.npz"' in headers["Content-Disposition"]
+    X = np.linspace(-1, 1, 33)[:, None]
+    np.testing.assert_array_equal(load_model(io.BytesIO(body))(X), uat.fit("sin2pi", width=5, activation="relu").network(X))
+    status, headers, body = _get(server + "export/figure.svg?k=5")
+    assert status == 200 and headers["Content-Type"] == "image/svg+xml" and b"<svg" in body[:500]
+    status, _, body = _get(server + "export/study.toml?target=runge&k=24")
+    assert status == 200 and 24 in parse_config(tomllib.loads(body.decode())).widths
+    status, _, body = _get(server + "export/study.toml?target=nosuch")
+    assert status == 400 and b"unknown target 'nosuch'" in body
+    status, _, body = _get(server + "export/figure.gif")
+    assert status == 404 and b"the exports are network.npz" in body
+    status, _, body = _get(server + "export/network.npz?k=5", host="evil.example:80")
+    assert status == 403

@@ -54,6 +54,9 @@ class Explorer:
         self.curve_for = None  # the curve_key of the curve shown
         self.view = None
         self.syncing = False  # widgets being set from a view: their callbacks do nothing
+        self.closed = False  # the tab went away: drop every answer
+        self.pending = set()  # futures of this tab, cancelled (if not started) when it closes
+        self.sticky = None  # a message the first answer must not clear (a refused address)
         error = None
         try:
             self.state = State.from_query(query or {})
@@ -64,8 +67,33 @@ class Explorer:
         self._layout()
         self._set_widgets(self.state)
         if error:
-            self._show_error(f"the address's settings were refused, so the defaults are shown: {error}")
+            self.sticky = f"the address's settings were refused, so the defaults are shown: {error}"
+            self._show_error(self.sticky)
+        doc.on_session_destroyed(self._closed)
         self.request(self.state)
+
+    def _closed(self, session_context) -> None:
+        self.closed = True
+        self.generation += 1
+        self.curve_generation += 1
+        for future in list(self.pending):
+            future.cancel()
+
+    def _submit(self, fn, *args, then) -> None:
+        """Run ``fn(*args)`` on the worker; ``then(future)`` runs on the document's thread, unless the tab closed."""
+        future = _WORKER.submit(fn, *args)
+        self.pending.add(future)
+
+        def done(f):
+            self.pending.discard(f)
+            if self.closed or f.cancelled():
+                return
+            try:
+                self.doc.add_next_tick_callback(partial(then, f))
+            except Exception:  # noqa: BLE001 - the session went away between the check and the call
+                self.closed = True
+
+        future.add_done_callback(done)
 
     # --- building the page ------------------------------------------------------------------------------------
     def _widgets(self):
@@ -76,7 +104,7 @@ class Explorer:
         s = self.state
         self.target = TextInput(title="target f (library name or expression in x)", value=s.target, width=300,
                                 name="target", css_classes=["uat-target"])
-        self.domain = TextInput(title="domain K (empty: the target's own)", value=s.domain, width=300,
+        self.domain = TextInput(title="domain K (empty: a library target's own)", value=s.domain, width=300,
                                 placeholder="[-1,1]  or  [0,1]^2  or  ball(center=[0,0], radius=1)", name="domain",
                                 css_classes=["uat-domain"])
         self.sigma = Select(title="σ", value=s.sigma, options=list_activations(), width=145, css_classes=["uat-sigma"])
@@ -121,8 +149,10 @@ class Explorer:
 
         s = self.state
         self.url = Div(text=s.to_query(), visible=False, css_classes=["uat-url"])
-        self.url.js_on_change("text", CustomJS(code="window.history.replaceState(null, '', "
-                                                    "window.location.pathname + (cb_obj.text ? '?' + cb_obj.text : ''))"))
+        to_address = CustomJS(args={"url": self.url}, code="window.history.replaceState(null, '', "
+                              "window.location.pathname + (url.text ? '?' + url.text : ''))")
+        self.url.js_on_change("text", to_address)
+        self.doc.js_on_event("document_ready", to_address)  # a refused address is replaced by the state shown
         self.downloads = []
         for label, name in (("network .npz", "network.npz"), ("figure PNG", "figure.png"),
                             ("figure SVG", "figure.svg"), ("open as a study", "study.toml")):
@@ -160,12 +190,21 @@ class Explorer:
 
         self.fit1 = figure(title="f and g, with the ε-tube f ± ε", width=740, height=300, tools=tools,
                            css_classes=["uat-plot-fit"])
-        self.fit1.varea("x", "lo", "hi", source=self.line, fill_color=_SKY, fill_alpha=0.25, legend_label="f ± ε")
-        self.fit1.line("x", "f", source=self.line, color="black", line_width=2, legend_label="f")
-        self.fit1.line("x", "g", source=self.line, color=_BLUE, line_width=2, legend_label="g")
+        tube = self.fit1.varea("x", "lo", "hi", source=self.line, fill_color=_SKY, fill_alpha=0.25,
+                               legend_label="f ± ε")
+        f = self.fit1.line("x", "f", source=self.line, color="black", line_width=2, legend_label="f")
+        g = self.fit1.line("x", "g", source=self.line, color=_BLUE, line_width=2, legend_label="g")
+        self.fit1.y_range.renderers = [tube, f, g]  # a chosen unit's term c·σ(ax + b) may be far larger: clipped
         self.fit1.scatter("x", "y", source=self.supsrc, size=9, color=_VERMILION, legend_label="sup point")
         self.unit_marks = self.fit1.scatter("x", 0, source=self.unitsrc, marker="triangle", size="size",
                                             color=_ORANGE, alpha=0.8, legend_label="units (−b/a)")
+        # the unit chosen for editing by hand: its own term c·σ(ax + b) of g, and its transition
+        self.chosen = ColumnDataSource({"x": [], "y": []})
+        self.chosen_mark = ColumnDataSource({"x": [], "y": []})
+        self.fit1.line("x", "y", source=self.chosen, color=_GREEN, line_width=2, line_dash="dashed",
+                       legend_label="chosen unit c·σ(ax+b)")
+        self.fit1.scatter("x", "y", source=self.chosen_mark, marker="inverted_triangle", size=14, color=_GREEN,
+                          legend_label="chosen unit")
         legend = self.fit1.legend[0]
         legend.click_policy, legend.label_text_font_size = "hide", "10px"
         self.fit1.add_layout(legend, "right")
@@ -184,7 +223,7 @@ class Explorer:
         self._curve_plot(tools)
 
     def _plots_2d(self, tools):
-        from bokeh.models import LinearColorMapper, LogColorMapper, Range1d
+        from bokeh.models import ColorBar, LinearColorMapper, LogColorMapper, Range1d
         from bokeh.palettes import Viridis256
         from bokeh.plotting import figure
 
@@ -193,11 +232,13 @@ class Explorer:
                            css_classes=["uat-plot-fit2"], visible=False)
         self.gmap = LinearColorMapper(palette=Viridis256, nan_color=(0, 0, 0, 0))
         self.fit2.image(image="g", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.gmap)
+        self.fit2.add_layout(ColorBar(color_mapper=self.gmap, width=10, title="g"), "right")
         self.err2 = figure(title="|f − g| (log colour); red: outside the ε-tube", width=400, height=360, tools=tools,
                            x_range=self.fit2.x_range, y_range=self.fit2.y_range, css_classes=["uat-plot-error2"],
                            visible=False)
         self.emap = LogColorMapper(palette=Viridis256, nan_color=(0, 0, 0, 0), low=1e-16, high=1.0)
         self.err2.image(image="e", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.emap)
+        self.err2.add_layout(ColorBar(color_mapper=self.emap, width=10, title="|f − g|"), "right")
         outside = LinearColorMapper(palette=["rgba(0, 0, 0, 0)", "rgba(213, 94, 0, 0.6)"], low=0, high=1,
                                     nan_color="rgba(0, 0, 0, 0)")
         self.err2.image(image="out", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=outside)
@@ -206,7 +247,7 @@ class Explorer:
 
 
     def _curve_plot(self, tools):
-        from bokeh.models import Label, Span
+        from bokeh.models import ColumnDataSource, Span
         from bokeh.plotting import figure
 
         self.curve = figure(title="sup error against width (filled in as widths are computed)", width=640,
@@ -216,11 +257,12 @@ class Explorer:
         self.curve.scatter("k", "value", source=self.curvesrc, size=7, color=_BLUE)
         self.k_mark = Span(location=self.state.k, dimension="height", line_color=_ORANGE, line_width=2)
         self.curve_eps = Span(location=0.05, dimension="width", line_color=_SKY, line_dash="dashed", line_width=2)
-        self.plateau = Span(location=1.0, dimension="width", line_color=_VERMILION, line_width=6, line_alpha=0.3,
-                            visible=False)
-        self.plateau_label = Label(x=8, y=8, x_units="screen", y_units="screen", text="", text_font_size="11px",
-                                   text_color=_VERMILION, visible=False)
-        for item in (self.k_mark, self.curve_eps, self.plateau, self.plateau_label):
+        # a glyph, not a Span, so that the axis range takes it in (E_p may lie below every measured point)
+        self.plateausrc = ColumnDataSource({"k": [], "value": []})
+        self.curve.line("k", "value", source=self.plateausrc, color=_VERMILION, line_width=6, line_alpha=0.3,
+                        legend_label="E_p(f): no width goes below")
+        self.curve.legend.visible = False
+        for item in (self.k_mark, self.curve_eps):
             self.curve.add_layout(item)
 
     def _layout(self):
@@ -297,6 +339,7 @@ class Explorer:
             w.disabled = not ok
         self.reset.disabled = not self.state.ops
         if not ok:
+            self.chosen.data = self.chosen_mark.data = {"x": [], "y": []}
             return
         self.syncing = True
         try:
@@ -314,6 +357,14 @@ class Explorer:
                 slider.value = value
         finally:
             self.syncing = False
+        self._draw_chosen(net, i)
+
+    def _draw_chosen(self, net, i: int) -> None:
+        x = np.asarray(self.line.data["x"], dtype=float)
+        a, b, c = float(net.A[i, 0]), float(net.b[i]), float(net.C[0, i])
+        self.chosen.data = {"x": x, "y": c * net.activation.fn(a * x + b)}
+        bottom = float(self.unit_marks.glyph.y) if isinstance(self.unit_marks.glyph.y, (int, float)) else 0.0
+        self.chosen_mark.data = {"x": [-b / a] if a != 0 else [], "y": [bottom] if a != 0 else []}
 
     def _edited(self, attr, old, new):
         if self.syncing:
@@ -338,20 +389,22 @@ class Explorer:
         what = f"k = {state.k}" if state.depth == 1 else f"{state.depth} layers of {state.k}"
         self.status.text = f"computing: {_html(state.method)} fit at {what}, then its sup error…"
         self.cancel.disabled = False
-        future = _WORKER.submit(logic.compute, state)
-        future.add_done_callback(lambda f: self.doc.add_next_tick_callback(partial(self._answer, generation, f)))
+        self._submit(logic.compute, state, then=partial(self._answer, generation))
 
     def _answer(self, generation, future) -> None:
-        if generation != self.generation:
+        if generation != self.generation or future.cancelled():
             return  # a newer request (or Cancel) came first
-        self.cancel.disabled = self.curve_busy()
+        self.cancel.disabled = not self.curve_busy()
         err = future.exception()
         if err is not None:
             self._show_error(message(err))
             self.status.text = ("the last request failed; the page shows the last good view" if self.view is not None
                                 else "the last request failed; nothing to show yet")
             return
-        self.error.visible = False
+        if self.sticky:  # shown once, with the first view; the next change clears it
+            self.sticky = None
+        else:
+            self.error.visible = False
         self._draw(future.result())
 
     def _show_error(self, text: str) -> None:
@@ -361,6 +414,8 @@ class Explorer:
     def _cancel(self):
         self.generation += 1
         self.curve_generation += 1
+        for future in list(self.pending):
+            future.cancel()
         self.curve_for = None
         self.cancel.disabled = True
         self.curve_status.text = "<span class='uat-curve-text'>sup error against width: cancelled</span>"
@@ -433,17 +488,20 @@ class Explorer:
     def _draw_plateau(self, view) -> None:
         plateau = view.plateau
         shown = plateau is not None and plateau["value"] is not None
-        self.plateau.visible = self.plateau_label.visible = plateau is not None
+        self.curve.legend.visible = shown
+        self.plateausrc.data = ({"k": [1, logic.MAX_WIDTH], "value": [plateau["value"]] * 2} if shown
+                                else {"k": [], "value": []})
         if plateau is None:
             self.plateau_text.text = ""
             return
         if shown:
-            self.plateau.location = plateau["value"]
-            self.plateau_label.text = (f"σ = {view.state.sigma} is a polynomial: g has degree ≤ {plateau['degree']}, "
-                                       f"so sup error ≥ E_{plateau['degree']}(f) = {plateau['value']:.4g} at every k")
+            p = plateau["degree"]
+            text = (f"σ = {view.state.sigma} is a polynomial: g has degree ≤ {p}, so sup error ≥ E_{p}(f) = "
+                    f"{plateau['value']:.4g} at every k (the pale band; E_{p} is bracketed in "
+                    f"[{plateau['lower']:.6g}, {plateau['value']:.6g}])")
         else:
-            self.plateau_label.text = f"σ is a polynomial; E_p(f) not computed: {plateau['error']}"
-        self.plateau_text.text = f"<span class='uat-plateau-text'>{_html(self.plateau_label.text)}</span>"
+            text = f"σ is a polynomial; E_p(f) not computed: {plateau['error']}"
+        self.plateau_text.text = f"<span class='uat-plateau-text'>{_html(text)}</span>"
 
     # --- the error-against-width curve -----------------------------------------------------------------------------
     def curve_busy(self) -> bool:
@@ -453,7 +511,7 @@ class Explorer:
         self.curve_generation += 1
         self.curve_for = s.curve_key()
         self.curvesrc.data = {"k": [], "value": []}
-        self.curve_todo = logic.curve_widths(s.k)
+        self.curve_todo = logic.curve_widths(s.k, s.method)
         self.curve_done = {}
         self._next_curve_point(self.curve_generation, s)
 
@@ -461,17 +519,13 @@ class Explorer:
         if s.k not in self.curve_done and s.k not in self.curve_todo and not s.ops:
             self.curve_done[s.k] = {"k": s.k, "value": float(self.view.estimate.value)}
             self._redraw_curve()
+            self._curve_finished_text()
 
     def _next_curve_point(self, generation, s: State) -> None:
         if generation != self.curve_generation:
             return
         if not self.curve_todo:
-            failed = sorted(k for k, p in self.curve_done.items() if p.get("error"))
-            text = f"sup error against width: all {len(self.curve_done)} widths computed"
-            if failed:
-                first = self.curve_done[failed[0]]["error"]
-                text += f"; {len(failed)} failed (k = {', '.join(map(str, failed))}): {first}"
-            self.curve_status.text = f"<span class='uat-curve-text'>{_html(text)}</span>"
+            self._curve_finished_text()
             self.cancel.disabled = True
             return
         k = self.curve_todo[0]
@@ -479,11 +533,21 @@ class Explorer:
         done = len(self.curve_done)
         self.curve_status.text = (f"<span class='uat-curve-text'>sup error against width: {done} of "
                                   f"{done + len(self.curve_todo)} widths, computing k = {k}… (Cancel stops it)</span>")
-        future = _WORKER.submit(logic.curve_point, s, k)
-        future.add_done_callback(lambda f: self.doc.add_next_tick_callback(partial(self._curve_answer, generation, s, f)))
+        self._submit(logic.curve_point, s, k, then=partial(self._curve_answer, generation, s))
+
+    def _curve_finished_text(self) -> None:
+        failed = sorted(k for k, p in self.curve_done.items() if p.get("error"))
+        text = f"sup error against width: all {len(self.curve_done)} widths computed"
+        if logic.curve_widths(1, self.state.method)[-1] < logic.MAX_WIDTH:
+            text += (f" (up to k = {logic.MAX_TRAINED_CURVE} and the current k: training every weight is slow, "
+                     "and the worker is shared)")
+        if failed:
+            first = self.curve_done[failed[0]]["error"]
+            text += f"; {len(failed)} failed (k = {', '.join(map(str, failed))}): {first}"
+        self.curve_status.text = f"<span class='uat-curve-text'>{_html(text)}</span>"
 
     def _curve_answer(self, generation, s, future) -> None:
-        if generation != self.curve_generation:
+        if generation != self.curve_generation or future.cancelled():
             return
         point = future.result()
         self.curve_todo = [w for w in self.curve_todo if w != point["k"]]
@@ -506,13 +570,18 @@ def make_document(doc) -> None:
     Explorer(doc, arguments)
 
 
-def _export_handler():
+def _export_handler(hosts):
     from tornado.web import RequestHandler
 
     class ExportHandler(RequestHandler):
-        """GET /export/<name>?<state>: the network, the figure or the study file of that state."""
+        """GET /export/<name>?<state>: the network, the figure or the study file of that state. Only for requests
+        addressed to this server by name (``hosts``), so that another site's page cannot make it fit."""
 
         async def get(self, name):
+            if self.request.host not in hosts:
+                self.set_status(403)
+                self.finish(f"exports answer requests to {' or '.join(sorted(hosts))} only")
+                return
             if name not in EXPORTS:
                 self.set_status(404)
                 self.finish(f"unknown export {name!r}; the exports are {', '.join(EXPORTS)}")
@@ -557,9 +626,14 @@ def serve(port: int | None = None, *, open_browser: bool = True, query: str = ""
 
     address = "127.0.0.1"
     port = port or free_port(address)
-    server = Server({"/": Application(FunctionHandler(make_document))}, address=address, port=port,
-                    allow_websocket_origin=[f"{address}:{port}", f"localhost:{port}"],
-                    extra_patterns=[(r"/export/([A-Za-z0-9_.-]+)", _export_handler())])
+    hosts = {f"{address}:{port}", f"localhost:{port}"}
+    try:
+        server = Server({"/": Application(FunctionHandler(make_document))}, address=address, port=port,
+                        allow_websocket_origin=sorted(hosts),
+                        extra_patterns=[(r"/export/([A-Za-z0-9_.-]+)", _export_handler(hosts))])
+    except OSError as err:
+        raise OSError(f"--port {port}: cannot listen on {address}:{port} ({err.strerror or err}); "
+                      "choose another port or leave --port out for a free one") from None
     server.start()
     url = f"http://{address}:{port}/" + (f"?{query}" if query else "")
     announce(url)

@@ -37,6 +37,13 @@ __all__ = ["State", "Edit", "View", "MAX_WIDTH", "MAX_DEPTH", "METHODS", "comput
 #: The width slider's range, and the widths the error-against-width curve is computed at (with the current k).
 MAX_WIDTH = 256
 MAX_DEPTH = 4
+#: The curve's widest width for methods that train every weight: backprop at k = 64 took 10 s and at 128 38 s
+#: here, and every tab shares one worker, so their curve stops at 32 (the current k is always computed).
+MAX_TRAINED_CURVE = 32
+#: Largest seed (a JavaScript number holds integers exactly to 2^53; numpy seeds go higher, pages do not).
+MAX_SEED = 2**32 - 1
+#: Most hand edits in one state (each refit at k = 256 costs about 0.1 s).
+MAX_OPS = 200
 #: Methods offered on the page: uat's own (the peers, sklearn_mlp and torch_*, are comparisons, slow and
 #: optional, so they are left to studies).
 METHODS = ("lstsq", "minimax", "backprop", "relu_interp", "pl_best", "sigmoid_staircase", "chebyshev",
@@ -205,8 +212,8 @@ def _check_state(s: State) -> None:
         value = getattr(s, key)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= top:
             raise ValueError(f"{key} must be an integer from 1 to {top}; got {value!r}")
-    if isinstance(s.seed, bool) or not isinstance(s.seed, (int, np.integer)) or s.seed < 0:
-        raise ValueError(f"seed must be an integer >= 0; got {s.seed!r}")
+    if isinstance(s.seed, bool) or not isinstance(s.seed, (int, np.integer)) or not 0 <= s.seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}; got {s.seed!r}")
     if isinstance(s.eps, bool) or not isinstance(s.eps, (int, float)) or not (math.isfinite(s.eps) and s.eps > 0):
         raise ValueError(f"eps must be a finite number > 0; got {s.eps!r}")
     if s.sigma not in list_activations():
@@ -215,9 +222,28 @@ def _check_state(s: State) -> None:
     methods = explore_methods()
     if s.method not in methods:
         raise ValueError(f"method must be one of {', '.join(methods)}; got {s.method!r}{suggest(s.method, methods)}")
+    if s.depth > 1 and not _trains_deep(s.method):
+        from uat.fitting.base import deep_method_names
+
+        raise ValueError(f"hidden layers = {s.depth} needs a method that trains deep networks "
+                         f"({', '.join(deep_method_names())}); got method = {s.method!r} (or set hidden layers to 1)")
+    if len(s.ops) > MAX_OPS:
+        raise ValueError(f"ops: at most {MAX_OPS} hand edits; got {len(s.ops)}")
     if s.ops and s.depth != 1:
         raise ValueError("hand edits (ops) are for one hidden layer (depth = 1); "
                          f"this state has depth = {s.depth}")
+
+
+def _trains_deep(method: str) -> bool:
+    from uat.fitting.base import get_method
+
+    return get_method(method).trains_deep
+
+
+def _uses_sigma(method: str) -> bool:
+    from uat.fitting.base import uses_activation
+
+    return uses_activation(method)
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,7 +403,7 @@ def polynomial_plateau(state: State) -> dict | None:
     from uat.fitting.polynomial import best_polynomial
 
     act = get_activation(state.sigma)
-    if not act.polynomial:
+    if not act.polynomial or not _uses_sigma(state.method):  # chebyshev, poly_minimax: σ plays no part
         return None
     degree = act.degree ** state.depth
 
@@ -402,18 +428,23 @@ def compute(state: State) -> View:
             warnings.simplefilter("always")
             view = measure()
         notes = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+        if any(op.refit for op in state.ops):
+            notes += ("Refit C: least squares for C (and the output bias) on max(2049, 16k + 1) evenly spaced points of K with the "
+                      "units as they stand; the method's own training points are other ones, so a refit of an "
+                      "unedited fit can raise its sup error.",)
         return replace(view, notes=notes)
 
     def measure():
+        dim = _target(state).domain.dim
+        if dim > 2:  # refused before any work: a 3-D fit could hold the worker for half a minute
+            raise ValueError(f"the explorer draws 1-D and 2-D domains; this one has dimension {dim} "
+                             "(use `uat fit` or a study)")
         result = _fit(state)
         target = result.target
         network = _apply(result.network, target, state.ops)
         start = time.perf_counter()
         estimate = result.sup_error() if not state.ops else sup_error(target, network)
         sup_seconds = time.perf_counter() - start
-        if target.domain.dim > 2:
-            raise ValueError(f"the explorer draws 1-D and 2-D domains; {target.domain} has dimension "
-                             f"{target.domain.dim} (use `uat fit` or a study)")
         plot = fit_closeup_data(target, network, n=None if target.domain.dim == 1 else 161)
         units = (unit_positions_data(network, target.domain)
                  if isinstance(network, ShallowNetwork) and network.dim == 1 else None)
@@ -424,9 +455,11 @@ def compute(state: State) -> View:
     return view if view.state == state else replace(view, state=state)
 
 
-def curve_widths(k: int) -> list[int]:
-    """The widths of the error-against-width curve: powers of two up to :data:`MAX_WIDTH`, and k."""
-    return sorted({1 << i for i in range(int(math.log2(MAX_WIDTH)) + 1)} | {int(k)})
+def curve_widths(k: int, method: str = "lstsq") -> list[int]:
+    """The widths of the error-against-width curve: powers of two up to :data:`MAX_WIDTH` (up to
+    :data:`MAX_TRAINED_CURVE` for methods that train deep networks, i.e. train every weight), and k."""
+    top = MAX_TRAINED_CURVE if _trains_deep(method) else MAX_WIDTH
+    return sorted({1 << i for i in range(int(math.log2(top)) + 1)} | {int(k)})
 
 
 def curve_point(state: State, k: int) -> dict:
@@ -471,7 +504,8 @@ def figure_bytes(view: View, fmt: str) -> bytes:
 
 
 def study_toml(state: State) -> str:
-    """The study file that sweeps this state's settings over the curve's widths (:func:`curve_widths`).
+    """The study file that sweeps this state's settings over the curve's widths (:func:`curve_widths`), checked
+    as the runner checks it (a ValueError with the runner's message where it would be refused).
 
     A study derives each cell's seed from its base seed, so its fits are other draws than the page's; the
     hand edits have no study equivalent and are left out (a comment says so)."""
@@ -488,9 +522,21 @@ def study_toml(state: State) -> str:
     if state.domain.strip():
         lines.append(f"domain = {json.dumps(state.domain.strip())}")
     lines += ["", "[grid]", f"target = [{json.dumps(state.target)}]", f"activation = [{json.dumps(state.sigma)}]",
-              f"width = [{', '.join(str(w) for w in curve_widths(state.k))}]"]
+              f"width = [{', '.join(str(w) for w in curve_widths(state.k, state.method))}]"]
     if state.depth != 1:
         lines.append(f"depth = [{state.depth}]")
     lines += [f"method = [{json.dumps(state.method)}]", "", "[evaluation]",
               f"tolerances = [{state.eps!r}]", ""]
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    _check_study(state, text)
+    return text
+
+
+def _check_study(state: State, text: str) -> None:
+    """Refuse a study file the runner would refuse (an unknown target, a typo, a σ the method cannot take)."""
+    import tomllib
+
+    from uat.study.config import parse_config
+
+    _target(state)
+    parse_config(tomllib.loads(text), "open as a study")
