@@ -219,3 +219,16 @@ def test_the_curve_of_a_trained_network_stops_at_32_and_keeps_k():
 def test_refit_says_on_which_points_it_solves():
     view = compute(State(k=4, ops=(Edit(refit=True),)))
     assert any("Refit C: least squares" in note for note in view.notes)
+
+
+def test_the_unit_lines_of_a_2d_network_lie_on_a_x_plus_b_and_cross_the_box():
+    view = compute(State(target="franke", k=16))
+    xs, ys = logic.unit_lines(view.network, view.target.domain)
+    A, b = view.network.A, view.network.b
+    assert len(xs) == 16
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        ends = np.column_stack([x, y])
+        np.testing.assert_allclose(ends @ A[i] + b[i], 0, atol=1e-9 * (1 + abs(b[i])))
+        # each end is a diagonal from the line's point nearest the box's centre: it crosses the box wherever the line does
+        assert np.linalg.norm(ends[1] - ends[0]) >= 2 * np.sqrt(2) - 1e-12
+    assert logic.unit_lines(compute(State(k=4)).network, uat.get_target("sin2pi").domain) == ([], [])

@@ -189,7 +189,7 @@ class Explorer:
         self.supsrc = ColumnDataSource({"x": [], "y": [], "e": []})
         self.unitsrc = ColumnDataSource({"x": [], "size": [], "unit": []})
         self.curvesrc = ColumnDataSource({"k": [], "value": []})
-        self.image = ColumnDataSource({"g": [], "e": [], "out": [], "x": [], "y": [], "dw": [], "dh": []})
+        self.image = ColumnDataSource({"f": [], "g": [], "e": [], "out": [], "x": [], "y": [], "dw": [], "dh": []})
 
         self.fit1 = figure(title="f and g, with the ε-tube f ± ε", width=740, height=300, tools=tools,
                            css_classes=["uat-plot-fit"])
@@ -226,17 +226,23 @@ class Explorer:
         self._curve_plot(tools)
 
     def _plots_2d(self, tools):
-        from bokeh.models import ColorBar, LinearColorMapper, LogColorMapper, Range1d
+        from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper, LogColorMapper, Range1d
         from bokeh.palettes import Viridis256
         from bokeh.plotting import figure
 
-        self.fit2 = figure(title="g on K", width=400, height=360, tools=tools, x_range=Range1d(-1, 1),
-                           y_range=Range1d(-1, 1),
-                           css_classes=["uat-plot-fit2"], visible=False)
-        self.gmap = LinearColorMapper(palette=Viridis256, nan_color=(0, 0, 0, 0))
+        self.fit2 = figure(title="g on K, and where the units sit (a·x + b = 0)", width=340, height=330, tools=tools,
+                           x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), css_classes=["uat-plot-fit2"],
+                           visible=False)
+        self.gmap = LinearColorMapper(palette=Viridis256, nan_color=(0, 0, 0, 0))  # f and g share it
         self.fit2.image(image="g", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.gmap)
-        self.fit2.add_layout(ColorBar(color_mapper=self.gmap, width=10, title="g"), "right")
-        self.err2 = figure(title="|f − g| (log colour); red: outside the ε-tube", width=400, height=360, tools=tools,
+        self.lines2 = ColumnDataSource({"xs": [], "ys": []})
+        self.fit2.multi_line("xs", "ys", source=self.lines2, color="white", alpha=0.45, line_width=1)
+        self.f2 = figure(title="f on K (the same colours)", width=340, height=330, tools=tools,
+                         x_range=self.fit2.x_range, y_range=self.fit2.y_range, css_classes=["uat-plot-f2"],
+                         visible=False)
+        self.f2.image(image="f", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.gmap)
+        self.f2.add_layout(ColorBar(color_mapper=self.gmap, width=10), "right")
+        self.err2 = figure(title="|f − g| (log colour); red: outside the ε-tube", width=340, height=330, tools=tools,
                            x_range=self.fit2.x_range, y_range=self.fit2.y_range, css_classes=["uat-plot-error2"],
                            visible=False)
         self.emap = LogColorMapper(palette=Viridis256, nan_color=(0, 0, 0, 0), low=1e-16, high=1.0)
@@ -282,7 +288,7 @@ class Explorer:
                           self.edit_a, self.edit_b, self.edit_c, Div(text="<b>share</b>"),
                           row(self.downloads[0], self.downloads[1]), row(self.downloads[2], self.downloads[3]),
                           self.url, width=320)
-        plots = column(self.sup, self.fit1, self.err1, row(self.fit2, self.err2), self.curve_status, self.curve,
+        plots = column(self.sup, self.fit1, self.err1, row(self.f2, self.fit2, self.err2), self.curve_status, self.curve,
                        self.plateau_text, self.notes)
         self.doc.add_root(column(intro, row(controls, plots)))
         self.doc.title = "uat explore"
@@ -440,7 +446,7 @@ class Explorer:
         one = view.dim == 1
         for fig in (self.fit1, self.err1):
             fig.visible = one
-        for fig in (self.fit2, self.err2):
+        for fig in (self.f2, self.fit2, self.err2):
             fig.visible = not one
         argmax = np.atleast_1d(e.argmax)
         if one:
@@ -474,19 +480,21 @@ class Explorer:
         p, s = view.plot, view.state
         m = p["shape"]
         lower, upper = view.target.domain.bounds
-        G = p["G"][:, 0].reshape(m)
+        G, F = p["G"][:, 0].reshape(m), p["F"][:, 0].reshape(m)
         E = p["E"].reshape(m).copy()
         E[~p["inside"].reshape(m)] = np.nan
         positive = E[np.isfinite(E) & (E > 0)]
         floor = float(positive.min()) if positive.size else 1e-16
         out = np.where(np.isfinite(E), (E >= s.eps).astype(float), np.nan)
         self.emap.low, self.emap.high = floor, max(float(np.nanmax(E)) if positive.size else 1.0, floor * 10)
-        self.image.data = {"g": [G], "e": [np.where(E > 0, E, floor)], "out": [out], "x": [lower[0]], "y": [lower[1]],
+        self.image.data = {"f": [F], "g": [G], "e": [np.where(E > 0, E, floor)], "out": [out], "x": [lower[0]], "y": [lower[1]],
                            "dw": [upper[0] - lower[0]], "dh": [upper[1] - lower[1]]}
         self.supsrc.data = {"x": [float(argmax[0])], "y": [float(argmax[1])], "e": [view.estimate.value]}
         self.fit2.x_range.start, self.fit2.x_range.end = float(lower[0]), float(upper[0])
         self.fit2.y_range.start, self.fit2.y_range.end = float(lower[1]), float(upper[1])
         self.unitsrc.data = {"x": [], "size": [], "unit": []}
+        xs, ys = logic.unit_lines(view.network, view.target.domain)
+        self.lines2.data = {"xs": xs, "ys": ys}
 
     def _draw_plateau(self, view) -> None:
         plateau = view.plateau

@@ -32,6 +32,7 @@ import numpy as np
 from uat._validation import suggest
 
 __all__ = ["State", "Edit", "View", "MAX_WIDTH", "MAX_DEPTH", "METHODS", "compute", "curve_widths", "curve_point",
+           "unit_lines",
            "network_npz", "figure_bytes", "study_toml", "polynomial_plateau", "explore_methods"]
 
 #: The width slider's range, and the widths the error-against-width curve is computed at (with the current k).
@@ -453,6 +454,26 @@ def compute(state: State) -> View:
 
     view = _VIEWS.get((state.fit_key(), state.ops), make)
     return view if view.state == state else replace(view, state=state)
+
+
+def unit_lines(network, domain) -> tuple[list, list]:
+    """Where the units of a 2-D shallow network sit: each unit's line a·x + b = 0 as a segment (xs, ys) long
+    enough to cross K's bounding box (the plot clips it); none for other models or units with a = 0."""
+    from uat.network import ShallowNetwork
+
+    if not isinstance(network, ShallowNetwork) or network.dim != 2:
+        return [], []
+    lower, upper = (np.asarray(v, dtype=float) for v in domain.bounds)
+    centre, diagonal = (lower + upper) / 2, float(np.linalg.norm(upper - lower))
+    A, b = network.A, network.b
+    norm = np.linalg.norm(A, axis=1)
+    keep = norm > 0
+    A, b, norm = A[keep], b[keep], norm[keep]
+    foot = -(A @ centre + b)[:, None] * A / norm[:, None] ** 2 + centre  # the line's point nearest the centre
+    along = np.stack([-A[:, 1], A[:, 0]], axis=1) / norm[:, None]
+    ends = [foot - diagonal * along, foot + diagonal * along]
+    return (np.stack([ends[0][:, 0], ends[1][:, 0]], axis=1).tolist(),
+            np.stack([ends[0][:, 1], ends[1][:, 1]], axis=1).tolist())
 
 
 def curve_widths(k: int, method: str = "lstsq") -> list[int]:
