@@ -232,3 +232,22 @@ def test_the_unit_lines_of_a_2d_network_lie_on_a_x_plus_b_and_cross_the_box():
         # each end is a diagonal from the line's point nearest the box's centre: it crosses the box wherever the line does
         assert np.linalg.norm(ends[1] - ends[0]) >= 2 * np.sqrt(2) - 1e-12
     assert logic.unit_lines(compute(State(k=4)).network, uat.get_target("sin2pi").domain) == ([], [])
+
+
+def test_a_watcher_sees_every_update_and_can_cancel_a_training_fit():
+    from uat.exceptions import FitCancelled
+
+    seen = []
+    view = compute(State(method="backprop", k=3, seed=11), watch=lambda i, loss, s: seen.append((i, loss)))
+    assert len(seen) == len(view.result.history["loss"]) - sum(view.result.history["resolve_c"])
+    assert view.estimate.value == uat.fit("sin2pi", width=3, method="backprop", seed=11).sup_error().value
+
+    def cancel(i, loss, seconds):
+        if i >= 3:
+            raise FitCancelled("stop")
+
+    with pytest.raises(FitCancelled):
+        compute(State(method="backprop", k=5, seed=12), watch=cancel)
+    assert logic._FITS.items.get(State(method="backprop", k=5, seed=12).fit_key()) is None  # nothing cached
+    with pytest.raises(FitCancelled):
+        logic.curve_point(State(method="backprop", seed=12), 6, watch=cancel)  # not a failed point: cancelled

@@ -207,3 +207,16 @@ def test_the_downloads_are_the_network_the_figure_and_the_study(server):
     assert status == 404 and b"the exports are network.npz" in body
     status, _, body = _get(server + "export/network.npz?k=5", host="evil.example:80")
     assert status == 403
+
+
+def test_a_long_fit_shows_its_progress_and_cancel_stops_it(page, server):
+    """backprop at k = 128 trains for about 40 s: the page shows its updates, and Cancel frees the worker at once
+    (the fit stops at its next update), so the next setting is answered in seconds."""
+    page.goto(server + "?method=backprop&k=128&seed=7")
+    page.locator(".uat-progress", has_text="update").wait_for(timeout=60_000)
+    page.locator(".uat-cancel button").click()
+    start = time.perf_counter()
+    enter(page, ".uat-k", "4")
+    sup = shown(page, "k=4&method=backprop&seed=7", timeout=30_000)
+    assert time.perf_counter() - start < 20
+    assert float(sup.get_attribute("data-value")) == uat.fit("sin2pi", width=4, method="backprop", seed=7).sup_error().value

@@ -25,6 +25,11 @@ class TargetError(ValueError):
     """A target function returned values of the wrong shape or non-finite values."""
 
 
+class FitCancelled(Exception):
+    """A training run stopped because its watcher asked it to (the explorer's Cancel): no result, and no error of
+    the fit's (see :func:`uat.fitting.backprop.watch_updates`)."""
+
+
 #: The errors that are the user's to mend (a bad setting, a file that cannot be read): their message is
 #: the whole story. Anything else reaching a user is a uat bug, and is said to be one.
 USER_ERRORS = (ValueError, TypeError, RuntimeError, OSError)

@@ -18,6 +18,7 @@ from functools import partial
 
 import numpy as np
 
+from uat.exceptions import FitCancelled
 from uat.exceptions import user_message as message
 from uat.explore import logic
 from uat.explore.logic import Edit, State
@@ -398,7 +399,31 @@ class Explorer:
         what = f"k = {state.k}" if state.depth == 1 else f"{state.depth} layers of {state.k}"
         self.status.text = f"computing: {_html(state.method)} fit at {what}, then its sup error…"
         self.cancel.disabled = False
-        self._submit(logic.compute, state, then=partial(self._answer, generation))
+        self._submit(logic.compute, state, self._watcher(lambda: generation != self.generation, state),
+                     then=partial(self._answer, generation))
+
+    def _watcher(self, stale, state: State | None = None):
+        """For a training fit (backprop): stop it once ``stale()`` (Cancel, a newer request, the tab closed), and for
+        the main request show its progress in the status line, twice a second at most."""
+        shown = [0.0]
+
+        def watch(iteration, loss, seconds):
+            if self.closed or stale():
+                raise FitCancelled("the page no longer wants this fit")
+            if state is not None and seconds - shown[0] >= 0.5:
+                shown[0] = seconds
+                text = (f"computing: {_html(state.method)} fit at k = {state.k}, update {iteration:,}, training loss "
+                        f"{loss:.3e}, {seconds:.1f} s (Cancel stops it)")
+                try:
+                    self.doc.add_next_tick_callback(partial(self._progress, state, text))
+                except Exception:  # noqa: BLE001 - the session went away
+                    self.closed = True
+
+        return watch
+
+    def _progress(self, state, text) -> None:
+        if state == self.state and not self.closed:
+            self.status.text = f"<span class='uat-progress'>{text}</span>"
 
     def _answer(self, generation, future) -> None:
         if generation != self.generation or future.cancelled():
@@ -428,7 +453,8 @@ class Explorer:
         self.curve_for = None
         self.cancel.disabled = True
         self.curve_status.text = "<span class='uat-curve-text'>sup error against width: cancelled</span>"
-        self.status.text = ("cancelled: work in flight finishes in the background and is discarded"
+        self.status.text = ("cancelled: a training fit stops at its next update, other work in flight finishes "
+                            "in the background and is discarded"
                             + (f"; showing k = {self.view.state.k}" if self.view is not None else ""))
 
     # --- drawing -------------------------------------------------------------------------------------------------
@@ -546,7 +572,8 @@ class Explorer:
         done = len(self.curve_done)
         self.curve_status.text = (f"<span class='uat-curve-text'>sup error against width: {done} of "
                                   f"{done + len(self.curve_todo)} widths, computing k = {k}… (Cancel stops it)</span>")
-        self._submit(logic.curve_point, s, k, then=partial(self._curve_answer, generation, s))
+        self._submit(logic.curve_point, s, k, self._watcher(lambda: generation != self.curve_generation),
+                     then=partial(self._curve_answer, generation, s))
 
     def _curve_finished_text(self) -> None:
         failed = sorted(k for k, p in self.curve_done.items() if p.get("error"))
@@ -560,7 +587,7 @@ class Explorer:
         self.curve_status.text = f"<span class='uat-curve-text'>{_html(text)}</span>"
 
     def _curve_answer(self, generation, s, future) -> None:
-        if generation != self.curve_generation or future.cancelled():
+        if generation != self.curve_generation or future.cancelled() or isinstance(future.exception(), FitCancelled):
             return
         point = future.result()
         self.curve_todo = [w for w in self.curve_todo if w != point["k"]]

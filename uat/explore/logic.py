@@ -418,8 +418,16 @@ def polynomial_plateau(state: State) -> dict | None:
     return _PLATEAUS.get((state.target, state.domain, degree), make)
 
 
-def compute(state: State) -> View:
-    """Fit (or reuse the fit of) ``state``, apply its edits, and measure what the page shows."""
+def compute(state: State, watch=None) -> View:
+    """Fit (or reuse the fit of) ``state``, apply its edits, and measure what the page shows.
+
+    ``watch(iteration, loss, seconds)``, if given, is called at every update of a training fit (backprop), for
+    progress; it stops the fit by raising :class:`~uat.exceptions.FitCancelled`, and nothing is cached."""
+    if watch is not None:
+        from uat.fitting.backprop import watch_updates
+
+        with watch_updates(watch):
+            return compute(state)
     from uat.network import ShallowNetwork
     from uat.plots import fit_closeup_data, unit_positions_data
     from uat.supnorm import sup_error
@@ -483,12 +491,13 @@ def curve_widths(k: int, method: str = "lstsq") -> list[int]:
     return sorted({1 << i for i in range(int(math.log2(top)) + 1)} | {int(k)})
 
 
-def curve_point(state: State, k: int) -> dict:
+def curve_point(state: State, k: int, watch=None) -> dict:
     """One point of the error-against-width curve: the fit of ``state`` at width k (no edits) and its sup error
-    (``value``, and ``upper`` where proved; ``error`` the message where the fit failed)."""
+    (``value``, and ``upper`` where proved; ``error`` the message where the fit failed). ``watch`` as for
+    :func:`compute` (a FitCancelled it raises propagates)."""
     at = replace(state, k=int(k), ops=())
     try:
-        view = compute(at)
+        view = compute(at, watch)
     except (ValueError, TypeError, RuntimeError, MemoryError) as err:
         return {"k": int(k), "value": None, "upper": None, "error": str(err)}
     e = view.estimate

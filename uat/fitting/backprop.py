@@ -129,6 +129,8 @@ its start). ``init='glorot'`` shows classical training from scratch.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 import warnings
 from functools import partial
@@ -152,7 +154,7 @@ from uat.fitting.status import status_facts, status_text
 from uat.fitting.training import DRAW_OPTIONS, TrainingSet, check_bool, check_set, trained_sampling, trained_set
 from uat.network import ShallowNetwork, hidden_features
 
-__all__ = ["OPTIMIZERS", "INITS", "BACKPROP_OPTIONS", "trained_sampling"]
+__all__ = ["OPTIMIZERS", "INITS", "BACKPROP_OPTIONS", "trained_sampling", "watch_updates"]
 
 OPTIMIZERS = {
     "gd": "plain gradient descent with a fixed learning rate",
@@ -182,6 +184,22 @@ _JACOBIAN_LIMIT = 1 << 26  # entries of a Gauss–Newton Jacobian (512 MiB)
 
 class _Stop(Exception):
     """Raised by the monitor to end an optimizer's loop."""
+
+
+_WATCHERS = threading.local()
+
+
+@contextlib.contextmanager
+def watch_updates(report):
+    """Within this context, on this thread, every update of a backprop fit calls ``report(iteration, loss,
+    seconds)``: for progress, and to stop the fit, by raising :class:`~uat.exceptions.FitCancelled` (which
+    propagates out of ``uat.fit``, leaving no result). The fit itself is unchanged: same updates, same bits."""
+    previous = getattr(_WATCHERS, "report", None)
+    _WATCHERS.report = report
+    try:
+        yield
+    finally:
+        _WATCHERS.report = previous
 
 
 class Monitor:
@@ -234,6 +252,9 @@ class Monitor:
 
     def _log(self, theta, loss):
         seconds = self._entry(loss)
+        watcher = getattr(_WATCHERS, "report", None)
+        if watcher is not None:
+            watcher(self.iteration, float(loss), seconds)  # may raise FitCancelled
         self.optimizer_loss = float(loss)
         if np.isfinite(loss) and loss < self.best_loss:
             self.best_loss, self.best_theta = float(loss), theta.copy()
