@@ -546,7 +546,7 @@ def _legend_texts(folder):
 
 
 def test_file_name_slugs_are_capped_with_a_hash_and_short_ones_unchanged():
-    from uat.study.figures import _slug
+    from uat.study.figures import slug as _slug
 
     assert _slug("sin(2*pi*x)") == "sin-2-pi-x" and _slug("x" * 60) == "x" * 60
     a, b = _slug("x" * 61), _slug("x" * 62)

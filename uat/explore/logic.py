@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 
 from uat._validation import suggest
+from uat.exceptions import USER_ERRORS, user_message
 
 __all__ = ["State", "Edit", "View", "MAX_WIDTH", "MAX_DEPTH", "METHODS", "compute", "curve_widths", "curve_point",
            "unit_lines",
@@ -343,11 +344,11 @@ def _target(state: State):
     return as_target(state.target, state.domain.strip() or None)
 
 
-def _fit(state: State):
+def _fit(state: State, target):
+    """The fit of ``state`` (``target``: its Target, :func:`_target`), computed once for its :meth:`State.fit_key`."""
     from uat.fitting.base import fit
 
     def make():
-        target = _target(state)
         width = state.k if state.depth == 1 else [state.k] * state.depth
         return fit(target, width=width, activation=state.sigma, method=state.method, seed=state.seed)
 
@@ -397,23 +398,19 @@ def polynomial_plateau(state: State) -> dict | None:
 
     One hidden layer of a polynomial σ of degree p is a polynomial of degree ≤ p in x whatever the width, so
     its sup error is at least E_p(f), the error of the best uniform approximation by such polynomials
-    (:func:`uat.fitting.polynomial.best_polynomial`, bracketed ``lower`` ≤ E_p ≤ ``value``); a deep network of
+    (:func:`uat.study.runner.polynomial_floors`, as a study computes it: ``lower`` ≤ E_p ≤ ``value``); a deep network of
     L − 1 such layers is a polynomial of degree ≤ p^(L−1). ``error`` says why it is missing where
     best_polynomial refuses the target (3-D and vector-valued ones)."""
     from uat.activations import get_activation
-    from uat.fitting.polynomial import best_polynomial
+    from uat.study.runner import polynomial_floors
 
     act = get_activation(state.sigma)
     if not act.polynomial or not _uses_sigma(state.method):  # chebyshev, poly_minimax: σ plays no part
         return None
     degree = act.degree ** state.depth
 
-    def make():
-        try:
-            best = best_polynomial(_target(state), degree)
-        except ValueError as err:
-            return {"degree": degree, "value": None, "lower": None, "error": str(err)}
-        return {"degree": degree, "value": float(best.value), "lower": float(best.lower), "error": None}
+    def make():  # the row a study stores for its polynomial-counterexample figure
+        return polynomial_floors(state.target, state.domain.strip() or None, [degree])[0]
 
     return _PLATEAUS.get((state.target, state.domain, degree), make)
 
@@ -444,11 +441,12 @@ def compute(state: State, watch=None) -> View:
         return replace(view, notes=notes)
 
     def measure():
-        dim = _target(state).domain.dim
+        f = _target(state)
+        dim = f.domain.dim
         if dim > 2:  # refused before any work: a 3-D fit could hold the worker for half a minute
             raise ValueError(f"the explorer draws 1-D and 2-D domains; this one has dimension {dim} "
                              "(use `uat fit` or a study)")
-        result = _fit(state)
+        result = _fit(state, f)
         target = result.target
         network = _apply(result.network, target, state.ops)
         start = time.perf_counter()
@@ -498,8 +496,8 @@ def curve_point(state: State, k: int, watch=None) -> dict:
     at = replace(state, k=int(k), ops=())
     try:
         view = compute(at, watch)
-    except (ValueError, TypeError, RuntimeError, MemoryError) as err:
-        return {"k": int(k), "value": None, "upper": None, "error": str(err)}
+    except (*USER_ERRORS, MemoryError) as err:  # a failed width is a point of the curve with its message
+        return {"k": int(k), "value": None, "upper": None, "error": user_message(err)}
     e = view.estimate
     return {"k": int(k), "value": float(e.value), "upper": None if e.upper is None else float(e.upper), "error": None}
 
@@ -514,22 +512,15 @@ def network_npz(view: View) -> bytes:
 def figure_bytes(view: View, fmt: str) -> bytes:
     """The current figure for a paper: f and g, and |f − g| on a log scale with the sup point
     (:func:`uat.plots.fit_closeup`), as PNG or SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib import pyplot as plt
-
     from uat.plots import fit_closeup, style
+    from uat.plots._style import write
 
     if fmt not in ("png", "svg"):
         raise ValueError(f"format must be png or svg; got {fmt!r}")
     with style():
         fig = fit_closeup(view.target, view.network, view.estimate)
     buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
-    finally:
-        plt.close(fig)
+    write(fig, buffer, fmt)  # as `uat study plot` writes its files: house style, no dates
     return buffer.getvalue()
 
 
@@ -541,12 +532,14 @@ def study_toml(state: State) -> str:
     hand edits have no study equivalent and are left out (a comment says so)."""
     import json
 
-    name = "explore-" + "".join(c if c.isalnum() else "-" for c in state.target)[:40].strip("-")
+    from uat.study.figures import slug
+
+    name = "explore-" + slug(state.target)
     lines = [f"# Written by `uat explore` from the view {state.to_query() or '(the defaults)'}",
              "# Each cell's seed derives from `seed` below, so its fits are other random draws than the page's."]
     if state.ops:
         lines.append(f"# The page's {len(state.ops)} hand edit(s) of units have no study equivalent: left out.")
-    lines += [f"name = {json.dumps(name or 'explore')}",
+    lines += [f"name = {json.dumps(name)}",
               f"description = {json.dumps('Sup error against width, as in the explorer: ' + state.target)}",
               f"seed = {state.seed}"]
     if state.domain.strip():
@@ -568,5 +561,4 @@ def _check_study(state: State, text: str) -> None:
 
     from uat.study.config import parse_config
 
-    _target(state)
     parse_config(tomllib.loads(text), "open as a study")

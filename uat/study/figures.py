@@ -30,7 +30,7 @@ from uat.plots.study import (BAR_LIMIT, LINESTYLES, draw_best_polynomial_note, d
                              draw_error_vs_parameters, draw_error_vs_width, draw_k_star, panel_grid)
 from uat.study.analysis import curve_label, has_depth, hidden_layers, labelled
 
-__all__ = ["StudyFigure", "study_figures", "error_vs_width_figure", "SLUG_MAX"]
+__all__ = ["StudyFigure", "study_figures", "error_vs_width_figure", "slug", "SLUG_MAX"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class StudyFigure:
 SLUG_MAX = 60
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     """A file-name-safe rendering of a target or activation name ('sin(2*pi*x)' → 'sin-2-pi-x'): at most
     ``SLUG_MAX`` characters as they are, else the first ``SLUG_MAX`` and 8 hex digits of the name's SHA-1."""
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", str(text)).strip("-.") or "target"
@@ -362,7 +362,7 @@ def _closeup_figures(study: _Study):
         target = study.target(row["target"])
         title = f"{row['target']}: {row['activation']}, width {row['width']}, {row['method']}, replicate {row['replicate']}"
         fig = fit_closeup(target, network, estimate, title=title)
-        name = f"fit-{_slug(row['target'])}-{_slug(row['activation'])}-{_slug(row['method'])}-k{row['width']}"
+        name = f"fit-{slug(row['target'])}-{slug(row['activation'])}-{slug(row['method'])}-k{row['width']}"
         which = "the only replicate" if study.replicates == 1 else (
             f"the median of its {study.replicates} replicates" if study.replicates % 2 else
             f"the upper median of its {study.replicates} replicates")
@@ -403,7 +403,7 @@ def _unit_figures(study: _Study):
         caption = (f"The transition points −b/a of the {width} hidden units (replicate 0) against their steepness |a|, "
                    f"over K, for {name}; units whose transition lies outside K are drawn at the edge.")
         shown += 1
-        yield f"units-{_slug(name)}-k{width}", fig, caption
+        yield f"units-{slug(name)}-k{width}", fig, caption
 
 
 def _training_figures(study: _Study):
@@ -432,7 +432,7 @@ def _training_figures(study: _Study):
         caption = (f"Training RMS error against update and against time for {name} at width {width} (replicate 0); "
                    "open markers: sup-norm checkpoints where recorded; star: the training RMS of the network "
                    f"returned. The sup error of the returned network, for comparison: {sups}.")
-        yield f"training-{_slug(name)}-k{width}", fig, caption
+        yield f"training-{slug(name)}-k{width}", fig, caption
 
 
 
