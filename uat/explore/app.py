@@ -4,13 +4,15 @@
 Everything runs on this machine: Bokeh's server serves BokehJS from its own wheel, and the page asks for
 nothing else (the browser tests assert it). Fits and sup-norm estimates run on one worker thread shared by
 every tab (so BLAS pools stay pinned and the page's widgets stay live while it works); each result is
-drawn only if it still answers the latest request, so "Cancel" and a new setting both discard work in
-flight. The error-against-width curve is computed one width per task, so a new setting waits for at most
-one curve point.
+drawn only if it still answers the latest request. "Cancel", a new setting or a closed tab stop a training
+fit at its next update (:func:`uat.fitting.backprop.watch_updates`), cancel queued work and discard the rest
+in flight. The error-against-width curve is computed one width per task, so a new setting waits for at
+most one curve point.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -18,6 +20,7 @@ from functools import partial
 
 import numpy as np
 
+from uat._html import escape as _html
 from uat.exceptions import FitCancelled
 from uat.exceptions import user_message as message
 from uat.explore import logic
@@ -42,12 +45,6 @@ _CURVE_DELAY_MS = 300
 _BLUE, _ORANGE, _GREEN, _VERMILION, _SKY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9"
 
 
-def _html(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=False)
-
-
 class Explorer:
     """One tab: its widgets, plots, and the requests it has in flight."""
 
@@ -61,6 +58,7 @@ class Explorer:
         self.closed = False  # the tab went away: drop every answer
         self.pending = set()  # futures of this tab, cancelled (if not started) when it closes
         self.sticky = None  # a message the first answer must not clear (a refused address)
+        self.curve_todo, self.curve_done = [], {}  # widths of the curve to compute, and k → point computed
         error = None
         try:
             self.state = State.from_query(query or {})
@@ -295,15 +293,21 @@ class Explorer:
         self.doc.title = "uat explore"
 
     # --- reading and setting the widgets ----------------------------------------------------------------------
-    def _set_widgets(self, s: State) -> None:
+    @contextlib.contextmanager
+    def _quietly(self):
+        """Set widgets without their callbacks asking for a new view."""
         self.syncing = True
         try:
+            yield
+        finally:
+            self.syncing = False
+
+    def _set_widgets(self, s: State) -> None:
+        with self._quietly():
             self.target.value, self.domain.value = s.target, s.domain
             self.sigma.value, self.method.value = s.sigma, s.method
             self.k_slider.value = self.k_input.value = s.k
             self.depth.value, self.seed.value, self.eps.value = s.depth, s.seed, s.eps
-        finally:
-            self.syncing = False
 
     def _from_widgets(self) -> State:
         return State(target=self.target.value.strip(), domain=self.domain.value.strip(), sigma=self.sigma.value,
@@ -315,9 +319,8 @@ class Explorer:
         if self.syncing:
             return
         if self.k_input.value is not None and self.k_slider.value != self.k_input.value:
-            self.syncing = True
-            self.k_slider.value = self.k_input.value
-            self.syncing = False
+            with self._quietly():
+                self.k_slider.value = self.k_input.value
         try:
             state = self._from_widgets()
         except (ValueError, TypeError) as err:
@@ -330,9 +333,8 @@ class Explorer:
     def _slid(self, attr, old, new):
         if self.syncing:
             return
-        self.syncing = True
-        self.k_input.value = int(new)
-        self.syncing = False
+        with self._quietly():
+            self.k_input.value = int(new)
         self._changed(attr, old, new)
 
     # --- hand edits ---------------------------------------------------------------------------------------------
@@ -351,8 +353,7 @@ class Explorer:
         if not ok:
             self.chosen.data = self.chosen_mark.data = {"x": [], "y": []}
             return
-        self.syncing = True
-        try:
+        with self._quietly():
             options = [str(i) for i in range(net.width)]
             if self.unit.options != options:
                 self.unit.options = options
@@ -365,8 +366,6 @@ class Explorer:
                 slider.start, slider.end = value - span, value + span
                 slider.step = span / 200
                 slider.value = value
-        finally:
-            self.syncing = False
         self._draw_chosen(net, i)
 
     def _draw_chosen(self, net, i: int) -> None:
@@ -542,7 +541,7 @@ class Explorer:
 
     # --- the error-against-width curve -----------------------------------------------------------------------------
     def curve_busy(self) -> bool:
-        return self.curve_for is not None and bool(getattr(self, "curve_todo", None))
+        return self.curve_for is not None and bool(self.curve_todo)
 
     def _start_curve(self, s: State) -> None:
         self.curve_generation += 1
@@ -606,7 +605,7 @@ def make_document(doc) -> None:
     context = getattr(doc, "session_context", None)
     request = getattr(context, "request", None) if context is not None else None
     if request is not None:
-        arguments = {key: values for key, values in request.arguments.items()}
+        arguments = request.arguments
     Explorer(doc, arguments)
 
 
@@ -627,7 +626,7 @@ def _export_handler(hosts):
                 self.finish(f"unknown export {name!r}; the exports are {', '.join(EXPORTS)}")
                 return
             try:
-                state = State.from_query({k: v for k, v in self.request.arguments.items()})
+                state = State.from_query(self.request.arguments)
                 kind, make = EXPORTS[name]
                 if make is None:
                     body = logic.study_toml(state).encode()
@@ -641,7 +640,9 @@ def _export_handler(hosts):
                 self.set_header("Content-Type", "text/plain; charset=utf-8")
                 self.finish(message(err))
                 return
-            stem = "uat-" + "".join(c if c.isalnum() else "-" for c in state.target)[:40].strip("-")
+            from uat.study.figures import slug
+
+            stem = "uat-" + slug(state.target)
             self.set_header("Content-Type", kind)
             self.set_header("Content-Disposition", f'attachment; filename="{stem}-{name}"')
             self.finish(body)
