@@ -24,9 +24,6 @@ from uat.exceptions import USER_ERRORS, UatWarning, user_message
 #: that the two agree).
 TABLE_FORMATS = ("text", "markdown", "latex", "csv")
 
-_USER_ERRORS = USER_ERRORS
-
-
 def _parse_value(text: str):
     """An option value: JSON (numbers, true/false, null, lists, quoted strings) or else the plain string."""
     try:
@@ -165,7 +162,7 @@ def fit_command(target, domain, activation, width, method, seed, option_pairs, a
             result.network.save(save_path)
         if plot_path:
             _save_plot(result, estimate, plot_path)
-    except _USER_ERRORS as err:
+    except USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
     record = _record(result, estimate, rms, sup_seconds, certify)
     if certify and estimate.upper is None:  # why no upper bound was proved, in the bracket's own words
@@ -287,13 +284,13 @@ def _save_plot(result: uat.FitResult, estimate: uat.SupEstimate, path: str) -> N
 def explore_command(port, no_browser, query):
     """Start the live explorer: a local page (127.0.0.1, nothing fetched from the network) showing f, g, the
     ε-tube, |f − g| with its sup point and certified bracket, the units and sup error against width."""
-    from uat.explore import INSTALL_HINT, serve
+    from uat.explore import require_bokeh, serve
     from uat.explore.logic import State
 
     try:
-        import bokeh  # noqa: F401
-    except ImportError:
-        raise click.ClickException(INSTALL_HINT) from None
+        require_bokeh()
+    except ImportError as err:
+        raise click.ClickException(str(err)) from None
     try:
         query = State.from_query(query).to_query()
     except (ValueError, TypeError) as err:
@@ -349,7 +346,7 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
 
     try:
         config = load_config(study_file)
-    except _USER_ERRORS as err:
+    except USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
     out = out_dir or str(default_folder(config))
     try:
@@ -359,7 +356,7 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
         click.echo(f"\ninterrupted: every finished cell is stored in {out}; rerun the same command to resume",
                    err=True)
         raise SystemExit(130) from None
-    except _USER_ERRORS as err:
+    except USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
     failed = int((frame["status"] != "ok").sum())
     click.echo(f"{len(frame)} cells in {out}: {len(frame) - failed} ok, {failed} failed"
@@ -404,7 +401,7 @@ def _open(folder, all_cells: bool = False):
     try:
         config = StudyStore(folder).config()
         return load_results(folder, all_cells=all_cells), config
-    except _USER_ERRORS as err:
+    except USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
 
 
@@ -496,7 +493,7 @@ def study_plot(folder, formats):
     _open(folder)
     try:
         figures = study_figures(folder, formats)
-    except _USER_ERRORS as err:
+    except USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
     for figure in figures:
         for path in figure.paths:
@@ -518,7 +515,7 @@ def study_report(folder, output):
     _open(folder)
     try:
         path = write_report(folder, output)
-    except _USER_ERRORS as err:
+    except USER_ERRORS as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"wrote {path}")
 
