@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from uat._html import frame_table as _table
+from uat.study.tables import TEXT_COLUMNS
 
 __all__ = ["write_report"]
 
@@ -161,12 +162,12 @@ def _sections(folder: Path, frame: pd.DataFrame, config: dict, meta: dict, figur
          "reaches it; ?: cells failed at the widths the entry rests on. rate: slope of log error against log "
          "width [95% interval]; " + html.escape(PLATEAUS) + " The tail's rate and interval are tail_rate, "
          "tail_low and tail_high in the rates below.</p>"
-         + _table(table, text_columns=("target", "activation", "method", "plateau"))),
+         + _table(table, text_columns=TEXT_COLUMNS)),
         ("rates", "Convergence rates",
          "<p class='note'>Least-squares slope of log median sup error against log width over the decreasing "
          "part of each curve (up to the smallest error not within 10× of the rounding floor); n_points: widths "
          "used; tail_rate [tail_low, tail_high]: the same fit over the last max(4, n/3) widths alone.</p>"
-         + _table(rate, text_columns=("target", "activation", "method", "plateau"))),
+         + _table(rate, text_columns=TEXT_COLUMNS)),
         ("figures", "Figures", _figure_section(folder, frame, figures)),
         ("failures", "Failed cells", _failures(frame)),
         ("configuration", "The study file",

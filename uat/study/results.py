@@ -136,7 +136,9 @@ def _study_html(study: StudyResults) -> str:
                     rows_table(rows) + "<p>No cell has succeeded yet: no k*(ε), no figure.</p>")
     from uat.study.figures import error_vs_width_figure
 
-    table = frame_table(study.k_star_table(), text_columns=("target", "activation", "method", "plateau"))
+    from uat.study.tables import TEXT_COLUMNS
+
+    table = frame_table(study.k_star_table(), text_columns=TEXT_COLUMNS)
     fig, caption = error_vs_width_figure(study.folder)
     return card(f"Study: {study.name}", rows_table(rows) + "<p><b>k*(ε)</b>: the smallest swept width whose median "
                 "sup error is ≤ ε (&gt;K: no swept width up to K reaches it; ?: cells failed at the widths it rests "

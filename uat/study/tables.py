@@ -14,13 +14,13 @@ import pandas as pd
 
 from uat._validation import suggest
 
-__all__ = ["FORMATS", "select", "render", "markdown_table", "latex_table"]
+__all__ = ["FORMATS", "TEXT_COLUMNS", "select", "render", "markdown_table", "latex_table"]
 
 #: The formats of :func:`render`.
 FORMATS = ("text", "markdown", "latex", "csv")
 
 #: Columns of the k*(ε) table whose entries are words (left-aligned); the rest are numbers.
-_TEXT_COLUMNS = ("target", "activation", "method", "plateau")
+TEXT_COLUMNS = ("target", "activation", "method", "plateau")
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_|<>~"})
 _LATEX = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -53,7 +53,7 @@ def select(frame: pd.DataFrame, **wanted) -> pd.DataFrame:
 
 
 def _alignments(table: pd.DataFrame) -> list[str]:
-    return ["l" if column in _TEXT_COLUMNS else "r" for column in table.columns]
+    return ["l" if column in TEXT_COLUMNS else "r" for column in table.columns]
 
 
 def markdown_table(table: pd.DataFrame) -> str:
