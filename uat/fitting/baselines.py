@@ -28,7 +28,7 @@ from numpy.polynomial import chebyshev as cheb
 from scipy.fft import dct
 
 from uat._validation import as_float_array, as_points, check_int, check_real
-from uat.domains import Domain, as_domain, parse_domain
+from uat.domains import Ball, Box, Domain, as_domain, parse_domain
 from uat.fitting.base import Fitted, Method, Option, Problem, as_given, optional, register_method
 from uat.fitting.polynomial import (BestPolynomial, clenshaw, coefficient_tensor, polynomial_exchange, to_unit,
                                     total_degree_indices)
@@ -310,6 +310,9 @@ def _fit_chebyshev(problem: Problem, *, degree="match") -> Fitted:
     if f.dim != 1:
         raise ValueError(f"method 'chebyshev' interpolates on an interval (a 1-D domain); got the {f.dim}-D domain "
                          f"{f.domain}; use method 'poly_minimax' for 2-D boxes and discs")
+    if not isinstance(f.domain, (Box, Ball)):
+        raise ValueError(f"method 'chebyshev' interpolates on an interval; got the 1-D domain {f.domain}, which is "
+                         "not one (its points between the pieces are not in K); use method 'poly_minimax'")
     p, budget = _degree(problem, degree)
     lower, upper = f.domain.bounds
     t = _chebyshev_points(p + 1)
@@ -343,7 +346,7 @@ def _fit_poly_minimax(problem: Problem, *, degree="match", max_degree=None, n_po
         raise ValueError(f"method 'poly_minimax': degree {p} ({why}) exceeds max_degree = {cap} in {f.dim}-D (the "
                          f"linear program would have {math.comb(p + f.dim, f.dim)} unknowns and take minutes to "
                          "hours); pass a larger max_degree to allow it, or a smaller integer degree")
-    _scalar_values(f, (sum(f.domain.bounds) / 2)[None, :], "poly_minimax")
+    _scalar_values(f, f.domain.project((sum(f.domain.bounds) / 2)[None, :]), "poly_minimax")  # a point of K
     best, X, Y = polynomial_exchange(f, p, n_points=n_points, rtol=rtol, max_rounds=max_rounds, caller="poly_minimax")
     P = PolynomialApproximant.from_best(best, problem.width)
     diagnostics = {"degree": p, "n_params": P.n_params, "matched_network_params": budget, "lower": best.lower,

@@ -44,7 +44,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from uat._validation import check_choice, check_int, check_real, check_rng
-from uat.domains import Domain
+from uat.domains import Ball, Box, Domain
 
 __all__ = ["draw_features", "transition_points", "SCHEMES"]
 
@@ -69,15 +69,19 @@ _GOLDEN = (np.sqrt(5.0) - 1) / 2
 def transition_points(domain: Domain, U: np.ndarray) -> np.ndarray:
     """The points of K that the 'domain' scheme's transitions pass through, (k, n), from the uniform draw U.
 
-    In 1-D, u_i = frac(U[0, 0] + i/φ) along the interval (K's bounds: a 1-D ball is an interval too):
-    nested, since u_i depends on i and on the first row only, and even, the largest gap at most
-    1.9/k of the interval. In n-D, ``domain.from_unit`` of row i: independent uniform points.
+    On an interval (a 1-D Box or Ball), u_i = frac(U[0, 0] + i/φ) along it: nested, since u_i depends on
+    i and on the first row only, and even, the largest gap at most 1.9/k of the interval. Elsewhere
+    ``domain.from_unit`` of row i (independent uniform points of K) where the domain has an exact map, else
+    :meth:`~uat.domains.Domain.nested_sample` seeded by U[0, 0] (rejection row by row: still uniform on K,
+    independent and nested).
     """
-    if domain.dim > 1:
+    if domain.dim == 1 and isinstance(domain, (Box, Ball)):
+        lower, upper = domain.bounds
+        u = (U[0, 0] + np.arange(U.shape[0]) * _GOLDEN) % 1.0
+        return np.clip(lower + u[:, None] * (upper - lower), lower, upper)
+    if domain.n_unit is not None and domain.n_unit <= U.shape[1] - domain.dim - 1:
         return domain.from_unit(U[:, : domain.n_unit])
-    lower, upper = domain.bounds
-    u = (U[0, 0] + np.arange(U.shape[0]) * _GOLDEN) % 1.0
-    return np.clip(lower + u[:, None] * (upper - lower), lower, upper)
+    return domain.nested_sample(U.shape[0], seed=int(U[0, 0] * 2.0**53))
 
 
 def _domain_draw(domain: Domain, U: np.ndarray, scale: float, spread: float):
@@ -87,7 +91,8 @@ def _domain_draw(domain: Domain, U: np.ndarray, scale: float, spread: float):
     norms = np.linalg.norm(G, axis=1)
     G[norms == 0, 0], norms[norms == 0] = 1.0, 1.0
     top = np.maximum(1.0, spread * np.arange(1, U.shape[0] + 1) ** (1.0 / n))  # depends on i only: nested
-    slope = scale / (domain.diameter / 2) * top ** U[:, 2 * n + 1]
+    radius = domain.diameter / 2 or 1.0  # a one-point set has diameter 0
+    slope = scale / radius * top ** U[:, 2 * n + 1]
     A = G * (slope / norms)[:, None]
     b = -np.einsum("ij,ij->i", A, points)
     return A, b

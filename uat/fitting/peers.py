@@ -343,7 +343,7 @@ def default_gamma(domain) -> float:
     across K in each direction. Measured (1-D, [-1, 1], N = 2048, α = 1e-12, median of 3 seeds): on sin 2πx
     at width 16, sup error 3.4e-5 with γ = 8/R², 3.1e-6 with 16/R², 1.2e-5 with 32/R²; Runge's function
     wants ever larger γ at large widths (width 64: 1.5e-2 with 16/R², 1.9e-3 with 64/R²)."""
-    return 16.0 / (domain.diameter / 2) ** 2
+    return 16.0 / (domain.diameter / 2 or 1.0) ** 2  # a one-point set has diameter 0
 
 
 def _fit_random_fourier(problem: Problem, *, n_samples, sampling, gamma, alpha, solver, threads) -> Fitted:

@@ -40,7 +40,7 @@ from scipy.spatial import cKDTree
 
 from uat._threads import pinned_blas
 from uat._validation import as_points, check_int, check_real
-from uat.domains import Ball, Box, Domain
+from uat.domains import Ball, Box, Domain, PointSet
 from uat.exceptions import ConvergenceWarning
 from uat.fitting.minimax import minimax_solve
 from uat.network import BLOCK
@@ -158,10 +158,12 @@ def _lobatto(n: int) -> np.ndarray:
 
 
 def _initial_points(domain: Domain, degree: int, n_points: int | None) -> np.ndarray:
-    """1-D: Chebyshev–Lobatto points; 2-D box: their tensor grid; 2-D ball: a masked grid plus its circle."""
+    """1-D interval: Chebyshev–Lobatto points; 2-D box: their tensor grid; 2-D ball: a masked grid plus its
+    circle; any other domain: the tensor grid over its bounding box kept where it lies in K, plus points of its
+    outline (projected onto K) and as many scrambled Sobol' points of K (seed 0); a point set: its points."""
     lower, upper = domain.bounds
     centre, half = (lower + upper) / 2, (upper - lower) / 2
-    if domain.dim == 1:
+    if domain.dim == 1 and isinstance(domain, (Box, Ball)):
         n = n_points or max(20 * (degree + 1), 2001)
         return np.clip(centre + half * _lobatto(n)[:, None], lower, upper)
     if isinstance(domain, Box):
@@ -169,13 +171,25 @@ def _initial_points(domain: Domain, degree: int, n_points: int | None) -> np.nda
         t = _lobatto(m)
         U = np.stack(np.meshgrid(t, t, indexing="ij"), axis=-1).reshape(-1, 2)
         return np.clip(centre + half * U, lower, upper)
-    m = math.ceil(math.sqrt(4 * n_points / math.pi)) if n_points else max(6 * (degree + 1), 41)
-    t = np.linspace(-1.0, 1.0, m)
-    U = np.stack(np.meshgrid(t, t, indexing="ij"), axis=-1).reshape(-1, 2)
-    theta = 2 * np.pi * np.arange(4 * m) / (4 * m)
-    X = np.vstack([centre + half * U[np.sum(U**2, axis=1) < 1],
-                   centre + domain.radius * np.stack([np.cos(theta), np.sin(theta)], axis=1)])
-    return domain.project(X)
+    if isinstance(domain, Ball):
+        m = math.ceil(math.sqrt(4 * n_points / math.pi)) if n_points else max(6 * (degree + 1), 41)
+        t = np.linspace(-1.0, 1.0, m)
+        U = np.stack(np.meshgrid(t, t, indexing="ij"), axis=-1).reshape(-1, 2)
+        theta = 2 * np.pi * np.arange(4 * m) / (4 * m)
+        X = np.vstack([centre + half * U[np.sum(U**2, axis=1) < 1],
+                       centre + domain.radius * np.stack([np.cos(theta), np.sin(theta)], axis=1)])
+        return domain.project(X)
+    if isinstance(domain, PointSet):
+        return np.array(domain.X)
+    n = n_points or (max(20 * (degree + 1), 2001) if domain.dim == 1 else max(6 * (degree + 1), 41) ** 2)
+    m = n if domain.dim == 1 else math.ceil(math.sqrt(n))
+    t = _lobatto(m)
+    U = t[:, None] if domain.dim == 1 else np.stack(np.meshgrid(t, t, indexing="ij"), axis=-1).reshape(-1, 2)
+    grid = np.clip(centre + half * U, lower, upper)
+    parts = [grid[domain.contains(grid)], domain.sample(n, "sobol", rng=0)]
+    for line in domain.outline() or []:
+        parts.append(domain.project(line))
+    return np.vstack(parts)
 
 
 def _stencil(dim: int) -> np.ndarray:
