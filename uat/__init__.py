@@ -17,7 +17,8 @@ import importlib
 
 #: every public name -> the module that defines it
 _EXPORTS = {
-    **dict.fromkeys(["Box", "Ball", "parse_domain"], "uat.domains"),
+    **dict.fromkeys(["Box", "Ball", "Simplex", "Polygon", "Annulus", "Sphere", "Curve", "PointSet", "LevelSet",
+                     "Union", "Intersection", "Difference", "Domain", "parse_domain"], "uat.domains"),
     "ShallowNetwork": "uat.network",
     "DeepNetwork": "uat.deep",
     **dict.fromkeys(["Activation", "get_activation", "list_activations", "register_activation"], "uat.activations"),

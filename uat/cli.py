@@ -300,10 +300,15 @@ def explore_command(port, no_browser, query):
 
 
 @main.command("list")
-@click.argument("what", type=click.Choice(["activations", "targets", "methods"]))
+@click.argument("what", type=click.Choice(["activations", "targets", "methods", "domains"]))
 def list_command(what):
-    """List the registered activations, targets or fitting methods."""
-    if what == "activations":
+    """List the registered activations, targets or fitting methods, or the forms of domain text."""
+    if what == "domains":
+        from uat.domains._parse import EXAMPLES
+
+        for name, example, description in EXAMPLES:
+            click.echo(f"{name:<13} {example}\n              {description}")
+    elif what == "activations":
         for name in uat.list_activations():
             act = uat.get_activation(name)
             flags = [f"polynomial, degree {act.degree}" if act.polynomial else "",

@@ -24,7 +24,7 @@ import re
 
 from uat._validation import suggest
 
-__all__ = ["parse_domain", "as_domain", "SHAPES", "MAX_DIM", "number", "vector", "matrix", "split_arguments"]
+__all__ = ["parse_domain", "as_domain", "SHAPES", "EXAMPLES", "MAX_DIM", "number", "vector", "matrix", "split_arguments"]
 
 #: One factor of a product: an interval ``[a,b]``, optionally raised to a power ``[a,b]^n`` (bounds
 #: are constant expressions without commas or brackets).
@@ -56,6 +56,22 @@ def _shapes() -> dict:
 #: The folder relative file names (``points(file.csv)``) are read from while parse_domain runs (None: the
 #: working directory); a study sets it to its file's folder.
 FOLDER: contextvars.ContextVar = contextvars.ContextVar("uat_domain_folder", default=None)
+
+#: What ``uat list domains`` prints: each form of domain text, an example (tested to parse) and what it is.
+EXAMPLES = (
+    ("product", "[-1,1]^2", "a box: a product of intervals [a,b], ^n repeats one"),
+    ("ball", "ball(center=[0,0], radius=1)", "the closed Euclidean ball"),
+    ("annulus", "annulus(center=[0,0], r_inner=0.5, r_outer=1)", "a spherical shell r_inner ≤ ‖x − c‖ ≤ r_outer"),
+    ("sphere", "sphere(center=[0,0,0], radius=1)", "the sphere ‖x − c‖ = r (a circle in 2-D), dimension n − 1"),
+    ("simplex", "simplex(vertices=[[0,0],[1,0],[0,1]])", "the convex hull of n + 1 affinely independent points"),
+    ("polygon", "polygon(vertices=[[0,0],[2,0],[2,1],[1,1],[1,2],[0,2]])", "a simple polygon (here an L-shape)"),
+    ("curve", "curve(x=[cos(2*pi*t),sin(2*pi*t)], t=[0,0.5])", "the image of a parametrisation t ↦ x(t)"),
+    ("points", "points(X=[[0,0],[1,0.5],[2,1]])", "a finite set; points(file.csv) reads a CSV file (pandas)"),
+    ("levelset", "levelset(h=x**2+y**2-1, box=[-1,1]^2)", "{x in the box : h(x) ≤ 0}, sampled by rejection"),
+    ("union", "[0,2]x[0,1] | [0,1]x[0,2]", "A | B (sampled as a volume-weighted mixture)"),
+    ("intersection", "ball(center=[0,0], radius=1) & [0,1]^2", "A & B"),
+    ("difference", "[0,1]^2 - ball(center=[0.5,0.5], radius=0.25)", "A - B: A minus the interior of B"),
+)
 
 #: The named shapes parse_domain reads (filled on first use; see :func:`_shapes`).
 SHAPES: dict = {}
