@@ -260,7 +260,7 @@ def _sup_1d(errors, hints: SearchHints, domain: Domain, n_points: int | None, n_
     facts = {"search": "1-D grid", "n_grid": n, "n_extra": int(len(x) - n), "n_refined": int(len(maxima)),
              "n_given": int(len(points))}
     if not isinstance(domain, Box):
-        facts["n_ends"] = int(len(ends))
+        facts["n_ends"] = int(len(np.unique(ends)))
     inside = e > -np.inf
     return argmax, value, initial, (x[inside], e[inside]), facts
 
@@ -312,12 +312,24 @@ def _sup_curve(errors: ErrorFunction, hints: SearchHints, domain: Domain, n_poin
         i = int(np.argmax(seeds))
         if seeds[i] > value:
             argmax, value = points[i].copy(), float(seeds[i])
-            t0 = float(T[np.argmin(np.linalg.norm(along.points(T) - points[i], axis=1))])
-            t, refined = _refine_near(along, a, b, t0, (b - a) / max(facts["n_grid"] - 1, 1))
+            spacing = (b - a) / max(facts["n_grid"] - 1, 1)
+            t, refined = _refine_near(along, a, b, _parameter_of(along, T, points[i], spacing), spacing)
             if refined > value:
                 argmax, value = along.points(t)[0], refined
     facts.update(search="curve parameter", n_given=int(len(points)))
     return argmax, value, initial, facts
+
+
+def _parameter_of(along: CurveErrors, T: np.ndarray, x: np.ndarray, spacing: float) -> float:
+    """The parameter t with γ(t) nearest to the point x of the curve: the nearest grid parameter, then the
+    distance minimised within ± spacing by the same subdivision as the error (:func:`_zoom_1d`)."""
+    near = float(T[np.argmin(np.linalg.norm(along.points(T) - x, axis=1))])
+    closeness = lambda t: -np.linalg.norm(along.points(t) - x, axis=1)  # noqa: E731
+    a, b = T[0], T[-1]
+    left, right = max(a, near - spacing), min(b, near + spacing)
+    ends = closeness(np.array([[left], [right], [near]]))
+    t, _ = _zoom_1d(closeness, [left], [right], ends[:1], ends[1:2], [near], ends[2:], (b - a) / 2)
+    return float(t[0])
 
 
 def _sup_points(errors: ErrorFunction, domain: PointSet, points: np.ndarray):
@@ -436,10 +448,11 @@ def _describe(facts: dict) -> str:
     if facts["search"] == "point set":
         return f"exact: the maximum over all {facts['n_grid']} points of K"
     if facts["search"] == "1-D grid":
-        text = (f"1-D: uniform grid of {facts['n_grid']} points + {facts['n_extra']} transition/cluster/given "
-                f"points, the {facts['n_refined']} largest local maxima refined together")
+        kinds = "transition/cluster/given" if "n_ends" not in facts else "transition/cluster/interval-end"
+        text = (f"1-D: uniform grid of {facts['n_grid']} points + {facts['n_extra']} {kinds} points, the "
+                f"{facts['n_refined']} largest local maxima refined together")
         if "n_ends" in facts:
-            text += f" (over K's bounding interval, the error taken at points of K only, {facts['n_ends']} interval ends)"
+            text += f" (grid over K's bounding interval, error taken at its points in K; {facts['n_ends']} interval ends)"
     elif facts["search"] == "curve parameter":
         text = (f"curve: uniform grid of {facts['n_grid']} parameter values t (+ {facts['n_extra']} interval ends), "
                 f"the {facts['n_refined']} largest local maxima of the error at γ(t) refined together in t")
