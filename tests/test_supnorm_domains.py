@@ -241,3 +241,22 @@ def test_ten_dimensional_ball_runs_with_argmax_in_k():
     assert in_k(K, est.argmax) and est.facts["search"] == "10-D Sobol'"
     X = K.sample(1 << 14, "uniform", rng=1)
     assert est.value >= np.max(np.abs(f(X) - g(X)[:, 0]))
+
+
+def test_bench_highdim_quick_mode_runs(tmp_path, capsys):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_highdim.py"
+    spec = importlib.util.spec_from_file_location("bench_highdim", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "highdim.md"
+    module.main(["--quick", "--out", str(out)])
+    report = out.read_text()
+    assert report == capsys.readouterr().out and "NOT a measurement" in report
+    payload = json.loads(out.with_suffix(".json").read_text())
+    rows = {row["id"]: row for row in payload["rows"]}
+    assert rows["highdim.fitted"]["passed"] is True and rows["highdim.in_k"]["median"] == len(payload["data"]["fitted"])
+    assert {"highdim.bump2_s0.05", "highdim.bump10_s0.01", "highdim.memory"} <= set(rows)
