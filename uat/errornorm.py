@@ -127,11 +127,8 @@ class ErrorFunction:
         return float(self(np.atleast_2d(x))[0])
 
 
-class MaskedErrors:
-    """The error on the points of K and −inf elsewhere: a 1-D search over K's bounding interval that never takes a
-    point outside K (a union of intervals, a 1-D ball). Only the points in K are evaluated (and counted).
-
-    Same interface as :class:`ErrorFunction` (``target``, ``domain``, ``count``, calls on (N, 1) arrays)."""
+class _Restricted:
+    """An error function seen through another map: ``target``, ``domain`` and ``count`` are the wrapped one's."""
 
     def __init__(self, errors: ErrorFunction):
         self.errors, self.target, self.domain = errors, errors.target, errors.domain
@@ -139,6 +136,13 @@ class MaskedErrors:
     @property
     def count(self) -> int:
         return self.errors.count
+
+
+class MaskedErrors(_Restricted):
+    """The error on the points of K and −inf elsewhere: a 1-D search over K's bounding interval that never takes a
+    point outside K (a union of intervals, a 1-D ball). Only the points in K are evaluated (and counted).
+
+    Same interface as :class:`ErrorFunction` (``target``, ``domain``, ``count``, calls on (N, 1) arrays)."""
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         out = np.full(X.shape[0], -np.inf)
@@ -147,18 +151,11 @@ class MaskedErrors:
         return out
 
 
-class CurveErrors:
+class CurveErrors(_Restricted):
     """t ↦ e(γ(t)) on (N, 1) arrays of parameters t ∈ [a, b], for a curve K = γ([a, b]) searched in its parameter
     (``curve.parametrisation(t)`` maps (N,) parameters to (N, n) points of K).
 
     ``target`` and ``count`` are the underlying error function's; ``domain`` is the curve."""
-
-    def __init__(self, errors: ErrorFunction):
-        self.errors, self.target, self.domain = errors, errors.target, errors.domain
-
-    @property
-    def count(self) -> int:
-        return self.errors.count
 
     def points(self, T: np.ndarray) -> np.ndarray:
         """γ(t) (N, n) for parameters T (N, 1) or (N,)."""
