@@ -4,7 +4,8 @@
 
 * :func:`check_pair`: the target on its domain, with g checked against it; :func:`domain_points`:
   points of K a caller gives, checked;
-* :class:`ErrorFunction`: x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations;
+* :class:`ErrorFunction`: x ↦ ‖f(x) − g(x)‖₂ on (N, n) arrays, chunked, counting evaluations; its two
+  restrictions for the 1-D search, :class:`MaskedErrors` (−inf off K) and :class:`CurveErrors` (t ↦ e(γ(t)));
 * :func:`row_norms`, :func:`rms`: Euclidean norms of the rows of an (N, m) array and root mean
   squares, without overflow (:func:`power_of_two` is the exact scale they use, and
   :func:`scale_weights` takes weights fitted on a scaled target back to its own values);
@@ -22,7 +23,7 @@ from uat.domains import Domain
 from uat.network import ShallowNetwork, forward, power_of_two  # re-exported: the scaling of the error norms
 from uat.targets import Target, as_target
 
-__all__ = ["ErrorFunction", "call_g", "check_pair", "domain_points", "power_of_two", "rms", "row_norms",
+__all__ = ["ErrorFunction", "MaskedErrors", "CurveErrors", "call_g", "check_pair", "domain_points", "power_of_two", "rms", "row_norms",
            "scale_weights", "rounding_floor", "CHUNK", "FLOOR_POINTS"]
 
 #: Points per evaluation block of f and g.
@@ -124,6 +125,47 @@ class ErrorFunction:
     def at(self, x) -> float:
         """The error at one point x (n,)."""
         return float(self(np.atleast_2d(x))[0])
+
+
+class _Restricted:
+    """An error function seen through another map: ``target``, ``domain`` and ``count`` are the wrapped one's."""
+
+    def __init__(self, errors: ErrorFunction):
+        self.errors, self.target, self.domain = errors, errors.target, errors.domain
+
+    @property
+    def count(self) -> int:
+        return self.errors.count
+
+
+class MaskedErrors(_Restricted):
+    """The error on the points of K and −inf elsewhere: a 1-D search over K's bounding interval that never takes a
+    point outside K (a union of intervals, a 1-D ball). Only the points in K are evaluated (and counted).
+
+    Same interface as :class:`ErrorFunction` (``target``, ``domain``, ``count``, calls on (N, 1) arrays)."""
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        out = np.full(X.shape[0], -np.inf)
+        inside = self.domain.contains(X)
+        out[inside] = self.errors(X[inside])
+        return out
+
+
+class CurveErrors(_Restricted):
+    """t ↦ e(γ(t)) on (N, 1) arrays of parameters t ∈ [a, b], for a curve K = γ([a, b]) searched in its parameter
+    (``curve.parametrisation(t)`` maps (N,) parameters to (N, n) points of K).
+
+    ``target`` and ``count`` are the underlying error function's; ``domain`` is the curve."""
+
+    def points(self, T: np.ndarray) -> np.ndarray:
+        """γ(t) (N, n) for parameters T (N, 1) or (N,)."""
+        return np.asarray(self.domain.parametrisation(np.reshape(T, -1)), dtype=float).reshape(-1, self.domain.dim)
+
+    def __call__(self, T: np.ndarray) -> np.ndarray:
+        out = np.empty(T.shape[0])
+        for start in range(0, T.shape[0], CHUNK):  # γ's points in blocks too: (CHUNK, n) at a time
+            out[start:start + CHUNK] = self.errors(self.points(T[start:start + CHUNK]))
+        return out
 
 
 def rounding_floor(target: Target, g, X: np.ndarray) -> float:

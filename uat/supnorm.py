@@ -14,7 +14,20 @@ by half), so :func:`sup_error` refines:
   a vectorised shrinking-box search (random trials around every candidate at once, projected onto
   K; robust at kinks), until each is flat to rounding or its box below 1e-13 of K's diameter; then
   L-BFGS-B from the best (central differences in one call per gradient), for ridges and maxima on
-  K's boundary, where random trials stall.
+  K's boundary, where random trials stall. Its spacing follows K's intrinsic dimension (n − 1 on a
+  sphere); every trial and polish step goes through ``domain.project``, so it stays in K.
+
+Other kinds of K:
+
+* a **finite point set** (:class:`~uat.domains.PointSet`): the error at every point, so ``value`` = ``lower``
+  = ``upper`` is the sup itself (``facts["exact"]``), with no Lipschitz constant;
+* a **curve** (any domain with ``parametrisation(t)`` → (N, n) points and ``interval`` (a, b)): the 1-D
+  search on t ↦ e(γ(t)) over [a, b], argmax γ(t*);
+* a **1-D K that is not a box** (a union of intervals, a 1-D ball): the 1-D grid over K's bounding
+  interval with the ends of K's intervals added, the error taken as −inf off K, so nothing outside K is
+  evaluated or refined.
+
+Every ``argmax`` is a point of K (``domain.contains``), and ``value`` is attained there.
 
 Given ``points`` seed the estimate (and the bracket) without changing its point set, so the same g
 gives the same estimate with or without them unless one of them is higher.
@@ -47,8 +60,9 @@ import numpy as np
 from uat._threads import pinned_blas
 from uat._validation import check_int, check_nonnegative, check_rng
 from uat.certify import HOPELESS, branch_and_bound, can_bracket_model
-from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rms, rounding_floor
-from uat.domains import Box, Domain
+from uat.errornorm import (FLOOR_POINTS, CurveErrors, ErrorFunction, MaskedErrors, check_pair, domain_points, rms,
+                           rounding_floor)
+from uat.domains import Box, Domain, PointSet
 from uat.network import SearchHints, search_hints
 from uat.targets import Target
 
@@ -135,9 +149,9 @@ _PER_PERIOD, _MAX_STARTS = 32, 1024
 _NEAR_BEST = 2e-3
 
 
-def _grid_size_1d(target: Target, hints: SearchHints, domain: Box, certified: bool) -> int:
-    """Points of the first uniform 1-D grid (see ``_GRID_CERTIFIED``); for periodic units (sin, cos:
-    ``Activation.period``), at least ``_PER_PERIOD`` per period of the fastest unit."""
+def _grid_size_1d(target: Target, hints: SearchHints, length: float, certified: bool) -> int:
+    """Points of the first uniform 1-D grid over an interval of that length (see ``_GRID_CERTIFIED``); for
+    periodic units (sin, cos: ``Activation.period``), at least ``_PER_PERIOD`` per period of the fastest unit."""
     if certified:
         n = _GRID_CERTIFIED
     else:
@@ -145,7 +159,7 @@ def _grid_size_1d(target: Target, hints: SearchHints, domain: Box, certified: bo
     if hints.units:
         n = max(n, (16 if certified else 64) * hints.units + 1)
     if hints.period is not None:
-        fastest = hints.slope * domain.diameter / hints.period
+        fastest = hints.slope * length / hints.period
         n = max(n, int(min(_PER_PERIOD * fastest, _MAX_GRID)) + 1)
     return min(n, _MAX_GRID)
 
@@ -207,18 +221,30 @@ def _zoom_1d(errors: ErrorFunction, lo, hi, v_lo, v_hi, x, v, scale: float, per_
     return x, v
 
 
-def _sup_1d(errors: ErrorFunction, hints: SearchHints, domain: Box, n_points: int | None, n_starts: int, points: np.ndarray,
+def _sup_1d(errors, hints: SearchHints, domain: Domain, n_points: int | None, n_starts: int, points: np.ndarray,
             certified: bool):
     """The 1-D estimate: a grid (uniform + transitions + clusters at steep units + given points), then the
-    largest local maxima refined together; returns the facts and the evaluated grid (for the bracket)."""
-    lo, hi = float(domain.lower[0]), float(domain.upper[0])
-    n = n_points or _grid_size_1d(errors.target, hints, domain, certified)
+    largest local maxima refined together; returns the facts and the evaluated grid (for the bracket).
+
+    On a 1-D K other than a box (a union of intervals, a 1-D ball) the grid spans K's bounding interval, the
+    ends of K's intervals join it (:func:`_ends_1d`) and the error is −inf off K (:class:`MaskedErrors`): no
+    point outside K is evaluated, refined towards or returned.
+    """
+    lower, upper = domain.bounds
+    lo, hi = float(lower[0]), float(upper[0])
+    n = n_points or _grid_size_1d(errors.target, hints, hi - lo, certified)
     grid = np.linspace(lo, hi, n)
     extra = np.concatenate([_steep_clusters(hints, lo, hi, (hi - lo) / max(n - 1, 1)), hints.inside(lo, hi)])
-    x, where = np.unique(np.concatenate([grid, extra]), return_inverse=True)
+    ends = np.empty(0) if isinstance(domain, Box) else _ends_1d(domain, grid)
+    if not isinstance(domain, Box):
+        errors = MaskedErrors(errors)
+    x, where = np.unique(np.concatenate([grid, extra, ends]), return_inverse=True)
     e = errors(x[:, None])
     initial = float(e[where[:n]].max())
+    if initial == -np.inf:  # no grid point in K (it is finer than the grid): its interval ends
+        initial = float(e.max())
     maxima = _local_maxima(e)
+    maxima = maxima[e[maxima] > -np.inf]  # not the plateaus of −inf off K
     near = np.cos(np.pi / _PER_PERIOD) if hints.period is not None else 1 - _NEAR_BEST
     high = int(np.sum(e[maxima] >= e[maxima[0]] * near))
     maxima = maxima[:min(max(n_starts, high), _MAX_STARTS)]
@@ -230,19 +256,89 @@ def _sup_1d(errors: ErrorFunction, hints: SearchHints, domain: Box, n_points: in
         seeds = errors(points)
         i = int(np.argmax(seeds))
         if seeds[i] > value:
-            argmax, value = _refine_near(errors, domain, float(points[i, 0]), (hi - lo) / max(n - 1, 1))
+            argmax, value = _refine_near(errors, lo, hi, float(points[i, 0]), (hi - lo) / max(n - 1, 1))
     facts = {"search": "1-D grid", "n_grid": n, "n_extra": int(len(x) - n), "n_refined": int(len(maxima)),
              "n_given": int(len(points))}
-    return argmax, value, initial, (x, e), facts
+    if not isinstance(domain, Box):
+        facts["n_ends"] = int(len(np.unique(ends)))
+    inside = e > -np.inf
+    return argmax, value, initial, (x[inside], e[inside]), facts
 
 
-def _refine_near(errors: ErrorFunction, domain: Box, x: float, radius: float):
-    """The local maximum near x (within ± radius, in K), for a point the bracket found."""
-    lo, hi = max(float(domain.lower[0]), x - radius), min(float(domain.upper[0]), x + radius)
-    ends = errors(np.array([[lo], [hi], [x]]))
-    scale = (float(domain.upper[0]) - float(domain.lower[0])) / 2
-    found_x, found = _zoom_1d(errors, [lo], [hi], ends[:1], ends[1:2], [x], ends[2:], scale)
+def _ends_1d(domain: Domain, grid: np.ndarray) -> np.ndarray:
+    """The ends of the intervals of a 1-D K (not a box) that lie in K: the bounds of K and of every part of its
+    set algebra (``parts``), and between neighbouring grid points on either side of K's boundary the last point
+    in K found by bisection on ``contains`` (60 halvings: to the float), for boundaries no part names (level sets)."""
+    inside = domain.contains(grid[:, None])
+    i = np.flatnonzero(inside[:-1] != inside[1:])
+    keep, out = np.where(inside[i], grid[i], grid[i + 1]), np.where(inside[i], grid[i + 1], grid[i])
+    for _ in range(60):
+        mid = 0.5 * (keep + out)
+        ok = domain.contains(mid[:, None])
+        keep, out = np.where(ok, mid, keep), np.where(ok, out, mid)
+    ends = np.concatenate([_part_bounds(domain), keep])
+    return ends[domain.contains(ends[:, None])]
+
+
+def _part_bounds(domain: Domain) -> np.ndarray:
+    """The ends of the bounding intervals of a 1-D domain and of its parts, recursively."""
+    lower, upper = domain.bounds
+    return np.concatenate([lower, upper, *(_part_bounds(p) for p in getattr(domain, "parts", ()))])
+
+
+def _refine_near(errors, lo: float, hi: float, x: float, radius: float):
+    """The local maximum near x (within ± radius, in [lo, hi], K's bounding interval), for a point the bracket
+    found."""
+    left, right = max(lo, x - radius), min(hi, x + radius)
+    ends = errors(np.array([[left], [right], [x]]))
+    found_x, found = _zoom_1d(errors, [left], [right], ends[:1], ends[1:2], [x], ends[2:], (hi - lo) / 2)
     return found_x[:1], float(found[0])
+
+
+def _sup_curve(errors: ErrorFunction, hints: SearchHints, domain: Domain, n_points: int | None, n_starts: int,
+               points: np.ndarray):
+    """A curve K = γ([a, b]) searched in its parameter: the 1-D search (:func:`_sup_1d`) on t ↦ e(γ(t))
+    (:class:`CurveErrors`) over [a, b], argmax γ(t*). Of g's hints only the width and the periodic units carry
+    over (their slope scaled by the curve's length over b − a, measured on a 1025-point polyline); a given point
+    higher than the estimate is refined from the nearest grid parameter."""
+    a, b = (float(v) for v in domain.interval)
+    along = CurveErrors(errors)
+    length = float(np.sum(np.linalg.norm(np.diff(along.points(np.linspace(a, b, 1025)), axis=0), axis=1)))
+    t_hints = SearchHints(hints.units, hints.period, hints.slope * length / (b - a))
+    t, value, initial, (T, _), facts = _sup_1d(along, t_hints, Box(a, b), n_points, n_starts, np.empty((0, 1)), False)
+    argmax = along.points(t)[0]
+    if len(points):
+        seeds = errors(points)
+        i = int(np.argmax(seeds))
+        if seeds[i] > value:
+            argmax, value = points[i].copy(), float(seeds[i])
+            spacing = (b - a) / max(facts["n_grid"] - 1, 1)
+            t, refined = _refine_near(along, a, b, _parameter_of(along, T, points[i], spacing), spacing)
+            if refined > value:
+                argmax, value = along.points(t)[0], refined
+    facts.update(search="curve parameter", n_given=int(len(points)))
+    return argmax, value, initial, facts
+
+
+def _parameter_of(along: CurveErrors, T: np.ndarray, x: np.ndarray, spacing: float) -> float:
+    """The parameter t with γ(t) nearest to the point x of the curve: the nearest grid parameter, then the
+    distance minimised within ± spacing by the same subdivision as the error (:func:`_zoom_1d`)."""
+    near = float(T[np.argmin(np.linalg.norm(along.points(T) - x, axis=1))])
+    closeness = lambda t: -np.linalg.norm(along.points(t) - x, axis=1)  # noqa: E731
+    a, b = T[0], T[-1]
+    left, right = max(a, near - spacing), min(b, near + spacing)
+    ends = closeness(np.array([[left], [right], [near]]))
+    t, _ = _zoom_1d(closeness, [left], [right], ends[:1], ends[1:2], [near], ends[2:], (b - a) / 2)
+    return float(t[0])
+
+
+def _sup_points(errors: ErrorFunction, domain: PointSet, points: np.ndarray):
+    """A finite K: the error at every one of its p points (in blocks of :data:`uat.errornorm.CHUNK`), exact."""
+    e = errors(domain.X)
+    i = int(np.argmax(e))
+    facts = {"search": "point set", "exact": True, "n_grid": domain.size, "n_extra": 0, "n_refined": 0,
+             "n_given": int(len(points))}
+    return domain.X[i].copy(), float(e[i]), float(e[i]), facts
 
 
 def _distinct_top(X: np.ndarray, e: np.ndarray, k: int, radius: float) -> np.ndarray:
@@ -324,7 +420,7 @@ def _sup_nd(errors: ErrorFunction, hints: SearchHints, domain: Domain, n_points:
         X = np.vstack([X, np.array(list(itertools.product(*zip(domain.lower, domain.upper))))])
     e = errors(X)
     initial = float(e.max())
-    spacing = domain.diameter * n ** (-1.0 / d)
+    spacing = domain.diameter * n ** (-1.0 / max(domain.intrinsic_dim, 1))  # a sphere's points spread in n − 1
     top = _distinct_top(X, e, n_starts, spacing)
     P, v = _zoom(errors, domain, X[top], e[top], spacing, rng)
     best = int(np.argmax(v))
@@ -349,9 +445,17 @@ def _certifiable(target: Target, g, hints: SearchHints, domain: Domain) -> bool:
 
 def _describe(facts: dict) -> str:
     """The estimate's method in words, from its facts."""
+    if facts["search"] == "point set":
+        return f"exact: the maximum over all {facts['n_grid']} points of K"
     if facts["search"] == "1-D grid":
-        text = (f"1-D: uniform grid of {facts['n_grid']} points + {facts['n_extra']} transition/cluster/given "
-                f"points, the {facts['n_refined']} largest local maxima refined together")
+        kinds = "transition/cluster/given" if "n_ends" not in facts else "transition/cluster/interval-end"
+        text = (f"1-D: uniform grid of {facts['n_grid']} points + {facts['n_extra']} {kinds} points, the "
+                f"{facts['n_refined']} largest local maxima refined together")
+        if "n_ends" in facts:
+            text += f" (grid over K's bounding interval, error taken at its points in K; {facts['n_ends']} interval ends)"
+    elif facts["search"] == "curve parameter":
+        text = (f"curve: uniform grid of {facts['n_grid']} parameter values t (+ {facts['n_extra']} interval ends), "
+                f"the {facts['n_refined']} largest local maxima of the error at γ(t) refined together in t")
     else:
         text = (f"{facts['dim']}-D: {facts['n_grid']} Sobol' points + {facts['n_extra']} corners and given points, "
                 f"shrinking-box search from the {facts['n_refined']} best distinct points, L-BFGS-B from the best")
@@ -409,6 +513,8 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     certified = certify and _certifiable(target, g, hints, target.domain)
     argmax, value, initial, grid, facts = _estimate(errors, hints, certified, **search)
     floor = rounding_floor(target, g, target.domain.sample(FLOOR_POINTS, "sobol", rng=0))  # the bracket's too
+    if facts.get("exact"):  # every point of a finite K evaluated: the sup itself
+        return SupEstimate(value, argmax, value, value, errors.count, _describe(facts), initial, floor, {}, facts)
     if not certified:
         return SupEstimate(value, argmax, value, None, errors.count, _describe(facts), initial, floor, {}, facts)
     bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, floor=floor, grid=grid,
@@ -441,18 +547,26 @@ def _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop) -
 
 
 def _estimate(errors: ErrorFunction, hints: SearchHints, certified: bool, *, n_points, n_starts, rng, points):
-    """(argmax, value, initial, grid, facts): the 1-D (:func:`_sup_1d`, whose evaluated grid the bracket starts
-    from) or n-D (:func:`_sup_nd`, grid None) estimate; ``facts["no_bracket"]`` says why a model that cannot be
-    bracketed is not."""
-    domain = errors.domain
-    if domain.dim == 1 and isinstance(domain, Box):
+    """(argmax, value, initial, grid, facts): exact on a point set (:func:`_sup_points`), in the parameter of a
+    curve (:func:`_sup_curve`), 1-D (:func:`_sup_1d`, whose evaluated grid the bracket starts from) or n-D
+    (:func:`_sup_nd`; grid None); ``facts["no_bracket"]`` says why a model that cannot be bracketed is not.
+    The argmax is a point of K (``contains``) where ``value`` is attained."""
+    domain, grid = errors.domain, None
+    if isinstance(domain, PointSet):
+        argmax, value, initial, facts = _sup_points(errors, domain, points)
+    elif hasattr(domain, "parametrisation"):
+        argmax, value, initial, facts = _sup_curve(errors, hints, domain, n_points, n_starts, points)
+    elif domain.dim == 1:
         argmax, value, initial, grid, facts = _sup_1d(errors, hints, domain, n_points, n_starts, points, certified)
     else:
         argmax, value, initial, facts = _sup_nd(errors, hints, domain, n_points, n_starts, rng, points)
-        grid = None
-    if hints.no_bracket:  # a model that says why no upper bound can be proved for it
+    argmax = np.asarray(argmax, dtype=float)
+    if not domain.contains(argmax[None, :])[0]:  # a domain whose map or projection rounds off K: its projection
+        argmax = domain.project(argmax[None, :])[0]
+        value = errors.at(argmax)
+    if hints.no_bracket and not facts.get("exact"):  # a model that says why no upper bound can be proved for it
         facts["no_bracket"] = hints.no_bracket
-    return np.asarray(argmax, dtype=float), value, initial, grid, facts
+    return argmax, value, initial, grid, facts
 
 
 def _take_bracket(errors: ErrorFunction, bracket, value: float, argmax: np.ndarray, facts: dict, budget: int):
@@ -464,7 +578,7 @@ def _take_bracket(errors: ErrorFunction, bracket, value: float, argmax: np.ndarr
         domain = errors.domain
         if domain.dim == 1 and isinstance(domain, Box):  # a cell midpoint: its local maximum is higher still
             spacing = (domain.upper[0] - domain.lower[0]) / max(facts["n_grid"] - 1, 1)
-            near_x, near = _refine_near(errors, domain, float(argmax[0]), spacing)
+            near_x, near = _refine_near(errors, domain.lower[0], domain.upper[0], float(argmax[0]), spacing)
             if near > value:
                 value, argmax = near, near_x
     return value, argmax
@@ -472,7 +586,9 @@ def _take_bracket(errors: ErrorFunction, bracket, value: float, argmax: np.ndarr
 
 @pinned_blas
 def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:
-    """Root-mean-square error sqrt(∫_K ‖f − g‖² dx / |K|), by the midpoint rule (1-D) or Sobol' QMC (n-D).
+    """Root-mean-square error sqrt(∫_K ‖f − g‖² dx / |K|), by the midpoint rule (a 1-D box), exactly over
+    every point (a point set: ``n_points`` is not used) or by Sobol' QMC on K's own measure
+    (``domain.sample(n_points, "sobol")``: volume, arc length, area of a sphere).
 
     Parameters
     ----------
@@ -490,6 +606,8 @@ def rms_error(f, g, domain=None, *, n_points: int = 1 << 16, rng=0) -> float:
     if domain.dim == 1 and isinstance(domain, Box):
         a, b = domain.lower[0], domain.upper[0]
         X = (a + (np.arange(n_points) + 0.5) * (b - a) / n_points)[:, None]
+    elif isinstance(domain, PointSet):  # the counting measure: every point once, exact
+        X = domain.X
     else:
         X = domain.sample(n_points, "sobol", rng=check_rng(rng))
     return float(rms(errors(X)))  # scaled first: errors near 1e200 have an RMS near 1e200, not inf
