@@ -125,7 +125,7 @@ def named_arguments(kind: str, inner: str, text: str, accepted: tuple[str, ...],
         if name in arguments:
             raise ValueError(f"{kind} argument {name!r} is given twice in {text!r}")
         arguments[name] = value
-    missing = [name for name in accepted if name not in arguments]
+    missing = [] if positional in arguments else [name for name in accepted if name not in arguments]
     if missing:
         raise ValueError(f"{kind}(...) needs {needs}; {' and '.join(missing)} missing in {text!r}")
     return arguments
