@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,7 +149,8 @@ class _Study:
             self.summary["method"], self.stars["method"] = _with_depth(self.summary), _with_depth(self.stars)
         # with a domain axis, each (target, domain) is a target of its own to the charts: "f on K"
         self.sources = {name: (name, self.config.domain_for(name)) for name in self.results["target"].unique()}
-        if has_domains(self.results):
+        self.on_domains = has_domains(self.results)
+        if self.on_domains:
             self.sources = dict(zip(_on_domains(self.results), zip(self.results["target"], self.results["domain"])))
             if not self.deep:
                 self.frame = self.results.copy()
@@ -181,7 +183,9 @@ class _Study:
         return [dict(zip(self.panels, k if isinstance(k, tuple) else (k,))) for k in groups]
 
     def title(self, key: dict) -> str:
-        return _panel_title(key, self.panels, self.varying)
+        """A panel's title; "f on K" titles wrapped to lines of at most 50 characters (a domain can be long)."""
+        title = _panel_title(key, self.panels, self.varying)
+        return "\n".join(textwrap.wrap(title, 50)) if self.on_domains else title
 
     def target(self, name: str):
         """The Target of a chart's target (a target name, or "f on K" in a study with a domain axis)."""
