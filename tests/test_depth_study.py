@@ -22,8 +22,9 @@ from uat.study.store import load_networks
 from uat.targets import get_target
 
 STUDIES = sorted((Path(__file__).resolve().parent.parent / "studies").glob("*.toml"))
-#: The shipped studies without depth (all but studies/depth.toml).
-SHALLOW = [path for path in STUDIES if "depth" not in tomllib.loads(path.read_text())["grid"]]
+#: The shipped studies without depth (all but studies/depth.toml) that existed before depth: not those of a domain
+#: axis (studies/domains.toml), whose cell ids always carry depth and domain.
+SHALLOW = [path for path in STUDIES if not {"depth", "domain"} & tomllib.loads(path.read_text())["grid"].keys()]
 
 DEEP = """
 name = "deep"

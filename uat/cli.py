@@ -372,7 +372,7 @@ def study_run(study_file, out_dir, jobs, force, retry_failed, scheduler):
 def _table_text(frame, config: dict, fmt: str = "text") -> str:
     """The k*(ε) table of a study's results in ``fmt``, after its legend (``config``: the resolved configuration)."""
     from uat.study import k_star_table, summarize
-    from uat.study.analysis import PLATEAUS, has_depth, with_certified
+    from uat.study.analysis import PLATEAUS, has_depth, has_domains, with_certified
     from uat.study.describe import certify_summary
     from uat.study.tables import render
 
@@ -391,6 +391,8 @@ def _table_text(frame, config: dict, fmt: str = "text") -> str:
                  "reaches ε.")
     if "a_priori" in curves:
         head += " Rows '(a-priori bound)': the width at which the method's a-priori bound guarantees ε."
+    if has_domains(frame):
+        head += " domain: the compact set K the row's target was fitted on and measured on (grid.domain)."
     if has_depth(frame):
         head += (" depth: hidden layers of `width` units each (Kutyniok's depth L is one more); k* (P): P is the "
                  "parameter count of the model at k*, k*(ε) also measured in parameters.")
@@ -419,12 +421,14 @@ def _open(folder, all_cells: bool = False):
 @click.option("--activation", multiple=True, help="only these activations (repeatable or comma-separated)")
 @click.option("--method", multiple=True, help="only these methods (repeatable or comma-separated)")
 @click.option("--depth", multiple=True, help="only these depths, in hidden layers (repeatable or comma-separated)")
-def study_table(folder, fmt, target, activation, method, depth):
+@click.option("--domain", multiple=True, help="only these domains, as the table prints them (repeatable)")
+def study_table(folder, fmt, target, activation, method, depth, domain):
     """Print the k*(ε) table of a study folder."""
     from uat.study.tables import select
 
     frame, config = _open(folder)
-    for column, values in (("target", target), ("activation", activation), ("method", method), ("depth", depth)):
+    for column, values in (("target", target), ("domain", domain), ("activation", activation), ("method", method),
+                           ("depth", depth)):
         try:
             frame = select(frame, **{column: values})
         except ValueError as err:
@@ -450,7 +454,8 @@ def study_status(folder):
                    f"them; uat study export --all-cells {folder} lists them)")
     for _, row in failed.head(20).iterrows():
         depth = f" depth {row['depth']}" if row.get("depth", 1) != 1 else ""
-        click.echo(f"  failed: {row['target']} {row['activation']} {row['method']} width {row['width']}{depth} "
+        on = f" on {row['domain']}" if config.get("domain_axis") else ""
+        click.echo(f"  failed: {row['target']}{on} {row['activation']} {row['method']} width {row['width']}{depth} "
                    f"replicate {row['replicate']}: {row['error']}")
     if len(failed) > 20:
         click.echo(f"  ... and {len(failed) - 20} more (uat study export {folder})")

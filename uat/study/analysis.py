@@ -34,7 +34,7 @@ from uat.activations import get_activation
 from uat.fitting import uses_activation
 
 __all__ = ["summarize", "k_star", "rates", "k_star_table", "with_certified", "KEYS", "CURVE_KEYS", "CURVES",
-           "curve_label", "labelled", "STALLED", "SLOW", "PLATEAUS", "curve_keys", "has_depth", "hidden_layers"]
+           "curve_label", "labelled", "STALLED", "SLOW", "PLATEAUS", "curve_keys", "has_depth", "has_domains", "hidden_layers"]
 
 #: The columns that identify the cells of one curve (the results of one method on one target and σ).
 KEYS = ["target", "activation", "method"]
@@ -56,10 +56,19 @@ def has_depth(frame: pd.DataFrame) -> bool:
     return "depth" in frame and bool((pd.to_numeric(frame["depth"]).fillna(1) != 1).any())
 
 
+def has_domains(frame: pd.DataFrame) -> bool:
+    """Whether some target of ``frame`` (results, or a summary) was fitted on more than one domain (a study with a
+    domain axis, ``grid.domain``): then ``domain`` identifies curves beside the target, and the tables and figures
+    show it; any other study (one domain per target) is summarised as it always was."""
+    return "domain" in frame and bool((frame.groupby("target")["domain"].nunique() > 1).any())
+
+
 def curve_keys(frame: pd.DataFrame) -> list[str]:
-    """The columns that identify a curve of ``frame``: :data:`CURVE_KEYS`, with ``depth`` after ``method`` where
-    :func:`has_depth`."""
-    return [*KEYS, "depth", "curve"] if has_depth(frame) else list(CURVE_KEYS)
+    """The columns that identify a curve of ``frame``: :data:`CURVE_KEYS`, with ``domain`` after ``target`` where
+    :func:`has_domains` and ``depth`` after ``method`` where :func:`has_depth`."""
+    domain = ["domain"] if has_domains(frame) else []
+    depth = ["depth"] if has_depth(frame) else []
+    return [KEYS[0], *domain, *KEYS[1:], *depth, "curve"]
 
 
 def hidden_layers(depth: int) -> str:

@@ -21,6 +21,7 @@ The format (documented in the README, kept stable)::
     depth = [1]                          # optional: hidden layers of `width` units each (default [1])
     method = ["lstsq"]
     repeats = 3                          # replicates (seeds) per cell: replicate 0, 1, 2
+    domain = ["[-1,1]^2", "ball(center=[0,0], radius=1)"]  # optional: every expression target on each K
 
     [methods.lstsq]                      # options per method, passed to uat.fit
                                          # (activations = [...]: cross this method with these only;
@@ -48,6 +49,22 @@ value); depth 1 is the one-hidden-layer network of an int width, as before depth
 deep networks (``trains_deep``: backprop) take depth > 1; the others are refused before any work unless
 restricted, e.g. ``[methods.lstsq] depths = [1]``. With the default ``depth = [1]`` a study's cells, their ids,
 its resolved configuration and its hash are those it had before depth existed.
+
+Domains: ``domain`` (one for every expression target) and ``[domains]`` (one per target) give each expression
+target one domain, fixed by its name. ``grid.domain`` instead makes the domain an axis: every expression target is
+fitted on each of its domains, the cell's domain is a column of the results (``domain``) and the k*(ε) table, the
+report and the figures tell the cells apart ("target on K"). Its entries are stored as ``str`` of the parsed domain
+(``"[-1,1]^2"`` becomes ``"[-1,1] x [-1,1]"``; two spellings of one K are the same cell, refused as a duplicate).
+It cannot be combined with ``domain`` or ``[domains]``, nor with library targets (they carry their own domain).
+A cell of the axis has the id ``[target, activation, method, width, replicate, depth, domain]``; without the axis
+ids, seeds, the resolved configuration and its hash are those studies had before the axis existed.
+
+Files: a relative file name in a domain (``points(file.csv)``) is read from the study file's folder. A study that
+reads one records that folder (``folder``, absolute) and the SHA-256 of the points each such domain read
+(``point_files``, of their float64 coordinates, so a reformatted but equal file is the same) in its resolved
+configuration; the hash is part of the identity of the cells on that domain, so a run after the file changed is
+refused by a folder holding cells computed from the old one, never mixed with them. The hash does not enter
+seeds (a cell's seed depends on the domain's text, as always).
 
 Seeds: a cell's seed is drawn from ``SeedSequence(seed, spawn_key=hash(target, domain,
 activation, replicate))``: it does not depend on the run order, and it is shared by all widths and depths
@@ -88,7 +105,7 @@ __all__ = ["StudyConfig", "StudyConfigError", "Cell", "load_config", "parse_conf
 
 _TOP = {"name", "description", "seed", "domain", "domains", "facts", "grid", "methods", "evaluation", "run"}
 _FACTS = {"lipschitz", "curvature", "holder"}
-_GRID = {"target", "activation", "width", "depth", "method", "repeats"}
+_GRID = {"target", "activation", "width", "depth", "method", "repeats", "domain"}
 _EVALUATION = {"tolerances", "n_points", "certify", "certify_evals", "certify_rtol"}
 #: The defaults of the certified bracket (those of :func:`uat.sup_error`).
 CERTIFY_DEFAULTS = {"certify": True, "certify_evals": 1 << 15, "certify_rtol": 1e-2}
@@ -97,6 +114,9 @@ _DEFAULT_TOLERANCES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 #: The depth settings of a study without depth (every cell one hidden layer), as :meth:`StudyConfig.resolved`
 #: gives them; left out of it, so that such a study resolves, and hashes, as before depth existed.
 _DEPTH_DEFAULTS = {"depths": [1], "method_depths": {}, "deep_options": {}}
+#: Likewise the settings of a study without a domain axis or files (see the module docstring): left out of
+#: :meth:`StudyConfig.resolved` where they take these values.
+_DOMAIN_DEFAULTS = {"domain_axis": [], "folder": None, "point_files": {}}
 #: Largest grid run without ``[run] max_cells``: a typo such as repeats = 1000000 is refused, not enumerated.
 MAX_CELLS = 100_000
 
@@ -117,12 +137,16 @@ class Cell:
     replicate: int
     seed: int
     depth: int = 1
+    domain: str | None = None  # the cell's value of grid.domain; None in a study without that axis
 
     @property
     def cell_id(self) -> str:
         """The key of the cell's row in the store: ``[target, activation, method, width, replicate]`` as JSON
         (the same list stores have always used, so the ids of stored cells stay valid), with the depth
-        appended when it is more than 1."""
+        appended when it is more than 1; a cell of a domain axis appends its depth and its domain."""
+        if self.domain is not None:
+            return json.dumps([self.target, self.activation, self.method, self.width, self.replicate, self.depth,
+                               self.domain])
         deep = [self.depth] if self.depth != 1 else []
         return json.dumps([self.target, self.activation, self.method, self.width, self.replicate, *deep])
 
@@ -155,6 +179,9 @@ class StudyConfig:
     depths: tuple[int, ...] = (1,)
     method_depths: dict = field(default_factory=dict)
     deep_options: dict = field(default_factory=dict)
+    domain_axis: tuple[str, ...] = ()
+    folder: str | None = None
+    point_files: dict = field(default_factory=dict)
 
     @classmethod
     def from_resolved(cls, resolved: dict) -> "StudyConfig":
@@ -164,9 +191,10 @@ class StudyConfig:
 
     def resolved(self) -> dict:
         """Every setting, defaults filled in, as plain JSON data; the depth settings only where they are not
-        the default (depth 1 for every method), so that a study without depth resolves as it did before."""
+        the default (depth 1 for every method), and the domain axis, folder and point files only where there
+        are some, so that a study without them resolves as it did before."""
         resolved = json.loads(json.dumps(asdict(self), sort_keys=True))
-        for key, default in _DEPTH_DEFAULTS.items():
+        for key, default in {**_DEPTH_DEFAULTS, **_DOMAIN_DEFAULTS}.items():
             if resolved[key] == default:
                 del resolved[key]
         return resolved
@@ -179,7 +207,10 @@ class StudyConfig:
           (``certify``; when on, ``certify_evals`` and ``certify_rtol``: a study's brackets never stop early,
           so nothing else decides them);
         * ``methods``: each method's resolved options (its cells' only);
-        * ``targets``: each target's domain (which also enters its seeds) and ``[facts]`` (its cells' only);
+        * ``targets``: each target's domain (which also enters its seeds; None with a domain axis) and
+          ``[facts]`` (its cells' only), and the hash of the points its domain read from a file (``points``);
+        * ``domains``, only with a domain axis whose domains read files: per such domain the hash of its points
+          (``points``; the cells on that domain only);
         * ``deep``, only in a study with depth > 1: each such method's resolved options for deep fits (its
           deep cells' only; they may differ from its shallow options by the method's ``deep_defaults``).
 
@@ -192,10 +223,14 @@ class StudyConfig:
         study = {"seed": self.seed, "n_points": self.n_points, "certify": self.certify}
         if self.certify:
             study.update(certify_evals=self.certify_evals, certify_rtol=self.certify_rtol)
-        targets = {t: {"domain": self.domain_for(t), "facts": resolved["facts"].get(t, {})} for t in self.targets}
+        targets = {t: {"domain": self.domain_for(t), "facts": resolved["facts"].get(t, {}),
+                       **self._points(self.domain_for(t))} for t in self.targets}
         identity = {"study": study, "methods": resolved["method_options"], "targets": targets}
         if self.deep_options:
             identity["deep"] = self.deep_options
+        files = {d: self._points(d) for d in self.domain_axis if d in self.point_files}
+        if files:
+            identity["domains"] = files
         return json.loads(json.dumps(identity, sort_keys=True))
 
     @property
@@ -204,9 +239,15 @@ class StudyConfig:
 
         return digest(self.identity())
 
-    def seed_for(self, target: str, activation: str, replicate: int) -> int:
-        """The seed shared by every width, depth and method of (target, activation, replicate)."""
-        identity = json.dumps([target, self.domain_for(target), activation, replicate])
+    def _points(self, domain: str | None) -> dict:
+        """``{"points": hash}`` of the points ``domain`` read from files ({} when it reads none)."""
+        return {"points": self.point_files[domain]} if domain in self.point_files else {}
+
+    def seed_for(self, target: str, activation: str, replicate: int, domain: str | None = None) -> int:
+        """The seed shared by every width, depth and method of (target, activation, replicate) (on ``domain``, a
+        value of the domain axis; default :meth:`domain_for`: the same formula, so the axis order is irrelevant)."""
+        domain = self.domain_for(target) if domain is None else domain
+        identity = json.dumps([target, domain, activation, replicate])
         words = np.frombuffer(hashlib.sha256(identity.encode()).digest()[:16], dtype="<u4")
         sequence = np.random.SeedSequence(self.seed, spawn_key=tuple(int(w) for w in words))
         return int(sequence.generate_state(1, dtype=np.uint32)[0])
@@ -218,8 +259,8 @@ class StudyConfig:
     @property
     def n_cells(self) -> int:
         """len(self.cells()), counted without enumerating: targets × repeats × widths × Σ over methods of the
-        activations times the depths each is crossed with."""
-        return len(self.targets) * self.repeats * len(self.widths) * self._crossed()
+        activations times the depths each is crossed with (× the domains of a domain axis)."""
+        return len(self.targets) * max(1, len(self.domain_axis)) * self.repeats * len(self.widths) * self._crossed()
 
     def _crossed(self) -> int:
         """Σ over the methods of the activations times the depths each is crossed with."""
@@ -238,28 +279,49 @@ class StudyConfig:
         else:
             pairs = f"{len(self.activations)} activations" + (f" x {len(self.methods)} methods"
                                                               if len(self.methods) > 1 else "")
-        raise StudyConfigError(f"{source}: grid: {n} cells ({len(self.targets)} targets x {pairs} x "
+        domains = f" x {len(self.domain_axis)} domains" if self.domain_axis else ""
+        raise StudyConfigError(f"{source}: grid: {n} cells ({len(self.targets)} targets{domains} x {pairs} x "
                                f"{len(self.widths)} widths x {self.repeats} repeats), more than run.max_cells = "
                                f"{self.max_cells}; shrink the grid, or raise the limit with [run] max_cells = {n}")
 
     def cells(self) -> list[Cell]:
-        """Every cell, in a fixed order (target, activation, replicate, method, depth, width)."""
+        """Every cell, in a fixed order (target, domain, activation, replicate, method, depth, width)."""
         out = []
         for target in self.targets:
-            for activation in self.activations:
-                for replicate in range(self.repeats):
-                    seed = self.seed_for(target, activation, replicate)
-                    for method in self.methods:
-                        if activation not in self.method_activations.get(method, (activation,)):
-                            continue  # [methods.NAME] activations = [...] leaves this pair out
-                        out.extend(Cell(target, activation, method, w, replicate, seed, depth)
-                                   for depth in self.depths_for(method) for w in self.widths)
+            for domain in self.domain_axis or (None,):
+                for activation in self.activations:
+                    for replicate in range(self.repeats):
+                        seed = self.seed_for(target, activation, replicate, domain)
+                        for method in self.methods:
+                            if activation not in self.method_activations.get(method, (activation,)):
+                                continue  # [methods.NAME] activations = [...] leaves this pair out
+                            out.extend(Cell(target, activation, method, w, replicate, seed, depth, domain)
+                                       for depth in self.depths_for(method) for w in self.widths)
         return out
 
     def domain_for(self, target: str) -> str | None:
         """The domain passed to uat.fit: [domains] entry, else the study's domain, for expressions; None
-        for library targets (they carry their own)."""
+        for library targets (they carry their own) and in a study with a domain axis (see :meth:`cell_domain`)."""
+        if self.domain_axis:
+            return None
         return self.domains.get(target, self.domain) if _is_expression(target) else None
+
+    def cell_domain(self, cell: Cell) -> str | None:
+        """The domain a cell is fitted on: its value of the domain axis, else :meth:`domain_for` its target."""
+        return cell.domain if cell.domain is not None else self.domain_for(cell.target)
+
+    def target_domains(self) -> list[tuple[str, str | None]]:
+        """Every (target, domain) the study fits, in the grid's order: each target with each domain of the axis,
+        or with :meth:`domain_for` it."""
+        if self.domain_axis:
+            return [(t, d) for t in self.targets for d in self.domain_axis]
+        return [(t, self.domain_for(t)) for t in self.targets]
+
+    def parse_domain(self, domain: str | None):
+        """A domain of this study parsed, relative file names read from its ``folder``; None stays None."""
+        from uat.domains import parse_domain
+
+        return None if domain is None else parse_domain(domain, folder=self.folder)
 
 
 def _is_expression(target: str) -> bool:
@@ -271,8 +333,10 @@ def _is_expression(target: str) -> bool:
 class _Checker:
     """Validation with messages that name the file and the key."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, folder: str | None = None):
         self.source = source
+        self.folder = folder  # where relative file names in domains are read from
+        self.points: dict = {}  # domain text → SHA-256 of the points it read from files
 
     def fail(self, key: str, message: str):
         raise StudyConfigError(f"{self.source}: {key}: {message}")
@@ -292,14 +356,25 @@ class _Checker:
         return value
 
     def domain(self, value, key: str) -> str:
+        """A domain string, parsed (relative files from ``folder``) and the hash of any points it read kept."""
+        self.parsed(self.string(value, key), key)
+        return value
+
+    def axis_domain(self, value, key: str) -> str:
+        """A value of grid.domain: ``str`` of the parsed domain (one spelling per K), its points' hash kept."""
+        return str(self.parsed(self.string(value, key), key, canonical=True))
+
+    def parsed(self, text: str, key: str, canonical: bool = False):
         from uat.domains import parse_domain
 
-        self.string(value, key)
         try:
-            parse_domain(value)
+            domain = parse_domain(text, folder=self.folder)
         except (TypeError, ValueError) as err:
             self.fail(key, str(err))
-        return value
+        digest = points_digest(domain)
+        if digest is not None:
+            self.points[str(domain) if canonical else text] = digest
+        return domain
 
     def depth(self, value, key: str) -> int:
         return self.integer(value, key, 1, " (the number of hidden layers of `width` units)")
@@ -324,6 +399,42 @@ class _Checker:
         return items
 
 
+def points_digest(domain) -> str | None:
+    """The SHA-256 of the points a parsed domain read from files (``points(file.csv)``, anywhere in its set
+    algebra), over their float64 coordinates in order; None when it read no file."""
+    from dataclasses import fields, is_dataclass
+
+    from uat.domains import Domain, PointSet
+
+    found, todo = [], [domain]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, PointSet):
+            found += [item] if item.source is not None else []
+        elif is_dataclass(item):
+            for f in fields(item):
+                value = getattr(item, f.name)
+                todo += [v for v in (value if isinstance(value, tuple) else (value,)) if isinstance(v, Domain)]
+    if not found:
+        return None
+    digest = hashlib.sha256()
+    for points in found:
+        digest.update(json.dumps([points.source, list(points.X.shape)]).encode() + points.X.tobytes())
+    return digest.hexdigest()
+
+
+def _target_domains(check: _Checker, grid: dict, domain: str | None, domains: dict):
+    """(i, target, [(key, domain), ...]): each target of the grid with the domains it is fitted on and the keys
+    that give them (grid.domain[j] on an axis, the target's [domains] entry or the study's domain)."""
+    for i, name in enumerate(grid["target"]):
+        if grid["domain"]:
+            yield i, name, [(f"grid.domain[{j}]", d) for j, d in enumerate(grid["domain"])]
+        elif _is_expression(name):
+            yield i, name, [("", domains.get(name, domain))]
+        else:
+            yield i, name, [("", None)]
+
+
 def _check_names(check: _Checker, grid: dict, domain: str | None, domains: dict):
     for i, name in enumerate(grid["activation"]):
         try:
@@ -339,11 +450,19 @@ def _check_names(check: _Checker, grid: dict, domain: str | None, domains: dict)
             check.fail(f'domains."{name}"', f"is not a target of the grid{suggest(name, grid['target'])}")
         elif not _is_expression(name):
             check.fail(f'domains."{name}"', "is a library target, which carries its own domain")
-    for i, name in enumerate(grid["target"]):
-        try:
-            as_target(name, domains.get(name, domain) if _is_expression(name) else None)
-        except ValueError as err:
-            check.fail(f"grid.target[{i}]", str(err))
+    if grid["domain"] and (domain is not None or domains):
+        check.fail("grid.domain", "gives every expression target each of its domains; the study's domain and "
+                                  "[domains] give each target one: use either, not both (remove "
+                                  f"{'domain' if domain is not None else '[domains]'})")
+    for i, name, where in _target_domains(check, grid, domain, domains):
+        if grid["domain"] and not _is_expression(name):
+            check.fail(f"grid.target[{i}]", f"{name!r} is a library target, which carries its own domain; "
+                                            "grid.domain crosses expression targets only: run it in a study of its own")
+        for key, text in where:
+            try:
+                as_target(name, check.parsed(text, key, canonical=bool(grid["domain"])) if text else None)
+            except ValueError as err:
+                check.fail(f"grid.target[{i}]", f"{err}" + (f" ({key} = {text!r})" if key else ""))
 
 
 def _method_restriction(check: _Checker, table: dict, key: str, axis: str, values: list, kind) -> dict:
@@ -456,9 +575,10 @@ def _toml_list(values) -> str:
     return "[" + ", ".join(f'"{v}"' for v in values) + "]"
 
 
-def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
-    """Validate a parsed study (a dict as read from TOML) and return the StudyConfig."""
-    check = _Checker(source)
+def parse_config(data: dict, source: str = "<study>", folder: str | None = None) -> StudyConfig:
+    """Validate a parsed study (a dict as read from TOML) and return the StudyConfig. ``folder``: where relative
+    file names in its domains are read from (default the working directory; a study file's own folder)."""
+    check = _Checker(source, folder)
     check.keys(data, _TOP, "")
     for required in ("name", "grid"):
         if required not in data:
@@ -473,7 +593,7 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
     else:
         restricted, depths = {}, {}
     options = _method_options(check, methods_table, axes["method"])
-    facts = _facts(check, data.get("facts", {}), axes["target"], domain, domains)
+    facts = _facts(check, data.get("facts", {}), axes["target"], domain, domains, axes["domain"])
     _check_pairs(check, axes["method"], axes["activation"], restricted)
     _check_depths(check, axes["method"], axes["depth"], depths)
     deep_options = _deep_options(check, methods_table, {m: depths.get(m, axes["depth"]) for m in axes["method"]})
@@ -484,7 +604,8 @@ def parse_config(data: dict, source: str = "<study>") -> StudyConfig:
                          tuple(sorted(tolerances, reverse=True)), n_points, timeout, sweep,
                          {m: restricted[m] for m in axes["method"] if m in restricted}, facts, max_cells, certify,
                          certify_evals, float(certify_rtol), tuple(axes["depth"]),
-                         {m: depths[m] for m in axes["method"] if m in depths}, deep_options)
+                         {m: depths[m] for m in axes["method"] if m in depths}, deep_options,
+                         tuple(axes["domain"]), folder if check.points else None, dict(check.points))
     config.check_size(source)
     return config
 
@@ -521,6 +642,7 @@ def _grid(check: _Checker, grid, domain, domains: dict) -> tuple[dict, int]:
         "width": sorted(check.axis(grid["width"], "grid.width", lambda v, k: check.integer(v, k, 1))),
         "depth": sorted(check.axis(grid.get("depth", [1]), "grid.depth", check.depth)),
         "method": check.axis(grid.get("method", ["lstsq"]), "grid.method", check.string),
+        "domain": check.axis(grid["domain"], "grid.domain", check.axis_domain) if "domain" in grid else [],
     }
     repeats = check.integer(grid.get("repeats", 1), "grid.repeats", 1)
     _check_names(check, axes, domain, domains)
@@ -558,7 +680,7 @@ def _run_settings(check: _Checker, run) -> tuple:
     return timeout, sweep, max_cells
 
 
-def _facts(check: _Checker, table, targets: list[str], domain, domains: dict) -> dict:
+def _facts(check: _Checker, table, targets: list[str], domain, domains: dict, axis: list[str]) -> dict:
     """[facts."target"]: lipschitz, curvature, holder of expression targets, checked as uat.Target checks them."""
     from uat.targets import Target
 
@@ -573,7 +695,8 @@ def _facts(check: _Checker, table, targets: list[str], domain, domains: dict) ->
             check.fail(key, "library targets carry their own facts (uat list targets); give facts for expressions only")
         check.keys(entry, _FACTS, key + ".")
         try:
-            Target(np.sin, domains.get(target, domain) or "[0,1]", target, **entry)
+            Target(np.sin, check.parsed(next(iter(axis), None) or domains.get(target, domain) or "[0,1]", key),
+                   target, **entry)
         except (TypeError, ValueError) as err:
             check.fail(key, str(err))
         out[target] = {name: (list(value) if name == "holder" else float(value)) for name, value in entry.items()}
@@ -591,7 +714,7 @@ def read_study_file(path: str | Path) -> tuple[StudyConfig, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise StudyConfigError(f"{path}: not valid TOML: {err}") from err
-    return parse_config(data, str(path)), text
+    return parse_config(data, str(path), str(path.parent.resolve())), text
 
 
 def load_config(path: str | Path) -> StudyConfig:

@@ -10,7 +10,8 @@ here, as then.
 In a study with depth (cells of more than one hidden layer, :func:`uat.study.analysis.has_depth`), every chart
 names a method with its depth ("backprop, 2 hidden layers"), so that each depth is a line or panel of its own,
 and the figure ``error-vs-parameters`` puts the depths on one axis; a study without depth draws what it drew
-before depth existed.
+before depth existed. Likewise in a study with a domain axis (:func:`uat.study.analysis.has_domains`) every chart
+names a target with its domain ("sin(pi*x1) on ball(center=[0,0], radius=1)"), a panel of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from uat.network import ShallowNetwork
 from uat.plots._style import line_colours
 from uat.plots.study import (BAR_LIMIT, LINESTYLES, draw_best_polynomial_note, draw_depth_separation,
                              draw_error_vs_parameters, draw_error_vs_width, draw_k_star, panel_grid)
-from uat.study.analysis import curve_label, has_depth, hidden_layers, labelled
+from uat.study.analysis import curve_label, has_depth, has_domains, hidden_layers, labelled
 
 __all__ = ["StudyFigure", "study_figures", "error_vs_width_figure", "slug", "SLUG_MAX"]
 
@@ -91,6 +93,11 @@ def _with_depth(frame, labels=None) -> list[str]:
     return [f"{label}, {hidden_layers(d)}" for label, d in zip(labels, frame["depth"])]
 
 
+def _on_domains(frame) -> list[str]:
+    """Per row of ``frame``, its target on its domain: "sin(pi*x1) on [-1,1] x [-1,1]"."""
+    return [f"{target} on {domain}" for target, domain in zip(frame["target"], frame["domain"])]
+
+
 def _select(frame, key: dict):
     mask = np.ones(len(frame), dtype=bool)
     for column, value in key.items():
@@ -140,6 +147,15 @@ class _Study:
         self.frame = self.results.assign(method=_with_depth(self.results)) if self.deep else self.results
         if self.deep:
             self.summary["method"], self.stars["method"] = _with_depth(self.summary), _with_depth(self.stars)
+        # with a domain axis, each (target, domain) is a target of its own to the charts: "f on K"
+        self.sources = {name: (name, self.config.domain_for(name)) for name in self.results["target"].unique()}
+        self.on_domains = has_domains(self.results)
+        if self.on_domains:
+            self.sources = dict(zip(_on_domains(self.results), zip(self.results["target"], self.results["domain"])))
+            if not self.deep:
+                self.frame = self.results.copy()
+            for frame in (self.frame, self.summary, self.stars, self.raw_summary):
+                frame["target"] = _on_domains(frame)
         self.by, self.panels = _layout(self.summary)
         measured = None
         if self.by == "line":  # legend labels, from the plain method names and the curves
@@ -167,13 +183,17 @@ class _Study:
         return [dict(zip(self.panels, k if isinstance(k, tuple) else (k,))) for k in groups]
 
     def title(self, key: dict) -> str:
-        return _panel_title(key, self.panels, self.varying)
+        """A panel's title; "f on K" titles wrapped to lines of at most 50 characters (a domain can be long)."""
+        title = _panel_title(key, self.panels, self.varying)
+        return "\n".join(textwrap.wrap(title, 50)) if self.on_domains else title
 
     def target(self, name: str):
+        """The Target of a chart's target (a target name, or "f on K" in a study with a domain axis)."""
         from uat.targets import as_target
 
         if name not in self._targets:
-            self._targets[name] = as_target(name, self.config.domain_for(name))
+            target, domain = self.sources[name]
+            self._targets[name] = as_target(target, self.config.parse_domain(domain))
         return self._targets[name]
 
     def ok(self):
@@ -293,7 +313,7 @@ def _polynomial_floors(study: _Study, degrees) -> tuple[dict, list[str]]:
     stored = load_polynomial_floors(study.folder)
     floors, notes = {}, []
     for name in study.summary["target"].unique():
-        rows, _ = floors_with(stored, name, study.config.domain_for(name), degrees)
+        rows, _ = floors_with(stored, *study.sources[name], degrees, study.config.folder)
         for row in rows:
             if row["error"] is not None:  # e.g. a vector-valued or 3-D target
                 notes.append(f"{name}: {row['error']}")

@@ -20,9 +20,10 @@ __all__ = ["stored_identity", "differences", "merged", "digest", "legacy_sweep_w
 
 #: Scopes of an identity besides ``study``, and what their entries are called in messages. ``deep`` is only
 #: present in the identities of studies with deep cells (:meth:`uat.study.config.StudyConfig.identity`).
-SCOPES = {"methods": "method", "targets": "target", "deep": "deep fits of method"}
-#: Scopes an identity may lack (it then has no entry in them).
-_OPTIONAL = ("deep",)
+SCOPES = {"methods": "method", "targets": "target", "deep": "deep fits of method", "domains": "domain"}
+#: Scopes an identity may lack (it then has no entry in them). ``domains``: the points files of the domains of
+#: a domain axis, only in the identities of studies with one whose domains read files.
+_OPTIONAL = ("deep", "domains")
 
 
 def digest(identity: dict) -> str:
@@ -58,7 +59,7 @@ def _changes(old: dict, new: dict) -> str:
 def differences(old: dict, new: dict, present: dict) -> list[str]:
     """The settings that differ between a folder's identity ``old`` and a run's ``new``, where they decide
     stored cells (``present``: ``any`` (bool), and the ``methods`` and ``targets`` that have stored cells), each
-    as 'what: old -> new'; ``deep``: the methods with stored deep cells)."""
+    as 'what: old -> new'; ``deep``: the methods with stored deep cells; ``domains``: the domains of stored cells)."""
     out = []
     if present["any"] and old["study"] != new["study"]:
         out.append(_changes(old["study"], new["study"]))

@@ -66,6 +66,7 @@ def _measurement(frame: pd.DataFrame, config: dict, meta: dict) -> str:
         "Certified " + html.escape(certify_summary(config)) + ".",
         *_swept(frame),
         *_depths(frame),
+        *_domains(frame),
         f"Medians of the sup error over replicates decide k*(ε); tolerances ε: "
         f"{', '.join(f'{e:g}' for e in config['tolerances'])}.",
         f"Fitting time: {ok['fit_seconds'].sum():.1f} s in all (median {ok['fit_seconds'].median():.3g} s per cell); "
@@ -100,19 +101,30 @@ def _depths(frame: pd.DataFrame) -> list[str]:
             "weight and bias of the fitted model, and k* (P) in the table gives it at k*."]
 
 
+def _domains(frame: pd.DataFrame) -> list[str]:
+    """The report's line on a study with a domain axis (a target fitted on several domains), if this is one."""
+    from uat.study.analysis import has_domains
+
+    if not has_domains(frame):
+        return []
+    domains = "; ".join(html.escape(str(d)) for d in frame["domain"].unique())
+    return [f"Domains (grid.domain): {domains}. Every target is fitted and measured on each; the sup norm is "
+            "taken over that domain K, and the table and figures give each (target, K) a row or panel of its own."]
+
+
 def _failures(frame: pd.DataFrame) -> str:
-    from uat.study.analysis import has_depth
+    from uat.study.analysis import has_depth, has_domains
 
     failed = frame[frame["status"] != "ok"]
     if failed.empty:
         return "<p>No cell failed.</p>"
-    columns = ["target", "activation", "method", "width", *(["depth"] if has_depth(frame) else []), "replicate",
+    columns = ["target", *(["domain"] if has_domains(frame) else []), "activation", "method", "width", *(["depth"] if has_depth(frame) else []), "replicate",
                "error"]
     shown = failed[columns].head(MAX_FAILURES)
     more = len(failed) - len(shown)
     return (f"<p class='failed'>{len(failed)} cell(s) failed; every figure and table above leaves them out "
             "(k* entries resting on failed widths carry a ?).</p>"
-            + _table(shown, text_columns=("target", "activation", "method", "error"))
+            + _table(shown, text_columns=("target", "domain", "activation", "method", "error"))
             + (f"<p class='note'>… and {more} more (<code>uat study export</code> lists all).</p>" if more else ""))
 
 

@@ -61,6 +61,17 @@ class Task:
     facts: tuple = ()  # (name, value) pairs of [facts."target"]: lipschitz, curvature, holder
     certify: tuple = ()  # (name, value) pairs of sup_error's certify, certify_evals, certify_rtol, certify_early_stop
     depth: int = 1  # hidden layers of each width: > 1 fits width=[k] * depth, a DeepNetwork
+    folder: str | None = None  # where the domain's relative file names are read from (the study file's folder)
+    axis: bool = False  # the domain is the cell's value of grid.domain (part of its id and of its row)
+
+    def parsed_domain(self):
+        """The domain :func:`uat.fit` takes: the text (parsed there, as before files), or, for a study that reads
+        files, the domain parsed with relative names read from ``folder``."""
+        if self.domain is None or self.folder is None:
+            return self.domain
+        from uat.domains import parse_domain
+
+        return parse_domain(self.domain, folder=self.folder)
 
     def fit_width(self, width: int) -> int | list[int]:
         """The ``width`` :func:`uat.fit` takes for a cell of this task: k, or [k] * depth for a deep cell."""
@@ -89,18 +100,19 @@ def plan_tasks(config: StudyConfig, cells: list[Cell], sweep_width: int | None =
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
         swept = sweep_width is not None and cell.method == "lstsq" and cell.width <= sweep_width
-        key = (cell.target, cell.activation, cell.method, cell.replicate, cell.depth, None if swept else cell.width)
+        key = (cell.target, cell.domain, cell.activation, cell.method, cell.replicate, cell.depth,
+               None if swept else cell.width)
         groups.setdefault(key, []).append(cell)
     tasks = []
-    for (target, activation, method, replicate, depth, width), members in groups.items():
+    for (target, domain, activation, method, replicate, depth, width), members in groups.items():
         sweep = width is None
         widths = tuple(sorted(c.width for c in members))
         options = config.deep_options[method] if depth > 1 else config.method_options[method]
-        tasks.append(Task(target, config.domain_for(target), activation, method, replicate, members[0].seed, widths,
+        tasks.append(Task(target, config.cell_domain(members[0]), activation, method, replicate, members[0].seed, widths,
                           sweep_width if sweep else widths[0], dict(options), sweep, config.n_points, config.timeout,
                           tuple((k, tuple(v) if isinstance(v, list) else v)
                                 for k, v in sorted(config.facts.get(target, {}).items())),
-                          _certify_options(config), depth))
+                          _certify_options(config), depth, config.folder, domain is not None))
     return sorted(tasks, key=lambda t: -t.cost)
 
 
@@ -190,11 +202,14 @@ class _Deadline:
 
 
 def _row(task: Task, width: int, **fields) -> dict:
-    cell = Cell(task.target, task.activation, task.method, width, task.replicate, task.seed, task.depth)
+    """A result row; a cell of a domain axis has its domain in the row whether it succeeded or not."""
+    axis = {"domain": task.domain} if task.axis else {}
+    cell = Cell(task.target, task.activation, task.method, width, task.replicate, task.seed, task.depth,
+                task.domain if task.axis else None)
     return {"cell_id": cell.cell_id, "target": task.target, "activation": task.activation, "method": task.method,
             "width": width, "depth": task.depth, "replicate": task.replicate, "seed": task.seed,
             "sweep_width": task.max_width if task.sweep else None, "uat_version": __version__,
-            "numpy_version": np.__version__, "finished_at": datetime.now(timezone.utc).isoformat(), **fields}
+            "numpy_version": np.__version__, "finished_at": datetime.now(timezone.utc).isoformat(), **fields, **axis}
 
 
 def _measure(task: Task, result) -> dict:
@@ -226,12 +241,12 @@ def run_task(task: Task) -> list[dict]:
     try:
         with _Deadline(budget), warnings.catch_warnings():
             warnings.simplefilter("ignore", UatWarning)  # rank and convergence facts are in the diagnostics
-            target = _target(task)
+            target, domain = _target(task), task.parsed_domain()
             if task.sweep:
-                results = fit_widths(target, task.domain, widths=task.widths, activation=task.activation,
+                results = fit_widths(target, domain, widths=task.widths, activation=task.activation,
                                      seed=task.seed, max_width=task.max_width, **task.options)
                 return [_measured_row(task, k, results[k]) for k in task.widths]
-            return [_measured_row(task, width, fit(target, task.domain, width=task.fit_width(width),
+            return [_measured_row(task, width, fit(target, domain, width=task.fit_width(width),
                                                    activation=task.activation, method=task.method, seed=task.seed,
                                                    **task.options))
                     for width in task.widths]
@@ -249,7 +264,7 @@ def _target(task: Task):
 
     from uat.targets import as_target
 
-    return replace(as_target(task.target, task.domain), **dict(task.facts))
+    return replace(as_target(task.target, task.parsed_domain()), **dict(task.facts))
 
 
 def _measured_row(task: Task, width: int, result) -> dict:
@@ -426,15 +441,17 @@ def _run(config, store, study_file, jobs, force, retry_failed, scheduler, progre
     return load_results(store.folder)
 
 
-def polynomial_floors(target: str, domain: str | None, degrees) -> list[dict]:
+def polynomial_floors(target: str, domain: str | None, degrees, folder: str | None = None) -> list[dict]:
     """The best-polynomial errors E_p(f) of a study's target (``domain``: :meth:`StudyConfig.domain_for`) for
     each degree p of ``degrees``, ascending: rows of target, domain, degree, value and lower (lower ≤ E_p ≤
     value, :func:`uat.fitting.polynomial.best_polynomial`) and error, None or why best_polynomial refused the
-    target (a vector-valued or 3-D one, say): that row is the last."""
+    target (a vector-valued or 3-D one, say): that row is the last. ``folder``: where the domain's relative file
+    names are read from (:attr:`StudyConfig.folder`)."""
+    from uat.domains import parse_domain
     from uat.fitting.polynomial import best_polynomial
     from uat.targets import as_target
 
-    f, rows = as_target(target, domain), []
+    f, rows = as_target(target, None if domain is None else parse_domain(domain, folder=folder)), []
     for degree in sorted(set(degrees)):
         row = {"target": target, "domain": domain, "degree": int(degree), "value": None, "lower": None, "error": None}
         try:
@@ -446,7 +463,8 @@ def polynomial_floors(target: str, domain: str | None, degrees) -> list[dict]:
     return rows
 
 
-def floors_with(stored: dict, target: str, domain: str | None, degrees) -> tuple[list[dict], list[dict]]:
+def floors_with(stored: dict, target: str, domain: str | None, degrees,
+                folder: str | None = None) -> tuple[list[dict], list[dict]]:
     """(rows, new): the rows of :func:`polynomial_floors` for ``degrees``, ascending and ending at a refusal,
     taken from ``stored`` ((target, domain, degree) → row, :meth:`StudyStore.polynomial_floors`) where they are
     and computed only for the degrees it lacks (``new``, to store); a stored refusal is the answer for every
@@ -456,7 +474,7 @@ def floors_with(stored: dict, target: str, domain: str | None, degrees) -> tuple
     if refusal is not None:
         return [refusal], []
     missing = [p for p in sorted(set(degrees)) if p not in mine]
-    new = polynomial_floors(target, domain, missing) if missing else []
+    new = polynomial_floors(target, domain, missing, folder) if missing else []
     merged = sorted([mine[p] for p in set(degrees) if p in mine] + new, key=lambda row: row["degree"])
     end = next((i + 1 for i, row in enumerate(merged) if row["error"] is not None), len(merged))
     return merged[:end], new
@@ -472,7 +490,7 @@ def _store_polynomial_floors(config: StudyConfig, store: StudyStore, force: bool
     if not degrees or all(a.polynomial for a in activations):
         return
     stored = {} if force else store.polynomial_floors()
-    for target in config.targets:
-        _, new = floors_with(stored, target, config.domain_for(target), degrees)
+    for target, domain in config.target_domains():
+        _, new = floors_with(stored, target, domain, degrees, config.folder)
         if new:
             store.write_polynomial_floors(new)

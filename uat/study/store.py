@@ -341,15 +341,20 @@ def _upgrade(db: sqlite3.Connection, sweep_width: int | None) -> None:
 
 def _present(db: sqlite3.Connection) -> dict:
     """Which cells a store holds, as :func:`uat.study.identity.differences` needs it: any, their targets and
-    methods, and the methods of its deep cells (``deep``; none in a store written before depth)."""
-    present = {"any": False, "methods": set(), "targets": set(), "deep": set()}
-    deep = "depth > 1" if "depth" in {row[1] for row in db.execute("PRAGMA table_info(results)")} else "0"
-    for target, method, is_deep in db.execute(f"SELECT DISTINCT target, method, {deep} FROM results"):
+    methods, the methods of its deep cells (``deep``; none in a store written before depth) and their domains
+    (``domains``: the ``domain`` column, which a cell of a domain axis always fills)."""
+    present = {"any": False, "methods": set(), "targets": set(), "deep": set(), "domains": set()}
+    columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+    deep = "depth > 1" if "depth" in columns else "0"
+    domain = "domain" if "domain" in columns else "NULL"
+    for target, method, is_deep, domain in db.execute(f"SELECT DISTINCT target, method, {deep}, {domain} FROM results"):
         present["any"] = True
         present["targets"].add(target)
         present["methods"].add(method)
         if is_deep:
             present["deep"].add(method)
+        if domain is not None:
+            present["domains"].add(domain)
     return present
 
 
@@ -368,7 +373,7 @@ def load_results(folder: str | Path, *, all_cells: bool = False) -> pd.DataFrame
     stored cells outside it (left by a wider run before a narrower one: kept, and reused when the grid grows
     again).
 
-    Columns: the axis values (target, domain, activation, method, width, depth, replicate; depth, the hidden
+    Columns: the axis values (target, domain (a cell's value of grid.domain, or the domain it was fitted on), activation, method, width, depth, replicate; depth, the hidden
     layers, is 1 in the rows of stores written before studies had depth), the derived
     seed, status ('ok' or 'failed') and error, the sup-norm estimate (sup_error, sup_argmax as a
     tuple, sup_lower, sup_upper, sup_initial, rounding_floor, sup_method, sup_facts as a dict or None for cells
@@ -392,8 +397,9 @@ def load_results(folder: str | Path, *, all_cells: bool = False) -> pd.DataFrame
     diagnostics = pd.DataFrame([json.loads(v) if isinstance(v, str) else {} for v in frame.pop("diagnostics")],
                                index=frame.index).add_prefix("diag_")
     frame = pd.concat([frame, diagnostics], axis=1)
-    ranks = {column: frame[column].map({v: i for i, v in enumerate(config[axis])}).fillna(len(config[axis]))
-             for column, axis in (("target", "targets"), ("activation", "activations"), ("method", "methods"))}
+    axes = (("target", "targets"), ("domain", "domain_axis"), ("activation", "activations"), ("method", "methods"))
+    ranks = {column: frame[column].map({v: i for i, v in enumerate(config.get(axis, []))}).fillna(len(config.get(axis, [])))
+             for column, axis in axes}
     keys = pd.DataFrame({**ranks, "replicate": frame["replicate"], "depth": frame["depth"], "width": frame["width"]})
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order].reset_index(drop=True)

@@ -20,7 +20,7 @@ __all__ = ["FORMATS", "TEXT_COLUMNS", "select", "render", "markdown_table", "lat
 FORMATS = ("text", "markdown", "latex", "csv")
 
 #: Columns of the k*(ε) table whose entries are words (left-aligned); the rest are numbers.
-TEXT_COLUMNS = ("target", "activation", "method", "plateau")
+TEXT_COLUMNS = ("target", "domain", "activation", "method", "plateau")
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_|<>~"})
 _LATEX = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
