@@ -59,7 +59,9 @@ def test_every_domain_runs_end_to_end_with_a_row_per_domain(every_domain):
     assert list(dict.fromkeys(frame["domain"])) == domains  # the grid's order, str of each parsed domain
     assert np.isfinite(frame["sup_error"]).all() and (frame["sup_error"] > 0).all()
     table = k_star_table(summarize(frame), config.tolerances)
-    assert list(table["domain"]) == domains and list(table["target"]) == [TARGET] * len(DOMAINS)
+    # one row per domain, and a second (certified) row where upper bounds exist: the point set's sup is exact
+    assert list(dict.fromkeys(table["domain"])) == domains and set(table["target"]) == {TARGET}
+    assert table["domain"].value_counts().max() <= 2
     # every cell's sup point lies in its K
     for domain, rows in frame.groupby("domain"):
         K = config.parse_domain(domain)

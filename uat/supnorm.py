@@ -482,8 +482,8 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
         mapping (N, n) arrays to (N,) or (N, m).
     g : ShallowNetwork or callable
         The approximation, (N, n) → (N, m) (or (N,) when m = 1).
-    domain : Box, Ball or str, optional
-        K; default the target's own domain.
+    domain : a uat domain or str, optional
+        K (any domain: a box, ball, polygon, point set, ...); default the target's own domain.
     n_points, n_starts : int
         Size of the initial point set (default: 1-D grid points sized to g's width and steepness, n-D
         2^13..2^18 Sobol' points, 32 per unit) and the number of its candidates refined locally.
@@ -498,7 +498,8 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     Returns
     -------
     SupEstimate
-        ``.value`` attained at ``.argmax``, ``.upper`` (or None), ``.floor``, ``.facts``, ``.details``.
+        ``.value`` attained at ``.argmax``, ``.upper`` (or None; ``.value`` itself on a point set, where the
+        maximum over every point is exact), ``.floor``, ``.facts``, ``.details``.
 
     Examples
     --------
@@ -507,16 +508,23 @@ def sup_error(f, g, domain=None, *, n_points: int | None = None, n_starts: int =
     (0.25, array([0.5]))
     """
     target = check_pair(f, g, domain)
-    search = _search_options(target.domain, n_points, n_starts, rng, points)
+    search, K = _search_options(target.domain, n_points, n_starts, rng, points), target.domain
     bracket_options = _bracket_options(certify, certify_rtol, certify_evals, certify_early_stop)
-    errors, hints = ErrorFunction(target, g, target.domain), search_hints(g, target.domain)
-    certified = certify and _certifiable(target, g, hints, target.domain)
+    errors, hints = ErrorFunction(target, g, K), search_hints(g, K)
+    certified = certify and _certifiable(target, g, hints, K)
     argmax, value, initial, grid, facts = _estimate(errors, hints, certified, **search)
-    floor = rounding_floor(target, g, target.domain.sample(FLOOR_POINTS, "sobol", rng=0))  # the bracket's too
-    if facts.get("exact"):  # every point of a finite K evaluated: the sup itself
-        return SupEstimate(value, argmax, value, value, errors.count, _describe(facts), initial, floor, {}, facts)
-    if not certified:
-        return SupEstimate(value, argmax, value, None, errors.count, _describe(facts), initial, floor, {}, facts)
+    floor = rounding_floor(target, g, K.sample(FLOOR_POINTS, "sobol", rng=0))  # the bracket's too
+    if facts.get("exact") or not certified:  # exact: every point of a finite K evaluated, the sup itself
+        return SupEstimate(value, argmax, value, value if facts.get("exact") else None, errors.count, _describe(facts),
+                           initial, floor, {}, facts)
+    return _bracketed(errors, g, (argmax, value, initial, grid, facts), floor, bracket_options)
+
+
+def _bracketed(errors: ErrorFunction, g, found: tuple, floor: float, bracket_options: dict) -> SupEstimate:
+    """The estimate ``found`` (argmax, value, initial, grid, facts) with an upper bound proved by branch and bound
+    from its grid and value; its value and argmax become the bracket's where it found a larger error."""
+    argmax, value, initial, grid, facts = found
+    target = errors.target
     bracket = branch_and_bound(errors, g, target.lipschitz, target.curvature, floor=floor, grid=grid,
                                seeds=(argmax[None, :], np.array([value])), **bracket_options)
     value, argmax = _take_bracket(errors, bracket, value, argmax, facts, bracket_options["budget"])
