@@ -160,9 +160,11 @@ class Simplex(Domain):
     def _barycentric(self, X: np.ndarray) -> np.ndarray:
         return 1.0 / (self.dim + 1) + (X - self._c) @ self._G
 
-    def _rounding(self, magnitude: np.ndarray) -> np.ndarray:
-        """τ (N, n+1): the rounding of λ at points of coordinates up to ``magnitude`` (N, n) in absolute value."""
-        return self._slack + 4 * (self.dim + 2) * _EPS * (1.0 + (magnitude + np.abs(self._c)) @ self._absG)
+    def _rounding(self, X: np.ndarray) -> np.ndarray:
+        """τ (N, n+1): the rounding of λ at the rows of X (their own, 2 ulps of |x|·|G|, and the evaluation's, (n + 2)
+        ulps of 1 + |x − c|·|G|) plus twice the deviation measured at the vertices."""
+        return (self._slack + 2 * _EPS * ((np.abs(X) + np.abs(self._c)) @ self._absG)
+                + (self.dim + 2) * _EPS * (1.0 + np.abs(X - self._c) @ self._absG))
 
     @property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -176,8 +178,10 @@ class Simplex(Domain):
 
     @property
     def volume(self) -> float:
+        from scipy.linalg import det as determinant  # LU without numpy's rounding of det([[3.]]) to 3.0000000000000004
+
         E = self._V[1:] - self._V[0]
-        det = abs(float(np.linalg.det(E)))
+        det = abs(float(determinant(E)))
         if 0 < det < math.inf and self.dim <= 170:
             return det / math.factorial(self.dim)
         return math.exp(float(np.linalg.slogdet(E)[1]) - math.lgamma(self.dim + 1))  # |det| or n! overflows
@@ -185,12 +189,12 @@ class Simplex(Domain):
     def contains(self, X) -> np.ndarray:
         """Boolean (N,): which rows of X have every barycentric coordinate ≥ −(its rounding)."""
         X = as_points("X", X, self.dim)
-        return np.all(self._barycentric(X) >= -self._rounding(np.abs(X)), axis=1)
+        return np.all(self._barycentric(X) >= -self._rounding(X), axis=1)
 
     def interior(self, X) -> np.ndarray:
         """Which rows of X have every barycentric coordinate > its rounding (an open subset of K)."""
         X = as_points("X", X, self.dim)
-        return np.all(self._barycentric(X) > self._rounding(np.abs(X)), axis=1)
+        return np.all(self._barycentric(X) > self._rounding(X), axis=1)
 
     def meets(self, lower, upper) -> np.ndarray:
         """Which boxes may meet K: False when the box misses K's bounding box or lies wholly beyond one facet
@@ -199,7 +203,8 @@ class Simplex(Domain):
         lower, upper = np.atleast_2d(lower).astype(float), np.atleast_2d(upper).astype(float)
         G = self._G
         top = 1.0 / (self.dim + 1) + (upper - self._c) @ np.maximum(G, 0) + (lower - self._c) @ np.minimum(G, 0)
-        slack = 2 * self._rounding(np.maximum(np.abs(lower), np.abs(upper)))
+        size = np.abs(lower) + np.abs(upper) + 2 * np.abs(self._c)  # bounds every |corner| + |c| and |corner − c|
+        slack = self._slack + 2 * (self.dim + 2) * _EPS * (1.0 + size @ self._absG)
         return super().meets(lower, upper) & np.all(top >= -slack, axis=1)
 
     def project(self, X) -> np.ndarray:
