@@ -222,3 +222,12 @@ def test_domain_is_the_common_base():
     for D in DOMAINS:
         assert isinstance(D, Domain)
     assert isinstance(L_SHAPE, Union) and isinstance(HOLE, Difference) and isinstance(QUARTER, Intersection)
+
+
+def test_every_example_uat_list_domains_prints_reads_back():
+    from uat.domains._parse import EXAMPLES
+
+    for name, example, _ in EXAMPLES:
+        K = parse_domain(example)
+        assert parse_domain(str(K)) == K, name
+        assert K.contains(K.sample(64, rng=0)).all(), name

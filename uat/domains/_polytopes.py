@@ -365,8 +365,8 @@ class Polygon(Domain):
     Notes
     -----
     Triangulated by ear clipping at construction. Sampling picks a triangle by area, then a uniform point in it
-    (the √u formula); ``contains`` is the crossing number with boundary points (zero cross product, within the
-    edge's box) counted in; ``project`` returns the nearest point of the boundary.
+    (the √u formula); ``contains`` is the crossing number with boundary points counted in (those within rounding
+    of an edge: a few ulps of their coordinates, so that vertices and points computed on edges test inside); ``project`` returns the nearest point of the boundary.
 
     Examples
     --------
@@ -412,9 +412,13 @@ class Polygon(Domain):
             k = int(same[0])
             raise ValueError(f"Polygon vertices {k + 1} and {(k + 1) % m + 1} are equal, {_point_text(V[k])}: give each "
                              "corner once (the polygon closes itself: do not repeat the first vertex at the end)")
-        far = int(np.argmax(np.sum((V - V[0]) ** 2, axis=1)))
-        d, R = V[far] - V[0], V - V[0]
-        if np.all(np.abs(_cross(d[0], d[1], R[:, 0], R[:, 1])) <= 8 * _EPS * np.linalg.norm(d) * np.linalg.norm(R, axis=1)):
+        with np.errstate(over="ignore", invalid="ignore"):  # coordinates near ±1.8e308: the extent check refuses them
+            R = V - V[0]
+            R = R / np.max(np.abs(R))
+            far = int(np.argmax(np.sum(R**2, axis=1)))
+            d = R[far]
+            flat = np.abs(_cross(d[0], d[1], R[:, 0], R[:, 1])) <= 8 * _EPS * np.linalg.norm(d) * np.linalg.norm(R, axis=1)
+        if np.all(flat):
             raise ValueError(f"Polygon vertices all lie on one line (through {_point_text(V[0])} and "
                              f"{_point_text(V[far])}): a polygon needs area; got {V.tolist()}")
         lower, upper = V.min(axis=0), V.max(axis=0)
@@ -448,17 +452,22 @@ class Polygon(Domain):
         return self._area
 
     def _classify(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(inside, on_boundary) for rows of X: odd crossing number of the ray to +x, and zero cross product within
-        an edge's box; points × edges in chunks."""
+        """(inside, on_boundary) for rows of X: odd crossing number of the ray to +x, and within rounding of an edge
+        (|cross product| and the distance to the edge's box within a few ulps of the coordinates); points × edges
+        in chunks."""
         A, B = self._P, np.roll(self._P, -1, axis=0)
+        D, absD = B - A, np.abs(B - A)
         inside, boundary = np.zeros(len(X), dtype=bool), np.zeros(len(X), dtype=bool)
         for rows in _chunks(len(X), len(A)):
             Q = X[rows, None, :]
             cross = _orient(A, B, Q)
             straddles = (A[:, 1] > Q[..., 1]) != (B[:, 1] > Q[..., 1])
-            right = np.sign(cross) == np.sign(B[:, 1] - A[:, 1])  # the edge meets the ray x' > x
+            right = np.sign(cross) == np.sign(D[:, 1])  # the edge meets the ray x' > x
             inside[rows] = np.count_nonzero(straddles & right, axis=1) % 2 == 1
-            boundary[rows] = np.any((cross == 0) & _within(A, B, Q), axis=1)
+            size = np.abs(Q) + np.abs(A)  # the rounding of Q (as computed) and of Q − A
+            tol = 4 * _EPS * (absD[:, 0] * size[..., 1] + absD[:, 1] * size[..., 0])
+            near = np.all((Q >= np.minimum(A, B) - 2 * _EPS * size) & (Q <= np.maximum(A, B) + 2 * _EPS * size), axis=2)
+            boundary[rows] = np.any((np.abs(cross) <= tol) & near, axis=1)
         return inside, boundary
 
     def contains(self, X) -> np.ndarray:
