@@ -32,8 +32,8 @@ class Circle(Domain):
 
 def _network(dim: int, seed: int = 0, width: int = 6) -> uat.ShallowNetwork:
     rng = np.random.default_rng(seed)
-    return uat.ShallowNetwork(rng.normal(size=(width, dim)), rng.normal(size=width), rng.normal(size=(1, width)) / width,
-                              "tanh")
+    A, b, C = rng.normal(size=(width, dim)), rng.normal(size=width), rng.normal(size=(1, width)) / width
+    return uat.ShallowNetwork(A, b, C, "tanh")
 
 
 def _panels(fig) -> list:
