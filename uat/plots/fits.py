@@ -1,8 +1,15 @@
-"""A fit up close: f and g overlaid with the error beneath (1-D), heat maps (2-D)."""
+"""A fit up close: f and g overlaid with the error beneath (1-D), heat maps masked to K (2-D).
+
+Every figure shows f and g on K only: f is evaluated at points of K and nowhere else (it may be undefined
+outside), grid points outside K are masked (left blank), and K's boundary is drawn. A set of lower intrinsic
+dimension (a circle, a curve, a point set) has no area to paint: it is drawn as points sampled on it,
+coloured by the value.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
@@ -12,36 +19,61 @@ from uat.plots._style import OKABE_ITO
 from uat.supnorm import SupEstimate
 from uat.targets import Target
 
-__all__ = ["fit_closeup_data", "draw_fit_1d", "draw_fit_2d", "fit_closeup"]
+__all__ = ["fit_closeup_data", "draw_fit_1d", "draw_fit_2d", "fit_closeup", "N_SET_POINTS", "BOUNDARY"]
+
+#: Points drawn on a set of lower intrinsic dimension (scrambled Sobol' points of K, seed 0; duplicates, as a
+#: finite point set gives, are drawn once).
+N_SET_POINTS = 4000
+
+#: The ``gid`` of the artist that draws K's boundary on a heat map (a LineCollection of ``domain.outline()``,
+#: or the contour of the in-K mask where the domain has no outline).
+BOUNDARY = "boundary"
 
 
 def fit_closeup_data(target: Target, network: ShallowNetwork, n: int | None = None) -> dict:
-    """f, g and ‖f − g‖ on a plotting grid over the target's domain (1-D or 2-D).
+    """f, g and ‖f − g‖ at plotting points of the target's domain K (1-D or 2-D).
 
-    Returns a dict with ``X`` (grid points), ``F``, ``G`` ((N, m) values), ``E`` (N,) error norms,
-    and for 2-D also ``shape`` (the grid shape) and ``inside`` (mask of points in K).
+    Returns a dict with ``X`` (the points), ``F``, ``G`` ((N, m) values, NaN outside K), ``E`` (N,) error
+    norms (NaN outside K), ``inside`` (mask of the points in K: f and g are evaluated there only), ``kind``
+    and ``shape``: for ``kind="grid"`` a tensor grid over K's bounding box of that shape ((N,) in 1-D, with
+    the model's kinks added; (m, m) in 2-D, row-major with x₁ fastest); for ``kind="points"`` (K of lower
+    intrinsic dimension, or a 2-D K no grid point falls in) up to ``n`` points sampled on K, shape (N,).
+    ``outline`` is ``domain.outline()`` (2-D polylines of K's boundary, or None).
     """
     domain = target.domain
-    if domain.dim == 1:
-        lo, hi = domain.lower[0], domain.upper[0]
-        # so that narrow peaks at kinks are drawn (a polynomial baseline has none)
-        kinks = search_hints(network, domain).inside(lo, hi)  # a model's kinks (none for a polynomial baseline)
-        X = np.union1d(np.linspace(lo, hi, n or 4001), kinks)[:, None]
-        inside = np.ones(X.shape[0], dtype=bool)
-        shape = (X.shape[0],)
-    elif domain.dim == 2:
-        m = n or 301
-        lower, upper = domain.bounds
-        axes = [np.linspace(lower[i], upper[i], m) for i in range(2)]
-        X = np.stack(np.meshgrid(*axes, indexing="xy"), axis=-1).reshape(-1, 2)
-        inside = domain.contains(X)
-        shape = (m, m)
-    else:
+    if domain.dim not in (1, 2):
         raise ValueError(f"fit close-up figures are drawn for 1-D and 2-D domains; this one has dimension {domain.dim}")
+    X, shape, kind = _plot_points(domain, network, n)
+    inside = domain.contains(X)
     F = np.full((X.shape[0], network.n_outputs), np.nan)
     G = np.full_like(F, np.nan)
     F[inside], G[inside] = target(X[inside]), network(X[inside])
-    return {"X": X, "F": F, "G": G, "E": row_norms(F - G), "shape": shape, "inside": inside}
+    return {"X": X, "F": F, "G": G, "E": row_norms(F - G), "shape": shape, "inside": inside, "kind": kind,
+            "outline": domain.outline() if domain.dim == 2 else None}
+
+
+def _plot_points(domain, network, n: int | None) -> tuple[np.ndarray, tuple, str]:
+    """(X, shape, kind): a grid over K's bounding box for a solid K, points of K for a lower-dimensional one."""
+    if domain.intrinsic_dim < domain.dim:
+        return _set_points(domain, n)
+    lower, upper = domain.bounds
+    if domain.dim == 1:
+        # the model's kinks, so that narrow peaks at them are drawn (a polynomial baseline has none)
+        kinks = search_hints(network, domain).inside(lower[0], upper[0])
+        X = np.union1d(np.linspace(lower[0], upper[0], n or 4001), kinks)[:, None]
+        return X, (X.shape[0],), "grid"
+    m = n or 301
+    axes = [np.linspace(lower[i], upper[i], m) for i in range(2)]
+    X = np.stack(np.meshgrid(*axes, indexing="xy"), axis=-1).reshape(-1, 2)
+    if not domain.contains(X).any():  # K too thin for this grid: draw points of it instead
+        return _set_points(domain, n)
+    return X, (m, m), "grid"
+
+
+def _set_points(domain, n: int | None) -> tuple[np.ndarray, tuple, str]:
+    """Distinct points sampled on K (sorted, so that 1-D points read left to right)."""
+    X = np.unique(domain.sample(n or N_SET_POINTS, "sobol", rng=np.random.default_rng(0)), axis=0)
+    return X, (X.shape[0],), "points"
 
 
 def _log_bottom(errors: np.ndarray) -> float:
@@ -65,19 +97,25 @@ def draw_fit_1d(ax_fit, ax_err, data: dict, estimate: SupEstimate | None = None,
     output."""
     x = data["X"][:, 0]
     m = data["F"].shape[1]
+    # NaN outside K leaves the gaps of a union of intervals blank; a finite set is drawn as its points
+    f_style, g_style = {"lw": 2.2, "alpha": 0.45}, {"lw": 1.0, "ls": "--"}
+    e_style = {"lw": 0.9}
+    if data.get("kind", "grid") == "points":
+        f_style, g_style = {"ls": "none", "marker": "o", "ms": 6, "alpha": 0.45}, {"ls": "none", "marker": "x", "ms": 5}
+        e_style = {"ls": "none", "marker": "."}
     axes = list(ax_fit) if isinstance(ax_fit, (list, tuple, np.ndarray)) else [ax_fit] * m
     if len(axes) != m:
         raise ValueError(f"ax_fit must be one axis or one per output ({m}); got {len(axes)}")
     for j, ax in enumerate(axes):
         suffix = f"$_{j + 1}$" if m > 1 else ""
         colour = OKABE_ITO[(2 * j) % len(OKABE_ITO)] if axes.count(ax) > 1 else OKABE_ITO[0]
-        ax.plot(x, data["F"][:, j], color=colour, lw=2.2, alpha=0.45, label=f"f{suffix}")
-        ax.plot(x, data["G"][:, j], color=colour, lw=1.0, ls="--", label=f"{label}{suffix}")
+        ax.plot(x, data["F"][:, j], color=colour, label=f"f{suffix}", **f_style)
+        ax.plot(x, data["G"][:, j], color=colour, label=f"{label}{suffix}", **g_style)
     for ax in dict.fromkeys(axes):
         ax.set_ylabel("value")
         _legend(ax, loc="best")
     low = _log_bottom(data["E"])
-    ax_err.semilogy(x, np.maximum(data["E"], low), color=OKABE_ITO[3], lw=0.9)
+    ax_err.semilogy(x, np.maximum(data["E"], low), color=OKABE_ITO[3], **e_style)
     ax_err.set_ylim(bottom=low)
     if estimate is not None:
         ax_err.plot(estimate.argmax[0], estimate.value, "o", color="black", ms=5,
@@ -108,40 +146,89 @@ def draw_curve(ax, data: dict, estimate: SupEstimate | None = None):
 
 
 def draw_fit_2d(axes, data: dict, estimate: SupEstimate | None = None, fig: Figure | None = None):
-    """Heat maps: f and g (for m > 1 one pair per output: ``axes`` holds f₁, g₁, f₂, g₂, …) and
+    """Heat maps on K: f and g (for m > 1 one pair per output: ``axes`` holds f₁, g₁, f₂, g₂, …) and
     ‖f − g‖ last on a log colour scale, with the sup point ringed. f and g of one output share one
-    colour scale."""
-    X, shape = data["X"], data["shape"]
-    extent = [X[:, 0].min(), X[:, 0].max(), X[:, 1].min(), X[:, 1].max()]
+    colour scale. Pixels outside K are masked and K's boundary is drawn (the artist with gid
+    :data:`BOUNDARY`); a K of lower intrinsic dimension is drawn as its sampled points, coloured."""
     m = data["F"].shape[1]
     panels = []
     for j in range(m):
         suffix = f"$_{j + 1}$" if m > 1 else ""
         f, g = data["F"][:, j], data["G"][:, j]
-        limits = (np.nanmin([np.nanmin(f), np.nanmin(g)]), np.nanmax([np.nanmax(f), np.nanmax(g)]))
-        panels += [(f, f"f{suffix}", limits), (g, f"g{suffix}", limits)]
-    panels.append((np.where(data["inside"], data["E"], np.nan), "‖f − g‖" if m > 1 else "|f − g|", None))
+        norm = Normalize(*_limits(np.concatenate([f, g])))
+        panels += [(f, f"f{suffix}", norm), (g, f"g{suffix}", norm)]
+    panels.append(_error_panel(np.where(data["inside"], data["E"], np.nan), "‖f − g‖" if m > 1 else "|f − g|"))
     if len(axes) != len(panels):
         raise ValueError(f"axes must hold {len(panels)} axes (f and g per output, then the error); got {len(axes)}")
-    for ax, (values, title, limits) in zip(axes, panels):
-        if limits is None:  # the error spans decades: a log colour scale, stopped where f and g cross
-            finite = values[np.isfinite(values)]
-            low = _log_bottom(finite)
-            norm = LogNorm(vmin=low, vmax=max(float(finite.max()), low * 10)) if finite.size else None
-            values = np.where(np.isfinite(values), np.maximum(values, low), np.nan)
-        else:
-            norm = Normalize(*limits)
-        image = ax.imshow(values.reshape(shape), origin="lower", extent=extent, aspect="equal", cmap="viridis",
-                          norm=norm)
+    for ax, (values, title, norm) in zip(axes, panels):
+        artist = _draw_values(ax, data, values, norm)
         ax.set_title(title)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")
         if fig is not None:
-            fig.colorbar(image, ax=ax, shrink=0.8)
+            fig.colorbar(artist, ax=ax, shrink=0.8)
     if estimate is not None:
         axes[-1].plot(*estimate.argmax, marker="o", mfc="none", mec=OKABE_ITO[3], ms=14, mew=2.5, clip_on=False)
         axes[-1].set_title(f"{panels[-1][1]}, sup ≈ {estimate.value:.3g} (ringed)")
     return axes
+
+
+def _limits(values: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values (one shared scale for f and g); (0, 1) when there are none."""
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
+
+def _error_panel(E: np.ndarray, title: str) -> tuple[np.ndarray, str, LogNorm | None]:
+    """The error spans decades: a log colour scale, stopped where f and g cross (:func:`_log_bottom`)."""
+    finite = E[np.isfinite(E)]
+    if finite.size == 0:
+        return E, title, None
+    low = _log_bottom(finite)
+    return np.maximum(E, low), title, LogNorm(vmin=low, vmax=max(float(finite.max()), low * 10))
+
+
+def _draw_values(ax, data: dict, values: np.ndarray, norm):
+    """One panel: a heat map masked to K with its boundary, or K's points coloured; returns the mappable."""
+    X = data["X"]
+    if data.get("kind", "grid") == "points":
+        artist = ax.scatter(X[:, 0], X[:, 1], c=values, s=float(np.clip(2000 / len(X), 3, 36)), cmap="viridis",
+                            norm=norm, linewidths=0, plotnonfinite=False)
+        ax.set_aspect("equal", adjustable="datalim")
+        return artist
+    shape = data["shape"]
+    masked = np.ma.masked_where(~data["inside"] | ~np.isfinite(values), values).reshape(shape)
+    artist = ax.imshow(masked, origin="lower", extent=_pixel_extent(X, shape), aspect="equal", cmap="viridis",
+                       norm=norm, interpolation="nearest")
+    _draw_boundary(ax, data)
+    return artist
+
+
+def _pixel_extent(X: np.ndarray, shape: tuple) -> list[float]:
+    """The image's edges, half a grid step beyond the first and last grid points, so that each pixel is centred
+    on its grid point (and the boundary drawn over it falls where K's edge is)."""
+    x, y = X[: shape[1], 0], X[:: shape[1], 1]
+    dx, dy = (x[-1] - x[0]) / (2 * (len(x) - 1)), (y[-1] - y[0]) / (2 * (len(y) - 1))
+    return [x[0] - dx, x[-1] + dx, y[0] - dy, y[-1] + dy]
+
+
+def _draw_boundary(ax, data: dict) -> None:
+    """K's boundary: the domain's outline polylines, or the edge of the in-K mask (its contour at ½)."""
+    style = {"colors": "0.15", "linewidths": 0.8}
+    if data.get("outline") is not None:
+        ax.add_collection(LineCollection(data["outline"], gid=BOUNDARY, **style), autolim=False)
+        return
+    shape = data["shape"]
+    x, y = data["X"][: shape[1], 0], data["X"][:: shape[1], 1]
+    # a ring of "outside" one grid step beyond the grid, so that K's edges on its bounding box are drawn too;
+    # every edge then runs midway between a pixel in K and one outside, i.e. along the masked image's edge
+    inside = np.pad(data["inside"].reshape(shape).astype(float), 1)
+    ax.contour(_widen(x), _widen(y), inside, levels=[0.5], **style).set_gid(BOUNDARY)
+
+
+def _widen(t: np.ndarray) -> np.ndarray:
+    """Grid coordinates with one more step at each end."""
+    return np.concatenate([[2 * t[0] - t[1]], t, [2 * t[-1] - t[-2]]])
 
 
 def fit_closeup(target: Target, network: ShallowNetwork, estimate: SupEstimate | None = None,
@@ -149,8 +236,10 @@ def fit_closeup(target: Target, network: ShallowNetwork, estimate: SupEstimate |
     """A fit up close.
 
     1-D: f and g overlaid (one panel per output when m > 1, and for m = 2 the curve itself beside)
-    with ‖f − g‖ beneath on a log scale, the sup point marked. 2-D: heat maps of f and g (per
-    output) and of ‖f − g‖ with the sup point ringed.
+    with ‖f − g‖ beneath on a log scale, the sup point marked (f and g on K only: a union of intervals
+    keeps its gaps blank). 2-D: heat maps of f and g (per output) and of ‖f − g‖, masked to K with K's
+    boundary drawn, the sup point ringed; a K of lower intrinsic dimension (a circle, a curve, a point set)
+    drawn as its points, coloured.
     """
     data = fit_closeup_data(target, network)
     m = network.n_outputs
