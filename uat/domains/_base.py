@@ -15,7 +15,11 @@ A domain is a frozen object with
 * ``sample(n, method, rng)``: exactly uniform points of K (``uniform``) or a low-discrepancy set
   (``sobol``), see below;
 * ``meets(lower, upper)``: which boxes (cells of a certified bracket) may meet K; False only for a cell
-  that provably misses K;
+  that provably misses K; ``inside(lower, upper)``: which boxes provably lie in the open set of ``interior``
+  (True only where proved); ``boxes_decided``: whether both are sharp, i.e. exact up to a few ulps of slack
+  or at least exact for every box small against its distance from K's boundary, so that a cover of K by
+  the cells that meet it shrinks onto K as the cells shrink (what :func:`uat.sup_bracket` needs to cover
+  a K other than a box);
 * ``__str__``, read back by :func:`uat.domains.parse_domain`; ``|``, ``&`` and ``-`` build
   :class:`~uat.domains.Union`, :class:`~uat.domains.Intersection` and :class:`~uat.domains.Difference`.
 
@@ -156,6 +160,15 @@ class Domain:
         of lower intrinsic dimension)."""
         X = as_points("X", X, self.dim)
         return np.zeros(len(X), dtype=bool)
+
+    #: Whether ``meets`` and ``inside`` are sharp (module docstring); False here, where ``meets`` only tests the
+    #: bounding box and ``inside`` proves nothing.
+    boxes_decided = False
+
+    def inside(self, lower, upper) -> np.ndarray:
+        """Boolean (M,): which boxes [lower_j, upper_j] provably lie in the open set of :meth:`interior` (True only
+        where proved; here never)."""
+        return np.zeros(len(np.atleast_2d(lower)), dtype=bool)
 
     def meets(self, lower, upper) -> np.ndarray:
         """Boolean (M,): which boxes [lower_j, upper_j] (rows of two (M, n) arrays) may meet K. False only where

@@ -94,6 +94,14 @@ class Box(Domain):
         """The nearest points of K to the rows of X (clipping)."""
         return np.clip(as_points("X", X, self.dim), *self.bounds)
 
+    #: ``meets`` (the base class's overlap test, exact for a box) and ``inside`` are exact.
+    boxes_decided = True
+
+    def inside(self, lower, upper) -> np.ndarray:
+        """Which boxes lie in the open box (lower, upper): strictly inside in every coordinate."""
+        lo, hi = self.bounds
+        return np.all((np.atleast_2d(lower) > lo) & (np.atleast_2d(upper) < hi), axis=1)
+
     def interior(self, X) -> np.ndarray:
         """Which rows of X lie in the open box (lower, upper)."""
         X = as_points("X", X, self.dim)
@@ -212,6 +220,15 @@ class Ball(Domain):
         c = np.array(self.center)
         nearest = np.clip(c, np.atleast_2d(lower), np.atleast_2d(upper))
         return np.linalg.norm(nearest - c, axis=1) <= self.radius * (1 + 1e-12)
+
+    #: ``meets`` and ``inside`` are exact up to a relative slack of 1e-12 in the distances.
+    boxes_decided = True
+
+    def inside(self, lower, upper) -> np.ndarray:
+        """Which boxes lie in the open ball: the box's farthest point from the centre lies within the radius."""
+        c = np.array(self.center)
+        far = np.maximum(np.abs(np.atleast_2d(lower) - c), np.abs(np.atleast_2d(upper) - c))
+        return np.linalg.norm(far, axis=1) < self.radius * (1 - 1e-12)
 
     def outline(self, n_points: int = 512) -> list[np.ndarray] | None:
         """A disc's circle as a closed polyline of ``n_points`` vertices."""

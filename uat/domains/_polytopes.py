@@ -207,6 +207,20 @@ class Simplex(Domain):
         slack = self._slack + 2 * (self.dim + 2) * _EPS * (1.0 + size @ self._absG)
         return super().meets(lower, upper) & np.all(top >= -slack, axis=1)
 
+    #: ``inside`` is exact up to rounding; ``meets`` is exact in 2-D and, above, exact for every box small against
+    #: its distance from K (near a point outside K some λᵢ < 0 on the whole box): sharp in both cases.
+    boxes_decided = True
+
+    def inside(self, lower, upper) -> np.ndarray:
+        """Which boxes lie in K's interior: every barycentric coordinate's minimum over the box (at a corner, λ
+        being affine) exceeds its rounding, with the slack of :meth:`meets`."""
+        lower, upper = np.atleast_2d(lower).astype(float), np.atleast_2d(upper).astype(float)
+        G = self._G
+        bottom = 1.0 / (self.dim + 1) + (lower - self._c) @ np.maximum(G, 0) + (upper - self._c) @ np.minimum(G, 0)
+        size = np.abs(lower) + np.abs(upper) + 2 * np.abs(self._c)
+        slack = self._slack + 2 * (self.dim + 2) * _EPS * (1.0 + size @ self._absG)
+        return np.all(bottom > slack, axis=1)
+
     def project(self, X) -> np.ndarray:
         """Points of K, equal to X on K: for a row outside, the point whose barycentric coordinates are the
         Euclidean projection of x's onto the probability simplex (the nearest point of K in the metric of
@@ -501,6 +515,20 @@ class Polygon(Domain):
     def meets(self, lower, upper) -> np.ndarray:
         """Which boxes meet K (up to a few ulps of slack, so never False for a box that touches K): an edge meets
         the box (Liang–Barsky clipping), or the box's lower corner lies in K (the box inside K)."""
+        lower = np.atleast_2d(lower).astype(float)
+        return self._edges_meet(lower, upper) | self.contains(lower)
+
+    #: ``meets`` and ``inside`` are exact up to a few ulps of slack.
+    boxes_decided = True
+
+    def inside(self, lower, upper) -> np.ndarray:
+        """Which boxes lie in K's interior: no edge meets the box inflated by the slack of :meth:`meets`, and its
+        lower corner lies in K."""
+        lower = np.atleast_2d(lower).astype(float)
+        return ~self._edges_meet(lower, upper) & self.contains(lower)
+
+    def _edges_meet(self, lower, upper) -> np.ndarray:
+        """Which boxes, inflated by a few ulps, some edge of the polygon meets (Liang–Barsky clipping)."""
         lower, upper = np.atleast_2d(lower).astype(float), np.atleast_2d(upper).astype(float)
         slack = 8 * _EPS * (np.abs(lower) + np.abs(upper) + np.abs(self._P).max())
         lo, hi = lower - slack, upper + slack
@@ -517,7 +545,7 @@ class Polygon(Domain):
                 t0 = np.where(flat, np.where(inside, t0, 2.0), np.maximum(t0, np.minimum(ta, tb)))
                 t1 = np.where(flat, t1, np.minimum(t1, np.maximum(ta, tb)))
             hit[rows] = np.any(t0 <= t1, axis=1)
-        return hit | self.contains(lower)
+        return hit
 
     def outline(self, n_points: int = 512) -> list[np.ndarray]:
         """The boundary as one closed polyline (the vertices as given, the first repeated at the end)."""

@@ -109,6 +109,15 @@ class Annulus(Domain):
         near, far = _box_distances(np.array(self.center), lower, upper)
         return (near <= self.r_outer * (1 + 1e-12)) & (far >= self.r_inner * (1 - 1e-12))
 
+    #: ``meets`` and ``inside`` are exact up to a relative slack of 1e-12 in the distances.
+    boxes_decided = True
+
+    def inside(self, lower, upper) -> np.ndarray:
+        """Which boxes lie in the open shell: every point's distance from the centre (between the box's nearest and
+        farthest) strictly between the radii (the inner bound dropped when r_inner = 0, the ball)."""
+        near, far = _box_distances(np.array(self.center), lower, upper)
+        return (far < self.r_outer * (1 - 1e-12)) & ((self.r_inner == 0) | (near > self.r_inner * (1 + 1e-12)))
+
     def project(self, X) -> np.ndarray:
         """The nearest points of K (radial clipping of ‖x − c‖ to [r_inner, r_outer]), guaranteed inside K: a
         point that rounding leaves outside is moved radially by a margin that doubles until it tests inside."""
@@ -225,6 +234,9 @@ class Sphere(Domain):
     def meets(self, lower, upper) -> np.ndarray:
         near, far = _box_distances(np.array(self.center), lower, upper)
         return (near <= self.radius + self.tolerance) & (far >= self.radius - self.tolerance)
+
+    #: ``meets`` is exact up to the tolerance; the interior is empty, so ``inside`` (never) is exact too.
+    boxes_decided = True
 
     def project(self, X) -> np.ndarray:
         """The nearest points of the sphere (radial; the centre itself goes to c + r·e₁)."""

@@ -157,6 +157,16 @@ class Union(_Anchored, Domain):
     def meets(self, lower, upper) -> np.ndarray:
         return np.any([p.meets(lower, upper) for p in self.parts], axis=0)
 
+    def inside(self, lower, upper) -> np.ndarray:
+        """Boxes inside some part's interior (a box across the seam of two parts is not proved inside)."""
+        return np.any([p.inside(lower, upper) for p in self.parts], axis=0)
+
+    @property
+    def boxes_decided(self) -> bool:
+        """Sharp when every part is (as the hole of a Difference, a union of parts that only touch leaves the boxes
+        across their seam undecided: valid bounds, slower to close there)."""
+        return all(p.boxes_decided for p in self.parts)
+
     @property
     def n_proposal(self) -> int:
         return 2 + max(p.n_proposal for p in self.parts)
@@ -237,7 +247,16 @@ class Intersection(_Anchored, Domain):
         return np.all([p.interior(X) for p in self.parts], axis=0)
 
     def meets(self, lower, upper) -> np.ndarray:
+        """Boxes that meet every part (conservative: such a box may miss the intersection; sharp when every part is,
+        since near a point outside K a small box misses one of the parts)."""
         return np.all([p.meets(lower, upper) for p in self.parts], axis=0)
+
+    def inside(self, lower, upper) -> np.ndarray:
+        return np.all([p.inside(lower, upper) for p in self.parts], axis=0)
+
+    @property
+    def boxes_decided(self) -> bool:
+        return all(p.boxes_decided for p in self.parts)
 
     @property
     def n_proposal(self) -> int:
@@ -321,7 +340,16 @@ class Difference(_Anchored, Domain):
         return self.first.interior(X) & ~self.second.contains(X)
 
     def meets(self, lower, upper) -> np.ndarray:
-        return self.first.meets(lower, upper)
+        """Boxes that meet A and do not lie inside B's interior (the hole)."""
+        return self.first.meets(lower, upper) & ~self.second.inside(lower, upper)
+
+    def inside(self, lower, upper) -> np.ndarray:
+        """Boxes inside A's interior that miss B."""
+        return self.first.inside(lower, upper) & ~self.second.meets(lower, upper)
+
+    @property
+    def boxes_decided(self) -> bool:
+        return self.first.boxes_decided and self.second.boxes_decided
 
     @property
     def n_proposal(self) -> int:
@@ -476,6 +504,9 @@ class PointSet(Domain):
             lo, hi = lower[s:s + chunk, None, :], upper[s:s + chunk, None, :]
             out[s:s + chunk] = np.any(np.all((self.X >= lo) & (self.X <= hi), axis=2), axis=1)
         return out
+
+    #: ``meets`` is exact; the interior is empty, so ``inside`` (never) is exact too.
+    boxes_decided = True
 
     def project(self, X) -> np.ndarray:
         """The nearest point of the set to each row (a k-d tree; ties to the first)."""
