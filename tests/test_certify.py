@@ -158,8 +158,8 @@ def test_refuses_what_it_cannot_certify():
     g = ShallowNetwork([1.0], [0.0], [1.0], "tanh")
     with pytest.raises(ValueError, match=r"has no known Lipschitz constant.*pass lipschitz="):
         sup_bracket("sqrt_abs", g)
-    with pytest.raises(ValueError, match=r"boxes of dimension 1, 2 or 3"):
-        sup_bracket("radial", ShallowNetwork(np.ones((1, 2)), [0.0], [1.0], "tanh"))
+    with pytest.raises(ValueError, match=r"domains of dimension 1, 2 or 3 \(a cover by boxes\); got the 4-D"):
+        sup_bracket("x1", ShallowNetwork(np.ones((1, 4)), [0.0], [1.0], "tanh"), "[0,1]^4", lipschitz=1.0)
     with pytest.raises(ValueError, match=r"heaviside.*no bound"):
         sup_bracket("abs", ShallowNetwork([1.0], [0.0], [1.0], "heaviside"))
     with pytest.raises(TypeError, match=r"g must be a ShallowNetwork"):

@@ -321,7 +321,10 @@ def test_no_upper_bound_without_lipschitz_constants():
     assert sup_error("abs", lambda X: X[:, 0] ** 2).upper is None  # g not a network
     step = ShallowNetwork([1.0], [0.0], [1.0], "heaviside")
     assert sup_error("abs", step).upper is None  # σ not Lipschitz
-    assert sup_error("radial", ShallowNetwork(np.ones((2, 2)), [0, 1], [1, 1], "tanh")).upper is None  # a disc
+    level = "levelset(h=x1**2 + x2**2 - 1, box=[-1,1]^2)"  # a disc no cell can be proved to miss
+    assert sup_error("radial", ShallowNetwork(np.ones((2, 2)), [0, 1], [1, 1], "tanh"), level).upper is None
+    disc = sup_error("radial", ShallowNetwork(np.ones((2, 2)), [0, 1], [1, 1], "tanh"))  # its own disc: covered
+    assert disc.value <= disc.upper <= disc.value * 1.02
     assert sup_error("runge", ShallowNetwork([1.0], [0.0], [1.0], "tanh"), certify=False).upper is None
 
 

@@ -32,6 +32,18 @@ convergence is first order: a cell's slack shrinks with its size, so an error ne
 maximum needs ~L/√(gap·curvature) cells there, and errors near the float64 rounding floor cannot be
 bracketed tightly at all (the result then says ``converged=False`` and gives the bracket reached).
 
+**Domains other than boxes** (:func:`_bracket_cover`), where K decides boxes (``boxes_decided``; refused
+otherwise by :func:`cover_refusal`): balls, annuli, simplices, polygons, spheres and their unions,
+intersections and differences, of dimension 1 to 3. The cells are those of a grid over K's bounding box that
+``K.meets``; a child that provably misses K is dropped. Each cell is bounded from the error at a point q of K:
+its centre c where c lies in K (the box's bound above), else the candidate in K, among the projection of c and
+the cell's corners, with the smallest reach d = r + |q − c| (per axis |x − q| ≤ d on the cell). For x in the
+cell and in K, ‖f(x) − f(q)‖ ≤ L_f‖d‖₂ and ‖g(x) − g(q)‖ ≤ Σ_l S_l d_l, S the slopes of g over the hull of
+the cell and q (which holds every segment from q to the cell), so the error there is at most
+e(q) + L_f‖d‖₂ + Σ_l S_l d_l. f is evaluated only at points of K, and first order throughout. As cells shrink
+the cells meeting K shrink onto it (what ``boxes_decided`` promises), and so do the reaches. On a finite point
+set the bracket is exact: the maximum over every point, for any g.
+
 Rounding: e(c) is computed in float64. ``upper`` adds the measured rounding floor of f − g (as in
 :func:`uat.sup_error`) and pads every interval by a few ulps, so it bounds the sup of the exactly
 evaluated error up to that measured floor; ``lower`` is an error value attained (computed) at
@@ -40,6 +52,7 @@ evaluated error up to that measured floor; ``lower`` is an error value attained 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -49,13 +62,13 @@ from scipy.special import expit
 from uat._threads import pinned_blas
 from uat._validation import check_int, check_nonnegative
 from uat.activations import Activation, SecondBound
-from uat.domains import Box
+from uat.domains import Box, Curve, Domain, LevelSet, PointSet
 from uat.errornorm import FLOOR_POINTS, ErrorFunction, check_pair, domain_points, rounding_floor
 from uat.deep import DeepNetwork
 from uat.network import ShallowNetwork, search_hints
 
 __all__ = ["SupBracket", "sup_bracket", "branch_and_bound", "derivative_range", "can_bracket", "can_bracket_model",
-           "bracket_refusal", "OUTCOMES", "HOPELESS"]
+           "bracket_refusal", "cover_refusal", "OUTCOMES", "HOPELESS"]
 
 _EPS = np.finfo(float).eps
 #: (cells × units) entries per block of the bound computations: small enough for the cache (measured on
@@ -507,6 +520,7 @@ class _Search:
         self.errors, self.lower, self.argmax, self.budget, self.gap = errors, lower, argmax, budget, gap
         self.dim, self.spent, self.rounds, self.predicted = dim, 0, 0, None
         self.hopeless = hopeless
+        self.cover = None  # a cover of a K other than a box: (cells of the first grid, cells of it that meet K)
 
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         values = self.errors(X)
@@ -596,8 +610,9 @@ def _bracket_1d(search: _Search, g, L, curvature, edges, e, smallest):
         search.rounds += 1
 
 
-def _initial_cells(domain: Box, n_cells: int):
-    lower, upper = np.asarray(domain.lower, float), np.asarray(domain.upper, float)
+def _initial_cells(domain: Domain, n_cells: int):
+    """A grid of about ``n_cells`` equal cells over K's bounding box (K's own box when K is one)."""
+    lower, upper = (np.asarray(v, float) for v in domain.bounds)
     n = domain.dim
     per_axis = max(1, int(math.ceil(n_cells ** (1.0 / n))))
     h = (upper - lower) / per_axis
@@ -654,6 +669,105 @@ def _bracket_nd(search: _Search, g, domain, L, n_initial, smallest):
         search.rounds += 1
 
 
+def _anchor(domain: Domain, centers: np.ndarray, radii: np.ndarray):
+    """For cells (centres c, half-widths r) of a cover of K: a point q of K for each, the reach d (|x − q| ≤ d per
+    axis for every x of the cell) and the hull of the cell and q (centre, half-widths), on which g's slopes bound
+    g along every segment from q to the cell; and which cells have such a q.
+
+    q is c where c lies in K (then d = r and the hull is the cell, as on a box), else the candidate in K with the
+    smallest reach among the projection of c and the cell's corners. A cell none of whose candidates lies in K
+    (only where ``project`` fails its contract) has no anchor: it is kept unevaluated, with an infinite bound.
+    """
+    n = centers.shape[1]
+    q, reach = centers.copy(), radii.copy()
+    hull_c, hull_r = centers.copy(), radii.copy()
+    anchored = domain.contains(centers)
+    away = np.flatnonzero(~anchored)
+    if len(away) == 0:
+        return q, reach, hull_c, hull_r, anchored
+    signs = np.array(list(itertools.product((-1.0, 1.0), repeat=n)))
+    step = max(1, _BLOCK // (len(signs) + 1))
+    for start in range(0, len(away), step):
+        rows = away[start:start + step]
+        c, r = centers[rows], radii[rows]
+        candidates = np.concatenate([domain.project(c)[:, None, :], c[:, None, :] + signs[None] * r[:, None, :]],
+                                    axis=1)
+        ok = domain.contains(candidates.reshape(-1, n)).reshape(len(rows), -1)
+        d = r[:, None, :] + np.abs(candidates - c[:, None, :])
+        size = np.where(ok, np.linalg.norm(d, axis=2), np.inf)
+        best = np.argmin(size, axis=1)
+        pick = np.arange(len(rows))
+        q[rows], reach[rows], anchored[rows] = candidates[pick, best], d[pick, best], ok[pick, best]
+        lo, hi = np.minimum(c - r, q[rows]), np.maximum(c + r, q[rows])
+        mid = 0.5 * (lo + hi)
+        hull_c[rows] = mid
+        hull_r[rows] = np.maximum(hi - mid, mid - lo) * (1 + 4 * _EPS) + _EPS * np.abs(mid)
+    return q, reach, hull_c, hull_r, anchored
+
+
+def _cover_bounds(values, L, reach, S, anchored):
+    """e ≤ e(q) + L_f‖d‖₂ + Σ_l S_l d_l on each cell of a cover (+inf where no anchor was found)."""
+    bounds = _finite(values + L * np.linalg.norm(reach, axis=1) + np.sum(S * reach, axis=1))
+    return np.where(anchored, bounds, np.inf)
+
+
+def _bracket_cover(search: _Search, g, domain: Domain, L, n_initial, smallest):
+    """A K other than a box: the cells of a grid over K's bounding box that meet K (``domain.meets``), bisected as
+    in :func:`_bracket_nd`, each bounded from a point q of K in or next to it (:func:`_anchor`), so that f is
+    evaluated only in K; children that provably miss K are dropped (:func:`_cover_children`)."""
+    centers, radii = _initial_cells(domain, n_initial)
+    meets = domain.meets(centers - radii, centers + radii)
+    search.cover = (len(centers), int(meets.sum()))
+    lo, hi = (np.asarray(v, float) for v in domain.bounds)
+    cells = _cover_cells(search, domain, centers[meets], radii[meets], None)
+    cells["S"] = _slopes(g, cells["hull_c"], cells["hull_r"])[0]
+    cells["bounds"] = _cover_bounds(cells["values"], L, cells["reach"], cells["S"], cells["anchored"])
+    while True:
+        keep = cells["bounds"] > search.lower  # a cell bounded by the attained lower bound cannot raise the sup
+        cells = {key: v[keep] for key, v in cells.items()}
+        split = search.to_split(cells["bounds"], np.any(cells["radii"] > smallest, axis=1), per_cell=2)
+        if split is None:
+            return cells["bounds"]
+        rest = np.ones(len(cells["bounds"]), bool)
+        rest[split] = False
+        children = _cover_children(search, g, domain, L, {key: v[split] for key, v in cells.items()}, hi - lo)
+        cells = {key: np.concatenate([v[rest], children[key]]) for key, v in cells.items()}
+        search.rounds += 1
+
+
+def _cover_cells(search: _Search, domain: Domain, centers: np.ndarray, radii: np.ndarray, parent_S):
+    """Cells (centres, half-widths) that meet K with their anchors (:func:`_anchor`) and the errors there; with
+    ``parent_S`` (their parents' slopes) those slopes where a cell's hull lies in its parent's, else inf."""
+    q, reach, hull_c, hull_r, anchored = _anchor(domain, centers, radii)
+    values = np.zeros(len(centers))
+    values[anchored] = search.evaluate(q[anchored])
+    cells = {"centers": centers, "radii": radii, "reach": reach, "hull_c": hull_c, "hull_r": hull_r,
+             "anchored": anchored, "values": values}
+    if parent_S is not None:
+        S, parent_lo, parent_hi = parent_S
+        within = np.all((q >= parent_lo) & (q <= parent_hi), axis=1)  # then the hull lies in the parent's
+        cells["S"] = np.where(within[:, None], S, np.inf)
+    return cells
+
+
+def _cover_children(search: _Search, g, domain: Domain, L, parents: dict, scale: np.ndarray) -> dict:
+    """The children of the bisected ``parents`` that meet K, bounded: a child inherits its parent's slopes where
+    its hull lies in the parent's (its q does) and gets its own where the bound they give leaves it open."""
+    centers, radii = _split(parents["centers"], parents["radii"], scale)
+    parent_S = [np.tile(v, (2, 1)) for v in (parents["S"], parents["hull_c"] - parents["hull_r"],
+                                              parents["hull_c"] + parents["hull_r"])]
+    meets = domain.meets(centers - radii, centers + radii)
+    cells = _cover_cells(search, domain, centers[meets], radii[meets], [v[meets] for v in parent_S])
+    S, values, reach, anchored = cells["S"], cells["values"], cells["reach"], cells["anchored"]
+    bounds = _cover_bounds(values, L, reach, S, anchored)
+    fresh = np.flatnonzero(search.open_after(bounds) & anchored)
+    if len(fresh):
+        S[fresh] = np.fmin(S[fresh], _slopes(g, cells["hull_c"][fresh], cells["hull_r"][fresh])[0])
+        bounds[fresh] = _cover_bounds(values[fresh], L, reach[fresh], S[fresh], anchored[fresh])
+    cells["bounds"] = bounds
+    return cells
+
+
 #: Cells of the first n-D grid (1-D: intervals between grid points), by dimension.
 _N_INITIAL = {1: 1024, 2: 64**2, 3: 16**3}
 
@@ -662,24 +776,24 @@ _N_INITIAL = {1: 1024, 2: 64**2, 3: 16**3}
 def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature: float | None = None,
                 rtol: float = 1e-2, atol: float = 0.0, max_evals: int = 1 << 20, n_initial: int | None = None,
                 points=None) -> SupBracket:
-    """Certified lower and upper bounds of sup_{x∈K} ‖f(x) − g(x)‖₂ on a box K of dimension 1 to 3.
+    """Certified lower and upper bounds of sup_{x∈K} ‖f(x) − g(x)‖₂ on a compact K of dimension 1 to 3: a box, a
+    cover of another K by the cells that meet it, or the exact maximum on a point set (module docstring).
 
     Parameters
     ----------
     f : str, Target or callable
         The target (as for :func:`uat.sup_error`).
     g : ShallowNetwork or DeepNetwork
-        Every σ continuous, with ``deriv_critical`` (every built-in continuous σ) or a Lipschitz constant.
-    domain : Box or str, optional
-        K (default the target's own); boxes only, as a disc is not covered by boxes exactly.
+        Every σ continuous, with ``deriv_critical`` or a Lipschitz constant (on a point set any g).
+    domain : a uat domain or str, optional
+        K (default the target's own): a box, a point set or a K that :func:`cover_refusal` accepts.
     lipschitz, curvature : float, optional
         A Lipschitz constant of f on K (required) and (1-D) a bound of sup‖f″‖₂ on K, which also bounds cells
         to second order, much tighter where the error is small and smooth; default the target's own.
     rtol, atol : float
         Stop when upper − lower ≤ max(rtol·lower, atol, 2·floor), floor the rounding noise of the errors.
     max_evals : int
-        Budget of error evaluations (in 3-D what makes the search finish), spent whole when the bracket
-        does not close: no early stop here, unlike :func:`uat.sup_error`'s brackets.
+        Budget of error evaluations, spent whole when the bracket does not close (no early stop, unlike sup_error's).
     n_initial : int, optional
         Cells of the first grid (default 1024 in 1-D, 64² in 2-D, 16³ in 3-D); in 1-D every unit's
         transition −b_i/a_i inside K is a cell edge too.
@@ -699,13 +813,13 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
     """
     target, L, M = _bracket_facts(f, g, domain, lipschitz, curvature)
     domain = target.domain
-    rtol, atol = check_nonnegative("rtol", rtol), check_nonnegative("atol", atol)
-    max_evals = check_int("max_evals", max_evals)
+    rtol, atol, max_evals = check_nonnegative("rtol", rtol), check_nonnegative("atol", atol), check_int("max_evals", max_evals)
+    errors, floor = ErrorFunction(target, g, domain), rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
+    if isinstance(domain, PointSet):
+        return _exact_bracket(errors, floor)
     n_initial = check_int("n_initial", n_initial) if n_initial is not None else _N_INITIAL[domain.dim]
     extra = domain_points(points, domain)
-    errors = ErrorFunction(target, g, domain)
-    floor = rounding_floor(target, g, domain.sample(FLOOR_POINTS, "sobol", rng=0))
-    grid = _first_grid(errors, g, n_initial) if domain.dim == 1 else None
+    grid = _first_grid(errors, g, n_initial) if isinstance(domain, Box) and domain.dim == 1 else None
     seeds = errors(extra) if len(extra) else np.empty(0)
     return branch_and_bound(errors, g, L, M, rtol=rtol, atol=atol, budget=max_evals - errors.count, floor=floor,
                             grid=grid, seeds=(extra, seeds), n_initial=n_initial, hopeless=math.inf)
@@ -713,7 +827,8 @@ def sup_bracket(f, g, domain=None, *, lipschitz: float | None = None, curvature:
 
 def bracket_refusal(f, g, domain=None) -> str:
     """Why :func:`sup_bracket` would refuse to bracket g against f on the domain (no L_f, a model it cannot bound,
-    a σ without the facts, K not a box of dimension ≤ 3), in its own words; "" when it would not."""
+    a σ without the facts, a K of dimension above 3 or one that cannot be covered), in its own words; "" when it
+    would not."""
     try:
         _bracket_facts(f, g, domain, None, None)
     except (TypeError, ValueError) as err:
@@ -723,16 +838,20 @@ def bracket_refusal(f, g, domain=None) -> str:
 
 def _bracket_facts(f, g, domain, lipschitz, curvature):
     """(target, L_f, curvature or None) for :func:`sup_bracket`, after checking that a bracket can be proved:
-    g a network with a boundable σ, K a box of dimension ≤ 3, L_f known."""
+    g a network with a boundable σ, K of dimension ≤ 3 that can be covered (:func:`cover_refusal`), L_f known; on a
+    point set nothing (its maximum is exact)."""
     target = check_pair(f, g, domain)
     domain = target.domain
+    if isinstance(domain, PointSet):
+        return target, None, None  # the maximum over its points is exact: no facts needed
     hints = search_hints(g, domain)
     if not hints.bracketable:
         why = f": {hints.no_bracket}" if hints.no_bracket else ""
         raise TypeError(f"g must be a ShallowNetwork or a DeepNetwork to be bracketed (its parameters give the "
                         f"bounds); got {g!r}{why}")
-    if not isinstance(domain, Box) or domain.dim > 3:
-        raise ValueError(f"certified brackets are computed on boxes of dimension 1, 2 or 3; got the domain {domain}")
+    why = cover_refusal(domain)
+    if why:
+        raise ValueError(why)
     L = target.lipschitz if lipschitz is None else check_nonnegative("lipschitz", lipschitz)
     if L is None:
         raise ValueError(f"target {target.name!r} has no known Lipschitz constant on {domain}, so no upper bound can "
@@ -744,6 +863,31 @@ def _bracket_facts(f, g, domain, lipschitz, curvature):
             raise ValueError(f"activation {act.name!r} gives no bound of g between points (discontinuous, or no "
                              "Lipschitz constant)")
     return target, L, M
+
+
+def cover_refusal(domain: Domain) -> str:
+    """Why no certified bracket can be proved on the domain K, in its own words; "" when it can: K of dimension 1,
+    2 or 3, either a box or a domain whose ``meets`` and ``inside`` are sharp (``boxes_decided``: balls, annuli,
+    simplices, polygons, spheres and their set algebra), so that the cells meeting K cover it and shrink onto it."""
+    if domain.dim > 3:
+        return (f"certified brackets are computed on domains of dimension 1, 2 or 3 (a cover by boxes); got the "
+                f"{domain.dim}-D domain {domain}")
+    if not domain.boxes_decided:
+        part = domain
+        while not isinstance(part, (Curve, LevelSet)) and any(not p.boxes_decided for p in getattr(part, "parts", ())):
+            part = next(p for p in part.parts if not p.boxes_decided)
+        why = _UNDECIDED.get(type(part).__name__, "its meets and inside are not sharp (boxes_decided is False)")
+        return (f"certified brackets need a domain that decides which boxes meet it (a box, ball, annulus, simplex, "
+                f"polygon, sphere, point set or their set algebra); {domain} cannot prove that a cell misses it: "
+                + (f"{why}" if part is domain else f"its part {part}: {why}"))
+    return ""
+
+
+#: Why a domain class cannot decide boxes, for :func:`cover_refusal`.
+_UNDECIDED = {
+    "Curve": "a Curve's meets is a heuristic, as γ has no known Lipschitz constant",
+    "LevelSet": "without bounds of h on a box, a LevelSet knows only the box it lies in",
+}
 
 
 def _first_grid(errors: ErrorFunction, g: ShallowNetwork | DeepNetwork, n_initial: int):
@@ -763,14 +907,14 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork | DeepNetwork, lip
     Parameters
     ----------
     errors : ErrorFunction
-        x ↦ ‖f(x) − g(x)‖ on the box K.
+        x ↦ ‖f(x) − g(x)‖ on K (a box, or a K that :func:`cover_refusal` accepts).
     g, lipschitz, curvature
         The network, L_f and sup‖f″‖ (or None; used in 1-D).
     rtol, atol, floor
         The target gap max(rtol·lower, atol, 2·floor); ``floor`` is added to ``upper``.
     budget : int
         Error evaluations the branch and bound may spend (beyond ``grid`` and ``seeds``).
-    grid : (edges (p,), errors (p,)), 1-D
+    grid : (edges (p,), errors (p,)), 1-D box
         Sorted points of K, the domain's ends and every unit transition inside it among them, with
         their errors: the first intervals (required in 1-D).
     seeds : (points (q, n), errors (q,)), optional
@@ -784,51 +928,73 @@ def branch_and_bound(errors: ErrorFunction, g: ShallowNetwork | DeepNetwork, lip
     gap = lambda lower: max(rtol * lower, atol, 2 * floor)  # noqa: E731
     points, values = seeds if seeds is not None else (np.empty((0, domain.dim)), np.empty(0))
     lower, argmax = _best_given(domain, points, values, grid)
-    search = _Search(errors, lower, argmax, budget, gap, domain.dim, HOPELESS if hopeless is None else hopeless)
-    if domain.dim == 1:
+    search = _Search(errors, lower, argmax, budget, gap, domain.intrinsic_dim,
+                     HOPELESS if hopeless is None else hopeless)
+    box = isinstance(domain, Box)
+    if box and domain.dim == 1:
         smallest = 4 * _EPS * max(abs(float(domain.lower[0])), abs(float(domain.upper[0])))
         bounds = _bracket_1d(search, g, lipschitz, curvature, grid[0], grid[1], smallest)
     else:
-        lo, hi = np.asarray(domain.lower, float), np.asarray(domain.upper, float)
+        lo, hi = (np.asarray(v, float) for v in domain.bounds)
         smallest = 4 * _EPS * np.maximum(np.abs(lo), np.abs(hi))
-        bounds = _bracket_nd(search, g, domain, lipschitz, n_initial or _N_INITIAL[domain.dim], smallest)
-    n_evals = search.spent + (len(grid[0]) if grid is not None else 0) + len(values)
+        run = _bracket_nd if box else _bracket_cover
+        bounds = run(search, g, domain, lipschitz, n_initial or _N_INITIAL[domain.dim], smallest)
+    n_evals = search.spent + (len(grid[0]) if box and domain.dim == 1 else 0) + len(values)
     return _bracket_result(search, bounds, lipschitz, curvature, floor, budget, n_evals)
 
 
-def _best_given(domain: Box, points: np.ndarray, values: np.ndarray, grid):
+def _best_given(domain: Domain, points: np.ndarray, values: np.ndarray, grid):
     """The attained lower bound the search starts from and its point: the largest of the seeds' errors and
-    (1-D) the grid's, or 0 at K's lower corner."""
-    lower, argmax = 0.0, np.asarray(domain.lower, float).copy()
+    (1-D box) the grid's, or 0 at K's lower corner (projected onto K when K is not a box)."""
+    corner = np.asarray(domain.bounds[0], float)[None]
+    lower, argmax = 0.0, (corner if isinstance(domain, Box) else domain.project(corner))[0].copy()
     if len(values) and values.max() > lower:
         lower, argmax = float(values.max()), points[int(np.argmax(values))].copy()
-    if domain.dim == 1:
+    if isinstance(domain, Box) and domain.dim == 1:
         edges, e = grid
         if e.max() > lower:
             lower, argmax = float(e.max()), edges[int(np.argmax(e))][None].copy()
     return lower, argmax
 
 
+def _exact_bracket(errors: ErrorFunction, floor: float) -> SupBracket:
+    """On a point set: lower = the largest error over all its points, upper = that plus the rounding floor."""
+    X = errors.domain.X
+    e = errors(X)
+    i = int(np.argmax(e))
+    lower = float(e[i])
+    method = (f"exact: the maximum over all {len(X)} points of K (a finite set), no branch and bound; upper includes "
+              f"the rounding floor {floor:.2g}")
+    return SupBracket(lower, float(lower * (1 + 8 * _EPS) + floor), X[i].astype(float), True, len(X), 0, 0, 0.0,
+                      float(floor), method, "exact (point set)", "converged")
+
+
 def _bracket_result(search: _Search, bounds: np.ndarray, L: float, M: float | None, floor: float, budget: int,
                     n_evals: int) -> SupBracket:
     """The bracket that ``search`` reached, with ``bounds`` the bounds of the cells left open."""
-    lower, dim = search.lower, search.dim
+    lower, dim = search.lower, np.atleast_1d(search.argmax).size  # K's ambient dimension (search.dim: its own)
     proved = max(lower, float(bounds.max()) if len(bounds) else lower)
     converged = proved - lower <= search.gap(lower)
     outcome = "converged" if converged else "hopeless" if search.predicted is not None else "budget"
     upper = float(proved * (1 + 8 * _EPS) + floor)
-    if dim == 1:
+    if dim == 1 and search.cover is None:
         how = "1-D intervals between grid points and unit transitions, " + (
             f"first- and second-order bounds (L_f = {L:.6g}, sup|f″| ≤ {M:.6g})" if M is not None else
             f"first-order bounds (L_f = {L:.6g})")
-    else:
+    elif search.cover is None:
         how = f"{dim}-D boxes, first-order bounds (L_f = {L:.6g})"
+    else:
+        first, meeting = search.cover
+        how = (f"a cover of K by {dim}-D boxes ({meeting} of the first grid's {first} cells over K's bounding box "
+               f"meet K; cells that miss K dropped), first-order bounds from a point of K in or next to each cell "
+               f"(L_f = {L:.6g})")
     method = (f"branch and bound: {how}, interval bounds of σ′ per cell; {search.spent} evaluations in "
               f"{search.rounds} rounds, {len(bounds)} cells open; upper includes the rounding floor {floor:.2g}"
               + ("" if converged else f"; the budget of {budget} evaluations ran out before the requested gap"
                  if outcome == "budget" else
                  f"; stopped early: it projected ≈{search.predicted:.2g} more evaluations to close, and that its "
                  f"budget of {budget} would leave the upper bound above {HOPELESS:g}× the lower"))
-    kind = f"{dim}-D, " + ("second order" if dim == 1 and M is not None else "first order")
+    kind = (f"{dim}-D, " + ("second order" if dim == 1 and M is not None else "first order") if search.cover is None
+            else f"{dim}-D cover of K, first order")
     return SupBracket(lower, upper, np.atleast_1d(search.argmax).astype(float), bool(converged), n_evals,
                       len(bounds), search.rounds, float(L), float(floor), method, kind, outcome)

@@ -34,7 +34,8 @@ gives the same estimate with or without them unless one of them is higher.
 
 The reported ``value`` is always attained at ``argmax``, so it is a certified lower bound of the
 true sup. When f has a known Lipschitz constant, g is a network (a ShallowNetwork, or a DeepNetwork
-through its layers) with continuous σ's and K is a box of dimension ≤ 3,
+through its layers) with continuous σ's and K has dimension ≤ 3 and is a box or a set that decides
+boxes (balls, annuli, simplices, polygons, spheres and their set algebra; :func:`uat.certify.cover_refusal`),
 :func:`uat.certify.sup_bracket` then proves an ``upper`` bound by branch and bound (``certify``;
 starting from the estimate's grid and value; budget ``certify_evals``, target gap ``certify_rtol``);
 if it finds a larger error than the estimate, ``value`` and ``argmax`` take it. The bracket reached is
@@ -59,7 +60,7 @@ import numpy as np
 
 from uat._threads import pinned_blas
 from uat._validation import check_int, check_nonnegative, check_rng
-from uat.certify import HOPELESS, branch_and_bound, can_bracket_model
+from uat.certify import HOPELESS, branch_and_bound, can_bracket_model, cover_refusal
 from uat.errornorm import (FLOOR_POINTS, CurveErrors, ErrorFunction, MaskedErrors, check_pair, domain_points, rms,
                            rounding_floor)
 from uat.domains import Box, Domain, PointSet
@@ -437,10 +438,10 @@ def _sup_nd(errors: ErrorFunction, hints: SearchHints, domain: Domain, n_points:
 
 
 def _certifiable(target: Target, g, hints: SearchHints, domain: Domain) -> bool:
-    """Whether the facts for a certified bracket exist (L_f, a bracketable model with a boundable σ, a box of
-    dim ≤ 3)."""
-    return (target.lipschitz is not None and hints.bracketable and isinstance(domain, Box)
-            and domain.dim <= 3 and can_bracket_model(g))
+    """Whether the facts for a certified bracket exist (L_f, a bracketable model with a boundable σ, a domain of
+    dim ≤ 3 that decides boxes: :func:`uat.certify.cover_refusal`)."""
+    return (target.lipschitz is not None and hints.bracketable and not cover_refusal(domain)
+            and can_bracket_model(g))
 
 
 def _describe(facts: dict) -> str:
