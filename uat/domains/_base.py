@@ -104,6 +104,24 @@ def finite_vector(owner: str, name: str, value, dim: int | None = None) -> np.nd
     return v
 
 
+def set_center_radius(domain, owner: str) -> None:
+    """Check and store a frozen ``domain``'s ``center`` (finite, non-empty) and ``radius`` (> 0, its diameter
+    within a Box side's limits): the checks of a Ball and a Sphere."""
+    from uat._validation import check_real
+
+    c = finite_vector(owner, "center", domain.center)
+    r = check_real("radius", domain.radius, positive=True)
+    check_extent(f"{owner} diameter 2·radius = 2·{shortest(r)}", 2 * r, float(np.max(np.abs(c))) + r)
+    object.__setattr__(domain, "center", tuple(c.tolist()))
+    object.__setattr__(domain, "radius", r)
+
+
+def circle(center, radius: float, n_points: int) -> np.ndarray:
+    """The circle of ``radius`` about a 2-D ``center`` as a closed polyline of ``n_points`` vertices (for outlines)."""
+    t = np.linspace(0.0, 2 * np.pi, n_points + 1)
+    return np.array(center) + radius * np.column_stack([np.cos(t), np.sin(t)])
+
+
 def vector_text(v) -> str:
     """``[a,b,…]`` with shortest round-trip digits, as __str__ methods print points."""
     return "[" + ",".join(shortest(float(c)) for c in v) + "]"

@@ -12,7 +12,8 @@ import numpy as np
 from scipy.special import ndtri
 
 from uat._validation import as_float_array, as_points, check_choice, check_int, check_real, check_rng, shortest
-from uat.domains._base import SAMPLING_METHODS, Domain, check_extent as _check_extent, unit_sobol as _unit_sobol
+from uat.domains._base import (SAMPLING_METHODS, Domain, check_extent as _check_extent, circle, set_center_radius,
+                              unit_sobol as _unit_sobol)
 
 __all__ = ["Box", "Ball"]
 
@@ -176,15 +177,7 @@ class Ball(Domain):
     radius: float
 
     def __post_init__(self):
-        center = np.atleast_1d(as_float_array("center", self.center, finite=False))
-        if center.ndim != 1 or center.size == 0:
-            raise ValueError(f"Ball center must be a non-empty 1-D sequence; got shape {center.shape}")
-        if not np.all(np.isfinite(center)):
-            raise ValueError(f"Ball center must be finite; got {center.tolist()}")
-        radius = check_real("radius", self.radius, positive=True)
-        _check_extent(f"Ball diameter 2·radius = 2·{shortest(radius)}", 2 * radius, float(np.max(np.abs(center))) + radius)
-        object.__setattr__(self, "center", tuple(center.tolist()))
-        object.__setattr__(self, "radius", radius)
+        set_center_radius(self, "Ball")
 
     @property
     def dim(self) -> int:
@@ -234,8 +227,7 @@ class Ball(Domain):
         """A disc's circle as a closed polyline of ``n_points`` vertices."""
         if self.dim != 2:
             return None
-        t = np.linspace(0.0, 2 * np.pi, n_points + 1)
-        return [np.array(self.center) + self.radius * np.column_stack([np.cos(t), np.sin(t)])]
+        return [circle(self.center, self.radius, n_points)]
 
     def project(self, X) -> np.ndarray:
         """The nearest points of K to the rows of X (radial projection), guaranteed inside K.

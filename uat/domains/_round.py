@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from uat._validation import as_points, check_real, shortest
-from uat.domains._base import Domain, check_extent, finite_vector, vector_text
+from uat.domains._base import Domain, check_extent, circle, finite_vector, set_center_radius, vector_text
 
 __all__ = ["Annulus", "Sphere", "Curve"]
 
@@ -159,12 +159,7 @@ class Annulus(Domain):
     def outline(self, n_points: int = 512):
         if self.dim != 2:
             return None
-        t = np.linspace(0.0, 2 * np.pi, n_points + 1)
-        circle = np.column_stack([np.cos(t), np.sin(t)])
-        lines = [np.array(self.center) + self.r_outer * circle]
-        if self.r_inner > 0:
-            lines.append(np.array(self.center) + self.r_inner * circle)
-        return lines
+        return [circle(self.center, r, n_points) for r in (self.r_outer, self.r_inner) if r > 0]
 
     def __str__(self) -> str:
         return (f"annulus(center={vector_text(self.center)}, r_inner={shortest(self.r_inner)}, "
@@ -194,11 +189,7 @@ class Sphere(Domain):
     radius: float
 
     def __post_init__(self):
-        c = finite_vector("Sphere", "center", self.center)
-        r = check_real("radius", self.radius, positive=True)
-        check_extent(f"Sphere diameter 2·radius = 2·{shortest(r)}", 2 * r, float(np.max(np.abs(c))) + r)
-        object.__setattr__(self, "center", tuple(c.tolist()))
-        object.__setattr__(self, "radius", r)
+        set_center_radius(self, "Sphere")
 
     @property
     def dim(self) -> int:
@@ -260,8 +251,7 @@ class Sphere(Domain):
     def outline(self, n_points: int = 512):
         if self.dim != 2:
             return None
-        t = np.linspace(0.0, 2 * np.pi, n_points + 1)
-        return [np.array(self.center) + self.radius * np.column_stack([np.cos(t), np.sin(t)])]
+        return [circle(self.center, self.radius, n_points)]
 
     def __str__(self) -> str:
         return f"sphere(center={vector_text(self.center)}, radius={shortest(self.radius)})"
