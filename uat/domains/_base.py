@@ -104,16 +104,32 @@ def finite_vector(owner: str, name: str, value, dim: int | None = None) -> np.nd
     return v
 
 
-def set_center_radius(domain, owner: str) -> None:
-    """Check and store a frozen ``domain``'s ``center`` (finite, non-empty) and ``radius`` (> 0, its diameter
-    within a Box side's limits): the checks of a Ball and a Sphere."""
-    from uat._validation import check_real
+class CenterRadius:
+    """What a Ball and a Sphere share: a ``center`` (finite, non-empty) and a ``radius`` (> 0, the diameter within a
+    Box side's limits), checked and stored by :meth:`_set_center_radius`, and the dimension and box they give."""
 
-    c = finite_vector(owner, "center", domain.center)
-    r = check_real("radius", domain.radius, positive=True)
-    check_extent(f"{owner} diameter 2·radius = 2·{shortest(r)}", 2 * r, float(np.max(np.abs(c))) + r)
-    object.__setattr__(domain, "center", tuple(c.tolist()))
-    object.__setattr__(domain, "radius", r)
+    def _set_center_radius(self, owner: str) -> None:
+        from uat._validation import check_real
+
+        c = finite_vector(owner, "center", self.center)
+        r = check_real("radius", self.radius, positive=True)
+        check_extent(f"{owner} diameter 2·radius = 2·{shortest(r)}", 2 * r, float(np.max(np.abs(c))) + r)
+        object.__setattr__(self, "center", tuple(c.tolist()))
+        object.__setattr__(self, "radius", r)
+
+    @property
+    def dim(self) -> int:
+        return len(self.center)
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) arrays of the smallest box containing K."""
+        c = np.array(self.center)
+        return c - self.radius, c + self.radius
+
+    @property
+    def diameter(self) -> float:
+        return 2.0 * self.radius
 
 
 def circle(center, radius: float, n_points: int) -> np.ndarray:

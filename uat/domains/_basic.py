@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from uat._validation import as_float_array, as_points, check_choice, check_int, check_real, check_rng, shortest
-from uat.domains._base import (SAMPLING_METHODS, Domain, check_extent as _check_extent, circle, set_center_radius,
+from uat._validation import as_float_array, as_points, check_choice, check_int, check_rng, shortest
+from uat.domains._base import (SAMPLING_METHODS, CenterRadius, Domain, check_extent as _check_extent, circle,
                               unit_sobol as _unit_sobol)
 
 __all__ = ["Box", "Ball"]
@@ -162,7 +162,7 @@ class Box(Domain):
 
 
 @dataclass(frozen=True)
-class Ball(Domain):
+class Ball(CenterRadius, Domain):
     """The closed Euclidean ball K = {x : ‖x − center‖ ≤ radius}.
 
     Parameters
@@ -177,21 +177,7 @@ class Ball(Domain):
     radius: float
 
     def __post_init__(self):
-        set_center_radius(self, "Ball")
-
-    @property
-    def dim(self) -> int:
-        return len(self.center)
-
-    @property
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """(lower, upper) arrays of the smallest box containing K (for optimisers)."""
-        c = np.array(self.center)
-        return c - self.radius, c + self.radius
-
-    @property
-    def diameter(self) -> float:
-        return 2.0 * self.radius
+        self._set_center_radius("Ball")
 
     @property
     def volume(self) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from uat._validation import as_points, check_real, shortest
-from uat.domains._base import Domain, check_extent, circle, finite_vector, set_center_radius, vector_text
+from uat.domains._base import CenterRadius, Domain, check_extent, circle, finite_vector, vector_text
 
 __all__ = ["Annulus", "Sphere", "Curve"]
 
@@ -177,7 +177,7 @@ class Annulus(Domain):
 
 
 @dataclass(frozen=True)
-class Sphere(Domain):
+class Sphere(CenterRadius, Domain):
     """The sphere K = {x : ‖x − center‖ = radius} ⊂ ℝⁿ, a compact set of intrinsic dimension n − 1.
 
     ``contains`` accepts |‖x − c‖ − r| ≤ tol with tol = 16·eps·(‖c‖∞ + r): rounding in computing a point of
@@ -189,11 +189,7 @@ class Sphere(Domain):
     radius: float
 
     def __post_init__(self):
-        set_center_radius(self, "Sphere")
-
-    @property
-    def dim(self) -> int:
-        return len(self.center)
+        self._set_center_radius("Sphere")
 
     @property
     def intrinsic_dim(self) -> int:
@@ -202,15 +198,6 @@ class Sphere(Domain):
     @property
     def tolerance(self) -> float:
         return 16 * np.finfo(float).eps * (float(np.max(np.abs(self.center))) + self.radius)
-
-    @property
-    def bounds(self):
-        c = np.array(self.center)
-        return c - self.radius, c + self.radius
-
-    @property
-    def diameter(self) -> float:
-        return 2.0 * self.radius
 
     @property
     def volume(self) -> float:
