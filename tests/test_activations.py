@@ -551,6 +551,7 @@ def test_a_user_activation_with_certify_facts_gets_exact_ranges(scratch_names):
     assert (lo[0], hi[0]) == (-1.0, 1.0)  # without them: [−lipschitz, lipschitz], as before
 
 
+@pytest.mark.slow  # 3 s: imports torch and trains; CI's slow step runs it
 def test_a_user_activation_with_a_torch_formula_trains_and_one_without_is_refused(scratch_names):
     torch = pytest.importorskip("torch")
     from uat.fitting.peers import torch_to_network, train_torch

@@ -103,6 +103,7 @@ def test_the_page_loads_and_shows_the_fit_with_its_measured_sup_error(page, serv
     assert f"{expected.value:.6e}" in sup.inner_text() and "proved bracket" in sup.inner_text()
 
 
+@pytest.mark.slow  # 2-3 s in the browser; CI's slow step runs it (the default run keeps load, typo, screenshot, downloads)
 def test_changing_the_width_refits_and_puts_it_in_the_address(page, server):
     page.goto(server)
     shown(page, "")
@@ -112,6 +113,7 @@ def test_changing_the_width_refits_and_puts_it_in_the_address(page, server):
     assert re.search(r"[?&]k=32\b", page.url), page.url
 
 
+@pytest.mark.slow  # 2-3 s in the browser; CI's slow step runs it (the default run keeps load, typo, screenshot, downloads)
 def test_a_prepared_address_opens_that_view(page, server):
     page.goto(server + "?target=runge&sigma=relu&k=16&seed=3")
     sup = shown(page, "target=runge&sigma=relu&k=16&seed=3")
@@ -148,6 +150,7 @@ def test_the_screenshot_shows_the_plots(page, server, tmp_path):
     assert black.sum() > 1000, black.sum()
 
 
+@pytest.mark.slow  # 2-3 s in the browser; CI's slow step runs it (the default run keeps load, typo, screenshot, downloads)
 def test_a_polynomial_sigma_shows_its_plateau(page, server):
     page.goto(server + "?sigma=square&k=16")
     shown(page, "sigma=square&k=16")
@@ -157,6 +160,7 @@ def test_a_polynomial_sigma_shows_its_plateau(page, server):
     assert f"E_2(f) = {e2:.4g}" in page.locator(".uat-plateau-text").inner_text()
 
 
+@pytest.mark.slow  # 2-3 s in the browser; CI's slow step runs it (the default run keeps load, typo, screenshot, downloads)
 def test_refit_c_is_a_step_of_the_address(page, server):
     page.goto(server + "?k=4")
     shown(page, "k=4")
@@ -167,6 +171,7 @@ def test_refit_c_is_a_step_of_the_address(page, server):
     assert float(sup.get_attribute("data-value")) == compute(State(k=4, ops=State.from_query("ops=refit").ops)).estimate.value
 
 
+@pytest.mark.slow  # 2-3 s in the browser; CI's slow step runs it (the default run keeps load, typo, screenshot, downloads)
 def test_a_refused_address_says_so_and_shows_the_defaults(page, server):
     page.goto(server + "?k=abc")
     shown(page, "")
@@ -209,6 +214,7 @@ def test_the_downloads_are_the_network_the_figure_and_the_study(server):
     assert status == 403
 
 
+@pytest.mark.slow  # 2-3 s in the browser; CI's slow step runs it (the default run keeps load, typo, screenshot, downloads)
 def test_a_long_fit_shows_its_progress_and_cancel_stops_it(page, server):
     """backprop at k = 128 trains for about 40 s: the page shows its updates, and Cancel frees the worker at once
     (the fit stops at its next update), so the next setting is answered in seconds."""

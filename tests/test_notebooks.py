@@ -25,6 +25,7 @@ import uat  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TIMEOUT = 120  # seconds per cell: both notebooks together take about 15 s
+kernel = pytest.mark.slow  # the tests that run the notebooks (15 s of kernels); CI's slow step runs them
 
 PROLOGUE = '''
 import socket
@@ -126,6 +127,7 @@ def test_strip_removes_what_execute_adds():
     assert "execution" not in stripped.cells[1].metadata and stripped.metadata == notebooks.METADATA
 
 
+@kernel
 def test_the_kernel_runs_this_interpreter_with_this_checkouts_uat(lecture, study):
     for nb, values in (lecture, study):
         assert values["executable"] == sys.executable
@@ -137,6 +139,7 @@ def test_the_kernel_runs_this_interpreter_with_this_checkouts_uat(lecture, study
 
 # --- the lecture ---------------------------------------------------------------------------------------------------
 
+@kernel
 def test_forward_propagation_4_5_3_shapes(lecture):
     _, values = lecture
     assert values["shapes"] == {"1": {"W": [5, 4], "a_in": [4, 1], "z": [5, 1]},
@@ -149,6 +152,7 @@ def _one_neuron_per_layer(p: dict):
                            output_activation="sigmoid")
 
 
+@kernel
 def test_backprop_chain_rule_equals_uats_gradient_and_a_central_difference(lecture):
     _, v = lecture
     p, a0, y = v["params"], v["a0"], v["y"]
@@ -167,6 +171,7 @@ def test_backprop_chain_rule_equals_uats_gradient_and_a_central_difference(lectu
         assert abs(v["chain"][name] - fd) <= 1e-9
 
 
+@kernel
 def test_yarotsky_square_errors_are_two_to_the_minus_2m_minus_2(lecture):
     _, values = lecture
     eps = np.finfo(float).eps
@@ -178,6 +183,7 @@ def test_yarotsky_square_errors_are_two_to_the_minus_2m_minus_2(lecture):
         assert abs(shown - 2.0 ** (-2 * m - 2)) <= 4 * eps and abs(shown - midpoints) <= 4 * eps
 
 
+@kernel
 def test_the_sawtooth_has_2_to_the_s_pieces_and_a_shallow_relu_net_stays_half_away(lecture):
     _, values = lecture
     s = values["s"]
@@ -187,6 +193,7 @@ def test_the_sawtooth_has_2_to_the_s_pieces_and_a_shallow_relu_net_stays_half_aw
     assert values["tooth_sup"] == pytest.approx(fit.sup_error().value, rel=1e-12) and values["tooth_sup"] >= 0.5
 
 
+@kernel
 def test_the_deep_fit_and_the_tube_fits_show_uats_sup_errors(lecture):
     _, values = lecture
     deep = uat.fit("sin2pi", width=[8, 8], method="backprop", n_samples=256, max_iter=200, seed=0)
@@ -199,6 +206,7 @@ def test_the_deep_fit_and_the_tube_fits_show_uats_sup_errors(lecture):
     assert inside == sorted(inside) and not inside[0] and inside[-1]  # outside for small k, then inside
 
 
+@kernel
 def test_a_polynomial_activation_plateaus_at_the_best_polynomial_error(lecture):
     _, values = lecture
     lower, upper = values["E2"]
@@ -211,6 +219,7 @@ def test_a_polynomial_activation_plateaus_at_the_best_polynomial_error(lecture):
     assert square["8"] == pytest.approx(again.sup_error().value, rel=1e-12)
 
 
+@kernel
 def test_k_star_is_the_first_width_of_the_sweep_below_each_tolerance(lecture):
     _, values = lecture
     errors = {int(k): e for k, e in values["sweep_errors"].items()}
@@ -240,6 +249,7 @@ def _recomputed(rows) -> dict:
     return {key: float(np.median(values)) for key, values in by_curve.items()}
 
 
+@kernel
 def test_the_study_pivot_and_k_star_table_are_medians_of_uats_fits(study):
     _, values = study
     rows = values["rows"]
@@ -257,6 +267,7 @@ def test_the_study_pivot_and_k_star_table_are_medians_of_uats_fits(study):
                 assert entry == (str(reached[0]) if reached else f">{max(curve)}"), (row, column)
 
 
+@kernel
 def test_the_study_wrote_its_figures_report_and_polynomial_floors(study):
     _, values = study
     assert {"error-vs-width", "k-star", "polynomial-counterexample"} <= set(values["figures"])

@@ -220,6 +220,7 @@ def test_uat_imports_and_lists_the_peers_without_torch_or_sklearn():
 
 # --- in a study ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # 3 s: a study of the peers; CI's slow step runs it
 def test_a_study_crosses_each_peer_with_its_activations(tmp_path):
     pytest.importorskip("sklearn")
     pytest.importorskip("torch")

@@ -518,6 +518,7 @@ def test_evaluation_settings_control_the_certified_bracket(tmp_path):
 
 # --- the commands -----------------------------------------------------------------------------------
 
+@pytest.mark.slow  # 3 s: every study command through the CLI; CI's slow step runs it
 def test_study_commands(tiny_runs, tmp_path):
     from click.testing import CliRunner
 

@@ -105,6 +105,7 @@ def drawn(study, tmp_path_factory):
     return out, figures, write_report(folder, out / "report.html", figures=figures)
 
 
+@pytest.mark.slow  # 12 s: every figure in PNG, SVG and PDF; CI's slow step runs it
 def test_every_figure_that_applies_is_written_in_every_format(drawn):
     _, figures, _ = drawn
     names = [f.name for f in figures]

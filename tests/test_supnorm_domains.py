@@ -243,6 +243,7 @@ def test_ten_dimensional_ball_runs_with_argmax_in_k():
     assert est.value >= np.max(np.abs(f(X) - g(X)[:, 0]))
 
 
+@pytest.mark.slow  # 3 s: the high-dimension benchmark's quick mode; CI's slow step runs it
 def test_bench_highdim_quick_mode_runs(tmp_path, capsys):
     import importlib.util
     import json
