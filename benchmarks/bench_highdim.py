@@ -2,7 +2,7 @@
 
 Issue 18 asks every path of uat.sup_error to work on every compact K, in dimension up to 10, with memory
 bounded by chunking, and how good the estimate is where no bracket can be proved (n ≥ 4). For n = 2, 4, 6, 8,
-10 on the unit cube [0, 1]ⁿ, the unit ball B(0, 1) and (when ``uat.domains.Simplex`` can be built) the unit
+10 on the unit cube [0, 1]ⁿ, the unit ball B(0, 1) and the unit
 simplex {x ≥ 0, Σx ≤ 1}, in one run:
 
   (a) a fitted network: g = uat.fit(f, K, width=64, activation="tanh", method="lstsq", seed=s) for the smooth
@@ -35,7 +35,7 @@ import numpy as np
 
 import uat
 from uat._threads import pinned_blas
-from uat.domains import Ball, Box
+from uat.domains import Ball, Box, Simplex
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import Report, Stats, parser, quick_threads, table  # noqa: E402
@@ -46,22 +46,12 @@ BLOCK = 1 << 18
 SHORT = 1e-3
 
 
-def simplex(n: int):
-    """The unit simplex {x ≥ 0, Σx ≤ 1} if uat.domains.Simplex can build it (vertices 0, e₁, …, eₙ), else None."""
-    try:
-        return uat.domains.Simplex(np.vstack([np.zeros(n), np.eye(n)]))
-    except Exception:  # noqa: BLE001 — not written yet, or another signature: the rows say "skipped"
-        return None
-
-
 def domains(n: int):
     """(name, K, the bump's peak p inside K) for dimension n."""
     frac = (np.arange(1, n + 1) * math.sqrt(2)) % 1.0
     out = [("cube", Box(np.zeros(n), np.ones(n)), frac / 2 + 0.25),
            ("ball", Ball(np.zeros(n), 1.0), (frac - 0.5) / math.sqrt(n))]
-    S = simplex(n)
-    if S is not None:
-        out.append(("simplex", S, (frac / 2 + 0.25) / (2 * n * 0.75)))
+    out.append(("simplex", Simplex(np.vstack([np.zeros(n), np.eye(n)])), (frac / 2 + 0.25) / (2 * n * 0.75)))
     return out
 
 
@@ -163,8 +153,8 @@ def _main(args):
     memory, memory_seconds = peak_memory(n_points=1 << 12 if args.quick else 1 << 18)
     ratios = [d["ratio"] for d in fit_data]
     above = sum(r >= 1 for r in ratios)
-    report.goal("highdim.fitted", f"fitted networks (tanh k = 64, lstsq; n = {', '.join(map(str, dims))}; cube, ball"
-                f"{', simplex' if any(d['domain'] == 'simplex' for d in fit_data) else ''}): sup_error value / max over "
+    report.goal("highdim.fitted", f"fitted networks (tanh k = 64, lstsq; n = {', '.join(map(str, dims))}; cube, ball, "
+                f"simplex): sup_error value / max over "
                 f"{label} uniform random points of K; {len(ratios)} cases, judged on the worst", Stats(ratios), "",
                 ">=", 1 - SHORT, SOURCE, judge="min")
     report.goal("highdim.above", f"fitted cases where the estimate is ≥ the {label}-point maximum (of {len(ratios)})",
@@ -177,14 +167,11 @@ def _main(args):
                     f"at its defaults, over {len(errors)} domains", Stats(errors), "", source=SOURCE)
     report.goal("highdim.memory", f"peak memory traced during sup_error on the 10-D ball, n_points = "
                 f"{1 << 12 if args.quick else 1 << 18:,} ({memory_seconds:.1f} s)", memory, "MB", source=SOURCE)
-    skipped = "" if simplex(2) is not None else (" The simplex is skipped: `uat.domains.Simplex` cannot be built "
-                                                 "yet on this branch.")
     report.data.update(fitted=fit_data, bump=bump_data, memory_mb=memory)
     report.add(
         f"## (a) Fitted networks: estimate vs {label} uniform random points of K", "",
         "f(x) = exp(−‖x − m‖²)·cos(Σx), g = uat.fit(f, K, width=64, tanh, lstsq, seed); 'initial': sup_error's own "
-        f"Sobol' set before refinement; ratio = estimate / {label}-point max; times are wall clock, one run each."
-        + skipped, "",
+        f"Sobol' set before refinement; ratio = estimate / {label}-point max; times are wall clock, one run each.", "",
         *table(["n", "K", "seed", "initial", f"{label} random", "**estimate**", "ratio", "t(sup_error)",
                 f"t({label})", "evaluations"], fit_rows), "",
         "## (b) A narrow bump: f = exp(−‖x − p‖²/(2s²)), g = 0, true sup 1", "",
