@@ -118,6 +118,7 @@ def test_a_polynomial_sigma_plateaus_at_the_best_polynomial_error():
     assert logic.polynomial_plateau(State(sigma="square", depth=2, method="backprop", k=2))["degree"] == 4
 
 
+@pytest.mark.slow  # 2.5 s: a deep fit through the page's state; CI's slow step runs it
 def test_a_deep_state_fits_a_deep_network():
     view = compute(State(depth=2, k=4, method="backprop"))
     assert isinstance(view.network, uat.DeepNetwork) and view.network.depth == 3

@@ -269,6 +269,7 @@ def test_study_plot_and_report_on_the_command_line(tmp_path):
     assert missing.exit_code != 0 and "is not a study folder" in missing.output
 
 
+@pytest.mark.slow  # 2.5 s: an old store rewritten and redrawn; CI's slow step runs it
 def test_a_store_written_before_networks_were_kept_is_upgraded(study, tmp_path):
     """Schema 1 had no network or history columns (and named the replicate column ``repeat``): opening it
     adds them; its cells have none, and the figures that need networks are left out instead of failing."""

@@ -260,6 +260,7 @@ def test_settings_that_decide_no_stored_cell_may_change(grown, tmp_path):
     assert len(run_study(study_file(tmp_path, wider, "off2.toml"), plain, jobs=1)) == 4
 
 
+@pytest.mark.slow  # 2 s: a legacy folder grown; CI's slow step runs it
 def test_a_legacy_sweep_folder_grows_by_its_own_rule(tmp_path):
     """A schema-2 folder fitted its least-squares widths from one draw of width 8 (the grid's largest then). Grown
     by a replicate and width 16, it keeps its 24 cells; the new replicate's least-squares cells up to width 8 are
@@ -338,6 +339,7 @@ def test_a_run_stores_the_best_polynomial_errors_and_no_more_as_it_resumes(tmp_p
     pd.testing.assert_frame_equal(again, frame)
 
 
+@pytest.mark.slow  # 2 s: two studies; CI's slow step runs it
 def test_no_best_polynomial_errors_without_a_polynomial_activation_or_without_another(tmp_path):
     from uat.study.store import load_polynomial_floors
 
