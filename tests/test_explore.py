@@ -222,6 +222,30 @@ def test_refit_says_on_which_points_it_solves():
     assert any("Refit C: least squares" in note for note in view.notes)
 
 
+
+def test_refit_on_a_union_of_intervals_solves_on_its_points_only():
+    """sqrt((x − 1)(x − 2)) is NaN in the gap (1, 2) of K = [0,1] ∪ [2,3]: a refit that evaluated f there fails."""
+    state = State(target="sqrt((x-1)*(x-2))", domain="[0,1] | [2,3]", k=8, ops=(Edit(refit=True),))
+    view = compute(state)
+    assert np.isfinite(view.estimate.value) and view.network.dim == 1
+    assert view.target.domain.contains(view.estimate.argmax[None])[0]
+    X = np.linspace(0, 3, 2049)[:, None]
+    X = X[(X[:, 0] <= 1) | (X[:, 0] >= 2)]
+    from uat.network import hidden_features
+
+    net = view.network
+    residual = np.sqrt((X[:, 0] - 1) * (X[:, 0] - 2)) - net(X)[:, 0]
+    Phi = hidden_features(net.A, net.b, net.activation, X)  # least squares on exactly these points
+    assert np.max(np.abs(Phi.T @ residual)) < 1e-8 * np.linalg.norm(Phi) * np.linalg.norm(residual) + 1e-10
+
+
+def test_refit_on_a_point_set_solves_on_its_points(tmp_path):
+    """Points that no even grid hits: the refit interpolates them (3 points, 4 units), so the exact sup is ~0."""
+    path = tmp_path / "pts.csv"
+    path.write_text("x\n0.3\n0.71\n2.2\n")
+    view = compute(State(target="sin(x)", domain=f"points({path})", k=4, ops=(Edit(refit=True),)))
+    assert view.estimate.upper == view.estimate.value < 1e-9, view.estimate
+
 def test_the_unit_lines_of_a_2d_network_lie_on_a_x_plus_b_and_cross_the_box():
     view = compute(State(target="franke", k=16))
     xs, ys = logic.unit_lines(view.network, view.target.domain)

@@ -378,12 +378,20 @@ def _apply(network, target, ops: tuple[Edit, ...]):
 
 
 def _refit(A, b, activation, target, d):
-    """C (and the output bias, if the network has one) by least squares on a dense grid of K, units as they stand."""
+    """C (and the output bias, if the network has one) by least squares on a dense grid of K, units as they stand:
+    evenly spaced points of K's bounding interval, those in K (all of them on an interval; f is evaluated only
+    in K, so a union of intervals leaves out its gaps); on a finite K its points."""
+    from uat.domains import PointSet
     from uat.fitting.lstsq import lstsq_solve
     from uat.network import hidden_features
 
-    lo, hi = target.domain.lower[0], target.domain.upper[0]
-    X = np.linspace(lo, hi, max(2049, 16 * A.shape[0] + 1))[:, None]
+    domain = target.domain
+    if isinstance(domain, PointSet):
+        X = np.asarray(domain.X, dtype=float)
+    else:
+        (lo,), (hi,) = domain.bounds
+        X = np.linspace(lo, hi, max(2049, 16 * A.shape[0] + 1))[:, None]
+        X = X[domain.contains(X)]
     Phi = hidden_features(A, b, activation, X)
     if d is not None:
         Phi = np.hstack([Phi, np.ones((X.shape[0], 1))])
@@ -435,9 +443,10 @@ def compute(state: State, watch=None) -> View:
             view = measure()
         notes = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
         if any(op.refit for op in state.ops):
-            notes += ("Refit C: least squares for C (and the output bias) on max(2049, 16k + 1) evenly spaced points of K with the "
-                      "units as they stand; the method's own training points are other ones, so a refit of an "
-                      "unedited fit can raise its sup error.",)
+            notes += ("Refit C: least squares for C (and the output bias) on max(2049, 16k + 1) evenly spaced points "
+                      "of K's bounding interval (those in K; a finite K's own points) with the units as they stand; "
+                      "the method's own training points are other ones, so a refit of an unedited fit can raise its "
+                      "sup error.",)
         return replace(view, notes=notes)
 
     def measure():
