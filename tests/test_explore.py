@@ -222,7 +222,6 @@ def test_refit_says_on_which_points_it_solves():
     assert any("Refit C: least squares" in note for note in view.notes)
 
 
-
 def test_refit_on_a_union_of_intervals_solves_on_its_points_only():
     """sqrt((x − 1)(x − 2)) is NaN in the gap (1, 2) of K = [0,1] ∪ [2,3]: a refit that evaluated f there fails."""
     state = State(target="sqrt((x-1)*(x-2))", domain="[0,1] | [2,3]", k=8, ops=(Edit(refit=True),))
@@ -245,6 +244,7 @@ def test_refit_on_a_point_set_solves_on_its_points(tmp_path):
     path.write_text("x\n0.3\n0.71\n2.2\n")
     view = compute(State(target="sin(x)", domain=f"points({path})", k=4, ops=(Edit(refit=True),)))
     assert view.estimate.upper == view.estimate.value < 1e-9, view.estimate
+
 
 def test_the_unit_lines_of_a_2d_network_lie_on_a_x_plus_b_and_cross_the_box():
     view = compute(State(target="franke", k=16))
